@@ -1,0 +1,49 @@
+/*
+ * errors.c - the bad deallocations caught in a process (double, invalid and
+ * mismatched frees), in the order they happened, with the stacks involved.
+ */
+#include "analyse/analyse.h"
+#include "analyse/query.h"
+#include "analyse/stacks.h"
+
+static const char ERRORS_SQL[] =
+    "SELECT id, type, address, size, \"offset\", alloc_function, free_function,"
+    "       stack_id, alloc_stack_id, first_free_stack_id"
+    " FROM errors WHERE process_id = ?1 ORDER BY id";
+
+enum { COLUMN_ID, COLUMN_TYPE, COLUMN_ADDRESS, COLUMN_SIZE, COLUMN_OFFSET, COLUMN_ALLOC_FUNCTION,
+       COLUMN_FREE_FUNCTION, COLUMN_STACK_ID, COLUMN_ALLOC_STACK_ID, COLUMN_FIRST_FREE_STACK_ID };
+
+/* Appends the error in the current row of ERRORS_SQL, with its three stacks
+ * (each may be unknown). */
+static int append_error(struct trace *trace, sqlite3_stmt *statement, void *target)
+{
+    struct report_process *process = target;
+    struct report_error *errors = make_room(process->errors, process->error_count, sizeof *errors);
+    if (errors == NULL)
+        return trace_fail(trace, "out of memory");
+    process->errors = errors;
+    struct report_error *error = &errors[process->error_count++];
+    *error = (struct report_error){0};
+    struct row_reader row;
+    row_start(&row, trace, statement, "errors row %lld", (long long)sqlite3_column_int64(statement, COLUMN_ID));
+    error->type = row_name(&row, COLUMN_TYPE, ERROR_TYPE_NAMES, ERROR_TYPE_COUNT);
+    error->address = (uint64_t)row_integer(&row, COLUMN_ADDRESS); /* high addresses are stored negative */
+    error->size = row_maybe_count(&row, COLUMN_SIZE);
+    error->offset = row_maybe_count(&row, COLUMN_OFFSET);
+    error->alloc_function = row_maybe_text(&row, COLUMN_ALLOC_FUNCTION);
+    error->free_function = row_text(&row, COLUMN_FREE_FUNCTION);
+    struct maybe_int stack_id = row_maybe_integer(&row, COLUMN_STACK_ID);
+    struct maybe_int alloc_stack_id = row_maybe_integer(&row, COLUMN_ALLOC_STACK_ID);
+    struct maybe_int first_free_stack_id = row_maybe_integer(&row, COLUMN_FIRST_FREE_STACK_ID);
+    if (row.failed || load_stack(trace, stack_id, &error->stack) != 0 ||
+        load_stack(trace, alloc_stack_id, &error->alloc_stack) != 0)
+        return -1;
+    return load_stack(trace, first_free_stack_id, &error->first_free_stack);
+}
+
+/* Fills PROCESS's errors. */
+int analyse_errors(struct trace *trace, struct report_process *process)
+{
+    return query_each_row(trace, ERRORS_SQL, process->row_id, "reading errors", append_error, process);
+}

@@ -1,0 +1,74 @@
+/*
+ * leaks.c - the blocks still allocated when a process ended, grouped by leak
+ * kind and allocation stack, most serious kind first and largest first within
+ * a kind.  Their totals complete the process summary.
+ */
+#include <stdlib.h>
+
+#include "analyse/analyse.h"
+#include "analyse/query.h"
+#include "analyse/stacks.h"
+
+/* `size` is the smallest size in the group, NULL if any is NULL, so damage
+ * hiding inside a group is still seen. */
+static const char LEAKS_SQL[] =
+    "SELECT kind, stack_id, CASE WHEN count(size) = count(*) THEN min(size) END AS size,"
+    "       sum(size) AS bytes, count(*) AS blocks"
+    " FROM blocks WHERE process_id = ?1 GROUP BY kind, stack_id";
+
+enum { COLUMN_KIND, COLUMN_STACK_ID, COLUMN_SMALLEST_SIZE, COLUMN_BYTES, COLUMN_BLOCKS };
+
+/* Adds a group's blocks to the process's leaked totals; an overflow can only
+ * come from damaged sizes. */
+static int add_to_summary(struct trace *trace, struct report_summary *summary, const struct report_leak *leak)
+{
+    if (__builtin_add_overflow(summary->leaked_bytes, leak->bytes, &summary->leaked_bytes) ||
+        __builtin_add_overflow(summary->leaked_blocks, leak->blocks, &summary->leaked_blocks))
+        return trace_fail(trace, "damaged: blocks: sizes add up beyond 2^63");
+    return 0;
+}
+
+/* Appends the group in the current row of LEAKS_SQL, with its stack. */
+static int append_leak(struct trace *trace, sqlite3_stmt *statement, void *target)
+{
+    struct report_process *process = target;
+    struct report_leak *leaks = make_room(process->leaks, process->leak_count, sizeof *leaks);
+    if (leaks == NULL)
+        return trace_fail(trace, "out of memory");
+    process->leaks = leaks;
+    struct report_leak *leak = &leaks[process->leak_count++];
+    *leak = (struct report_leak){0};
+    struct row_reader row;
+    row_start(&row, trace, statement, "blocks with process_id %lld", (long long)process->row_id);
+    leak->kind = row_name(&row, COLUMN_KIND, LEAK_KIND_NAMES, LEAK_KIND_COUNT);
+    struct maybe_int stack_id = {.present = true, .value = row_integer(&row, COLUMN_STACK_ID)};
+    row_count(&row, COLUMN_SMALLEST_SIZE);
+    leak->bytes = row_count(&row, COLUMN_BYTES);
+    leak->blocks = row_count(&row, COLUMN_BLOCKS);
+    if (row.failed || add_to_summary(trace, &process->summary, leak) != 0)
+        return -1;
+    return load_stack(trace, stack_id, &leak->stack);
+}
+
+/* Orders groups: kind (report order), then bytes and blocks descending, then
+ * stack id so equal groups still come out the same way every time. */
+static int compare_leaks(const void *left_pointer, const void *right_pointer)
+{
+    const struct report_leak *left = left_pointer, *right = right_pointer;
+    if (left->kind != right->kind)
+        return left->kind < right->kind ? -1 : 1;
+    if (left->bytes != right->bytes)
+        return left->bytes > right->bytes ? -1 : 1;
+    if (left->blocks != right->blocks)
+        return left->blocks > right->blocks ? -1 : 1;
+    return (left->stack.id > right->stack.id) - (left->stack.id < right->stack.id);
+}
+
+/* Fills PROCESS's leak groups and the leaked totals of its summary. */
+int analyse_leaks(struct trace *trace, struct report_process *process)
+{
+    int result = query_each_row(trace, LEAKS_SQL, process->row_id, "reading blocks", append_leak, process);
+    if (result == 0 && process->leak_count > 1)
+        qsort(process->leaks, process->leak_count, sizeof *process->leaks, compare_leaks);
+    return result;
+}

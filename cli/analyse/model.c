@@ -1,0 +1,86 @@
+/*
+ * model.c - the report model's vocabulary and memory: enumerator names as the
+ * trace spells them, array growth, and freeing a whole report.
+ */
+#include "analyse/model.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const LEAK_KIND_NAMES[LEAK_KIND_COUNT] = {"definite", "indirect", "possible", "reachable",
+                                                      "unclassified"};
+const char *const ERROR_TYPE_NAMES[ERROR_TYPE_COUNT] = {"double_free", "invalid_free", "mismatched_free"};
+const char *const END_REASON_NAMES[END_REASON_COUNT] = {"exit", "_exit", "signal", "exec", "vanished", "running"};
+
+/* Finds NAME in a names table; -1 when it is not there (or NULL), which the
+ * analyses report as damage rather than guess. */
+int name_to_index(const char *const names[], size_t count, const char *name)
+{
+    for (size_t i = 0; name != NULL && i < count; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Makes room for one more element after COUNT.  Capacity is implied by the
+ * count (8, then doubling at each power of two), so arrays need no capacity
+ * field.  Returns the array, moved or not, or NULL with ARRAY untouched (still
+ * the caller's) when memory runs out. */
+void *make_room(void *array, size_t count, size_t element_size)
+{
+    bool full = count == 0 || (count >= 8 && (count & (count - 1)) == 0);
+    if (!full)
+        return array;
+    size_t wanted = count == 0 ? 8 : count * 2;
+    if (wanted > SIZE_MAX / element_size)
+        return NULL;
+    return realloc(array, wanted * element_size);
+}
+
+/* Frees a stack's frames and their strings, leaving an empty stack. */
+void report_stack_free(struct report_stack *stack)
+{
+    for (size_t i = 0; i < stack->depth; i++) {
+        free(stack->frames[i].function);
+        free(stack->frames[i].file);
+        free(stack->frames[i].module);
+    }
+    free(stack->frames);
+    stack->frames = NULL;
+    stack->depth = 0;
+}
+
+/* Frees everything one process owns. */
+static void process_free(struct report_process *process)
+{
+    for (size_t i = 0; i < process->argc; i++)
+        free(process->argv[i]);
+    free(process->argv);
+    free(process->executable);
+    for (size_t i = 0; i < process->leak_count; i++)
+        report_stack_free(&process->leaks[i].stack);
+    free(process->leaks);
+    for (size_t i = 0; i < process->error_count; i++) {
+        struct report_error *error = &process->errors[i];
+        free(error->alloc_function);
+        free(error->free_function);
+        report_stack_free(&error->stack);
+        report_stack_free(&error->alloc_stack);
+        report_stack_free(&error->first_free_stack);
+    }
+    free(process->errors);
+    for (size_t i = 0; i < process->site_count; i++)
+        report_stack_free(&process->sites[i].stack);
+    free(process->sites);
+}
+
+/* Frees a report, complete or abandoned half-way; leaves it empty. */
+void report_free(struct report *report)
+{
+    for (size_t i = 0; i < report->process_count; i++)
+        process_free(&report->processes[i]);
+    free(report->processes);
+    *report = (struct report){0};
+}

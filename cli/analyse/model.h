@@ -1,0 +1,117 @@
+/*
+ * model.h - the report as plain C data: what the analyses (cli/analyse) fill
+ * from a trace and the renderers (cli/output) print.  Nothing here knows SQL
+ * or output syntax.  Strings are owned (freed by report_free) and NULL when the
+ * trace does not know them.
+ */
+#ifndef MEMTRACK_ANALYSE_MODEL_H
+#define MEMTRACK_ANALYSE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An integer the trace may leave unknown (SQL NULL). */
+struct maybe_int {
+    bool present;
+    int64_t value;
+};
+
+struct report_frame {
+    uint64_t address;
+    char *function;
+    char *file;
+    struct maybe_int line;
+    char *module;
+};
+
+/* Innermost frame first.  `present` is false for a stack the trace has no id for. */
+struct report_stack {
+    bool present;
+    int64_t id;
+    size_t depth;
+    struct report_frame *frames;
+};
+
+/* Leak kinds in report order: most serious first. */
+enum leak_kind { LEAK_DEFINITE, LEAK_INDIRECT, LEAK_POSSIBLE, LEAK_REACHABLE, LEAK_UNCLASSIFIED, LEAK_KIND_COUNT };
+
+enum error_type { ERROR_DOUBLE_FREE, ERROR_INVALID_FREE, ERROR_MISMATCHED_FREE, ERROR_TYPE_COUNT };
+
+enum end_reason { END_EXIT, END_UNDERSCORE_EXIT, END_SIGNAL, END_EXEC, END_VANISHED, END_RUNNING, END_REASON_COUNT };
+
+/* The trace's spelling of each enumerator (schema.sql), indexed by value. */
+extern const char *const LEAK_KIND_NAMES[LEAK_KIND_COUNT];
+extern const char *const ERROR_TYPE_NAMES[ERROR_TYPE_COUNT];
+extern const char *const END_REASON_NAMES[END_REASON_COUNT];
+
+/* Blocks still allocated at the end, grouped by kind and allocation stack. */
+struct report_leak {
+    enum leak_kind kind;
+    int64_t bytes;
+    int64_t blocks;
+    struct report_stack stack;
+};
+
+struct report_error {
+    enum error_type type;
+    uint64_t address;
+    struct maybe_int size;   /* of the block involved, when there is one */
+    struct maybe_int offset; /* of address inside that block */
+    char *alloc_function;
+    char *free_function;
+    struct report_stack stack;
+    struct report_stack alloc_stack;
+    struct report_stack first_free_stack;
+};
+
+struct report_site {
+    struct report_stack stack;
+    int64_t allocations;
+    int64_t bytes;
+    int64_t temporary;
+    int64_t peak_bytes;
+    int64_t leaked_bytes;
+};
+
+struct report_summary {
+    int64_t allocations;
+    int64_t frees;
+    int64_t allocated_bytes;
+    int64_t peak_bytes;
+    int64_t leaked_bytes;  /* every block alive at the end, whatever its kind */
+    int64_t leaked_blocks;
+    int64_t temporary_allocations;
+};
+
+struct report_process {
+    int64_t row_id; /* processes.id: what the other tables refer to */
+    int64_t pid;
+    int64_t parent_pid;
+    size_t argc;
+    char **argv;
+    char *executable;
+    struct maybe_int exit_code;
+    struct maybe_int exit_signal;
+    enum end_reason end_reason;
+    bool leak_scan;
+    struct report_summary summary;
+    size_t leak_count;
+    struct report_leak *leaks;
+    size_t error_count;
+    struct report_error *errors;
+    size_t site_count;
+    struct report_site *sites;
+};
+
+struct report {
+    size_t process_count;
+    struct report_process *processes;
+};
+
+int name_to_index(const char *const names[], size_t count, const char *name);
+void *make_room(void *array, size_t count, size_t element_size);
+void report_stack_free(struct report_stack *stack);
+void report_free(struct report *report);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * decoder.c - the collector's only parser of bytes that came from a traced
+ * process (which may be buggy, or not ours at all).
+ */
+#include <string.h>
+#include "collect/decoder.h"
+
+/* Fixed part of each record type; 0 for an unknown type. */
+static size_t fixed_size(unsigned type)
+{
+    switch (type) {
+    case MT_REC_HELLO: return sizeof(struct mt_rec_hello);
+    case MT_REC_MODULE: return sizeof(struct mt_rec_module);
+    case MT_REC_MODULE_GONE: return sizeof(struct mt_rec_module_gone);
+    case MT_REC_STACK: return sizeof(struct mt_rec_stack);
+    case MT_REC_ALLOC: return sizeof(struct mt_rec_alloc);
+    case MT_REC_FREE: return sizeof(struct mt_rec_free);
+    case MT_REC_ERROR: return sizeof(struct mt_rec_error);
+    case MT_REC_VERDICT: return sizeof(struct mt_rec_verdict);
+    case MT_REC_EXIT: return sizeof(struct mt_rec_exit);
+    case MT_REC_MARK: return sizeof(struct mt_rec_mark);
+    default: return 0;
+    }
+}
+
+/* Counts NUL-terminated strings in [p, p+len); -1 when the last one is unterminated. */
+static long count_strings(const char *p, size_t len)
+{
+    long n = 0;
+    size_t i = 0;
+    while (i < len && p[i]) {
+        const char *nul = memchr(p + i, '\0', len - i);
+        if (!nul)
+            return -1;
+        i = (size_t)(nul - p) + 1;
+        n++;
+    }
+    return n;
+}
+
+const char *mt_record_tail(const struct mt_record_header *rec, size_t fixed)
+{
+    return (const char *)rec + fixed;
+}
+
+/* Checks the variable part of a record; NULL when fine, else why not. */
+static const char *check_tail(const struct mt_record_header *h, size_t fixed)
+{
+    const char *tail = (const char *)h + fixed;
+    size_t len = h->size - fixed;
+    switch (h->type) {
+    case MT_REC_STACK:
+        if (h->extra > MT_MAX_DEPTH || len != (size_t)h->extra * sizeof(uint64_t))
+            return "stack record with a frame count that does not match its size";
+        return NULL;
+    case MT_REC_HELLO: {
+        const struct mt_rec_hello *hello = (const void *)h;
+        if (!len || count_strings(tail, len) < (long)hello->argc + 1)
+            return "hello record with unterminated strings";
+        return NULL;
+    }
+    case MT_REC_MODULE:
+        if (h->extra > 32 || len <= h->extra || !memchr(tail + h->extra, '\0', len - h->extra))
+            return "module record without a terminated path";
+        return NULL;
+    case MT_REC_MARK:
+        if (!len || !memchr(tail, '\0', len))
+            return "mark record without a terminated label";
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+int mt_decode_batch(const void *batch, size_t len, mt_record_fn fn, void *ctx, const char **why)
+{
+    const unsigned char *p = batch;
+    if (len < sizeof(struct mt_batch_header)) {
+        *why = "batch shorter than its header";
+        return -1;
+    }
+    struct mt_batch_header bh;
+    memcpy(&bh, p, sizeof bh);
+    if (bh.magic != MT_BATCH_MAGIC) {
+        *why = "batch with a wrong magic number";
+        return -1;
+    }
+    size_t off = sizeof bh;
+    while (off < len) {
+        if (len - off < sizeof(struct mt_record_header)) {
+            *why = "record header cut short";
+            return -1;
+        }
+        const struct mt_record_header *h = (const void *)(p + off);
+        size_t fixed = fixed_size(h->type);
+        if (!fixed) {
+            *why = "record of an unknown type";
+            return -1;
+        }
+        if (h->size < fixed || h->size % 8 || h->size > len - off) {
+            *why = "record size out of bounds";
+            return -1;
+        }
+        const char *bad = check_tail(h, fixed);
+        if (bad) {
+            *why = bad;
+            return -1;
+        }
+        if (fn(ctx, bh.tid, h))
+            return 0;
+        off += h->size;
+    }
+    return 0;
+}

@@ -1,0 +1,266 @@
+/*
+ * process.c - applying records to a process's state.  All figures are kept as
+ * per-stack aggregates and live blocks: the event history itself is not kept,
+ * so the collector's memory grows with distinct stacks and live blocks, not
+ * with run time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "collect/decoder.h"
+#include "collect/process.h"
+
+/* Appends one element to a growable array; returns it zeroed, or NULL. */
+static void *push(void **array, size_t *n, size_t *cap, size_t size)
+{
+    if (*n == *cap) {
+        size_t grown = *cap ? *cap * 2 : 8;
+        void *a = realloc(*array, grown * size);
+        if (!a)
+            return NULL;
+        *array = a;
+        *cap = grown;
+    }
+    void *slot = (char *)*array + (*n)++ * size;
+    memset(slot, 0, size);
+    return slot;
+}
+
+struct mt_process *process_new(const struct mt_rec_hello *hello)
+{
+    struct mt_process *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->token = hello->token;
+    p->pid = hello->pid;
+    p->parent_pid = hello->parent_pid;
+    p->start_ns = hello->start_ns;
+    p->hello_flags = hello->flags;
+    const char *s = mt_record_tail(&hello->h, sizeof *hello);
+    p->argv = calloc(hello->argc + 1u, sizeof *p->argv);
+    for (uint32_t i = 0; p->argv && i < hello->argc; i++) {
+        p->argv[i] = strdup(s);
+        s += strlen(s) + 1;
+    }
+    p->argc = p->argv ? (int)hello->argc : 0;
+    p->executable = strdup(s);
+    u64map_init(&p->stacks, sizeof(struct mt_stack_def));
+    u64map_init(&p->blocks, sizeof(struct mt_live_block));
+    u64map_init(&p->sites, sizeof(struct mt_site));
+    return p;
+}
+
+void process_free(struct mt_process *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->argc; i++)
+        free(p->argv[i]);
+    free(p->argv);
+    free(p->executable);
+    free(p->note);
+    void *v;
+    for (size_t i = 0; u64map_next(&p->stacks, &i, NULL, &v);)
+        free(((struct mt_stack_def *)v)->frames);
+    u64map_free(&p->stacks);
+    u64map_free(&p->blocks);
+    u64map_free(&p->sites);
+    for (size_t i = 0; i < p->n_modules; i++) {
+        free(p->modules[i].path);
+        free(p->modules[i].build_id);
+    }
+    free(p->modules);
+    free(p->errors);
+    for (size_t i = 0; i < p->n_marks; i++)
+        free(p->marks[i].label);
+    free(p->marks);
+    free(p);
+}
+
+void process_add_note(struct mt_process *p, const char *note)
+{
+    size_t old = p->note ? strlen(p->note) : 0, add = strlen(note);
+    char *n = realloc(p->note, old + add + 3);
+    if (!n)
+        return;
+    if (old)
+        memcpy(n + old, "; ", 2), old += 2;
+    memcpy(n + old, note, add + 1);
+    p->note = n;
+}
+
+const struct mt_module *process_module_of(const struct mt_process *p, uint64_t address)
+{
+    for (size_t i = p->n_modules; i-- > 0;)
+        if (address >= p->modules[i].start && address < p->modules[i].end)
+            return &p->modules[i];
+    return NULL;
+}
+
+static void add_module(struct mt_process *p, const struct mt_rec_module *r)
+{
+    const char *tail = mt_record_tail(&r->h, sizeof *r);
+    const char *path = tail + r->h.extra;
+    for (size_t i = 0; i < p->n_modules; i++)
+        if (p->modules[i].base == r->base && p->modules[i].start == r->start && !strcmp(p->modules[i].path, path))
+            return;
+    struct mt_module *m = push((void **)&p->modules, &p->n_modules, &p->cap_modules, sizeof *m);
+    if (!m)
+        return;
+    m->path = strdup(path);
+    m->base = r->base;
+    m->start = r->start;
+    m->end = r->end;
+    if (r->h.extra) {
+        m->build_id = malloc(r->h.extra * 2u + 1);
+        for (unsigned i = 0; m->build_id && i < r->h.extra; i++)
+            snprintf(m->build_id + 2 * i, 3, "%02x", (unsigned char)tail[i]);
+    }
+}
+
+static void add_stack(struct mt_process *p, const struct mt_rec_stack *r)
+{
+    int created;
+    struct mt_stack_def *s = u64map_put(&p->stacks, r->id, &created);
+    if (!s || !created)
+        return;
+    s->depth = r->h.extra;
+    s->truncated = r->truncated;
+    s->frames = malloc(s->depth * sizeof(uint64_t) + 1);
+    if (s->frames)
+        memcpy(s->frames, r + 1, s->depth * sizeof(uint64_t));
+    else
+        s->depth = 0;
+}
+
+/* Brings the site's "live bytes at the peak" up to date before it changes:
+ * if a new peak was reached since the site last changed, its live bytes then
+ * are its live bytes now. */
+static struct mt_site *touch_site(struct mt_process *p, uint32_t stack)
+{
+    struct mt_site *s = u64map_put(&p->sites, (uint64_t)stack + 1, NULL);
+    if (s && s->seen_peak_seq != p->peak_seq) {
+        s->at_peak = s->live_bytes;
+        s->seen_peak_seq = p->peak_seq;
+    }
+    return s;
+}
+
+static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
+{
+    struct mt_live_block *b = u64map_put(&p->blocks, r->block, NULL);
+    if (!b)
+        return;
+    b->address = r->address;
+    b->size = r->size;
+    b->time_ns = r->time_ns;
+    b->stack = r->stack;
+    b->function = (uint16_t)r->h.extra;
+    b->kind = MT_LEAK_UNCLASSIFIED;
+    struct mt_site *s = touch_site(p, r->stack);
+    if (s) {
+        s->allocations++;
+        s->bytes += r->size;
+        s->live_bytes += r->size;
+    }
+    p->allocations++;
+    p->allocated_bytes += r->size;
+    p->current_bytes += r->size;
+    if (p->current_bytes > p->peak_bytes) {
+        p->peak_bytes = p->current_bytes;
+        p->peak_ns = r->time_ns;
+        p->peak_seq++;
+    }
+}
+
+static unsigned lifetime_bucket(uint64_t ns)
+{
+    unsigned b = 0;
+    for (uint64_t limit = 1000; b < MT_LIFETIME_BUCKETS - 1 && ns >= limit; limit *= 10)
+        b++;
+    return b;
+}
+
+static void on_free(struct mt_process *p, const struct mt_rec_free *r)
+{
+    struct mt_live_block *b = u64map_get(&p->blocks, r->block);
+    if (!b)
+        return; /* inherited across fork, or allocated before a lost batch */
+    struct mt_site *s = touch_site(p, b->stack);
+    if (s) {
+        s->live_bytes -= b->size;
+        s->temporary += r->temporary != 0;
+        s->lifetimes[lifetime_bucket(r->time_ns > b->time_ns ? r->time_ns - b->time_ns : 0)]++;
+    }
+    p->frees++;
+    p->temporary += r->temporary != 0;
+    p->current_bytes -= b->size;
+    u64map_remove(&p->blocks, r->block);
+}
+
+void process_apply(struct mt_process *p, const struct mt_record_header *rec)
+{
+    switch (rec->type) {
+    case MT_REC_MODULE:
+        add_module(p, (const void *)rec);
+        break;
+    case MT_REC_STACK:
+        add_stack(p, (const void *)rec);
+        break;
+    case MT_REC_ALLOC:
+        on_alloc(p, (const void *)rec);
+        break;
+    case MT_REC_FREE:
+        on_free(p, (const void *)rec);
+        break;
+    case MT_REC_ERROR: {
+        struct mt_rec_error *e = push((void **)&p->errors, &p->n_errors, &p->cap_errors, sizeof *e);
+        if (e)
+            memcpy(e, rec, sizeof *e);
+        break;
+    }
+    case MT_REC_VERDICT: {
+        const struct mt_rec_verdict *v = (const void *)rec;
+        struct mt_live_block *b = u64map_get(&p->blocks, v->block);
+        if (b && rec->extra < MT_LEAK_END)
+            b->kind = (uint8_t)rec->extra;
+        break;
+    }
+    case MT_REC_EXIT:
+        p->exited = 1;
+        memcpy(&p->exit, rec, sizeof p->exit);
+        break;
+    case MT_REC_MARK: {
+        const struct mt_rec_mark *m = (const void *)rec;
+        struct mt_mark *k = push((void **)&p->marks, &p->n_marks, &p->cap_marks, sizeof *k);
+        if (k) {
+            k->time_ns = m->time_ns;
+            k->label = strdup(mt_record_tail(rec, sizeof *m));
+        }
+        break;
+    }
+    default:
+        break; /* HELLO is handled by the collector; MODULE_GONE needs no state */
+    }
+}
+
+struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable)
+{
+    struct mt_process *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->pid = pid;
+    p->parent_pid = parent_pid;
+    while (argv[p->argc])
+        p->argc++;
+    p->argv = calloc((size_t)p->argc + 1, sizeof *p->argv);
+    for (int i = 0; p->argv && i < p->argc; i++)
+        p->argv[i] = strdup(argv[i]);
+    if (!p->argv)
+        p->argc = 0;
+    p->executable = strdup(executable);
+    u64map_init(&p->stacks, sizeof(struct mt_stack_def));
+    u64map_init(&p->blocks, sizeof(struct mt_live_block));
+    u64map_init(&p->sites, sizeof(struct mt_site));
+    return p;
+}

@@ -1,0 +1,86 @@
+/*
+ * process.h - what the collector knows of one traced process image while the
+ * run lasts: its identity, modules, stacks, live blocks and per-site figures.
+ * Records are applied in arrival order; nothing here depends on the order of
+ * batches from different threads (see libtrack/protocol.h).
+ */
+#ifndef MEMTRACK_PROCESS_H
+#define MEMTRACK_PROCESS_H
+
+#include <stdint.h>
+#include "collect/u64map.h"
+#include "protocol.h"
+
+#define MT_LIFETIME_BUCKETS 9 /* <1us, <10us, ..., <10s, >=10s */
+
+struct mt_live_block {
+    uint64_t address, size, time_ns;
+    uint32_t stack;
+    uint16_t function;
+    uint8_t kind; /* enum mt_leak_kind */
+};
+
+struct mt_site {
+    uint64_t allocations, bytes, temporary;
+    uint64_t live_bytes, at_peak, seen_peak_seq;
+    uint64_t lifetimes[MT_LIFETIME_BUCKETS];
+};
+
+struct mt_stack_def {
+    uint32_t depth, truncated;
+    uint64_t *frames;
+};
+
+struct mt_module {
+    char *path, *build_id;
+    uint64_t base, start, end;
+};
+
+struct mt_mark {
+    uint64_t time_ns;
+    char *label;
+};
+
+struct mt_process {
+    uint64_t token;
+    uint32_t pid, parent_pid;
+    int argc;
+    char **argv;
+    char *executable;
+    uint64_t start_ns, end_ns;
+    uint32_t hello_flags;
+    int connections;        /* open connections speaking for it */
+    int exited;             /* its EXIT record arrived */
+    struct mt_rec_exit exit;
+    int wait_status_known;  /* the collector reaped it (the top process) */
+    int wait_status;
+    int replaced_by_exec;   /* a later image of the same pid said hello */
+    char *note;
+
+    struct u64map stacks;   /* stack id -> struct mt_stack_def */
+    struct u64map blocks;   /* block id -> struct mt_live_block */
+    struct u64map sites;    /* stack id -> struct mt_site */
+    struct mt_module *modules;
+    size_t n_modules, cap_modules;
+    struct mt_rec_error *errors;
+    size_t n_errors, cap_errors;
+    struct mt_mark *marks;
+    size_t n_marks, cap_marks;
+
+    /* the collector's own running figures, used when no EXIT record came */
+    uint64_t allocations, frees, allocated_bytes, current_bytes, peak_bytes, peak_ns, peak_seq, temporary;
+    struct mt_process *next;
+};
+
+struct mt_process *process_new(const struct mt_rec_hello *hello);
+/* A process known only from outside (no hello came: a static or setuid program). */
+struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable);
+void process_free(struct mt_process *p);
+/* Applies one record (already validated by the decoder) to p. */
+void process_apply(struct mt_process *p, const struct mt_record_header *rec);
+/* Adds `note` to the process's notes for people (kept in the trace). */
+void process_add_note(struct mt_process *p, const char *note);
+/* The module containing address, or NULL. */
+const struct mt_module *process_module_of(const struct mt_process *p, uint64_t address);
+
+#endif

@@ -1,0 +1,229 @@
+/*
+ * server.c - one SOCK_SEQPACKET listener in a private directory; one
+ * connection per traced process image.  Only processes of our own user may
+ * connect (SO_PEERCRED).  A connection whose stream is malformed is closed and
+ * the process's trace says so; the collector itself carries on.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "collect/decoder.h"
+#include "collect/process.h"
+#include "collect/server.h"
+
+#define RECV_MAX (MT_BATCH_MAX + 16384)
+
+struct mt_connection {
+    int fd;
+    struct mt_process *process;
+};
+
+int server_open(struct mt_server *s, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->listen_fd = -1;
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || strlen(tmp) > 40 || access(tmp, W_OK) != 0)
+        tmp = "/tmp";
+    snprintf(s->dir, sizeof s->dir, "%s/memtrack-XXXXXX", tmp);
+    s->buf = malloc(RECV_MAX);
+    if (!s->buf || !mkdtemp(s->dir)) {
+        snprintf(err, errlen, "cannot create a private directory in %s: %m", tmp);
+        return -1;
+    }
+    snprintf(s->path, sizeof s->path, "%s/socket", s->dir);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    memcpy(addr.sun_path, s->path, strlen(s->path) + 1);
+    s->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+        listen(s->listen_fd, 128) < 0) {
+        snprintf(err, errlen, "cannot listen on %s: %m", s->path);
+        return -1;
+    }
+    return 0;
+}
+
+static void add_connection(struct mt_server *s, int fd)
+{
+    if (s->n_connections == s->cap_connections) {
+        size_t grown = s->cap_connections ? s->cap_connections * 2 : 16;
+        struct mt_connection *c = realloc(s->connections, grown * sizeof *c);
+        if (!c) {
+            close(fd);
+            return;
+        }
+        s->connections = c;
+        s->cap_connections = grown;
+    }
+    s->connections[s->n_connections++] = (struct mt_connection){.fd = fd};
+}
+
+/* Accepts every pending connection from a process of our own user. */
+static void accept_all(struct mt_server *s)
+{
+    for (;;) {
+        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        struct ucred cred;
+        socklen_t len = sizeof cred;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != getuid()) {
+            close(fd);
+            continue;
+        }
+        add_connection(s, fd);
+    }
+}
+
+struct mt_process *server_find_pid(struct mt_server *s, pid_t pid)
+{
+    struct mt_process *found = NULL;
+    for (struct mt_process *p = s->processes; p; p = p->next)
+        if (p->pid == (uint32_t)pid)
+            found = p;
+    return found;
+}
+
+void server_adopt(struct mt_server *s, struct mt_process *p)
+{
+    if (s->last_process)
+        s->last_process->next = p;
+    else
+        s->processes = p;
+    s->last_process = p;
+}
+
+/* A HELLO binds the connection to a process: an existing one when it resumes
+ * (same token), else a new image (which ends an earlier image of its pid: exec). */
+static void on_hello(struct mt_server *s, struct mt_connection *c, const struct mt_rec_hello *h)
+{
+    if (h->flags & MT_HELLO_RESUMED)
+        for (struct mt_process *p = s->processes; p; p = p->next)
+            if (p->token == h->token) {
+                c->process = p;
+                p->connections++;
+                process_add_note(p, "the program took the tracing descriptor; tracing reconnected");
+                return;
+            }
+    struct mt_process *earlier = server_find_pid(s, (pid_t)h->pid);
+    if (earlier && !earlier->exited)
+        earlier->replaced_by_exec = 1;
+    struct mt_process *p = process_new(h);
+    if (!p)
+        return;
+    server_adopt(s, p);
+    c->process = p;
+    p->connections++;
+}
+
+struct batch_context {
+    struct mt_server *s;
+    struct mt_connection *c;
+    int unbound; /* a record came before any hello */
+};
+
+static int on_record(void *ctx, uint32_t tid, const struct mt_record_header *rec)
+{
+    struct batch_context *b = ctx;
+    if (rec->type == MT_REC_HELLO) {
+        if (!b->c->process)
+            on_hello(b->s, b->c, (const void *)rec);
+        return 0;
+    }
+    if (!b->c->process) {
+        b->unbound = 1;
+        return 1;
+    }
+    process_apply(b->c->process, rec);
+    return 0;
+}
+
+static void close_connection(struct mt_connection *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    if (c->process)
+        c->process->connections--;
+}
+
+/* Receives and applies every batch waiting on c; closes it at EOF or on a bad stream. */
+static void drain(struct mt_server *s, struct mt_connection *c)
+{
+    for (;;) {
+        ssize_t n = recv(c->fd, s->buf, RECV_MAX, MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0) {
+            close_connection(c);
+            return;
+        }
+        s->batches++;
+        const char *why = NULL;
+        struct batch_context ctx = {s, c, 0};
+        if (n > RECV_MAX)
+            why = "batch larger than the protocol allows";
+        else if (mt_decode_batch(s->buf, (size_t)n, on_record, &ctx, &why) == 0 && ctx.unbound)
+            why = "records before the hello";
+        if (why) {
+            if (c->process) {
+                char note[160];
+                snprintf(note, sizeof note, "malformed event stream (%s); its connection was closed", why);
+                process_add_note(c->process, note);
+            }
+            close_connection(c);
+            return;
+        }
+    }
+}
+
+void server_poll(struct mt_server *s, int timeout_ms)
+{
+    size_t n = s->n_connections;
+    struct pollfd *fds = calloc(n + 1, sizeof *fds);
+    if (!fds)
+        return;
+    fds[0] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+    for (size_t i = 0; i < n; i++)
+        fds[i + 1] = (struct pollfd){.fd = s->connections[i].fd, .events = POLLIN};
+    if (poll(fds, n + 1, timeout_ms) > 0) {
+        for (size_t i = 0; i < n; i++)
+            if (fds[i + 1].revents && s->connections[i].fd >= 0)
+                drain(s, &s->connections[i]);
+        if (fds[0].revents & POLLIN)
+            accept_all(s);
+    }
+    free(fds);
+    /* forget closed connections */
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n_connections; i++)
+        if (s->connections[i].fd >= 0)
+            s->connections[kept++] = s->connections[i];
+    s->n_connections = kept;
+}
+
+size_t server_open_connections(const struct mt_server *s)
+{
+    return s->n_connections;
+}
+
+void server_close(struct mt_server *s)
+{
+    for (size_t i = 0; i < s->n_connections; i++)
+        close_connection(&s->connections[i]);
+    free(s->connections);
+    s->connections = NULL;
+    s->n_connections = 0;
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    s->listen_fd = -1;
+    unlink(s->path);
+    rmdir(s->dir);
+    free(s->buf);
+    s->buf = NULL;
+}

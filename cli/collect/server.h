@@ -1,0 +1,37 @@
+/*
+ * server.h - the collector's socket: accepts traced processes, receives their
+ * batches, and applies them to per-process state.
+ */
+#ifndef MEMTRACK_SERVER_H
+#define MEMTRACK_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mt_process;
+struct mt_connection;
+
+struct mt_server {
+    int listen_fd;
+    char dir[64];            /* private directory (mode 0700) holding the socket */
+    char path[128];          /* socket path, given to traced processes */
+    struct mt_connection *connections;
+    size_t n_connections, cap_connections;
+    struct mt_process *processes, *last_process; /* in order of their hello */
+    uint64_t batches;        /* received so far; tells the run loop data still flows */
+    unsigned char *buf;
+};
+
+int server_open(struct mt_server *s, char *err, size_t errlen);
+/* Waits up to timeout_ms for traffic and handles all of it. */
+void server_poll(struct mt_server *s, int timeout_ms);
+size_t server_open_connections(const struct mt_server *s);
+/* Closes every connection and removes the socket and its directory. */
+void server_close(struct mt_server *s);
+/* The latest process image with this pid, or NULL. */
+struct mt_process *server_find_pid(struct mt_server *s, pid_t pid);
+/* Appends a process the collector knows of without a hello (e.g. a static program). */
+void server_adopt(struct mt_server *s, struct mt_process *p);
+
+#endif

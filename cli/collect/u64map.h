@@ -1,0 +1,31 @@
+/*
+ * u64map.h - an open-addressing hash map from nonzero 64-bit keys to
+ * fixed-size values stored inline.  The collector's one container: block ids,
+ * stack ids and addresses all are 64-bit keys.
+ */
+#ifndef MEMTRACK_U64MAP_H
+#define MEMTRACK_U64MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct u64map {
+    size_t value_size;
+    size_t capacity; /* power of two, or 0 */
+    size_t count;
+    uint64_t *keys;  /* 0 = empty */
+    unsigned char *values;
+};
+
+void u64map_init(struct u64map *m, size_t value_size);
+void u64map_free(struct u64map *m);
+/* The value for key, or NULL. */
+void *u64map_get(const struct u64map *m, uint64_t key);
+/* The value for key, inserted zero-filled when absent (*created = 1 then). NULL when out of memory. */
+void *u64map_put(struct u64map *m, uint64_t key, int *created);
+/* Removes key; returns 1 when it was present. */
+int u64map_remove(struct u64map *m, uint64_t key);
+/* Iteration: for (size_t i = 0; u64map_next(m, &i, &key, &value);) */
+int u64map_next(const struct u64map *m, size_t *cursor, uint64_t *key, void **value);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * json.c - the report as JSON, the public contract in docs/report-format.md:
+ * field names and order are fixed, the output is one line and deterministic.
+ */
+#include <inttypes.h>
+
+#include "output/json_string.h"
+#include "output/render.h"
+
+/* Writes an integer the trace may not know, as a number or null. */
+static void json_maybe_int(FILE *out, struct maybe_int number)
+{
+    if (number.present)
+        fprintf(out, "%" PRId64, number.value);
+    else
+        fputs("null", out);
+}
+
+/* Writes an address as a lowercase hex string: JSON numbers lose precision
+ * beyond 2^53, and hex is how addresses are read anyway. */
+static void json_address(FILE *out, uint64_t address)
+{
+    fprintf(out, "\"0x%" PRIx64 "\"", address);
+}
+
+/* Writes one frame object. */
+static void json_frame(FILE *out, const struct report_frame *frame)
+{
+    fputs("{\"function\": ", out);
+    json_write_string(out, frame->function);
+    fputs(", \"file\": ", out);
+    json_write_string(out, frame->file);
+    fputs(", \"line\": ", out);
+    json_maybe_int(out, frame->line);
+    fputs(", \"module\": ", out);
+    json_write_string(out, frame->module);
+    fputs(", \"address\": ", out);
+    json_address(out, frame->address);
+    fputc('}', out);
+}
+
+/* Writes a stack as an array of frames, innermost first; null when the
+ * trace has no stack. Shared by leaks, errors and sites. */
+static void json_stack(FILE *out, const struct report_stack *stack)
+{
+    if (!stack->present) {
+        fputs("null", out);
+        return;
+    }
+    fputc('[', out);
+    for (size_t i = 0; i < stack->depth; i++) {
+        fputs(i > 0 ? ", " : "", out);
+        json_frame(out, &stack->frames[i]);
+    }
+    fputc(']', out);
+}
+
+/* Writes a process's argv as an array of strings. */
+static void json_argv(FILE *out, const struct report_process *process)
+{
+    fputc('[', out);
+    for (size_t i = 0; i < process->argc; i++) {
+        fputs(i > 0 ? ", " : "", out);
+        json_write_string(out, process->argv[i]);
+    }
+    fputc(']', out);
+}
+
+/* Writes the summary object. */
+static void json_summary(FILE *out, const struct report_summary *summary)
+{
+    fprintf(out,
+            "{\"allocations\": %" PRId64 ", \"frees\": %" PRId64 ", \"allocated_bytes\": %" PRId64
+            ", \"peak_bytes\": %" PRId64 ", \"leaked_bytes\": %" PRId64 ", \"leaked_blocks\": %" PRId64
+            ", \"temporary_allocations\": %" PRId64 "}",
+            summary->allocations, summary->frees, summary->allocated_bytes, summary->peak_bytes,
+            summary->leaked_bytes, summary->leaked_blocks, summary->temporary_allocations);
+}
+
+/* Writes one leak group. */
+static void json_leak(FILE *out, const struct report_leak *leak)
+{
+    fprintf(out, "{\"kind\": \"%s\", \"bytes\": %" PRId64 ", \"blocks\": %" PRId64 ", \"stack\": ",
+            LEAK_KIND_NAMES[leak->kind], leak->bytes, leak->blocks);
+    json_stack(out, &leak->stack);
+    fputc('}', out);
+}
+
+/* Writes one error. */
+static void json_error(FILE *out, const struct report_error *error)
+{
+    fprintf(out, "{\"type\": \"%s\", \"address\": ", ERROR_TYPE_NAMES[error->type]);
+    json_address(out, error->address);
+    fputs(", \"size\": ", out);
+    json_maybe_int(out, error->size);
+    fputs(", \"offset\": ", out);
+    json_maybe_int(out, error->offset);
+    fputs(", \"alloc_function\": ", out);
+    json_write_string(out, error->alloc_function);
+    fputs(", \"free_function\": ", out);
+    json_write_string(out, error->free_function);
+    fputs(", \"stack\": ", out);
+    json_stack(out, &error->stack);
+    fputs(", \"alloc_stack\": ", out);
+    json_stack(out, &error->alloc_stack);
+    fputs(", \"first_free_stack\": ", out);
+    json_stack(out, &error->first_free_stack);
+    fputc('}', out);
+}
+
+/* Writes one allocation site. */
+static void json_site(FILE *out, const struct report_site *site)
+{
+    fputs("{\"stack\": ", out);
+    json_stack(out, &site->stack);
+    fprintf(out,
+            ", \"allocations\": %" PRId64 ", \"bytes\": %" PRId64 ", \"temporary\": %" PRId64
+            ", \"peak_bytes\": %" PRId64 ", \"leaked_bytes\": %" PRId64 "}",
+            site->allocations, site->bytes, site->temporary, site->peak_bytes, site->leaked_bytes);
+}
+
+/* Writes one process with its summary, leaks, errors and sites. */
+static void json_process(FILE *out, const struct report_process *process)
+{
+    fprintf(out, "{\"pid\": %" PRId64 ", \"parent_pid\": %" PRId64 ", \"argv\": ", process->pid,
+            process->parent_pid);
+    json_argv(out, process);
+    fputs(", \"executable\": ", out);
+    json_write_string(out, process->executable);
+    fputs(", \"exit_code\": ", out);
+    json_maybe_int(out, process->exit_code);
+    fputs(", \"exit_signal\": ", out);
+    json_maybe_int(out, process->exit_signal);
+    fprintf(out, ", \"end_reason\": \"%s\", \"leak_scan\": %s, \"summary\": ", END_REASON_NAMES[process->end_reason],
+            process->leak_scan ? "true" : "false");
+    json_summary(out, &process->summary);
+    fputs(", \"leaks\": [", out);
+    for (size_t i = 0; i < process->leak_count; i++) {
+        fputs(i > 0 ? ", " : "", out);
+        json_leak(out, &process->leaks[i]);
+    }
+    fputs("], \"errors\": [", out);
+    for (size_t i = 0; i < process->error_count; i++) {
+        fputs(i > 0 ? ", " : "", out);
+        json_error(out, &process->errors[i]);
+    }
+    fputs("], \"sites\": [", out);
+    for (size_t i = 0; i < process->site_count; i++) {
+        fputs(i > 0 ? ", " : "", out);
+        json_site(out, &process->sites[i]);
+    }
+    fputs("]}", out);
+}
+
+/* Writes the whole report as one line of JSON followed by a newline. */
+int render_json(FILE *out, const struct report *report)
+{
+    fprintf(out, "{\"format\": \"memtrack-report\", \"version\": %d, \"processes\": [", MT_REPORT_VERSION);
+    for (size_t i = 0; i < report->process_count; i++) {
+        fputs(i > 0 ? ", " : "", out);
+        json_process(out, &report->processes[i]);
+    }
+    fputs("]}\n", out);
+    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}

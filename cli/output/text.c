@@ -1,0 +1,285 @@
+/*
+ * text.c - the report for people, laid out like valgrind memcheck's: per
+ * process, errors first, then leaks and a leak summary, then where the
+ * program allocates most and its peak.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "output/render.h"
+
+#define TEXT_MAX_FRAMES 12
+#define TEXT_TOP_SITES 10
+
+/* How each leak kind reads in "N bytes in M blocks are ...". */
+static const char *const LEAK_KIND_PHRASES[LEAK_KIND_COUNT] = {"definitely lost", "indirectly lost",
+                                                               "possibly lost", "still reachable", "unclassified"};
+
+/* Writes a string from the trace, or UNKNOWN when it is NULL, with control
+ * characters shown as '?' so a hostile trace cannot drive the terminal. */
+static void text_field(FILE *out, const char *text, const char *unknown)
+{
+    if (text == NULL)
+        text = unknown;
+    for (const unsigned char *at = (const unsigned char *)text; *at != '\0'; at++)
+        fputc(*at < 0x20 || *at == 0x7f ? '?' : *at, out);
+}
+
+/* Writes one frame memcheck-style: "at 0x4011d6: leak_here (src.c:12)", or
+ * "(in /lib/module.so)" when only the module is known. */
+static void text_frame(FILE *out, const struct report_frame *frame, bool innermost)
+{
+    fprintf(out, "   %s 0x%" PRIx64 ": ", innermost ? "at" : "by", frame->address);
+    text_field(out, frame->function, "???");
+    if (frame->file != NULL) {
+        fputs(" (", out);
+        text_field(out, frame->file, "");
+        if (frame->line.present)
+            fprintf(out, ":%" PRId64, frame->line.value);
+        fputc(')', out);
+    } else if (frame->module != NULL) {
+        fputs(" (in ", out);
+        text_field(out, frame->module, "");
+        fputc(')', out);
+    }
+    fputc('\n', out);
+}
+
+/* Writes a stack innermost first, at most TEXT_MAX_FRAMES frames.  Shared by
+ * errors, leaks and sites. */
+static void text_stack(FILE *out, const struct report_stack *stack)
+{
+    if (!stack->present || stack->depth == 0) {
+        fputs(stack->present ? "   (empty stack)\n" : "   (no stack recorded)\n", out);
+        return;
+    }
+    size_t shown = stack->depth < TEXT_MAX_FRAMES ? stack->depth : TEXT_MAX_FRAMES;
+    for (size_t i = 0; i < shown; i++)
+        text_frame(out, &stack->frames[i], i == 0);
+    if (stack->depth > shown)
+        fprintf(out, "   ... (%zu more)\n", stack->depth - shown);
+}
+
+/* Writes how the process ended, as in "(exit 0)" or "(killed by signal 9)". */
+static void text_ending(FILE *out, const struct report_process *process)
+{
+    switch (process->end_reason) {
+    case END_EXIT:
+        if (process->exit_code.present)
+            fprintf(out, "(exit %" PRId64 ")", process->exit_code.value);
+        else
+            fputs("(exit)", out);
+        break;
+    case END_SIGNAL:
+        if (process->exit_signal.present)
+            fprintf(out, "(killed by signal %" PRId64 ")", process->exit_signal.value);
+        else
+            fputs("(killed by a signal)", out);
+        break;
+    case END_UNDERSCORE_EXIT:
+        if (process->exit_code.present)
+            fprintf(out, "(_exit %" PRId64 ")", process->exit_code.value);
+        else
+            fputs("(_exit)", out);
+        break;
+    case END_EXEC:
+        fputs("(replaced by exec)", out);
+        break;
+    case END_VANISHED:
+        fputs("(vanished from the trace)", out);
+        break;
+    case END_RUNNING:
+    case END_REASON_COUNT:
+        fputs("(still running when the trace ended)", out);
+        break;
+    }
+}
+
+/* Writes "== memtrack report: pid P: ARGV (how it ended)"; the executable
+ * stands in for an empty argv. */
+static void text_header(FILE *out, const struct report_process *process)
+{
+    fprintf(out, "== memtrack report: pid %" PRId64 ": ", process->pid);
+    for (size_t i = 0; i < process->argc; i++) {
+        text_field(out, process->argv[i], "");
+        fputc(' ', out);
+    }
+    if (process->argc == 0 && process->executable != NULL) {
+        text_field(out, process->executable, "");
+        fputc(' ', out);
+    }
+    text_ending(out, process);
+    fputc('\n', out);
+}
+
+/* Writes what the trace knows of the block an error involves, as in
+ * " (16 bytes inside a block of 32 bytes allocated by malloc)". */
+static void text_error_block(FILE *out, const struct report_error *error)
+{
+    if (!error->size.present && !error->offset.present && error->alloc_function == NULL)
+        return;
+    fputs(" (", out);
+    if (error->offset.present && error->offset.value > 0)
+        fprintf(out, "%" PRId64 " bytes inside a block", error->offset.value);
+    else
+        fputs("block", out);
+    if (error->size.present)
+        fprintf(out, " of %" PRId64 " bytes", error->size.value);
+    if (error->alloc_function != NULL) {
+        fputs(" allocated by ", out);
+        text_field(out, error->alloc_function, "");
+    }
+    fputc(')', out);
+}
+
+/* Writes one error: a headline, where it happened, and the stacks of the
+ * block's allocation and first free when known. */
+static void text_error(FILE *out, const struct report_error *error)
+{
+    fputs(error->type == ERROR_MISMATCHED_FREE ? "Mismatched " : "Invalid ", out);
+    text_field(out, error->free_function, "free");
+    fputs(error->type == ERROR_DOUBLE_FREE ? "() / double free of " : "() of ", out);
+    fprintf(out, "0x%" PRIx64, error->address);
+    text_error_block(out, error);
+    fputc('\n', out);
+    text_stack(out, &error->stack);
+    if (error->alloc_stack.present) {
+        fputs("  Block was allocated at:\n", out);
+        text_stack(out, &error->alloc_stack);
+    }
+    if (error->first_free_stack.present) {
+        fputs("  First freed at:\n", out);
+        text_stack(out, &error->first_free_stack);
+    }
+    fputc('\n', out);
+}
+
+/* Writes one leak group, as in "40 bytes in 1 blocks are definitely lost". */
+static void text_leak(FILE *out, const struct report_leak *leak)
+{
+    fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s\n", leak->bytes, leak->blocks,
+            LEAK_KIND_PHRASES[leak->kind]);
+    text_stack(out, &leak->stack);
+    fputc('\n', out);
+}
+
+/* Writes why unclassified blocks could not be classified. */
+static void text_unclassified_reason(FILE *out, const struct report_process *process)
+{
+    fputs("   (not classified: ", out);
+    if (process->leak_scan)
+        fputs("the leak scan did not reach a verdict on them", out);
+    else if (process->end_reason == END_SIGNAL && process->exit_signal.present)
+        fprintf(out, "the process was killed by signal %" PRId64 ", so no leak scan could run",
+                process->exit_signal.value);
+    else if (process->end_reason == END_SIGNAL)
+        fputs("the process was killed by a signal, so no leak scan could run", out);
+    else if (process->end_reason == END_EXEC)
+        fputs("the process called exec, so no leak scan could run", out);
+    else if (process->end_reason == END_EXIT)
+        fputs("the process ended through _exit, so no leak scan could run", out);
+    else if (process->end_reason == END_VANISHED)
+        fputs("the process vanished from the trace, so no leak scan could run", out);
+    else
+        fputs("the process was still running, so no leak scan could run", out);
+    fputs(")\n", out);
+}
+
+/* Writes the leak totals per kind, memcheck's LEAK SUMMARY.  Without a leak
+ * scan only the unclassified line is meaningful, so only it is shown. */
+static void text_leak_summary(FILE *out, const struct report_process *process)
+{
+    if (process->leak_count == 0) {
+        bool ended = process->end_reason != END_RUNNING && process->end_reason != END_VANISHED;
+        fputs(ended ? "All heap blocks were freed -- no leaks are possible\n\n"
+                    : "No heap blocks were recorded as still allocated\n\n", out);
+        return;
+    }
+    int64_t bytes[LEAK_KIND_COUNT] = {0}, blocks[LEAK_KIND_COUNT] = {0};
+    for (size_t i = 0; i < process->leak_count; i++) {
+        bytes[process->leaks[i].kind] += process->leaks[i].bytes; /* cannot overflow: leaks.c checked the sum */
+        blocks[process->leaks[i].kind] += process->leaks[i].blocks;
+    }
+    fputs("LEAK SUMMARY:\n", out);
+    for (int kind = 0; kind < LEAK_KIND_COUNT; kind++) {
+        bool shown = kind == LEAK_UNCLASSIFIED ? blocks[kind] > 0 : process->leak_scan;
+        if (shown)
+            fprintf(out, "   %15s: %" PRId64 " bytes in %" PRId64 " blocks\n", LEAK_KIND_PHRASES[kind],
+                    bytes[kind], blocks[kind]);
+    }
+    if (blocks[LEAK_UNCLASSIFIED] > 0)
+        text_unclassified_reason(out, process);
+    fputc('\n', out);
+}
+
+/* Orders sites by allocations, then bytes, descending; then stack id. */
+static int compare_sites_by_allocations(const void *left_pointer, const void *right_pointer)
+{
+    const struct report_site *left = *(const struct report_site *const *)left_pointer;
+    const struct report_site *right = *(const struct report_site *const *)right_pointer;
+    if (left->allocations != right->allocations)
+        return left->allocations > right->allocations ? -1 : 1;
+    if (left->bytes != right->bytes)
+        return left->bytes > right->bytes ? -1 : 1;
+    return (left->stack.id > right->stack.id) - (left->stack.id < right->stack.id);
+}
+
+/* Writes the TEXT_TOP_SITES sites that allocate most often: the ones worth
+ * optimising, especially when most of their blocks are temporary. */
+static int text_top_sites(FILE *out, const struct report_process *process)
+{
+    if (process->site_count == 0)
+        return 0;
+    const struct report_site **sites = malloc(process->site_count * sizeof *sites);
+    if (sites == NULL)
+        return -1;
+    for (size_t i = 0; i < process->site_count; i++)
+        sites[i] = &process->sites[i];
+    qsort(sites, process->site_count, sizeof *sites, compare_sites_by_allocations);
+    size_t shown = process->site_count < TEXT_TOP_SITES ? process->site_count : TEXT_TOP_SITES;
+    fprintf(out, "Top allocation sites (%zu of %zu, by allocations):\n", shown, process->site_count);
+    for (size_t i = 0; i < shown; i++) {
+        fprintf(out, "%" PRId64 " allocations (%" PRId64 " temporary), %" PRId64 " bytes\n", sites[i]->allocations,
+                sites[i]->temporary, sites[i]->bytes);
+        text_stack(out, &sites[i]->stack);
+        fputc('\n', out);
+    }
+    free(sites);
+    return 0;
+}
+
+/* Writes one process's whole report. */
+static int text_process(FILE *out, const struct report_process *process)
+{
+    text_header(out, process);
+    fputc('\n', out);
+    for (size_t i = 0; i < process->error_count; i++)
+        text_error(out, &process->errors[i]);
+    for (size_t i = 0; i < process->leak_count; i++)
+        text_leak(out, &process->leaks[i]);
+    text_leak_summary(out, process);
+    if (text_top_sites(out, process) != 0)
+        return -1;
+    const struct report_summary *summary = &process->summary;
+    fprintf(out, "Heap: %" PRId64 " allocations, %" PRId64 " frees, %" PRId64 " bytes allocated, %" PRId64
+            " temporary\n", summary->allocations, summary->frees, summary->allocated_bytes,
+            summary->temporary_allocations);
+    fprintf(out, "Peak heap: %" PRId64 " bytes\n", summary->peak_bytes);
+    return 0;
+}
+
+/* Writes the whole report, processes separated by a blank line. */
+int render_text(FILE *out, const struct report *report)
+{
+    if (report->process_count == 0)
+        fputs("== memtrack report: the trace holds no processes\n", out);
+    for (size_t i = 0; i < report->process_count; i++) {
+        fputs(i > 0 ? "\n" : "", out);
+        if (text_process(out, &report->processes[i]) != 0) {
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}

@@ -1,0 +1,292 @@
+/*
+ * run.c - `memtrack run`: starts the program with libtrack preloaded, collects
+ * its events (and those of every process it starts), writes the trace, prints
+ * a summary, and exits with the program's own status.
+ *
+ * Order matters for the promise "a program that cannot be started leaves no
+ * trace": the child is forked first and waits on a pipe; the trace is created;
+ * then the child execs, and a CLOEXEC pipe tells us whether exec failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "collect/process.h"
+#include "collect/server.h"
+#include "commands.h"
+#include "run/launch.h"
+#include "run/summary.h"
+#include "symbolize/symbolize.h"
+#include "trace/writer.h"
+
+#define DRAIN_IDLE_MS 2000 /* after the program exits, how long a silent descendant may hold the run */
+
+struct run_options {
+    const char *output;
+    int force;
+    char options_env[256]; /* MEMTRACK_OPTIONS for libtrack */
+};
+
+void usage_run(FILE *out)
+{
+    fputs("usage: memtrack run [options] [--] PROGRAM [ARGS...]\n"
+          "\n"
+          "Runs PROGRAM with every allocation traced, writes a trace file, prints a\n"
+          "summary on stderr and exits with PROGRAM's exit status (128+N if it died\n"
+          "of signal N).\n"
+          "\n"
+          "  -o, --output FILE         trace file (default memtrack.PROGRAM.PID.db)\n"
+          "  -f, --force               overwrite FILE if it exists\n"
+          "      --depth N             frames per backtrace (default 64, at most 256)\n"
+          "      --on-error=MODE       continue (default) or abort at the first bad free\n"
+          "      --temporary-window N  a block freed before N more allocations of its\n"
+          "                            thread counts as temporary (default 1)\n"
+          "      --quarantine BYTES    freed memory held back to catch double frees\n"
+          "                            (default 4194304)\n"
+          "  -h, --help                this help\n"
+          "\n"
+          "Exit status: PROGRAM's; 127 when PROGRAM is not found, 126 when it cannot be\n"
+          "executed, 2 for bad usage or an unwritable trace.\n",
+          out);
+}
+
+/* Appends key=value to MEMTRACK_OPTIONS. */
+static void add_option(struct run_options *o, const char *key, const char *value)
+{
+    size_t len = strlen(o->options_env);
+    snprintf(o->options_env + len, sizeof o->options_env - len, "%s%s=%s", len ? "," : "", key, value);
+}
+
+/* Parses run's options; returns the index of PROGRAM in argv, or -1 after printing why not. */
+static int parse_options(int argc, char **argv, struct run_options *o)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'}, {"force", no_argument, 0, 'f'},
+        {"depth", required_argument, 0, 'd'}, {"on-error", required_argument, 0, 'e'},
+        {"temporary-window", required_argument, 0, 't'}, {"quarantine", required_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+o:fh", longopts, NULL)) != -1) {
+        char *end = NULL;
+        switch (c) {
+        case 'o': o->output = optarg; break;
+        case 'f': o->force = 1; break;
+        case 'h': usage_run(stdout); exit(0);
+        case 'd': case 't': case 'q':
+            if (strtoul(optarg, &end, 10), !*optarg || *end) {
+                fprintf(stderr, "memtrack run: %s needs a number, not '%s'\n", argv[optind - 1], optarg);
+                return -1;
+            }
+            add_option(o, c == 'd' ? "depth" : c == 't' ? "temporary_window" : "quarantine", optarg);
+            break;
+        case 'e':
+            if (strcmp(optarg, "continue") && strcmp(optarg, "abort")) {
+                fprintf(stderr, "memtrack run: --on-error takes continue or abort, not '%s'\n", optarg);
+                return -1;
+            }
+            add_option(o, "on_error", optarg);
+            break;
+        default:
+            fprintf(stderr, "memtrack run: unknown option '%s'\n", argv[optind - 1]);
+            usage_run(stderr);
+            return -1;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "memtrack run: no program to run\n");
+        usage_run(stderr);
+        return -1;
+    }
+    return optind;
+}
+
+/* The command line as one string, for the trace's meta table. */
+static char *join_command(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = calloc(1, len);
+    for (int i = 0; s && i < argc; i++) {
+        strcat(s, argv[i]);
+        if (i + 1 < argc)
+            strcat(s, " ");
+    }
+    return s;
+}
+
+static volatile sig_atomic_t forward_pid;
+
+static void forward_signal(int sig)
+{
+    if (forward_pid > 0)
+        kill((pid_t)forward_pid, sig);
+}
+
+/* While the program runs, terminal signals are its business (it shares our
+ * process group); a termination request sent to memtrack alone is passed on. */
+static void route_signals(pid_t child)
+{
+    forward_pid = child;
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    struct sigaction sa = {.sa_handler = forward_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Collects until the program has ended and every traced process is done (or
+ * silent for DRAIN_IDLE_MS); returns the program's wait status. */
+static int collect(struct mt_server *server, pid_t child)
+{
+    int status = 0, reaped = 0;
+    uint64_t seen = server->batches;
+    struct timespec quiet_since = {0};
+    for (;;) {
+        server_poll(server, reaped ? 50 : 200);
+        if (!reaped) {
+            pid_t r = waitpid(child, &status, WNOHANG);
+            if (r == child || (r < 0 && errno == ECHILD)) {
+                reaped = 1;
+                clock_gettime(CLOCK_MONOTONIC, &quiet_since);
+            }
+            continue;
+        }
+        if (server_open_connections(server) == 0)
+            break;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (server->batches != seen) {
+            seen = server->batches;
+            quiet_since = now;
+        } else if ((now.tv_sec - quiet_since.tv_sec) * 1000 + (now.tv_nsec - quiet_since.tv_nsec) / 1000000 >
+                   DRAIN_IDLE_MS) {
+            break;
+        }
+    }
+    return status;
+}
+
+/* The default trace name: memtrack.PROGRAM.PID.db in the current directory. */
+static void default_output(char *buf, size_t len, const char *program, pid_t pid)
+{
+    char copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", program);
+    snprintf(buf, len, "memtrack.%s.%d.db", basename(copy), (int)pid);
+}
+
+/* Writes every process to the trace; returns 0 when all were stored. */
+static int write_trace(struct trace_writer *w, struct mt_server *server)
+{
+    struct symbolizer *sym = symbolizer_new();
+    int rc = 0;
+    for (struct mt_process *p = server->processes; p; p = p->next)
+        if (trace_write_process(w, p, sym) != 0) {
+            fprintf(stderr, "memtrack: cannot store process %u in the trace: %s\n", p->pid, trace_writer_error(w));
+            rc = -1;
+        }
+    symbolizer_free(sym);
+    return rc;
+}
+
+/* Exit status that mirrors the program's wait status. */
+static int exit_status_of(int status)
+{
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_options o = {0};
+    int first = parse_options(argc, argv, &o);
+    if (first < 0)
+        return MT_EXIT_USAGE;
+    char **prog = argv + first;
+    char err[512];
+    struct launch l;
+    int rc = launch_prepare(&l, prog, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "memtrack: %s\n", err);
+        return rc;
+    }
+    launch_warn_untraceable(&l, stderr);
+    if (o.output && !o.force && access(o.output, F_OK) == 0) {
+        fprintf(stderr, "memtrack: %s exists; use --force to overwrite it\n", o.output);
+        return MT_EXIT_USAGE;
+    }
+    struct mt_server server;
+    if (server_open(&server, err, sizeof err) != 0) {
+        fprintf(stderr, "memtrack: %s\n", err);
+        server_close(&server);
+        return MT_EXIT_USAGE;
+    }
+    pid_t child = launch_fork(&l, server.path, o.options_env);
+    if (child < 0) {
+        fprintf(stderr, "memtrack: cannot start %s: %s\n", prog[0], strerror(errno));
+        server_close(&server);
+        return 126;
+    }
+    char output[PATH_MAX];
+    if (o.output)
+        snprintf(output, sizeof output, "%s", o.output);
+    else
+        default_output(output, sizeof output, prog[0], child);
+    if (o.force)
+        unlink(output);
+    char *command = join_command(argc - first, prog);
+    struct trace_writer *w = trace_writer_open(output, command ? command : prog[0], err, sizeof err);
+    free(command);
+    if (!w) {
+        launch_abandon(&l);
+        server_close(&server);
+        fprintf(stderr, "memtrack: %s\n", err);
+        return MT_EXIT_USAGE;
+    }
+    int exec_errno = launch_go(&l);
+    if (exec_errno) {
+        trace_writer_close(w, 0);
+        unlink(output);
+        server_close(&server);
+        fprintf(stderr, "memtrack: cannot run %s: %s\n", prog[0], strerror(exec_errno));
+        return exec_errno == ENOENT ? 127 : 126;
+    }
+    route_signals(child);
+    int status = collect(&server, child);
+    struct mt_process *top = server_find_pid(&server, child);
+    if (!top) {
+        top = process_stand_in(child, getpid(), prog, l.path);
+        if (top) {
+            process_add_note(top, l.untraceable ? l.untraceable : "the program sent no events");
+            server_adopt(&server, top);
+        }
+    }
+    if (top) {
+        top->wait_status_known = 1;
+        top->wait_status = status;
+    }
+    int stored = write_trace(w, &server);
+    int closed = trace_writer_close(w, stored == 0);
+    summary_print(stderr, &server, top, output);
+    server_close(&server);
+    for (struct mt_process *p = server.processes, *next; p; p = next) {
+        next = p->next;
+        process_free(p);
+    }
+    if (stored || closed)
+        fprintf(stderr, "memtrack: the trace %s is incomplete\n", output);
+    return exit_status_of(status);
+}

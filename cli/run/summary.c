@@ -1,0 +1,51 @@
+/*
+ * summary.c - what a person sees after `memtrack run`: the figures of the
+ * program itself, any deallocation errors and leaks, and where the trace is.
+ * Everything printed here is also in the trace; details are `memtrack report`'s.
+ */
+#include <inttypes.h>
+#include "collect/names.h"
+#include "collect/process.h"
+#include "collect/server.h"
+#include "run/summary.h"
+
+static void print_process(FILE *out, const struct mt_process *p)
+{
+    uint64_t bytes[MT_LEAK_END] = {0}, blocks[MT_LEAK_END] = {0};
+    const void *v;
+    for (size_t i = 0; u64map_next(&p->blocks, &i, NULL, (void **)&v);) {
+        const struct mt_live_block *b = v;
+        bytes[b->kind] += b->size;
+        blocks[b->kind]++;
+    }
+    uint64_t allocations = p->exited ? p->exit.allocations : p->allocations;
+    uint64_t frees = p->exited ? p->exit.frees : p->frees;
+    uint64_t peak = p->exited ? p->exit.peak_bytes : p->peak_bytes;
+    fprintf(out, "memtrack: %s (pid %" PRIu32 "): %" PRIu64 " allocations, %" PRIu64 " frees, peak %" PRIu64
+                 " bytes\n",
+            p->argc ? p->argv[0] : "?", p->pid, allocations, frees, peak);
+    uint64_t total_bytes = 0, total_blocks = 0;
+    for (int k = 0; k < MT_LEAK_END; k++)
+        total_bytes += bytes[k], total_blocks += blocks[k];
+    fprintf(out, "memtrack:   not freed: %" PRIu64 " bytes in %" PRIu64 " blocks", total_bytes, total_blocks);
+    for (int k = MT_LEAK_DEFINITE; k < MT_LEAK_END; k++)
+        if (blocks[k])
+            fprintf(out, "; %s %" PRIu64 "/%" PRIu64, mt_leak_kind_name((unsigned)k), bytes[k], blocks[k]);
+    fputc('\n', out);
+    if (p->n_errors)
+        fprintf(out, "memtrack:   deallocation errors: %zu (double, invalid or mismatched frees)\n", p->n_errors);
+    if (p->note)
+        fprintf(out, "memtrack:   note: %s\n", p->note);
+}
+
+void summary_print(FILE *out, const struct mt_server *server, const struct mt_process *top, const char *trace)
+{
+    size_t n = 0;
+    for (const struct mt_process *p = server->processes; p; p = p->next)
+        n++;
+    if (top)
+        print_process(out, top);
+    if (n > 1)
+        fprintf(out, "memtrack: %zu processes traced in all\n", n);
+    fprintf(out, "memtrack: trace written to %s (see: memtrack report %s)\n", trace, trace);
+}

@@ -1,0 +1,35 @@
+/* symbolize.h - turns return addresses into functions, files and lines with elfutils libdw. */
+#ifndef MEMTRACK_SYMBOLIZE_H
+#define MEMTRACK_SYMBOLIZE_H
+
+#include <stdint.h>
+
+struct symbolizer;
+
+struct symbol_frame {
+    const char *function;   /* demangled C++ name (with parameter list as __cxa_demangle gives it), or C name; NULL when unknown. Owned by the symbolizer. */
+    const char *file;       /* absolute source path when DWARF has it (join comp_dir + name when relative), else NULL */
+    int line;               /* 0 when unknown */
+    int inlined;            /* 1 for a frame that was inlined into the next frame of the array */
+};
+
+/* Not thread-safe: use one symbolizer per thread, or lock around it. */
+struct symbolizer *symbolizer_new(void);
+void symbolizer_free(struct symbolizer *s);
+
+/* Resolve a *return address* `address` recorded in a process where the ELF object at `path` was loaded with
+ * load bias `base` (dl_iterate_phdr's dlpi_addr: 0 for a non-PIE executable). The call site is address-1.
+ * Writes up to `max` frames into `out`, innermost first: the inlined frames (deepest inline first, each with
+ * the file:line inside it), then the real function containing the call with the file:line of the call.
+ * Returns the number of frames written, always >= 1 (one frame with function NULL when nothing is known,
+ * e.g. the file is missing or unreadable); 0 only when max < 1. Never crashes on missing/corrupt files.
+ * Results are cached per (path, address - base), so calling it for the same module-relative address from
+ * different processes (different bases) is cheap. Strings stay valid until symbolizer_free. */
+int symbolizer_resolve(struct symbolizer *s, const char *path, uint64_t base, uint64_t address,
+                       struct symbol_frame *out, int max);
+
+/* Demangle a C++ symbol name (an ELF "@VERSION" suffix is dropped first). Returns the demangled name, or
+ * the name unchanged when it is not mangled; NULL only for NULL. Owned by the symbolizer. */
+const char *symbolize_demangle(struct symbolizer *s, const char *name);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * reader.c - open a trace read-only and refuse anything that is not a trace
+ * this build can read: missing or unreadable files, non-SQLite files, SQLite
+ * files without memtrack's meta table, traces from a newer schema, damaged files.
+ */
+#include "trace/reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The tables the report reads; meta is checked on its own, first. */
+static const char *const REPORTED_TABLES[] = {"processes", "frames", "stacks", "sites", "blocks", "errors"};
+
+/* Generous caps so a hostile file cannot make us hold gigabyte strings. */
+#define TRACE_MAX_VALUE_BYTES (64 * 1024 * 1024)
+#define TRACE_BUSY_TIMEOUT_MS 5000
+
+/* Records the first failure in trace->problem (later ones are consequences)
+ * and returns -1 so callers can `return trace_fail(...)`.  Control characters
+ * (which SQLite messages can quote from a hostile file) become '?', so the
+ * reason stays one line. */
+int trace_fail(struct trace *trace, const char *format, ...)
+{
+    if (trace->problem[0] != '\0')
+        return -1;
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(trace->problem, sizeof trace->problem, format, arguments);
+    va_end(arguments);
+    for (char *at = trace->problem; *at != '\0'; at++)
+        if ((unsigned char)*at < 0x20 || *at == 0x7f)
+            *at = '?';
+    return -1;
+}
+
+/* Turns the connection's last SQLite error into a reason people understand:
+ * a file that is not SQLite, a damaged one, or one we could not read. */
+int trace_fail_sql(struct trace *trace, const char *context)
+{
+    const char *message = sqlite3_errmsg(trace->db);
+    switch (sqlite3_errcode(trace->db)) {
+    case SQLITE_NOTADB:
+        return trace_fail(trace, "not a memtrack trace (not an SQLite database)");
+    case SQLITE_CORRUPT:
+    case SQLITE_ERROR:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+        return trace_fail(trace, "damaged: %s (%s)", message, context);
+    default:
+        return trace_fail(trace, "cannot read: %s (%s)", message, context);
+    }
+}
+
+/* Checks with the operating system first, so a missing file is reported as
+ * such (SQLite would only say "unable to open database file"). */
+static int check_file_is_readable(struct trace *trace)
+{
+    int fd = open(trace->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return trace_fail(trace, "cannot open: %s", strerror(errno));
+    struct stat status;
+    int stat_result = fstat(fd, &status);
+    int stat_errno = errno;
+    close(fd);
+    if (stat_result != 0)
+        return trace_fail(trace, "cannot open: %s", strerror(stat_errno));
+    if (S_ISDIR(status.st_mode))
+        return trace_fail(trace, "cannot open: %s", strerror(EISDIR));
+    if (!S_ISREG(status.st_mode))
+        return trace_fail(trace, "cannot open: not a regular file");
+    if (status.st_size == 0)
+        return trace_fail(trace, "not a memtrack trace (empty file)");
+    return 0;
+}
+
+/* Builds "file:PATH?mode=ro" with every byte outside [A-Za-z0-9/._~-]
+ * percent-escaped: this SQLite treats filenames as URIs, so a path holding
+ * '?', '#' or '%' must not be read as query or fragment. Caller frees. */
+static char *read_only_uri(const char *path)
+{
+    static const char HEX[] = "0123456789ABCDEF";
+    size_t length = strlen(path);
+    char *uri = malloc(sizeof "file://" + 3 * length + sizeof "?mode=ro");
+    if (uri == NULL)
+        return NULL;
+    /* "file:" + "//" + "/abs" keeps an absolute path from being read as an authority. */
+    char *out = stpcpy(uri, path[0] == '/' ? "file://" : "file:");
+    for (const unsigned char *in = (const unsigned char *)path; *in != '\0'; in++) {
+        bool plain = (*in >= 'a' && *in <= 'z') || (*in >= 'A' && *in <= 'Z') || (*in >= '0' && *in <= '9') ||
+                     strchr("/._~-", *in) != NULL;
+        if (plain) {
+            *out++ = (char)*in;
+        } else {
+            *out++ = '%';
+            *out++ = HEX[*in >> 4];
+            *out++ = HEX[*in & 15];
+        }
+    }
+    strcpy(out, "?mode=ro");
+    return uri;
+}
+
+/* Hardens the connection against hostile files: bounded value sizes, no
+ * functions with side effects reachable from the file's own schema, and a wait
+ * instead of an immediate failure while `memtrack run` is still writing. */
+static void configure_connection(sqlite3 *db)
+{
+    sqlite3_limit(db, SQLITE_LIMIT_LENGTH, TRACE_MAX_VALUE_BYTES);
+    sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+    sqlite3_busy_timeout(db, TRACE_BUSY_TIMEOUT_MS);
+}
+
+/* Tells whether NAME is an ordinary table (not a view or virtual table, whose
+ * contents a hostile file could compute): 1 yes, 0 no, -1 failure recorded. */
+static int has_ordinary_table(struct trace *trace, const char *name)
+{
+    sqlite3_stmt *statement = NULL;
+    const char *sql = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1"
+                      " AND sql LIKE 'CREATE TABLE%'";
+    if (sqlite3_prepare_v2(trace->db, sql, -1, &statement, NULL) != SQLITE_OK)
+        return trace_fail_sql(trace, "reading the table list");
+    sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
+    int result = -1;
+    if (sqlite3_step(statement) == SQLITE_ROW)
+        result = sqlite3_column_int(statement, 0) > 0;
+    else
+        trace_fail_sql(trace, "reading the table list");
+    sqlite3_finalize(statement);
+    return result;
+}
+
+/* Judges meta.schema_version, stored as text or integer: it must be a positive
+ * integer, and one this build knows. */
+static int check_version_value(struct trace *trace, const unsigned char *value, int length)
+{
+    bool all_digits = value != NULL && length > 0;
+    for (int i = 0; all_digits && i < length; i++)
+        all_digits = value[i] >= '0' && value[i] <= '9';
+    while (all_digits && length > 1 && value[0] == '0') {
+        value++;
+        length--;
+    }
+    if (!all_digits || value[0] == '0')
+        return trace_fail(trace, "damaged: meta.schema_version is not a positive integer");
+    long version = length <= 9 ? strtol((const char *)value, NULL, 10) : MT_SCHEMA_VERSION + 1;
+    if (version > MT_SCHEMA_VERSION)
+        return trace_fail(trace, "written by a newer memtrack (schema %.*s > %d)", length > 40 ? 40 : length,
+                          (const char *)value, MT_SCHEMA_VERSION);
+    return 0;
+}
+
+/* Reads meta.schema_version: its absence means the file is some other
+ * program's database. */
+static int check_schema_version(struct trace *trace)
+{
+    sqlite3_stmt *statement = NULL;
+    const char *sql = "SELECT value FROM meta WHERE key = 'schema_version'";
+    if (sqlite3_prepare_v2(trace->db, sql, -1, &statement, NULL) != SQLITE_OK)
+        return trace_fail_sql(trace, "reading meta");
+    int result;
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW) {
+        const unsigned char *value = sqlite3_column_text(statement, 0);
+        result = check_version_value(trace, value, sqlite3_column_bytes(statement, 0));
+    } else if (step == SQLITE_DONE) {
+        result = trace_fail(trace, "not a memtrack trace (meta has no schema_version)");
+    } else {
+        result = trace_fail_sql(trace, "reading meta");
+    }
+    sqlite3_finalize(statement);
+    return result;
+}
+
+/* Runs SQLite's structural check, so a truncated or overwritten file is
+ * reported as damaged up front rather than half-way through a report. */
+static int check_integrity(struct trace *trace)
+{
+    sqlite3_stmt *statement = NULL;
+    if (sqlite3_prepare_v2(trace->db, "PRAGMA quick_check(1)", -1, &statement, NULL) != SQLITE_OK)
+        return trace_fail_sql(trace, "checking integrity");
+    int result;
+    if (sqlite3_step(statement) == SQLITE_ROW) {
+        const char *verdict = (const char *)sqlite3_column_text(statement, 0);
+        if (verdict != NULL && strcmp(verdict, "ok") == 0)
+            result = 0;
+        else
+            result = trace_fail(trace, "damaged: %.200s", verdict != NULL ? verdict : "integrity check failed");
+    } else {
+        result = trace_fail_sql(trace, "checking integrity");
+    }
+    sqlite3_finalize(statement);
+    return result;
+}
+
+/* Validates an open connection: a memtrack trace, a version we read, intact,
+ * with every table the report needs. */
+static int check_trace(struct trace *trace)
+{
+    int has_meta = has_ordinary_table(trace, "meta");
+    if (has_meta <= 0)
+        return has_meta < 0 ? -1 : trace_fail(trace, "not a memtrack trace (no meta table)");
+    if (check_schema_version(trace) != 0 || check_integrity(trace) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof REPORTED_TABLES / sizeof REPORTED_TABLES[0]; i++) {
+        int present = has_ordinary_table(trace, REPORTED_TABLES[i]);
+        if (present <= 0)
+            return present < 0 ? -1 : trace_fail(trace, "damaged: no %s table", REPORTED_TABLES[i]);
+    }
+    return 0;
+}
+
+/* Opens PATH read-only and validates it.  Returns 0, or -1 with the reason in
+ * trace->problem; either way trace_close() releases what was opened. */
+int trace_open(struct trace *trace, const char *path)
+{
+    *trace = (struct trace){.path = path};
+    if (check_file_is_readable(trace) != 0)
+        return -1;
+    char *uri = read_only_uri(path);
+    if (uri == NULL)
+        return trace_fail(trace, "cannot open: %s", strerror(ENOMEM));
+    int opened = sqlite3_open_v2(uri, &trace->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    free(uri);
+    if (opened != SQLITE_OK)
+        return trace_fail(trace, "cannot open: %s", trace->db ? sqlite3_errmsg(trace->db) : strerror(ENOMEM));
+    configure_connection(trace->db);
+    return check_trace(trace);
+}
+
+/* Closes the connection, if any; safe after a failed trace_open(). */
+void trace_close(struct trace *trace)
+{
+    sqlite3_close(trace->db);
+    trace->db = NULL;
+}

@@ -1,0 +1,29 @@
+/*
+ * reader.h - opening a trace for reading, and saying why it cannot be used.
+ *
+ * A trace is an SQLite file written by `memtrack run` (schema: trace/schema.sql).
+ * Traces travel between machines and may be truncated, damaged or not traces at
+ * all, so trace_open() validates before anything reads it, and every later read
+ * reports trouble through trace_fail()/trace_fail_sql() instead of trusting it.
+ */
+#ifndef MEMTRACK_TRACE_READER_H
+#define MEMTRACK_TRACE_READER_H
+
+#include <sqlite3.h>
+
+/* The newest meta.schema_version this build understands. */
+#define MT_SCHEMA_VERSION 1
+
+struct trace {
+    sqlite3 *db;
+    const char *path;
+    char problem[512]; /* the first failure, for people: "damaged: ..."; "" when none */
+};
+
+int trace_open(struct trace *trace, const char *path);
+void trace_close(struct trace *trace);
+
+int trace_fail(struct trace *trace, const char *format, ...) __attribute__((format(printf, 2, 3)));
+int trace_fail_sql(struct trace *trace, const char *context);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * internal.h - what libtrack's files share.  Nothing here is visible outside
+ * libmemtrack.so (built with -fvisibility=hidden); the interposed entry points
+ * in hooks_*.c are the only exported symbols.
+ *
+ * Hot-path rules, for every function reachable from an allocation hook:
+ *  - never call the traced program's malloc (use the real_* pointers or mmap);
+ *  - never hold a lock across a system call;
+ *  - never block on the collector for longer than one socket write.
+ */
+#ifndef MEMTRACK_INTERNAL_H
+#define MEMTRACK_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "protocol.h"
+
+#define MT_EXPORT __attribute__((visibility("default")))
+#define MT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- bootstrap.c: the allocator underneath us ---- */
+struct mt_real {
+    void *(*malloc)(size_t);
+    void (*free)(void *);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    int (*posix_memalign)(void **, size_t, size_t);
+    void *(*aligned_alloc)(size_t, size_t);
+    void *(*memalign)(size_t, size_t);
+    void *(*valloc)(size_t);
+    void *(*pvalloc)(size_t);
+    void *(*new_nothrow)(size_t, const void *);
+    void *(*new_array_nothrow)(size_t, const void *);
+    void *(*new_aligned_nothrow)(size_t, size_t, const void *);
+    void *(*new_array_aligned_nothrow)(size_t, size_t, const void *);
+    void *(*get_new_handler)(void);
+    void (*throw_bad_alloc)(void) __attribute__((noreturn));
+};
+extern struct mt_real mt_real;
+/* 0 until every real_* pointer is resolved; until then memory comes from a static arena. */
+extern atomic_int mt_real_ready;
+void mt_resolve_real(void);
+void *mt_bootstrap_alloc(size_t size, size_t align);
+int mt_is_bootstrap(const void *p);
+size_t mt_bootstrap_room(const void *p);
+
+/* ---- thread_state.c: per-thread state, reachable without malloc ---- */
+#define MT_TEMP_WINDOW_MAX 16
+struct mt_thread {
+    int guard;               /* >0 while libtrack's own code runs on this thread */
+    int initialised;
+    int dying;               /* thread-exit destructors ran: send each record at once */
+    uint32_t tid;
+    uint64_t slot;           /* process-unique thread number, high bits of block ids */
+    uint64_t next_block;     /* sequence for block ids */
+    uint64_t recent[MT_TEMP_WINDOW_MAX]; /* last allocated block ids (temporary detection) */
+    unsigned recent_pos;
+    atomic_flag busy;        /* held while the buffer is appended to or flushed */
+    uint32_t used;           /* bytes in buf */
+    char *buf;               /* MT_BATCH_MAX bytes, mmap'd */
+    struct mt_thread *next_all; /* registry of every thread's state, for flushing at exit */
+};
+struct mt_thread *mt_thread_get(void); /* NULL when the guard is held or tracking is off */
+void mt_thread_release(struct mt_thread *t);
+void mt_threads_flush_all(void);
+void mt_threads_after_fork(void);
+uint64_t mt_new_block_id(struct mt_thread *t);
+
+/* ---- transport.c: records to the collector ---- */
+void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra);
+void mt_record_end(struct mt_thread *t);
+void mt_flush(struct mt_thread *t);        /* takes t->busy */
+void mt_flush_locked(struct mt_thread *t); /* t->busy already held */
+int mt_transport_connect(uint32_t hello_flags);
+void mt_transport_after_fork(void);
+int mt_transport_active(void);
+uint64_t mt_now_ns(void);
+
+/* ---- stacks.c: backtrace capture and interning ---- */
+uint32_t mt_stack_capture(struct mt_thread *t);
+void mt_stacks_init(void);
+
+/* ---- blocks.c: the table of live blocks ---- */
+struct mt_block {
+    uintptr_t address;
+    uint64_t size;
+    uint64_t id;
+    uint32_t stack;
+    uint16_t function;  /* enum mt_function */
+    uint16_t align_log2;
+};
+void mt_blocks_init(void);
+void mt_blocks_insert(const struct mt_block *b);
+/* Removes the block that starts at `address` into *out; 0 when none does. */
+int mt_blocks_remove(uintptr_t address, struct mt_block *out);
+/* Finds a live block containing `address` (not at its start); 0 when none. Slow: error path only. */
+int mt_blocks_find_containing(uintptr_t address, struct mt_block *out);
+/* Calls fn for every live block; the table must not change meanwhile (exit, fork). */
+void mt_blocks_for_each(void (*fn)(const struct mt_block *, void *), void *arg);
+size_t mt_blocks_count(void);
+void mt_blocks_lock_all(void);
+void mt_blocks_unlock_all(void);
+
+/* ---- quarantine.c: recently released blocks, for double-free reports ---- */
+struct mt_freed {
+    uintptr_t address;
+    uint64_t size;
+    uint32_t alloc_stack;
+    uint32_t free_stack;
+    uint16_t alloc_function;
+    uint16_t free_function;
+    uint32_t holds_memory; /* 1: the memory is kept from libc until evicted */
+};
+void mt_quarantine_init(size_t bytes);
+/* Remembers a released block.  Stores in evicted[] (at most max) the held
+ * blocks that leave the quarantine and must now go to libc; returns how many. */
+#define MT_QUARANTINE_EVICT_MAX 257
+size_t mt_quarantine_push(const struct mt_freed *f, void **evicted, size_t max);
+int mt_quarantine_find(uintptr_t address, struct mt_freed *out);
+
+/* ---- tracker.c: the logic of every hook ---- */
+struct mt_counters {
+    atomic_uint_fast64_t allocations, frees, current_bytes, peak_bytes, peak_ns;
+};
+extern struct mt_counters mt_counters;
+struct mt_options {
+    unsigned depth;
+    unsigned temporary_window;
+    size_t quarantine_bytes;
+    int free_stacks;
+    int abort_on_error;
+};
+extern struct mt_options mt_options;
+extern uintptr_t mt_self_text_start, mt_self_text_end;
+extern atomic_int mt_tracking_off;
+void mt_init(void);
+void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsigned function);
+/* Checks and records a release.  Returns what must be handed to libc now: `p`
+ * itself, or NULL (a bad pointer, reported; or `p` kept in quarantine).  Blocks
+ * leaving the quarantine are released inside. */
+void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed_size, size_t claimed_align);
+void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function);
+int mt_family_of(unsigned function);
+
+/* ---- modules.c: loaded objects ---- */
+void mt_modules_send_all(struct mt_thread *t);
+void mt_modules_locate_self(void);
+
+/* ---- libtrack's own memory, which the leak scan must not take for roots ---- */
+typedef void (*mt_range_fn)(uintptr_t lo, uintptr_t hi, void *arg);
+void mt_blocks_own_ranges(mt_range_fn fn, void *arg);
+void mt_stacks_own_ranges(mt_range_fn fn, void *arg);
+void mt_threads_own_ranges(mt_range_fn fn, void *arg);
+void mt_quarantine_held_ranges(mt_range_fn fn, void *arg);
+
+/* ---- leakscan.c: reachability at exit ---- */
+/* Sends a VERDICT for every live block; returns 1 when the scan ran. */
+int mt_leakscan_run(struct mt_thread *t);
+
+#endif

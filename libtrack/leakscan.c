@@ -1,0 +1,280 @@
+/*
+ * leakscan.c - classifying the blocks alive at exit, with memcheck's rules.
+ *
+ *  - A block pointed to at its start from a root, or from a reachable block,
+ *    is "reachable"; one reached only through some interior pointer is
+ *    "possible".  Zero-size blocks count as one byte wide.
+ *  - Of the blocks never reached, a block that no other unreached block points
+ *    to leads a clique and is "definite"; the blocks reachable from it are
+ *    "indirect" (in a pure cycle one block is definite, the rest indirect).
+ *
+ * The scan runs on a stack of its own (so its frames and the exiting thread's
+ * dead frames are not mistaken for roots) with the other threads stopped.
+ * Every structure here is mmap'd: the heap must not change under the scan.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include "internal.h"
+#include "roots.h"
+
+enum { UNREACHED, INDIRECT, DEFINITE, POSSIBLE, REACHABLE };
+
+struct node {
+    uintptr_t address;
+    uint64_t size;
+    uint64_t id;
+    uint32_t clique; /* index + 1 of the clique leader, for unreached blocks */
+    uint8_t state;
+};
+
+struct scan {
+    struct node *nodes;
+    size_t n, cap;
+    uint32_t *work;
+    size_t n_work, cap_work;
+    struct mt_range *holes;
+    size_t n_holes, cap_holes;
+    uintptr_t own_sp;
+    int ok;
+};
+
+static struct scan scan;
+
+static void *map_array(size_t bytes)
+{
+    void *volatile m = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return m == MAP_FAILED ? NULL : m;
+}
+
+static void collect_block(const struct mt_block *b, void *arg)
+{
+    if (scan.n < scan.cap)
+        scan.nodes[scan.n++] = (struct node){b->address, b->size, b->id, 0, UNREACHED};
+}
+
+static int by_address(const void *a, const void *b)
+{
+    uintptr_t x = ((const struct node *)a)->address, y = ((const struct node *)b)->address;
+    return x < y ? -1 : x > y;
+}
+
+static uintptr_t end_of(const struct node *n)
+{
+    return n->address + (n->size ? n->size : 1);
+}
+
+/* The block containing address w (start or interior), or -1. */
+static long find(uintptr_t w)
+{
+    size_t lo = 0, hi = scan.n;
+    if (!hi || w < scan.nodes[0].address)
+        return -1;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (scan.nodes[mid].address <= w)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return w < end_of(&scan.nodes[lo]) ? (long)lo : -1;
+}
+
+static void add_hole(uintptr_t lo, uintptr_t hi, void *arg)
+{
+    if (scan.n_holes < scan.cap_holes)
+        scan.holes[scan.n_holes++] = (struct mt_range){lo, hi};
+}
+
+static int by_lo(const void *a, const void *b)
+{
+    uintptr_t x = ((const struct mt_range *)a)->lo, y = ((const struct mt_range *)b)->lo;
+    return x < y ? -1 : x > y;
+}
+
+/* Everything cut out of the roots: live blocks (they are scanned as blocks,
+ * when reached), quarantined memory, and libtrack's own memory, this scan's
+ * included.  Sorted and merged so that no two holes overlap. */
+static void build_holes(void *stack, size_t stack_size)
+{
+    for (size_t i = 0; i < scan.n; i++)
+        add_hole(scan.nodes[i].address, end_of(&scan.nodes[i]), NULL);
+    mt_quarantine_held_ranges(add_hole, NULL);
+    mt_blocks_own_ranges(add_hole, NULL);
+    mt_stacks_own_ranges(add_hole, NULL);
+    mt_threads_own_ranges(add_hole, NULL);
+    add_hole((uintptr_t)scan.nodes, (uintptr_t)(scan.nodes + scan.cap), NULL);
+    add_hole((uintptr_t)scan.work, (uintptr_t)(scan.work + scan.cap_work), NULL);
+    add_hole((uintptr_t)stack, (uintptr_t)stack + stack_size, NULL);
+    qsort(scan.holes, scan.n_holes, sizeof *scan.holes, by_lo);
+    size_t kept = 0;
+    for (size_t i = 0; i < scan.n_holes; i++) {
+        if (kept && scan.holes[i].lo <= scan.holes[kept - 1].hi) {
+            if (scan.holes[i].hi > scan.holes[kept - 1].hi)
+                scan.holes[kept - 1].hi = scan.holes[i].hi;
+        } else {
+            scan.holes[kept++] = scan.holes[i];
+        }
+    }
+    scan.n_holes = kept;
+}
+
+static void push(uint32_t i)
+{
+    if (scan.n_work < scan.cap_work)
+        scan.work[scan.n_work++] = i;
+}
+
+/* A pointer w seen in memory whose own standing is `from` (REACHABLE for roots). */
+static void mark(uintptr_t w, int from)
+{
+    long i = find(w);
+    if (i < 0)
+        return;
+    struct node *n = &scan.nodes[i];
+    int state = (from == REACHABLE && w == n->address) ? REACHABLE : POSSIBLE;
+    if (state > n->state) {
+        n->state = (uint8_t)state;
+        push((uint32_t)i);
+    }
+}
+
+/* Scans [lo, hi) word by word through process_vm_readv, which answers a fault
+ * with an error instead of a crash (a mapping past the end of its file). */
+static void scan_root(uintptr_t lo, uintptr_t hi)
+{
+    static uintptr_t chunk[8192];
+    lo = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
+    pid_t self = getpid();
+    while (lo + sizeof(uintptr_t) <= hi) {
+        size_t want = hi - lo < sizeof chunk ? (size_t)(hi - lo) : sizeof chunk;
+        struct iovec local = {chunk, want}, remote = {(void *)lo, want};
+        ssize_t got = process_vm_readv(self, &local, 1, &remote, 1, 0);
+        if (got <= 0) {
+            lo = (lo + 4096) & ~(uintptr_t)4095; /* skip the unreadable page */
+            continue;
+        }
+        for (size_t k = 0; k < (size_t)got / sizeof(uintptr_t); k++)
+            mark(chunk[k], REACHABLE);
+        lo += (uintptr_t)got;
+    }
+}
+
+/* Follows pointers out of every block on the work list. */
+static void propagate(void)
+{
+    while (scan.n_work) {
+        struct node *n = &scan.nodes[scan.work[--scan.n_work]];
+        const uintptr_t *w = (const uintptr_t *)n->address;
+        for (uint64_t k = 0; k < n->size / sizeof(uintptr_t); k++)
+            mark(w[k], n->state);
+    }
+}
+
+/* Leads a clique from unreached block `leader`: every unreached block it
+ * reaches becomes indirect, including earlier leaders it reaches. */
+static void flood(uint32_t leader)
+{
+    scan.nodes[leader].state = DEFINITE;
+    scan.nodes[leader].clique = leader + 1;
+    push(leader);
+    while (scan.n_work) {
+        const struct node *n = &scan.nodes[scan.work[--scan.n_work]];
+        const uintptr_t *w = (const uintptr_t *)n->address;
+        for (uint64_t k = 0; k < n->size / sizeof(uintptr_t); k++) {
+            long i = find(w[k]);
+            if (i < 0 || (uint32_t)i == leader)
+                continue;
+            struct node *m = &scan.nodes[i];
+            if (m->state == UNREACHED || (m->state == DEFINITE && m->clique == (uint32_t)i + 1)) {
+                int was_unreached = m->state == UNREACHED;
+                m->state = INDIRECT;
+                m->clique = leader + 1;
+                if (was_unreached)
+                    push((uint32_t)i);
+            }
+        }
+    }
+}
+
+static void classify(void)
+{
+    struct mt_roots roots;
+    if (mt_roots_collect(&roots, scan.own_sp, scan.holes, scan.n_holes) != 0)
+        return;
+    for (size_t i = 0; i < roots.n; i++) {
+        scan_root(roots.ranges[i].lo, roots.ranges[i].hi);
+        propagate();
+    }
+    for (size_t i = 0; i < roots.n_registers; i++)
+        mark(roots.registers[i], REACHABLE);
+    propagate();
+    mt_roots_free(&roots);
+    for (size_t i = 0; i < scan.n; i++)
+        if (scan.nodes[i].state == UNREACHED)
+            flood((uint32_t)i);
+    scan.ok = 1;
+}
+
+static ucontext_t caller_context, scan_context;
+
+static void run_classify(void)
+{
+    classify();
+}
+
+static unsigned verdict_of(uint8_t state)
+{
+    switch (state) {
+    case REACHABLE: return MT_LEAK_REACHABLE;
+    case POSSIBLE: return MT_LEAK_POSSIBLE;
+    case INDIRECT: return MT_LEAK_INDIRECT;
+    default: return MT_LEAK_DEFINITE;
+    }
+}
+
+int mt_leakscan_run(struct mt_thread *t)
+{
+    size_t stack_size = 1 << 20;
+    memset(&scan, 0, sizeof scan);
+    scan.own_sp = (uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *);
+    mt_threads_stop();
+    scan.cap = mt_blocks_count() + 16;
+    scan.nodes = map_array(scan.cap * sizeof *scan.nodes);
+    scan.cap_work = 2 * scan.cap + 1;
+    scan.work = map_array(scan.cap_work * sizeof *scan.work);
+    scan.cap_holes = scan.cap + 4096;
+    scan.holes = map_array(scan.cap_holes * sizeof *scan.holes);
+    char *stack = map_array(stack_size);
+    if (scan.nodes && scan.work && scan.holes && stack) {
+        mt_blocks_for_each(collect_block, NULL);
+        qsort(scan.nodes, scan.n, sizeof *scan.nodes, by_address);
+        add_hole((uintptr_t)scan.holes, (uintptr_t)(scan.holes + scan.cap_holes), NULL);
+        build_holes(stack, stack_size);
+        getcontext(&scan_context);
+        scan_context.uc_stack.ss_sp = stack;
+        scan_context.uc_stack.ss_size = stack_size;
+        scan_context.uc_link = &caller_context;
+        makecontext(&scan_context, run_classify, 0);
+        swapcontext(&caller_context, &scan_context);
+    }
+    mt_threads_resume();
+    for (size_t i = 0; scan.ok && i < scan.n; i++) {
+        struct mt_rec_verdict *r = mt_record_begin(t, MT_REC_VERDICT, sizeof *r, verdict_of(scan.nodes[i].state));
+        r->block = scan.nodes[i].id;
+        mt_record_end(t);
+    }
+    if (stack)
+        munmap(stack, stack_size);
+    if (scan.nodes)
+        munmap(scan.nodes, scan.cap * sizeof *scan.nodes);
+    if (scan.work)
+        munmap(scan.work, scan.cap_work * sizeof *scan.work);
+    if (scan.holes)
+        munmap(scan.holes, scan.cap_holes * sizeof *scan.holes);
+    return scan.ok;
+}

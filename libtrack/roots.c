@@ -1,0 +1,265 @@
+/*
+ * roots.c - the root set of the leak scan, read from /proc/self/maps, with
+ * the other threads held still in a signal handler while it is used.
+ *
+ * Stale pointers in dead stack frames must not keep lost blocks alive, so a
+ * stack is scanned only from its owner's live stack pointer.  glibc's non-main
+ * malloc arenas are 64 MiB-aligned anonymous mappings: they hold heap chunks,
+ * freed ones included, and are not roots (a program's own 64 MiB-aligned
+ * anonymous mapping is skipped too: a documented limit).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include "internal.h"
+#include "roots.h"
+
+#define MAX_PARKED 1024
+#define ARENA_ALIGN (64ul << 20)
+#define PARK_TIMEOUT_MS 500
+
+struct parked {
+    atomic_int tid;
+    atomic_int state; /* 0 asked, 1 stopped, 2 gone on */
+    uintptr_t sp;
+    uintptr_t regs[NGREG];
+};
+
+static struct parked parked[MAX_PARKED];
+static size_t n_parked;
+static atomic_int release;
+static struct sigaction previous_action;
+static int park_signal;
+
+static void *grow_array(void *old, size_t *cap, size_t elem)
+{
+    size_t cap2 = *cap ? *cap * 2 : 256;
+    void *m = mmap(NULL, cap2 * elem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    if (old) {
+        memcpy(m, old, *cap * elem);
+        munmap(old, *cap * elem);
+    }
+    *cap = cap2;
+    return m;
+}
+
+static void add_range(struct mt_roots *r, uintptr_t lo, uintptr_t hi)
+{
+    if (lo >= hi)
+        return;
+    if (r->n == r->cap) {
+        struct mt_range *g = grow_array(r->ranges, &r->cap, sizeof *g);
+        if (!g)
+            return;
+        r->ranges = g;
+    }
+    r->ranges[r->n++] = (struct mt_range){lo, hi};
+}
+
+/* Runs in each other thread: note where its stack and registers are, then
+ * wait until the scan is over. */
+static void park(int sig, siginfo_t *info, void *context)
+{
+    int tid = (int)syscall(SYS_gettid);
+    ucontext_t *uc = context;
+    for (size_t i = 0; i < n_parked; i++) {
+        if (atomic_load(&parked[i].tid) != tid)
+            continue;
+        parked[i].sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+        memcpy(parked[i].regs, uc->uc_mcontext.gregs, sizeof parked[i].regs);
+        atomic_store(&parked[i].state, 1);
+        while (!atomic_load(&release))
+            sched_yield();
+        atomic_store(&parked[i].state, 2);
+        return;
+    }
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void mt_threads_stop(void)
+{
+    int self = (int)syscall(SYS_gettid);
+    n_parked = 0;
+    atomic_store(&release, 0);
+    park_signal = SIGRTMAX - 2;
+    struct sigaction sa = {.sa_sigaction = park, .sa_flags = SA_SIGINFO | SA_RESTART};
+    sigfillset(&sa.sa_mask);
+    sigaction(park_signal, &sa, &previous_action);
+    int dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char buf[4096];
+    long n;
+    while (dir >= 0 && (n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < n;) {
+            struct dirent64 *d = (void *)(buf + off);
+            off += d->d_reclen;
+            int tid = atoi(d->d_name);
+            if (tid <= 0 || tid == self || n_parked == MAX_PARKED)
+                continue;
+            atomic_store(&parked[n_parked].state, 0);
+            atomic_store(&parked[n_parked].tid, tid);
+            n_parked++;
+        }
+    }
+    if (dir >= 0)
+        close(dir);
+    for (size_t i = 0; i < n_parked; i++)
+        if (syscall(SYS_tgkill, getpid(), parked[i].tid, park_signal) < 0)
+            atomic_store(&parked[i].state, 2);
+    long deadline = now_ms() + PARK_TIMEOUT_MS;
+    for (size_t i = 0; i < n_parked; i++)
+        while (atomic_load(&parked[i].state) == 0 && now_ms() < deadline)
+            sched_yield();
+}
+
+void mt_threads_resume(void)
+{
+    atomic_store(&release, 1);
+    long deadline = now_ms() + PARK_TIMEOUT_MS;
+    for (size_t i = 0; i < n_parked; i++)
+        while (atomic_load(&parked[i].state) == 1 && now_ms() < deadline)
+            sched_yield();
+    sigaction(park_signal, &previous_action, NULL);
+}
+
+/* The stack pointer a stopped thread had inside [lo, hi), or 0. */
+static uintptr_t parked_sp_in(uintptr_t lo, uintptr_t hi)
+{
+    for (size_t i = 0; i < n_parked; i++)
+        if (atomic_load(&parked[i].state) == 1 && parked[i].sp >= lo && parked[i].sp < hi)
+            return parked[i].sp;
+    return 0;
+}
+
+static int parse_hex(const char **p, uintptr_t *out)
+{
+    uintptr_t v = 0;
+    const char *s = *p;
+    int digits = 0;
+    for (;; s++, digits++) {
+        int c = *s;
+        if (c >= '0' && c <= '9') v = v * 16 + (uintptr_t)(c - '0');
+        else if (c >= 'a' && c <= 'f') v = v * 16 + (uintptr_t)(c - 'a' + 10);
+        else break;
+    }
+    *p = s;
+    *out = v;
+    return digits > 0;
+}
+
+/* Adds [lo, hi) minus the holes. */
+static void add_cut(struct mt_roots *r, uintptr_t lo, uintptr_t hi, const struct mt_range *holes, size_t n)
+{
+    size_t a = 0, b = n;
+    while (a < b) { /* first hole ending after lo */
+        size_t mid = (a + b) / 2;
+        if (holes[mid].hi <= lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    for (size_t i = a; i < n && holes[i].lo < hi && lo < hi; i++) {
+        if (holes[i].lo > lo)
+            add_range(r, lo, holes[i].lo);
+        if (holes[i].hi > lo)
+            lo = holes[i].hi;
+    }
+    if (lo < hi)
+        add_range(r, lo, hi);
+}
+
+/* Reads /proc/self/maps whole into an mmap'd buffer; returns its length. */
+static size_t read_maps(char **out)
+{
+    size_t cap = 1 << 20, len = 0;
+    char *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (buf == MAP_FAILED || fd < 0) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    ssize_t r;
+    while (len < cap - 1 && (r = read(fd, buf + len, cap - 1 - len)) > 0)
+        len += (size_t)r;
+    close(fd);
+    buf[len] = '\0';
+    *out = buf;
+    return len;
+}
+
+int mt_roots_collect(struct mt_roots *roots, uintptr_t own_sp, const struct mt_range *holes, size_t n_holes)
+{
+    memset(roots, 0, sizeof *roots);
+    char *maps = NULL;
+    size_t len = read_maps(&maps);
+    if (!len)
+        return -1;
+    for (const char *line = maps; *line;) {
+        const char *end = strchr(line, '\n');
+        if (!end)
+            end = line + strlen(line);
+        uintptr_t lo, hi;
+        const char *p = line;
+        if (parse_hex(&p, &lo) && *p++ == '-' && parse_hex(&p, &hi) && *p++ == ' ' && p[0] == 'r' &&
+            p[1] == 'w') {
+            const char *name = p + 4;
+            for (int field = 0; field < 4 && name < end; field++) { /* offset, dev, inode, padding */
+                while (name < end && *name != ' ') name++;
+                while (name < end && *name == ' ') name++;
+            }
+            int anonymous = name >= end;
+            uintptr_t sp = (own_sp >= lo && own_sp < hi) ? own_sp : parked_sp_in(lo, hi);
+            if (sp)
+                add_cut(roots, sp, hi, holes, n_holes);
+            else if (!strncmp(name, "[heap]", 6) || (anonymous && lo % ARENA_ALIGN == 0) ||
+                     (name[0] == '[' && strncmp(name, "[anon", 5) && strncmp(name, "[stack", 6)))
+                ; /* allocator memory, or the kernel's */
+            else if (memmem(name, (size_t)(end - name), "libmemtrack.so", 14))
+                ; /* libtrack's own data */
+            else
+                add_cut(roots, lo, hi, holes, n_holes);
+        }
+        line = *end ? end + 1 : end;
+    }
+    munmap(maps, 1 << 20);
+    for (size_t i = 0; i < n_parked; i++) {
+        if (atomic_load(&parked[i].state) != 1)
+            continue;
+        for (size_t k = 0; k < NGREG; k++) {
+            if (roots->n_registers == roots->cap_registers) {
+                uintptr_t *g = grow_array(roots->registers, &roots->cap_registers, sizeof *g);
+                if (!g)
+                    break;
+                roots->registers = g;
+            }
+            roots->registers[roots->n_registers++] = parked[i].regs[k];
+        }
+    }
+    return 0;
+}
+
+void mt_roots_free(struct mt_roots *roots)
+{
+    if (roots->ranges)
+        munmap(roots->ranges, roots->cap * sizeof *roots->ranges);
+    if (roots->registers)
+        munmap(roots->registers, roots->cap_registers * sizeof *roots->registers);
+    memset(roots, 0, sizeof *roots);
+}

@@ -1,0 +1,112 @@
+/*
+ * stacks.c - backtraces, and sending each distinct one only once.
+ *
+ * A stack is identified in the target by a 64-bit hash of its return addresses;
+ * a lock-free open-addressing table maps the hash to a small id (its slot).  The
+ * thread whose compare-and-swap claims the slot sends the STACK record; other
+ * threads may use the id before that record reaches the collector, which is why
+ * the collector resolves stack ids only when it writes the trace.
+ *
+ * Two different stacks with the same 64-bit hash would share an id: with a
+ * million distinct stacks the chance is about 3e-8, accepted and documented.
+ * When the table is full, new stacks get ids past the table and are sent every
+ * time (correct, only less compact).
+ */
+#define _GNU_SOURCE
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "internal.h"
+
+#define TABLE_BITS 20
+#define TABLE_SIZE (1u << TABLE_BITS)
+#define MAX_PROBES 64
+
+static _Atomic uint64_t *table;
+static atomic_uint overflow_next = TABLE_SIZE + 1;
+
+void mt_stacks_init(void)
+{
+    if (table)
+        return;
+    void *mem = mmap(NULL, TABLE_SIZE * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem != MAP_FAILED)
+        table = mem;
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+}
+
+static uint64_t hash_frames(void *const *ips, int n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
+    for (int i = 0; i < n; i++) {
+        h ^= (uint64_t)(uintptr_t)ips[i];
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    return h ? h : 1;
+}
+
+/* Returns the id for hash h, and *is_new = 1 when this call created it. */
+static uint32_t intern(uint64_t h, int *is_new)
+{
+    *is_new = 0;
+    if (table) {
+        uint32_t slot = (uint32_t)h & (TABLE_SIZE - 1);
+        for (int probe = 0; probe < MAX_PROBES; probe++, slot = (slot + 1) & (TABLE_SIZE - 1)) {
+            uint64_t seen = atomic_load_explicit(&table[slot], memory_order_acquire);
+            if (seen == h)
+                return slot + 1;
+            if (seen == 0) {
+                if (atomic_compare_exchange_strong(&table[slot], &seen, h)) {
+                    *is_new = 1;
+                    return slot + 1;
+                }
+                if (seen == h)
+                    return slot + 1;
+            }
+        }
+    }
+    *is_new = 1;
+    return atomic_fetch_add(&overflow_next, 1);
+}
+
+/* Unwinds the calling thread and returns the id of its stack, starting at the
+ * first frame outside libtrack (the caller of the allocation function). */
+uint32_t mt_stack_capture(struct mt_thread *t)
+{
+    void *ips[MT_MAX_DEPTH + 16];
+    int want = (int)mt_options.depth + 8; /* room for our own frames and a truncation probe */
+    int n = unw_backtrace(ips, want);
+    int skip = 0;
+    while (skip < n && (uintptr_t)ips[skip] >= mt_self_text_start && (uintptr_t)ips[skip] < mt_self_text_end)
+        skip++;
+    int depth = n - skip;
+    int truncated = 0;
+    if (depth > (int)mt_options.depth || n == want) {
+        truncated = 1;
+        if (depth > (int)mt_options.depth)
+            depth = (int)mt_options.depth;
+    }
+    if (depth <= 0)
+        return 0;
+    void **frames = ips + skip;
+    int is_new;
+    uint32_t id = intern(hash_frames(frames, depth), &is_new);
+    if (is_new) {
+        unsigned size = (unsigned)(sizeof(struct mt_rec_stack) + (size_t)depth * sizeof(uint64_t));
+        struct mt_rec_stack *r = mt_record_begin(t, MT_REC_STACK, size, (uint32_t)depth);
+        r->id = id;
+        r->truncated = (uint32_t)truncated;
+        memcpy(r + 1, frames, (size_t)depth * sizeof(uint64_t));
+        mt_record_end(t);
+    }
+    return id;
+}
+
+void mt_stacks_own_ranges(mt_range_fn fn, void *arg)
+{
+    if (table)
+        fn((uintptr_t)table, (uintptr_t)(table + TABLE_SIZE), arg);
+}

@@ -1,0 +1,348 @@
+/*
+ * tracker.c - what happens on every allocation and release, and the life of
+ * the library: start-up, fork, exit.
+ *
+ * The hooks (hooks_*.c) call the real allocator and hand the outcome here.
+ * Releases are checked against the live-block table *before* libc sees them: a
+ * double or invalid free is reported and never reaches libc (the program goes
+ * on instead of aborting), a mismatched one is reported and then released.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "internal.h"
+
+struct mt_counters mt_counters;
+struct mt_options mt_options = {.depth = 64, .temporary_window = 1, .quarantine_bytes = 4u << 20, .free_stacks = 1};
+static atomic_int init_state; /* 0 not started, 1 running, 2 done */
+static int tracking_enabled;
+atomic_int mt_tracking_off; /* set once start-up found no collector: every hook passes through */
+
+int mt_family_of(unsigned function)
+{
+    if (function >= MT_FN_NEW && function <= MT_FN_NEW_ALIGNED_NOTHROW)
+        return MT_FAMILY_NEW;
+    if (function >= MT_FN_NEW_ARRAY && function <= MT_FN_NEW_ARRAY_ALIGNED_NOTHROW)
+        return MT_FAMILY_NEW_ARRAY;
+    if (function >= MT_FN_DELETE && function <= MT_FN_DELETE_ALIGNED_NOTHROW)
+        return MT_FAMILY_NEW;
+    if (function >= MT_FN_DELETE_ARRAY && function <= MT_FN_DELETE_ARRAY_ALIGNED_NOTHROW)
+        return MT_FAMILY_NEW_ARRAY;
+    return MT_FAMILY_MALLOC;
+}
+
+static int is_aligned_cxx(unsigned f)
+{
+    switch (f) {
+    case MT_FN_NEW_ALIGNED: case MT_FN_NEW_ALIGNED_NOTHROW: case MT_FN_NEW_ARRAY_ALIGNED:
+    case MT_FN_NEW_ARRAY_ALIGNED_NOTHROW: case MT_FN_DELETE_ALIGNED: case MT_FN_DELETE_SIZED_ALIGNED:
+    case MT_FN_DELETE_ALIGNED_NOTHROW: case MT_FN_DELETE_ARRAY_ALIGNED: case MT_FN_DELETE_ARRAY_SIZED_ALIGNED:
+    case MT_FN_DELETE_ARRAY_ALIGNED_NOTHROW:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_sized_delete(unsigned f)
+{
+    return f == MT_FN_DELETE_SIZED || f == MT_FN_DELETE_SIZED_ALIGNED || f == MT_FN_DELETE_ARRAY_SIZED ||
+           f == MT_FN_DELETE_ARRAY_SIZED_ALIGNED;
+}
+
+/* Parses MEMTRACK_OPTIONS ("depth=32,temporary_window=4,quarantine=0,free_stacks=0,on_error=abort"). */
+static void read_options(void)
+{
+    const char *s = getenv(MT_ENV_OPTIONS);
+    while (s && *s) {
+        const char *eq = strchr(s, '='), *end = strchr(s, ',');
+        if (!end)
+            end = s + strlen(s);
+        if (eq && eq < end) {
+            size_t klen = (size_t)(eq - s);
+            unsigned long v = strtoul(eq + 1, NULL, 10);
+            if (klen == 5 && !memcmp(s, "depth", 5))
+                mt_options.depth = v < 1 ? 1 : v > MT_MAX_DEPTH ? MT_MAX_DEPTH : (unsigned)v;
+            else if (klen == 16 && !memcmp(s, "temporary_window", 16))
+                mt_options.temporary_window = v < 1 ? 1 : v > MT_TEMP_WINDOW_MAX ? MT_TEMP_WINDOW_MAX : (unsigned)v;
+            else if (klen == 10 && !memcmp(s, "quarantine", 10))
+                mt_options.quarantine_bytes = v;
+            else if (klen == 11 && !memcmp(s, "free_stacks", 11))
+                mt_options.free_stacks = v != 0;
+            else if (klen == 8 && !memcmp(s, "on_error", 8))
+                mt_options.abort_on_error = !strncmp(eq + 1, "abort", 5);
+        }
+        s = *end ? end + 1 : end;
+    }
+}
+
+static void before_fork(void)
+{
+    mt_blocks_lock_all();
+}
+
+static void after_fork_parent(void)
+{
+    mt_blocks_unlock_all();
+}
+
+static void after_fork_child(void)
+{
+    mt_blocks_unlock_all();
+    mt_threads_after_fork();
+    if (tracking_enabled)
+        mt_transport_after_fork();
+}
+
+static void at_exit(int status, void *arg);
+
+/* Weak references, not dlsym: a failed dlsym allocates an error message that
+ * would then be released by __libc_freeres as an unknown block. */
+extern void __libc_freeres(void) __attribute__((weak));
+extern void _ZN9__gnu_cxx9__freeresEv(void) __attribute__((weak));
+
+/* Starts the library once per process, from whichever hook runs first.  A
+ * thread arriving while another initialises does not wait: its records are
+ * buffered until the connection exists. */
+void mt_init(void)
+{
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&init_state, &expected, 1))
+        return;
+    read_options();
+    mt_modules_locate_self();
+    mt_stacks_init();
+    mt_quarantine_init(mt_options.quarantine_bytes);
+    tracking_enabled = mt_transport_connect(0) == 0;
+    if (tracking_enabled) {
+        pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+        on_exit(at_exit, NULL);
+    } else {
+        atomic_store(&mt_tracking_off, 1);
+    }
+    atomic_store(&init_state, 2);
+}
+
+/* Records a new block: stack, table entry, counters, ALLOC record. */
+void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsigned function)
+{
+    if (!p)
+        return;
+    uint64_t now = mt_now_ns();
+    struct mt_block b = {.address = (uintptr_t)p, .size = size, .id = mt_new_block_id(t),
+                         .stack = mt_stack_capture(t), .function = (uint16_t)function,
+                         .align_log2 = align ? (uint16_t)__builtin_ctzl(align) : 0};
+    mt_blocks_insert(&b);
+    atomic_fetch_add_explicit(&mt_counters.allocations, 1, memory_order_relaxed);
+    uint64_t cur = atomic_fetch_add_explicit(&mt_counters.current_bytes, size, memory_order_relaxed) + size;
+    uint64_t peak = atomic_load_explicit(&mt_counters.peak_bytes, memory_order_relaxed);
+    while (cur > peak && !atomic_compare_exchange_weak(&mt_counters.peak_bytes, &peak, cur))
+        ;
+    if (cur > peak)
+        atomic_store_explicit(&mt_counters.peak_ns, now, memory_order_relaxed);
+    t->recent[t->recent_pos++ % mt_options.temporary_window] = b.id;
+    struct mt_rec_alloc *r = mt_record_begin(t, MT_REC_ALLOC, sizeof *r, function);
+    r->block = b.id;
+    r->address = b.address;
+    r->size = size;
+    r->time_ns = now;
+    r->stack = b.stack;
+    r->alignment = (uint32_t)align;
+    mt_record_end(t);
+}
+
+/* Sends an ERROR record; in abort mode, makes sure it is out, then aborts. */
+static void report_error(struct mt_thread *t, const struct mt_rec_error *e)
+{
+    struct mt_rec_error *r = mt_record_begin(t, MT_REC_ERROR, sizeof *r, e->h.extra);
+    struct mt_record_header h = r->h;
+    *r = *e;
+    r->h = h;
+    mt_record_end(t);
+    if (mt_options.abort_on_error) {
+        mt_threads_flush_all();
+        signal(SIGABRT, SIG_DFL);
+        abort();
+    }
+}
+
+/* Why a release does not match its allocation, or 0 when it does. */
+static int mismatch(const struct mt_block *b, unsigned function, size_t claimed_size, size_t claimed_align)
+{
+    if (mt_family_of(b->function) != mt_family_of(function))
+        return 1;
+    if (function == MT_FN_REALLOC || function == MT_FN_REALLOCARRAY || function == MT_FN_FREE)
+        return 0;
+    if (is_aligned_cxx(b->function) != is_aligned_cxx(function))
+        return 1;
+    if (is_aligned_cxx(function) && claimed_align != ((size_t)1 << b->align_log2))
+        return 1;
+    if (is_sized_delete(function) && claimed_size != b->size)
+        return 1;
+    return 0;
+}
+
+static int was_recent(const struct mt_thread *t, uint64_t id)
+{
+    for (unsigned i = 0; i < mt_options.temporary_window; i++)
+        if (t->recent[i] == id)
+            return 1;
+    return 0;
+}
+
+/* A release of something that is not a live block: double or invalid free. */
+static void on_bad_free(struct mt_thread *t, void *p, unsigned function)
+{
+    struct mt_rec_error e = {.address = (uintptr_t)p, .size = UINT64_MAX, .offset = UINT64_MAX,
+                             .time_ns = mt_now_ns(), .free_function = (uint16_t)function};
+    struct mt_freed f;
+    struct mt_block inner;
+    e.stack = mt_stack_capture(t);
+    if (mt_quarantine_find((uintptr_t)p, &f)) {
+        e.h.extra = MT_ERR_DOUBLE_FREE;
+        e.size = f.size;
+        e.alloc_stack = f.alloc_stack;
+        e.first_free_stack = f.free_stack;
+        e.alloc_function = f.alloc_function;
+    } else {
+        e.h.extra = MT_ERR_INVALID_FREE;
+        if (mt_blocks_find_containing((uintptr_t)p, &inner)) {
+            e.size = inner.size;
+            e.offset = (uintptr_t)p - inner.address;
+            e.alloc_stack = inner.stack;
+            e.alloc_function = inner.function;
+            e.block = inner.id;
+        }
+    }
+    report_error(t, &e);
+}
+
+/* Records the release of live block b (already out of the table): mismatch
+ * check, counters, FREE record, quarantine.  Returns what libc must release now. */
+static void *record_release(struct mt_thread *t, const struct mt_block *b, unsigned function, size_t claimed_size,
+                            size_t claimed_align, int keep)
+{
+    int bad = mismatch(b, function, claimed_size, claimed_align);
+    uint32_t free_stack = (mt_options.free_stacks || bad) ? mt_stack_capture(t) : 0;
+    uint64_t now = mt_now_ns();
+    if (bad) {
+        struct mt_rec_error e = {.h.extra = MT_ERR_MISMATCHED_FREE, .address = b->address, .size = b->size,
+                                 .offset = UINT64_MAX, .time_ns = now, .stack = free_stack,
+                                 .alloc_stack = b->stack, .alloc_function = b->function,
+                                 .free_function = (uint16_t)function, .block = b->id,
+                                 .detail = is_sized_delete(function) ? claimed_size : claimed_align};
+        report_error(t, &e);
+    }
+    atomic_fetch_add_explicit(&mt_counters.frees, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&mt_counters.current_bytes, b->size, memory_order_relaxed);
+    struct mt_rec_free *r = mt_record_begin(t, MT_REC_FREE, sizeof *r, function);
+    r->block = b->id;
+    r->time_ns = now;
+    r->temporary = (uint32_t)was_recent(t, b->id);
+    r->pad = 0;
+    mt_record_end(t);
+
+    struct mt_freed f = {.address = b->address, .size = b->size, .alloc_stack = b->stack,
+                         .free_stack = free_stack, .alloc_function = b->function,
+                         .free_function = (uint16_t)function,
+                         .holds_memory = keep && mt_options.quarantine_bytes > 0};
+    void *evicted[MT_QUARANTINE_EVICT_MAX];
+    size_t n = mt_quarantine_push(&f, evicted, MT_QUARANTINE_EVICT_MAX);
+    void *p = (void *)b->address, *release_now = (keep && !f.holds_memory) ? p : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (evicted[i] == p)
+            release_now = p;
+        else
+            mt_real.free(evicted[i]);
+    }
+    return release_now;
+}
+
+void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed_size, size_t claimed_align)
+{
+    struct mt_block b;
+    if (!mt_blocks_remove((uintptr_t)p, &b)) {
+        if (!mt_is_bootstrap(p))
+            on_bad_free(t, p, function);
+        return NULL;
+    }
+    return record_release(t, &b, function, claimed_size, claimed_align, 1);
+}
+
+/* realloc and reallocarray: the old block leaves the table before libc may
+ * reuse its address, and comes back if libc fails. */
+void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function)
+{
+    struct mt_block old;
+    if (!mt_blocks_remove((uintptr_t)p, &old)) {
+        on_bad_free(t, p, function);
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *q = mt_real.realloc(p, size);
+    if (!q && size) {
+        int saved = errno;
+        mt_blocks_insert(&old);
+        errno = saved;
+        return NULL;
+    }
+    int saved = errno;
+    record_release(t, &old, function, 0, 0, 0);
+    mt_on_alloc(t, q, size, 0, function);
+    errno = saved;
+    return q;
+}
+
+/* Sends the EXIT record with the final counters. */
+static void send_exit(struct mt_thread *t, int status, int scanned)
+{
+    struct mt_rec_exit *r = mt_record_begin(t, MT_REC_EXIT, sizeof *r, (uint32_t)scanned);
+    r->status = status;
+    r->pad = 0;
+    r->allocations = atomic_load(&mt_counters.allocations);
+    r->frees = atomic_load(&mt_counters.frees);
+    r->current_bytes = atomic_load(&mt_counters.current_bytes);
+    r->peak_bytes = atomic_load(&mt_counters.peak_bytes);
+    r->peak_ns = atomic_load(&mt_counters.peak_ns);
+    mt_record_end(t);
+}
+
+/* Runs after the program's own exit handlers (ours was registered first, so
+ * runs last): frees libc's and libstdc++'s internal caches so they are not
+ * reported, classifies what is left, and sends everything. */
+static void at_exit(int status, void *arg)
+{
+    if (_ZN9__gnu_cxx9__freeresEv)
+        _ZN9__gnu_cxx9__freeresEv();
+    if (__libc_freeres)
+        __libc_freeres();
+    struct mt_thread *t = mt_thread_get();
+    if (!t)
+        return;
+    int scanned = mt_leakscan_run(t);
+    send_exit(t, status, scanned);
+    mt_thread_release(t);
+    mt_threads_flush_all();
+}
+
+/* Runs once the program's initial objects are all loaded: describes them. */
+__attribute__((constructor)) static void at_load(void)
+{
+    struct mt_thread *t = mt_thread_get();
+    if (!t)
+        return;
+    mt_modules_send_all(t);
+    mt_thread_release(t);
+}
+
+/* Last chance for records made after the exit handlers (library destructors). */
+__attribute__((destructor)) static void at_unload(void)
+{
+    if (atomic_load(&init_state) == 2)
+        mt_threads_flush_all();
+}

@@ -1,0 +1,231 @@
+/*
+ * transport.c - getting records out of the traced program.
+ *
+ * One SOCK_SEQPACKET connection per process; each send() is one batch of one
+ * thread, so batches never interleave.  The socket descriptor is moved far up
+ * the descriptor table, and before every send we check that the number still
+ * names our socket (same inode): a program that closed it and reused the number
+ * must never receive our bytes.  When it changed, we reconnect with the same
+ * process token, so the collector joins both connections.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define MT_FD_FLOOR 1000
+
+static atomic_int sock = -1;
+static ino_t sock_inode;
+static dev_t sock_dev;
+static uint64_t token;
+static char socket_path[108];
+
+uint64_t mt_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int mt_transport_active(void)
+{
+    return atomic_load_explicit(&sock, memory_order_relaxed) >= 0;
+}
+
+/* Reads a small /proc file into buf without malloc; returns bytes read. */
+static size_t read_proc(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    size_t n = 0;
+    while (n < cap) {
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    return n;
+}
+
+/* Builds and sends the HELLO batch that opens a connection. */
+static int send_hello(int fd, uint32_t flags)
+{
+    static char msg[8192]; /* only the connecting thread writes it, under init or fork */
+    struct mt_batch_header *bh = (void *)msg;
+    bh->magic = MT_BATCH_MAGIC;
+    bh->tid = (uint32_t)gettid();
+    struct mt_rec_hello *h = (void *)(msg + sizeof *bh);
+    memset(h, 0, sizeof *h);
+    char *tail = (char *)(h + 1);
+    size_t room = sizeof msg - (size_t)(tail - msg) - 8;
+    size_t cmd = read_proc("/proc/self/cmdline", tail, room / 2);
+    if (cmd == 0 || tail[cmd - 1] != '\0')
+        tail[cmd++] = '\0';
+    for (size_t i = 0; i < cmd; i++)
+        h->argc += tail[i] == '\0';
+    ssize_t exe = readlink("/proc/self/exe", tail + cmd, room - cmd - 1);
+    if (exe < 0)
+        exe = 0;
+    tail[cmd + (size_t)exe] = '\0';
+    size_t body = MT_ALIGN8(sizeof *h + cmd + (size_t)exe + 1);
+    memset(tail + cmd + exe + 1, 0, body - (sizeof *h + cmd + (size_t)exe + 1));
+    h->h.type = MT_REC_HELLO;
+    h->h.size = (uint16_t)body;
+    h->h.extra = MT_PROTOCOL_VERSION;
+    h->pid = (uint32_t)getpid();
+    h->parent_pid = (uint32_t)getppid();
+    h->depth_limit = mt_options.depth;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    h->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    h->token = token;
+    h->flags = flags;
+    return send(fd, msg, sizeof *bh + body, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Picks a fresh token identifying this process image to the collector. */
+static void new_token(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    token = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uintptr_t)&ts;
+}
+
+/* Opens the connection named by MEMTRACK_SOCKET and says hello; 0 on success.
+ * `hello_flags` MT_HELLO_RESUMED keeps the process token, anything else makes a new one. */
+int mt_transport_connect(uint32_t hello_flags)
+{
+    int resumed = (hello_flags & MT_HELLO_RESUMED) != 0;
+    if (!socket_path[0]) {
+        const char *path = getenv(MT_ENV_SOCKET);
+        if (!path || strlen(path) >= sizeof socket_path)
+            return -1;
+        strcpy(socket_path, path);
+    }
+    if (!resumed)
+        new_token();
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    memcpy(addr.sun_path, socket_path, sizeof socket_path);
+    int one = MT_BATCH_MAX + 4096;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        close(fd);
+        return -1;
+    }
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, MT_FD_FLOOR);
+    if (high >= 0) {
+        close(fd);
+        fd = high;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || send_hello(fd, hello_flags) < 0) {
+        close(fd);
+        return -1;
+    }
+    sock_inode = st.st_ino;
+    sock_dev = st.st_dev;
+    atomic_store(&sock, fd);
+    return 0;
+}
+
+/* A fork child is a new process: new connection, new token. */
+void mt_transport_after_fork(void)
+{
+    int fd = atomic_exchange(&sock, -1);
+    if (fd >= 0)
+        close(fd);
+    mt_transport_connect(MT_HELLO_FORKED);
+}
+
+/* True when `fd` still is the socket we opened. */
+static int still_ours(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == sock_inode && st.st_dev == sock_dev;
+}
+
+/* Sends buf[0..len) as one batch, reconnecting once if the program took our descriptor. */
+static void send_batch(const char *buf, size_t len)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = atomic_load(&sock);
+        if (fd < 0)
+            return;
+        if (!still_ours(fd)) {
+            /* Not ours any more: never touch it.  Come back on a new descriptor. */
+            atomic_compare_exchange_strong(&sock, &fd, -1);
+            if (mt_transport_connect(MT_HELLO_RESUMED) < 0)
+                return;
+            continue;
+        }
+        ssize_t r;
+        do
+            r = send(fd, buf, len, MSG_NOSIGNAL);
+        while (r < 0 && errno == EINTR);
+        if (r >= 0)
+            return;
+        /* The collector is gone: stop tracing, keep the program running. */
+        atomic_compare_exchange_strong(&sock, &fd, -1);
+        return;
+    }
+}
+
+void mt_flush_locked(struct mt_thread *t)
+{
+    if (t->used > sizeof(struct mt_batch_header)) {
+        int saved = errno;
+        send_batch(t->buf, t->used);
+        errno = saved;
+    }
+    t->used = 0;
+}
+
+void mt_flush(struct mt_thread *t)
+{
+    while (atomic_flag_test_and_set_explicit(&t->busy, memory_order_acquire))
+        ;
+    mt_flush_locked(t);
+    atomic_flag_clear_explicit(&t->busy, memory_order_release);
+}
+
+/* Reserves `size` bytes (a multiple of 8) for one record in the thread's batch
+ * and fills its header; the caller fills the body and calls mt_record_end. */
+void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra)
+{
+    while (atomic_flag_test_and_set_explicit(&t->busy, memory_order_acquire))
+        ;
+    if (t->used + size > MT_BATCH_MAX)
+        mt_flush_locked(t);
+    if (t->used == 0) {
+        struct mt_batch_header *bh = (void *)t->buf;
+        bh->magic = MT_BATCH_MAGIC;
+        bh->tid = t->tid;
+        t->used = sizeof *bh;
+    }
+    struct mt_record_header *h = (void *)(t->buf + t->used);
+    h->type = (uint16_t)type;
+    h->size = (uint16_t)size;
+    h->extra = extra;
+    t->used += size;
+    return h;
+}
+
+void mt_record_end(struct mt_thread *t)
+{
+    if (MT_UNLIKELY(t->dying))
+        mt_flush_locked(t);
+    atomic_flag_clear_explicit(&t->busy, memory_order_release);
+}
