@@ -15,8 +15,14 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_view(int argc, char **argv);
 
 void usage_run(FILE *stream);
 void usage_report(FILE *stream);
+void usage_check(FILE *stream);
+void usage_diff(FILE *stream);
+void usage_view(FILE *stream);
 
 #endif
