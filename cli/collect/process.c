@@ -74,6 +74,7 @@ void process_free(struct mt_process *p)
     for (size_t i = 0; i < p->n_marks; i++)
         free(p->marks[i].label);
     free(p->marks);
+    free(p->timeline);
     free(p);
 }
 
@@ -171,6 +172,23 @@ static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
         p->peak_ns = r->time_ns;
         p->peak_seq++;
     }
+    sample(p, r->time_ns);
+}
+
+/* Keeps the heap curve: one sample per interval, the highest value in it. */
+static void sample(struct mt_process *p, uint64_t time_ns)
+{
+    struct mt_sample *last = p->n_timeline ? &p->timeline[p->n_timeline - 1] : NULL;
+    if (last && time_ns / MT_TIMELINE_INTERVAL_NS == last->time_ns / MT_TIMELINE_INTERVAL_NS) {
+        if (p->current_bytes > last->heap_bytes)
+            last->heap_bytes = p->current_bytes;
+        return;
+    }
+    struct mt_sample *s = push((void **)&p->timeline, &p->n_timeline, &p->cap_timeline, sizeof *s);
+    if (s) {
+        s->time_ns = time_ns;
+        s->heap_bytes = p->current_bytes;
+    }
 }
 
 static unsigned lifetime_bucket(uint64_t ns)
@@ -196,6 +214,7 @@ static void on_free(struct mt_process *p, const struct mt_rec_free *r)
     p->temporary += r->temporary != 0;
     p->current_bytes -= b->size;
     u64map_remove(&p->blocks, r->block);
+    sample(p, r->time_ns);
 }
 
 void process_apply(struct mt_process *p, const struct mt_record_header *rec)

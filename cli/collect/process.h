@@ -36,6 +36,12 @@ struct mt_module {
     uint64_t base, start, end;
 };
 
+#define MT_TIMELINE_INTERVAL_NS 10000000ull
+
+struct mt_sample {
+    uint64_t time_ns, heap_bytes;
+};
+
 struct mt_mark {
     uint64_t time_ns;
     char *label;
@@ -66,6 +72,8 @@ struct mt_process {
     size_t n_errors, cap_errors;
     struct mt_mark *marks;
     size_t n_marks, cap_marks;
+    struct mt_sample *timeline; /* one sample per interval: the highest heap in it */
+    size_t n_timeline, cap_timeline;
 
     /* the collector's own running figures, used when no EXIT record came */
     uint64_t allocations, frees, allocated_bytes, current_bytes, peak_bytes, peak_ns, peak_seq, temporary;

@@ -100,6 +100,15 @@ CREATE TABLE errors (
     time_ns          INTEGER
 );
 
+-- Heap over time, down-sampled: at most one row per process per sampling
+-- interval (10 ms), holding the largest live heap seen in that interval.
+CREATE TABLE timeline (
+    process_id  INTEGER NOT NULL REFERENCES processes(id),
+    time_ns     INTEGER NOT NULL,       -- CLOCK_MONOTONIC of the traced process
+    heap_bytes  INTEGER NOT NULL,       -- live heap bytes
+    rss_bytes   INTEGER                 -- resident set size when known, else NULL
+);
+
 CREATE TABLE marks (
     process_id  INTEGER NOT NULL REFERENCES processes(id),
     time_ns     INTEGER NOT NULL,
@@ -109,3 +118,4 @@ CREATE TABLE marks (
 CREATE INDEX blocks_by_process ON blocks(process_id, stack_id);
 CREATE INDEX errors_by_process ON errors(process_id);
 CREATE INDEX sites_by_process ON sites(process_id);
+CREATE INDEX timeline_by_process ON timeline(process_id, time_ns);

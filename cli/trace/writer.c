@@ -24,7 +24,7 @@
 
 struct trace_writer {
     sqlite3 *db;
-    sqlite3_stmt *frame, *stack, *site, *block, *error, *mark, *module;
+    sqlite3_stmt *frame, *stack, *site, *block, *error, *mark, *module, *sample;
 };
 
 const char *trace_writer_error(struct trace_writer *w)
@@ -88,6 +88,7 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
                           "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns) "
                           "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     w->mark = prepare(w, "INSERT INTO marks(process_id, time_ns, label) VALUES (?,?,?)");
+    w->sample = prepare(w, "INSERT INTO timeline(process_id, time_ns, heap_bytes) VALUES (?,?,?)");
     w->module = prepare(w, "INSERT INTO modules(process_id, path, build_id, base, start, end) VALUES (?,?,?,?,?,?)");
     return w;
 }
@@ -386,6 +387,17 @@ static void store_marks(struct process_writer *pw)
     }
 }
 
+static void store_timeline(struct process_writer *pw)
+{
+    struct trace_writer *w = pw->w;
+    for (size_t i = 0; i < pw->p->n_timeline; i++) {
+        sqlite3_bind_int64(w->sample, 1, pw->process_id);
+        sqlite3_bind_int64(w->sample, 2, (sqlite3_int64)pw->p->timeline[i].time_ns);
+        sqlite3_bind_int64(w->sample, 3, (sqlite3_int64)pw->p->timeline[i].heap_bytes);
+        step(w, w->sample);
+    }
+}
+
 int trace_write_process(struct trace_writer *w, struct mt_process *p, struct symbolizer *sym)
 {
     struct process_writer pw = {.w = w, .p = p, .sym = sym};
@@ -398,6 +410,7 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
         store_blocks(&pw);
         store_errors(&pw);
         store_marks(&pw);
+        store_timeline(&pw);
         rc = exec(w, "COMMIT");
     }
     if (rc)
@@ -410,7 +423,7 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
 int trace_writer_close(struct trace_writer *w, int complete)
 {
     int rc = set_meta(w, "complete", complete ? "1" : "0");
-    sqlite3_stmt *all[] = {w->frame, w->stack, w->site, w->block, w->error, w->mark, w->module};
+    sqlite3_stmt *all[] = {w->frame, w->stack, w->site, w->block, w->error, w->mark, w->module, w->sample};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sqlite3_finalize(all[i]);
     if (sqlite3_close(w->db) != SQLITE_OK)
