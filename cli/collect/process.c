@@ -147,6 +147,22 @@ static struct mt_site *touch_site(struct mt_process *p, uint32_t stack)
     return s;
 }
 
+/* Keeps the heap curve: one sample per interval, the highest value in it. */
+static void sample(struct mt_process *p, uint64_t time_ns)
+{
+    struct mt_sample *last = p->n_timeline ? &p->timeline[p->n_timeline - 1] : NULL;
+    if (last && time_ns / MT_TIMELINE_INTERVAL_NS == last->time_ns / MT_TIMELINE_INTERVAL_NS) {
+        if (p->current_bytes > last->heap_bytes)
+            last->heap_bytes = p->current_bytes;
+        return;
+    }
+    struct mt_sample *s = push((void **)&p->timeline, &p->n_timeline, &p->cap_timeline, sizeof *s);
+    if (s) {
+        s->time_ns = time_ns;
+        s->heap_bytes = p->current_bytes;
+    }
+}
+
 static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
 {
     struct mt_live_block *b = u64map_put(&p->blocks, r->block, NULL);
@@ -173,22 +189,6 @@ static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
         p->peak_seq++;
     }
     sample(p, r->time_ns);
-}
-
-/* Keeps the heap curve: one sample per interval, the highest value in it. */
-static void sample(struct mt_process *p, uint64_t time_ns)
-{
-    struct mt_sample *last = p->n_timeline ? &p->timeline[p->n_timeline - 1] : NULL;
-    if (last && time_ns / MT_TIMELINE_INTERVAL_NS == last->time_ns / MT_TIMELINE_INTERVAL_NS) {
-        if (p->current_bytes > last->heap_bytes)
-            last->heap_bytes = p->current_bytes;
-        return;
-    }
-    struct mt_sample *s = push((void **)&p->timeline, &p->n_timeline, &p->cap_timeline, sizeof *s);
-    if (s) {
-        s->time_ns = time_ns;
-        s->heap_bytes = p->current_bytes;
-    }
 }
 
 static unsigned lifetime_bucket(uint64_t ns)
