@@ -23,9 +23,9 @@
 #include "collect/process.h"
 #include "collect/server.h"
 #include "commands.h"
+#include "run/finish.h"
 #include "run/launch.h"
 #include "run/summary.h"
-#include "symbolize/symbolize.h"
 #include "trace/writer.h"
 
 #define DRAIN_IDLE_MS 2000 /* after the program exits, how long a silent descendant may hold the run */
@@ -148,22 +148,25 @@ static void route_signals(pid_t child)
 }
 
 /* Collects until the program has ended and every traced process is done (or
- * silent for DRAIN_IDLE_MS); returns the program's wait status. */
-static int collect(struct mt_server *server, pid_t child)
+ * silent for DRAIN_IDLE_MS), storing processes as they end. */
+static void collect(struct mt_server *server, struct finisher *f)
 {
-    int status = 0, reaped = 0;
     uint64_t seen = server->batches;
     struct timespec quiet_since = {0};
     for (;;) {
-        server_poll(server, reaped ? 50 : 200);
-        if (!reaped) {
-            pid_t r = waitpid(child, &status, WNOHANG);
-            if (r == child || (r < 0 && errno == ECHILD)) {
-                reaped = 1;
+        server_poll(server, f->top_status_known ? 50 : 200);
+        if (!f->top_status_known) {
+            int status;
+            pid_t r = waitpid(f->top, &status, WNOHANG);
+            if (r == f->top || (r < 0 && errno == ECHILD)) {
+                f->top_status_known = 1;
+                f->top_status = r == f->top ? status : 0;
                 clock_gettime(CLOCK_MONOTONIC, &quiet_since);
             }
-            continue;
         }
+        finish_processes(f, server, 0);
+        if (!f->top_status_known)
+            continue;
         if (server_open_connections(server) == 0)
             break;
         struct timespec now;
@@ -176,7 +179,7 @@ static int collect(struct mt_server *server, pid_t child)
             break;
         }
     }
-    return status;
+    finish_processes(f, server, 1);
 }
 
 /* The default trace name: memtrack.PROGRAM.PID.db in the current directory. */
@@ -185,20 +188,6 @@ static void default_output(char *buf, size_t len, const char *program, pid_t pid
     char copy[PATH_MAX];
     snprintf(copy, sizeof copy, "%s", program);
     snprintf(buf, len, "memtrack.%s.%d.db", basename(copy), (int)pid);
-}
-
-/* Writes every process to the trace; returns 0 when all were stored. */
-static int write_trace(struct trace_writer *w, struct mt_server *server)
-{
-    struct symbolizer *sym = symbolizer_new();
-    int rc = 0;
-    for (struct mt_process *p = server->processes; p; p = p->next)
-        if (trace_write_process(w, p, sym) != 0) {
-            fprintf(stderr, "memtrack: cannot store process %u in the trace: %s\n", p->pid, trace_writer_error(w));
-            rc = -1;
-        }
-    symbolizer_free(sym);
-    return rc;
 }
 
 /* Exit status that mirrors the program's wait status. */
@@ -265,20 +254,19 @@ int cmd_run(int argc, char **argv)
         return exec_errno == ENOENT ? 127 : 126;
     }
     route_signals(child);
-    int status = collect(&server, child);
+    struct finisher f = {.writer = w, .top = child};
+    collect(&server, &f);
     struct mt_process *top = server_find_pid(&server, child);
     if (!top) {
         top = process_stand_in(child, getpid(), prog, l.path);
         if (top) {
             process_add_note(top, l.untraceable ? l.untraceable : "the program sent no events");
             server_adopt(&server, top);
+            finish_processes(&f, &server, 1);
         }
     }
-    if (top) {
-        top->wait_status_known = 1;
-        top->wait_status = status;
-    }
-    int stored = write_trace(w, &server);
+    finisher_close(&f);
+    int status = f.top_status, stored = f.failures ? -1 : 0;
     int closed = trace_writer_close(w, stored == 0);
     summary_print(stderr, &server, top, output);
     server_close(&server);

@@ -53,13 +53,16 @@ struct mt_thread {
     int initialised;
     int dying;               /* thread-exit destructors ran: send each record at once */
     uint32_t tid;
-    uint64_t slot;           /* process-unique thread number, high bits of block ids */
+    uint64_t number;         /* process-unique thread number, high bits of block ids */
     uint64_t next_block;     /* sequence for block ids */
     uint64_t recent[MT_TEMP_WINDOW_MAX]; /* last allocated block ids (temporary detection) */
     unsigned recent_pos;
     atomic_flag busy;        /* held while the buffer is appended to or flushed */
-    uint32_t used;           /* bytes in buf */
-    char *buf;               /* MT_BATCH_MAX bytes, mmap'd */
+    uint32_t used;           /* bytes in buf, committed or being written */
+    char *buf;               /* MT_BATCH_MAX bytes: in the slot, or private when no slot */
+    struct mt_slot_header *slot; /* shared with the collector; NULL when none could be had */
+    uint32_t slot_id;
+    uint32_t seq;            /* batches sent from this buffer */
     struct mt_thread *next_all; /* registry of every thread's state, for flushing at exit */
 };
 struct mt_thread *mt_thread_get(void); /* NULL when the guard is held or tracking is off */
@@ -68,7 +71,13 @@ void mt_threads_flush_all(void);
 void mt_threads_after_fork(void);
 uint64_t mt_new_block_id(struct mt_thread *t);
 
+/* ---- segments.c: shared memory holding the thread buffers ---- */
+struct mt_slot_header *mt_slot_claim(uint32_t *slot_id);
+void mt_segments_send_all(int sock);
+void mt_segments_after_fork(void);
+
 /* ---- transport.c: records to the collector ---- */
+int mt_transport_socket(void);
 void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra);
 void mt_record_end(struct mt_thread *t);
 void mt_flush(struct mt_thread *t);        /* takes t->busy */
@@ -154,6 +163,7 @@ void mt_blocks_own_ranges(mt_range_fn fn, void *arg);
 void mt_stacks_own_ranges(mt_range_fn fn, void *arg);
 void mt_threads_own_ranges(mt_range_fn fn, void *arg);
 void mt_quarantine_held_ranges(mt_range_fn fn, void *arg);
+void mt_segments_own_ranges(mt_range_fn fn, void *arg);
 
 /* ---- leakscan.c: reachability at exit ---- */
 /* Sends a VERDICT for every live block; returns 1 when the scan ran. */

@@ -5,8 +5,17 @@
  *
  * Transport: one AF_UNIX SOCK_SEQPACKET connection per traced process, path in
  * the environment variable MEMTRACK_SOCKET.  Every message is one *batch*: a
- * mt_batch_header followed by whole records.  A batch is filled by exactly one
- * thread, so records inside a batch are in that thread's program order; batches
+ * mt_batch_header followed by whole records.
+ *
+ * Each thread fills its batch in a *slot* of a shared-memory segment (a memfd
+ * whose descriptor travels with a SEGMENT record, SCM_RIGHTS).  A slot's header
+ * (struct mt_slot_header) counts the bytes committed so far; when the process
+ * dies without sending them (a crash, SIGKILL, _exit, exec) the collector
+ * reads them from the segment.  A batch names its slot and sequence number so
+ * that a batch both sent and still in its slot is counted once.
+ *
+ * A batch is filled by exactly one thread, so records inside a batch are in
+ * that thread's program order; batches
  * of different threads may arrive in any order.  Nothing in the format relies on
  * cross-thread order: a free names the block it releases by block id (not by
  * address), and stacks may be referred to before their definition arrives.
@@ -15,7 +24,7 @@
  *  - Every record starts with mt_record_header; `size` covers the whole record
  *    and is a multiple of 8, so records stay naturally aligned.
  *  - Integers are the native (little-endian x86-64) byte order.
- *  - block ids are unique within a process: (thread slot << 40) | sequence.
+ *  - block ids are unique within a process: (thread number << 40) | sequence.
  *  - stack id 0 means "no stack".
  */
 #ifndef MEMTRACK_PROTOCOL_H
@@ -42,6 +51,7 @@ enum mt_record_type {
     MT_REC_VERDICT,     /* leak-scan verdict for a block alive at exit */
     MT_REC_EXIT,        /* the process ran its exit handlers */
     MT_REC_MARK,        /* a user label on the timeline */
+    MT_REC_SEGMENT,     /* a shared-memory segment of slots; its descriptor rides along */
     MT_REC_TYPE_END
 };
 
@@ -73,7 +83,19 @@ enum mt_leak_kind {
 struct mt_batch_header {
     uint32_t magic;
     uint32_t tid;   /* kernel thread id of the thread that filled the batch */
+    uint32_t slot;  /* segment index << 16 | slot index; MT_NO_SLOT for a batch made outside a slot */
+    uint32_t seq;   /* how many batches this slot sent before this one */
 };
+#define MT_NO_SLOT 0xffffffffu
+
+/* At the start of every slot; the batch being filled follows it. */
+struct mt_slot_header {
+    uint32_t used;  /* bytes of the batch committed (whole records only); 0 = empty */
+    uint32_t seq;   /* sequence number of the batch being filled */
+    uint32_t pad[14];
+};
+#define MT_SLOT_SIZE (sizeof(struct mt_slot_header) + MT_BATCH_MAX)
+#define MT_SLOTS_PER_SEGMENT 64u
 
 struct mt_record_header {
     uint16_t type;
@@ -168,6 +190,14 @@ struct mt_rec_exit {
     int32_t status;
     uint32_t pad;
     uint64_t allocations, frees, current_bytes, peak_bytes, peak_ns;
+};
+
+/* One SCM_RIGHTS descriptor accompanies the message holding this record. */
+struct mt_rec_segment {
+    struct mt_record_header h;
+    uint32_t index;     /* segment number, from 0 */
+    uint32_t slots;     /* MT_SLOTS_PER_SEGMENT */
+    uint64_t slot_size; /* MT_SLOT_SIZE */
 };
 
 /* extra: label length; followed by the label, NUL-terminated, padded to 8. */

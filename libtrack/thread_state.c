@@ -25,7 +25,7 @@
 static __thread struct mt_thread *self;
 static __thread int self_guard_early; /* guard for the time before `self` exists */
 static _Atomic(struct mt_thread *) registry;
-static atomic_uint_fast64_t next_slot = 1;
+static atomic_uint_fast64_t next_number = 1;
 static pthread_key_t exit_key;
 static atomic_int exit_key_state; /* 0 none, 1 creating, 2 ready */
 
@@ -79,7 +79,10 @@ static struct mt_thread *claim_state(uint32_t tid)
     if (mem == MAP_FAILED)
         return NULL;
     struct mt_thread *t = mem;
-    t->buf = (char *)mem + size;
+    t->slot = mt_slot_claim(&t->slot_id);
+    t->buf = t->slot ? (char *)(t->slot + 1) : (char *)mem + size;
+    if (!t->slot)
+        t->slot_id = MT_NO_SLOT;
     atomic_flag_test_and_set(&t->busy);
     struct mt_thread *head = atomic_load(&registry);
     do
@@ -99,7 +102,7 @@ static struct mt_thread *init_thread(void)
     t->guard = 1; /* pthread_setspecific below may allocate */
     t->dying = 0;
     t->tid = tid;
-    t->slot = atomic_fetch_add(&next_slot, 1);
+    t->number = atomic_fetch_add(&next_number, 1);
     t->next_block = 1;
     memset(t->recent, 0, sizeof t->recent);
     t->recent_pos = 0;
@@ -142,7 +145,7 @@ void mt_thread_release(struct mt_thread *t)
 /* A new block id: unique in the process without any shared counter. */
 uint64_t mt_new_block_id(struct mt_thread *t)
 {
-    return (t->slot << 40) | t->next_block++;
+    return (t->number << 40) | t->next_block++;
 }
 
 /* Sends every thread's buffered records; used at exit and on fatal signals. */
@@ -168,8 +171,12 @@ void mt_threads_flush_all(void)
 void mt_threads_after_fork(void)
 {
     uint32_t tid = current_tid();
+    mt_segments_after_fork();
     for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
         t->used = 0;
+        t->seq = 0;
+        if (t->slot)
+            memset(t->slot, 0, sizeof *t->slot);
         atomic_flag_clear(&t->busy);
         if (t != self)
             t->dying = 1;

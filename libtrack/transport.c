@@ -35,6 +35,11 @@ uint64_t mt_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+int mt_transport_socket(void)
+{
+    return atomic_load(&sock);
+}
+
 int mt_transport_active(void)
 {
     return atomic_load_explicit(&sock, memory_order_relaxed) >= 0;
@@ -64,6 +69,8 @@ static int send_hello(int fd, uint32_t flags)
     struct mt_batch_header *bh = (void *)msg;
     bh->magic = MT_BATCH_MAGIC;
     bh->tid = (uint32_t)gettid();
+    bh->slot = MT_NO_SLOT;
+    bh->seq = 0;
     struct mt_rec_hello *h = (void *)(msg + sizeof *bh);
     memset(h, 0, sizeof *h);
     char *tail = (char *)(h + 1);
@@ -137,6 +144,7 @@ int mt_transport_connect(uint32_t hello_flags)
     }
     sock_inode = st.st_ino;
     sock_dev = st.st_dev;
+    mt_segments_send_all(fd);
     atomic_store(&sock, fd);
     return 0;
 }
@@ -183,6 +191,8 @@ static void send_batch(const char *buf, size_t len)
     }
 }
 
+/* Sends the thread's batch and starts the next one.  In the slot, the batch
+ * stays readable (under its sequence number) until the header is reset. */
 void mt_flush_locked(struct mt_thread *t)
 {
     if (t->used > sizeof(struct mt_batch_header)) {
@@ -191,6 +201,11 @@ void mt_flush_locked(struct mt_thread *t)
         errno = saved;
     }
     t->used = 0;
+    t->seq++;
+    if (t->slot) {
+        atomic_store_explicit((_Atomic uint32_t *)&t->slot->used, 0, memory_order_release);
+        t->slot->seq = t->seq;
+    }
 }
 
 void mt_flush(struct mt_thread *t)
@@ -213,6 +228,8 @@ void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_
         struct mt_batch_header *bh = (void *)t->buf;
         bh->magic = MT_BATCH_MAGIC;
         bh->tid = t->tid;
+        bh->slot = t->slot_id;
+        bh->seq = t->seq;
         t->used = sizeof *bh;
     }
     struct mt_record_header *h = (void *)(t->buf + t->used);
@@ -223,8 +240,12 @@ void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_
     return h;
 }
 
+/* Commits the record: from here on the collector can read it from the slot
+ * even if the process dies before sending it. */
 void mt_record_end(struct mt_thread *t)
 {
+    if (t->slot)
+        atomic_store_explicit((_Atomic uint32_t *)&t->slot->used, t->used, memory_order_release);
     if (MT_UNLIKELY(t->dying))
         mt_flush_locked(t);
     atomic_flag_clear_explicit(&t->busy, memory_order_release);

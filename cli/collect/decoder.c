@@ -19,6 +19,7 @@ static size_t fixed_size(unsigned type)
     case MT_REC_VERDICT: return sizeof(struct mt_rec_verdict);
     case MT_REC_EXIT: return sizeof(struct mt_rec_exit);
     case MT_REC_MARK: return sizeof(struct mt_rec_mark);
+    case MT_REC_SEGMENT: return sizeof(struct mt_rec_segment);
     default: return 0;
     }
 }

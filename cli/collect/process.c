@@ -47,6 +47,7 @@ struct mt_process *process_new(const struct mt_rec_hello *hello)
     u64map_init(&p->stacks, sizeof(struct mt_stack_def));
     u64map_init(&p->blocks, sizeof(struct mt_live_block));
     u64map_init(&p->sites, sizeof(struct mt_site));
+    u64map_init(&p->next_seq, sizeof(uint32_t));
     return p;
 }
 
@@ -75,6 +76,8 @@ void process_free(struct mt_process *p)
         free(p->marks[i].label);
     free(p->marks);
     free(p->timeline);
+    process_drop_segments(p);
+    u64map_free(&p->next_seq);
     free(p);
 }
 
@@ -281,5 +284,6 @@ struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **ar
     u64map_init(&p->stacks, sizeof(struct mt_stack_def));
     u64map_init(&p->blocks, sizeof(struct mt_live_block));
     u64map_init(&p->sites, sizeof(struct mt_site));
+    u64map_init(&p->next_seq, sizeof(uint32_t));
     return p;
 }

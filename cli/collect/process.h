@@ -47,6 +47,13 @@ struct mt_mark {
     char *label;
 };
 
+/* A shared-memory segment of the process's thread buffers (read-only here). */
+struct mt_segment {
+    int fd;
+    const unsigned char *base;
+    size_t size;
+};
+
 struct mt_process {
     uint64_t token;
     uint32_t pid, parent_pid;
@@ -74,6 +81,11 @@ struct mt_process {
     size_t n_marks, cap_marks;
     struct mt_sample *timeline; /* one sample per interval: the highest heap in it */
     size_t n_timeline, cap_timeline;
+    struct mt_segment *segments; /* indexed by segment number */
+    size_t n_segments;
+    struct u64map next_seq;  /* slot id + 1 -> sequence number of the next batch expected */
+    int harvested;           /* unsent batches were read from the segments */
+    int written;             /* stored in the trace */
 
     /* the collector's own running figures, used when no EXIT record came */
     uint64_t allocations, frees, allocated_bytes, current_bytes, peak_bytes, peak_ns, peak_seq, temporary;
@@ -88,6 +100,16 @@ void process_free(struct mt_process *p);
 void process_apply(struct mt_process *p, const struct mt_record_header *rec);
 /* Adds `note` to the process's notes for people (kept in the trace). */
 void process_add_note(struct mt_process *p, const char *note);
+/* Takes ownership of a segment descriptor announced by a SEGMENT record. */
+void process_add_segment(struct mt_process *p, const struct mt_rec_segment *rec, int fd);
+/* Notes that the batch (slot, seq) arrived over the socket. */
+void process_note_batch(struct mt_process *p, uint32_t slot, uint32_t seq);
+/* Reads, from the segments, every committed batch that never arrived: what a
+ * process that died (crash, SIGKILL, _exit, exec) could not send.  Once. */
+void process_harvest(struct mt_process *p);
+/* Unmaps and closes the segments (done by process_harvest and process_free). */
+void process_drop_segments(struct mt_process *p);
+
 /* The module containing address, or NULL. */
 const struct mt_module *process_module_of(const struct mt_process *p, uint64_t address);
 

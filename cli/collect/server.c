@@ -17,6 +17,7 @@
 #include "collect/server.h"
 
 #define RECV_MAX (MT_BATCH_MAX + 16384)
+#define MAX_FDS 4
 
 struct mt_connection {
     int fd;
@@ -124,7 +125,9 @@ static void on_hello(struct mt_server *s, struct mt_connection *c, const struct 
 struct batch_context {
     struct mt_server *s;
     struct mt_connection *c;
-    int unbound; /* a record came before any hello */
+    int unbound;  /* a record came before any hello */
+    int *fds;     /* descriptors that came with the message, taken by SEGMENT records */
+    int n_fds;
 };
 
 static int on_record(void *ctx, uint32_t tid, const struct mt_record_header *rec)
@@ -139,6 +142,13 @@ static int on_record(void *ctx, uint32_t tid, const struct mt_record_header *rec
         b->unbound = 1;
         return 1;
     }
+    if (rec->type == MT_REC_SEGMENT) {
+        if (b->n_fds > 0) {
+            process_add_segment(b->c->process, (const void *)rec, b->fds[0]);
+            memmove(b->fds, b->fds + 1, (size_t)--b->n_fds * sizeof *b->fds);
+        }
+        return 0;
+    }
     process_apply(b->c->process, rec);
     return 0;
 }
@@ -152,11 +162,37 @@ static void close_connection(struct mt_connection *c)
         c->process->connections--;
 }
 
+/* Receives one message and the descriptors that came with it (at most MAX_FDS;
+ * more are closed by the kernel's MSG_CTRUNC rules, i.e. never reach us). */
+static ssize_t receive(int fd, unsigned char *buf, int *fds, int *n_fds)
+{
+    char control[CMSG_SPACE(MAX_FDS * sizeof(int))];
+    struct iovec iov = {buf, RECV_MAX};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+    for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
+            int received;
+            memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (*n_fds < MAX_FDS)
+                fds[(*n_fds)++] = received;
+            else
+                close(received);
+        }
+    }
+    return n;
+}
+
 /* Receives and applies every batch waiting on c; closes it at EOF or on a bad stream. */
 static void drain(struct mt_server *s, struct mt_connection *c)
 {
     for (;;) {
-        ssize_t n = recv(c->fd, s->buf, RECV_MAX, MSG_DONTWAIT | MSG_TRUNC);
+        int fds[MAX_FDS];
+        int n_fds = 0;
+        ssize_t n = receive(c->fd, s->buf, fds, &n_fds);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         if (n <= 0) {
@@ -165,11 +201,18 @@ static void drain(struct mt_server *s, struct mt_connection *c)
         }
         s->batches++;
         const char *why = NULL;
-        struct batch_context ctx = {s, c, 0};
+        struct batch_context ctx = {s, c, 0, fds, n_fds};
         if (n > RECV_MAX)
             why = "batch larger than the protocol allows";
         else if (mt_decode_batch(s->buf, (size_t)n, on_record, &ctx, &why) == 0 && ctx.unbound)
             why = "records before the hello";
+        for (int i = 0; i < ctx.n_fds; i++)
+            close(ctx.fds[i]);
+        if (!why && c->process) {
+            struct mt_batch_header bh;
+            memcpy(&bh, s->buf, sizeof bh);
+            process_note_batch(c->process, bh.slot, bh.seq);
+        }
         if (why) {
             if (c->process) {
                 char note[160];

@@ -1,0 +1,77 @@
+/*
+ * finish.c - a process is stored as soon as it has ended, in its own
+ * transaction: a run cut short (memtrack killed, disk full) still leaves a
+ * readable trace of every process that ended before.
+ *
+ * Ended means: its connection is closed and it ran its exit handlers, or a
+ * later image of its pid said hello (exec), or the pid is gone or a zombie.
+ * A closed connection alone is not enough: a daemon that closes every
+ * descriptor is still running and reconnects.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include "collect/process.h"
+#include "collect/server.h"
+#include "run/finish.h"
+#include "symbolize/symbolize.h"
+#include "trace/writer.h"
+
+/* True while pid names a live (not zombie) process. */
+static int alive(pid_t pid)
+{
+    if (kill(pid, 0) != 0)
+        return 0;
+    char path[64], state = 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    int c;
+    while ((c = fgetc(f)) != EOF && c != ')') /* the command name may hold spaces */
+        ;
+    if (fscanf(f, " %c", &state) != 1)
+        state = 0;
+    fclose(f);
+    return state && state != 'Z' && state != 'X';
+}
+
+static int ended(const struct mt_process *p, const struct finisher *f, int at_end)
+{
+    if (p->connections > 0 && !at_end)
+        return 0;
+    if (p->pid == (uint32_t)f->top && !p->replaced_by_exec && f->top_status_known)
+        return 1;
+    return at_end || p->exited || p->replaced_by_exec || !alive((pid_t)p->pid);
+}
+
+void finish_processes(struct finisher *f, struct mt_server *server, int at_end)
+{
+    for (struct mt_process *p = server->processes; p; p = p->next) {
+        if (p->written || !ended(p, f, at_end))
+            continue;
+        int is_top = p->pid == (uint32_t)f->top && !p->replaced_by_exec;
+        if (is_top && !f->top_status_known && !at_end)
+            continue; /* its wait status is still to come */
+        process_harvest(p);
+        if (is_top && f->top_status_known) {
+            p->wait_status_known = 1;
+            p->wait_status = f->top_status;
+        }
+        if (!f->symbolizer)
+            f->symbolizer = symbolizer_new();
+        if (trace_write_process(f->writer, p, f->symbolizer) != 0) {
+            fprintf(stderr, "memtrack: cannot store process %u in the trace: %s\n", p->pid,
+                    trace_writer_error(f->writer));
+            f->failures++;
+        }
+        p->written = 1;
+    }
+}
+
+void finisher_close(struct finisher *f)
+{
+    if (f->symbolizer)
+        symbolizer_free(f->symbolizer);
+    f->symbolizer = NULL;
+}

@@ -1,0 +1,24 @@
+/* finish.h - storing each traced process in the trace as soon as it is done. */
+#ifndef MEMTRACK_FINISH_H
+#define MEMTRACK_FINISH_H
+
+#include <sys/types.h>
+
+struct mt_server;
+struct trace_writer;
+
+struct finisher {
+    struct trace_writer *writer;
+    struct symbolizer *symbolizer; /* made on first use */
+    pid_t top;                     /* the program memtrack started */
+    int top_status_known;
+    int top_status;
+    int failures;                  /* processes that could not be stored */
+};
+
+/* Harvests and stores every process that has ended; with at_end, every
+ * process left, ended or not. */
+void finish_processes(struct finisher *f, struct mt_server *server, int at_end);
+void finisher_close(struct finisher *f);
+
+#endif
