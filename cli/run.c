@@ -52,6 +52,7 @@ void usage_run(FILE *out)
           "                            thread counts as temporary (default 1)\n"
           "      --quarantine BYTES    freed memory held back to catch double frees\n"
           "                            (default 4194304)\n"
+          "      --no-follow           trace only PROGRAM, not the processes it starts\n"
           "  -h, --help                this help\n"
           "\n"
           "Exit status: PROGRAM's; 127 when PROGRAM is not found, 126 when it cannot be\n"
@@ -73,6 +74,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"output", required_argument, 0, 'o'}, {"force", no_argument, 0, 'f'},
         {"depth", required_argument, 0, 'd'}, {"on-error", required_argument, 0, 'e'},
         {"temporary-window", required_argument, 0, 't'}, {"quarantine", required_argument, 0, 'q'},
+        {"no-follow", no_argument, 0, 'n'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -82,6 +84,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         switch (c) {
         case 'o': o->output = optarg; break;
         case 'f': o->force = 1; break;
+        case 'n': add_option(o, "follow", "0"); break;
         case 'h': usage_run(stdout); exit(0);
         case 'd': case 't': case 'q':
             if (strtoul(optarg, &end, 10), !*optarg || *end) {

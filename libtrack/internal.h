@@ -140,11 +140,13 @@ struct mt_options {
     size_t quarantine_bytes;
     int free_stacks;
     int abort_on_error;
+    int follow; /* trace fork children and exec'd programs */
 };
 extern struct mt_options mt_options;
 extern uintptr_t mt_self_text_start, mt_self_text_end;
 extern atomic_int mt_tracking_off;
 void mt_init(void);
+void mt_on_immediate_exit(int status);
 void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsigned function);
 /* Checks and records a release.  Returns what must be handed to libc now: `p`
  * itself, or NULL (a bad pointer, reported; or `p` kept in quarantine).  Blocks
@@ -152,6 +154,9 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
 void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed_size, size_t claimed_align);
 void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function);
 int mt_family_of(unsigned function);
+
+/* ---- environment.c: what children inherit ---- */
+void mt_environment_stop_following(void);
 
 /* ---- modules.c: loaded objects ---- */
 void mt_modules_send_all(struct mt_thread *t);

@@ -52,6 +52,7 @@ enum mt_record_type {
     MT_REC_EXIT,        /* the process ran its exit handlers */
     MT_REC_MARK,        /* a user label on the timeline */
     MT_REC_SEGMENT,     /* a shared-memory segment of slots; its descriptor rides along */
+    MT_REC_INHERIT,     /* a fork child's copy of a parent's live block (struct mt_rec_alloc) */
     MT_REC_TYPE_END
 };
 
@@ -151,6 +152,9 @@ struct mt_rec_alloc {
     uint32_t alignment; /* 0 when the caller asked for none */
 };
 
+/* MT_REC_INHERIT has the same layout: the block was alive in the parent at
+ * fork; it is live in the child without being one of its allocations. */
+
 /* extra: enum mt_function.  `temporary`: freed by the same thread before that
  * thread's next N allocations (N = the temporary window). */
 struct mt_rec_free {
@@ -188,7 +192,7 @@ struct mt_rec_verdict {
 struct mt_rec_exit {
     struct mt_record_header h;
     int32_t status;
-    uint32_t pad;
+    uint32_t how;      /* MT_EXIT_HANDLERS (exit, return from main) or MT_EXIT_IMMEDIATE (_exit) */
     uint64_t allocations, frees, current_bytes, peak_bytes, peak_ns;
 };
 
@@ -199,6 +203,9 @@ struct mt_rec_segment {
     uint32_t slots;     /* MT_SLOTS_PER_SEGMENT */
     uint64_t slot_size; /* MT_SLOT_SIZE */
 };
+
+#define MT_EXIT_HANDLERS 0u
+#define MT_EXIT_IMMEDIATE 1u
 
 /* extra: label length; followed by the label, NUL-terminated, padded to 8. */
 struct mt_rec_mark {

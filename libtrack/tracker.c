@@ -18,7 +18,8 @@
 #include "internal.h"
 
 struct mt_counters mt_counters;
-struct mt_options mt_options = {.depth = 64, .temporary_window = 1, .quarantine_bytes = 4u << 20, .free_stacks = 1};
+struct mt_options mt_options = {.depth = 64, .temporary_window = 1, .quarantine_bytes = 4u << 20, .free_stacks = 1,
+                                .follow = 1};
 static atomic_int init_state; /* 0 not started, 1 running, 2 done */
 static int tracking_enabled;
 atomic_int mt_tracking_off; /* set once start-up found no collector: every hook passes through */
@@ -74,6 +75,8 @@ static void read_options(void)
                 mt_options.quarantine_bytes = v;
             else if (klen == 11 && !memcmp(s, "free_stacks", 11))
                 mt_options.free_stacks = v != 0;
+            else if (klen == 6 && !memcmp(s, "follow", 6))
+                mt_options.follow = v != 0;
             else if (klen == 8 && !memcmp(s, "on_error", 8))
                 mt_options.abort_on_error = !strncmp(eq + 1, "abort", 5);
         }
@@ -81,8 +84,15 @@ static void read_options(void)
     }
 }
 
+/* Set in a fork child until it has told the collector which blocks it got
+ * from its parent: done lazily, so a child that only execs sends nothing. */
+static atomic_int inherit_pending;
+
+/* The parent's buffered records (stacks above all) must reach the collector
+ * before the child's hello, which copies the parent's stacks. */
 static void before_fork(void)
 {
+    mt_threads_flush_all();
     mt_blocks_lock_all();
 }
 
@@ -94,9 +104,35 @@ static void after_fork_parent(void)
 static void after_fork_child(void)
 {
     mt_blocks_unlock_all();
+    if (!mt_options.follow) {
+        atomic_store(&mt_tracking_off, 1);
+        return;
+    }
     mt_threads_after_fork();
-    if (tracking_enabled)
+    if (tracking_enabled) {
         mt_transport_after_fork();
+        atomic_store(&inherit_pending, 1);
+    }
+}
+
+static void send_one_inherited(const struct mt_block *b, void *arg)
+{
+    struct mt_thread *t = arg;
+    struct mt_rec_alloc *r = mt_record_begin(t, MT_REC_INHERIT, sizeof *r, b->function);
+    r->block = b->id;
+    r->address = b->address;
+    r->size = b->size;
+    r->time_ns = 0;
+    r->stack = b->stack;
+    r->alignment = b->align_log2 ? 1u << b->align_log2 : 0;
+    mt_record_end(t);
+}
+
+/* First event of a fork child: describe the blocks it inherited. */
+static void send_inherited(struct mt_thread *t)
+{
+    if (atomic_exchange(&inherit_pending, 0))
+        mt_blocks_for_each(send_one_inherited, t);
 }
 
 static void at_exit(int status, void *arg);
@@ -119,6 +155,8 @@ void mt_init(void)
     mt_stacks_init();
     mt_quarantine_init(mt_options.quarantine_bytes);
     tracking_enabled = mt_transport_connect(0) == 0;
+    if (!mt_options.follow)
+        mt_environment_stop_following();
     if (tracking_enabled) {
         pthread_atfork(before_fork, after_fork_parent, after_fork_child);
         on_exit(at_exit, NULL);
@@ -133,6 +171,8 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
 {
     if (!p)
         return;
+    if (MT_UNLIKELY(atomic_load_explicit(&inherit_pending, memory_order_relaxed)))
+        send_inherited(t);
     uint64_t now = mt_now_ns();
     struct mt_block b = {.address = (uintptr_t)p, .size = size, .id = mt_new_block_id(t),
                          .stack = mt_stack_capture(t), .function = (uint16_t)function,
@@ -265,6 +305,8 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, unsig
 
 void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed_size, size_t claimed_align)
 {
+    if (MT_UNLIKELY(atomic_load_explicit(&inherit_pending, memory_order_relaxed)))
+        send_inherited(t);
     struct mt_block b;
     if (!mt_blocks_remove((uintptr_t)p, &b)) {
         if (!mt_is_bootstrap(p))
@@ -278,6 +320,8 @@ void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed
  * reuse its address, and comes back if libc fails. */
 void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function)
 {
+    if (MT_UNLIKELY(atomic_load_explicit(&inherit_pending, memory_order_relaxed)))
+        send_inherited(t);
     struct mt_block old;
     if (!mt_blocks_remove((uintptr_t)p, &old)) {
         on_bad_free(t, p, function);
@@ -299,11 +343,11 @@ void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function
 }
 
 /* Sends the EXIT record with the final counters. */
-static void send_exit(struct mt_thread *t, int status, int scanned)
+static void send_exit(struct mt_thread *t, int status, int scanned, unsigned how)
 {
     struct mt_rec_exit *r = mt_record_begin(t, MT_REC_EXIT, sizeof *r, (uint32_t)scanned);
     r->status = status;
-    r->pad = 0;
+    r->how = how;
     r->allocations = atomic_load(&mt_counters.allocations);
     r->frees = atomic_load(&mt_counters.frees);
     r->current_bytes = atomic_load(&mt_counters.current_bytes);
@@ -325,7 +369,18 @@ static void at_exit(int status, void *arg)
     if (!t)
         return;
     int scanned = mt_leakscan_run(t);
-    send_exit(t, status, scanned);
+    send_exit(t, status, scanned, MT_EXIT_HANDLERS);
+    mt_thread_release(t);
+    mt_threads_flush_all();
+}
+
+/* _exit and _Exit: no exit handlers run, so no leak scan; say how it ended. */
+void mt_on_immediate_exit(int status)
+{
+    struct mt_thread *t = mt_thread_get();
+    if (!t)
+        return;
+    send_exit(t, status, 0, MT_EXIT_IMMEDIATE);
     mt_thread_release(t);
     mt_threads_flush_all();
 }

@@ -12,7 +12,7 @@
 const char *const LEAK_KIND_NAMES[LEAK_KIND_COUNT] = {"definite", "indirect", "possible", "reachable",
                                                       "unclassified"};
 const char *const ERROR_TYPE_NAMES[ERROR_TYPE_COUNT] = {"double_free", "invalid_free", "mismatched_free"};
-const char *const END_REASON_NAMES[END_REASON_COUNT] = {"exit", "_exit", "signal", "exec", "vanished", "running"};
+const char *const END_REASON_NAMES[END_REASON_COUNT] = {"exit", "_exit", "signal", "exec", "running"};
 
 /* Finds NAME in a names table; -1 when it is not there (or NULL), which the
  * analyses report as damage rather than guess. */

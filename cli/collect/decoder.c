@@ -14,6 +14,7 @@ static size_t fixed_size(unsigned type)
     case MT_REC_MODULE_GONE: return sizeof(struct mt_rec_module_gone);
     case MT_REC_STACK: return sizeof(struct mt_rec_stack);
     case MT_REC_ALLOC: return sizeof(struct mt_rec_alloc);
+    case MT_REC_INHERIT: return sizeof(struct mt_rec_alloc);
     case MT_REC_FREE: return sizeof(struct mt_rec_free);
     case MT_REC_ERROR: return sizeof(struct mt_rec_error);
     case MT_REC_VERDICT: return sizeof(struct mt_rec_verdict);

@@ -93,6 +93,33 @@ void process_add_note(struct mt_process *p, const char *note)
     p->note = n;
 }
 
+void process_inherit_from(struct mt_process *child, const struct mt_process *parent)
+{
+    uint64_t key;
+    void *v;
+    for (size_t i = 0; u64map_next(&parent->stacks, &i, &key, &v);) {
+        const struct mt_stack_def *from = v;
+        int created;
+        struct mt_stack_def *to = u64map_put(&child->stacks, key, &created);
+        if (!to || !created)
+            continue;
+        *to = *from;
+        to->frames = malloc(from->depth * sizeof(uint64_t) + 1);
+        if (to->frames)
+            memcpy(to->frames, from->frames, from->depth * sizeof(uint64_t));
+        else
+            to->depth = 0;
+    }
+    for (size_t i = 0; i < parent->n_modules; i++) {
+        struct mt_module *m = push((void **)&child->modules, &child->n_modules, &child->cap_modules, sizeof *m);
+        if (!m)
+            break;
+        *m = parent->modules[i];
+        m->path = strdup(m->path);
+        m->build_id = m->build_id ? strdup(m->build_id) : NULL;
+    }
+}
+
 const struct mt_module *process_module_of(const struct mt_process *p, uint64_t address)
 {
     for (size_t i = p->n_modules; i-- > 0;)
@@ -166,6 +193,20 @@ static void sample(struct mt_process *p, uint64_t time_ns)
     }
 }
 
+/* A block copied from the parent at fork: live here, but not allocated here. */
+static void on_inherit(struct mt_process *p, const struct mt_rec_alloc *r)
+{
+    struct mt_live_block *b = u64map_put(&p->blocks, r->block, NULL);
+    if (!b)
+        return;
+    *b = (struct mt_live_block){.address = r->address, .size = r->size, .time_ns = r->time_ns, .stack = r->stack,
+                                .function = (uint16_t)r->h.extra, .kind = MT_LEAK_UNCLASSIFIED};
+    struct mt_site *s = touch_site(p, r->stack);
+    if (s)
+        s->live_bytes += r->size;
+    p->current_bytes += r->size;
+}
+
 static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
 {
     struct mt_live_block *b = u64map_put(&p->blocks, r->block, NULL);
@@ -234,6 +275,9 @@ void process_apply(struct mt_process *p, const struct mt_record_header *rec)
         break;
     case MT_REC_FREE:
         on_free(p, (const void *)rec);
+        break;
+    case MT_REC_INHERIT:
+        on_inherit(p, (const void *)rec);
         break;
     case MT_REC_ERROR: {
         struct mt_rec_error *e = push((void **)&p->errors, &p->n_errors, &p->cap_errors, sizeof *e);

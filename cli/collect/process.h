@@ -85,6 +85,8 @@ struct mt_process {
     size_t n_segments;
     struct u64map next_seq;  /* slot id + 1 -> sequence number of the next batch expected */
     int harvested;           /* unsent batches were read from the segments */
+    int still_running;       /* alive when the run ended (a daemon) */
+    int ordinal;             /* 1, 2, ... in order of hello: its processes.id */
     int written;             /* stored in the trace */
 
     /* the collector's own running figures, used when no EXIT record came */
@@ -100,6 +102,9 @@ void process_free(struct mt_process *p);
 void process_apply(struct mt_process *p, const struct mt_record_header *rec);
 /* Adds `note` to the process's notes for people (kept in the trace). */
 void process_add_note(struct mt_process *p, const char *note);
+/* A fork child knows its parent's stacks and modules: its inherited blocks
+ * refer to them.  Called when the child says hello. */
+void process_inherit_from(struct mt_process *child, const struct mt_process *parent);
 /* Takes ownership of a segment descriptor announced by a SEGMENT record. */
 void process_add_segment(struct mt_process *p, const struct mt_rec_segment *rec, int fd);
 /* Notes that the batch (slot, seq) arrived over the socket. */

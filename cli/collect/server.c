@@ -32,8 +32,7 @@ int server_open(struct mt_server *s, char *err, size_t errlen)
     if (!tmp || strlen(tmp) > 40 || access(tmp, W_OK) != 0)
         tmp = "/tmp";
     snprintf(s->dir, sizeof s->dir, "%s/memtrack-XXXXXX", tmp);
-    s->buf = malloc(RECV_MAX);
-    if (!s->buf || !mkdtemp(s->dir)) {
+    if (!mkdtemp(s->dir)) {
         snprintf(err, errlen, "cannot create a private directory in %s: %m", tmp);
         return -1;
     }
@@ -92,12 +91,15 @@ struct mt_process *server_find_pid(struct mt_server *s, pid_t pid)
 
 void server_adopt(struct mt_server *s, struct mt_process *p)
 {
+    p->ordinal = s->last_process ? s->last_process->ordinal + 1 : 1;
     if (s->last_process)
         s->last_process->next = p;
     else
         s->processes = p;
     s->last_process = p;
 }
+
+static void drain(struct mt_server *s, struct mt_connection *c);
 
 /* A HELLO binds the connection to a process: an existing one when it resumes
  * (same token), else a new image (which ends an earlier image of its pid: exec). */
@@ -117,6 +119,16 @@ static void on_hello(struct mt_server *s, struct mt_connection *c, const struct 
     struct mt_process *p = process_new(h);
     if (!p)
         return;
+    if (h->flags & MT_HELLO_FORKED) {
+        /* the parent sent what it had before forking: take it in first */
+        struct mt_process *parent = server_find_pid(s, (pid_t)h->parent_pid);
+        if (parent) {
+            for (size_t i = 0; i < s->n_connections; i++)
+                if (s->connections[i].process == parent && s->connections[i].fd >= 0)
+                    drain(s, &s->connections[i]);
+            process_inherit_from(p, parent);
+        }
+    }
     server_adopt(s, p);
     c->process = p;
     p->connections++;
@@ -189,28 +201,33 @@ static ssize_t receive(int fd, unsigned char *buf, int *fds, int *n_fds)
 /* Receives and applies every batch waiting on c; closes it at EOF or on a bad stream. */
 static void drain(struct mt_server *s, struct mt_connection *c)
 {
+    /* Not s->buf: a fork child's hello drains its parent's connection from
+     * inside this loop, and that batch must not overwrite this one. */
+    unsigned char *buf = malloc(RECV_MAX);
+    if (!buf)
+        return;
     for (;;) {
         int fds[MAX_FDS];
         int n_fds = 0;
-        ssize_t n = receive(c->fd, s->buf, fds, &n_fds);
+        ssize_t n = receive(c->fd, buf, fds, &n_fds);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return;
+            break;
         if (n <= 0) {
             close_connection(c);
-            return;
+            break;
         }
         s->batches++;
         const char *why = NULL;
         struct batch_context ctx = {s, c, 0, fds, n_fds};
         if (n > RECV_MAX)
             why = "batch larger than the protocol allows";
-        else if (mt_decode_batch(s->buf, (size_t)n, on_record, &ctx, &why) == 0 && ctx.unbound)
+        else if (mt_decode_batch(buf, (size_t)n, on_record, &ctx, &why) == 0 && ctx.unbound)
             why = "records before the hello";
         for (int i = 0; i < ctx.n_fds; i++)
             close(ctx.fds[i]);
         if (!why && c->process) {
             struct mt_batch_header bh;
-            memcpy(&bh, s->buf, sizeof bh);
+            memcpy(&bh, buf, sizeof bh);
             process_note_batch(c->process, bh.slot, bh.seq);
         }
         if (why) {
@@ -220,9 +237,10 @@ static void drain(struct mt_server *s, struct mt_connection *c)
                 process_add_note(c->process, note);
             }
             close_connection(c);
-            return;
+            break;
         }
     }
+    free(buf);
 }
 
 void server_poll(struct mt_server *s, int timeout_ms)
@@ -267,6 +285,4 @@ void server_close(struct mt_server *s)
     s->listen_fd = -1;
     unlink(s->path);
     rmdir(s->dir);
-    free(s->buf);
-    s->buf = NULL;
 }

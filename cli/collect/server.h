@@ -20,7 +20,6 @@ struct mt_server {
     size_t n_connections, cap_connections;
     struct mt_process *processes, *last_process; /* in order of their hello */
     uint64_t batches;        /* received so far; tells the run loop data still flows */
-    unsigned char *buf;
 };
 
 int server_open(struct mt_server *s, char *err, size_t errlen);

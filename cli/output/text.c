@@ -86,9 +86,6 @@ static void text_ending(FILE *out, const struct report_process *process)
     case END_EXEC:
         fputs("(replaced by exec)", out);
         break;
-    case END_VANISHED:
-        fputs("(vanished from the trace)", out);
-        break;
     case END_RUNNING:
     case END_REASON_COUNT:
         fputs("(still running when the trace ended)", out);
@@ -177,10 +174,8 @@ static void text_unclassified_reason(FILE *out, const struct report_process *pro
         fputs("the process was killed by a signal, so no leak scan could run", out);
     else if (process->end_reason == END_EXEC)
         fputs("the process called exec, so no leak scan could run", out);
-    else if (process->end_reason == END_EXIT)
+    else if (process->end_reason == END_UNDERSCORE_EXIT)
         fputs("the process ended through _exit, so no leak scan could run", out);
-    else if (process->end_reason == END_VANISHED)
-        fputs("the process vanished from the trace, so no leak scan could run", out);
     else
         fputs("the process was still running, so no leak scan could run", out);
     fputs(")\n", out);
@@ -191,7 +186,7 @@ static void text_unclassified_reason(FILE *out, const struct report_process *pro
 static void text_leak_summary(FILE *out, const struct report_process *process)
 {
     if (process->leak_count == 0) {
-        bool ended = process->end_reason != END_RUNNING && process->end_reason != END_VANISHED;
+        bool ended = process->end_reason != END_RUNNING;
         fputs(ended ? "All heap blocks were freed -- no leaks are possible\n\n"
                     : "No heap blocks were recorded as still allocated\n\n", out);
         return;

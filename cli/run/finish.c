@@ -54,6 +54,7 @@ void finish_processes(struct finisher *f, struct mt_server *server, int at_end)
         if (is_top && !f->top_status_known && !at_end)
             continue; /* its wait status is still to come */
         process_harvest(p);
+        p->still_running = at_end && !p->exited && !p->replaced_by_exec && !is_top && alive((pid_t)p->pid);
         if (is_top && f->top_status_known) {
             p->wait_status_known = 1;
             p->wait_status = f->top_status;

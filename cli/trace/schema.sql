@@ -25,7 +25,7 @@ CREATE TABLE processes (
     end_ns         INTEGER,
     exit_code      INTEGER,             -- NULL when it did not exit normally
     exit_signal    INTEGER,             -- NULL unless killed by a signal
-    end_reason     TEXT NOT NULL DEFAULT 'running', -- exit | _exit | signal | exec | vanished | running
+    end_reason     TEXT NOT NULL DEFAULT 'running', -- exit | _exit | signal | exec | running
     leak_scan      INTEGER NOT NULL DEFAULT 0, -- 1 when leaks were classified
     allocations    INTEGER NOT NULL DEFAULT 0,
     frees          INTEGER NOT NULL DEFAULT 0,

@@ -222,11 +222,15 @@ static void bind_stack(sqlite3_stmt *st, int i, sqlite3_int64 stack)
 /* How the process ended, in the words of processes.end_reason. */
 static const char *end_reason(const struct mt_process *p)
 {
+    int handlers = p->exited && p->exit.how == MT_EXIT_HANDLERS;
     if (p->wait_status_known)
-        return WIFSIGNALED(p->wait_status) ? "signal" : p->exited ? "exit" : "_exit";
+        return WIFSIGNALED(p->wait_status) ? "signal" : handlers ? "exit" : "_exit";
     if (p->replaced_by_exec)
         return "exec";
-    return p->exited ? "exit" : "vanished";
+    if (p->exited)
+        return handlers ? "exit" : "_exit";
+    /* no word from it: killed by a signal (which one, only its parent knows) */
+    return p->still_running ? "running" : "signal";
 }
 
 /* argv as a JSON array, built by SQLite's own JSON functions. */
@@ -252,7 +256,7 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
     sqlite3_stmt *st = prepare(w,
         "INSERT INTO processes(pid, parent_pid, argv, executable, start_ns, end_ns, exit_code, exit_signal, "
         "end_reason, leak_scan, allocations, frees, allocated_bytes, peak_bytes, peak_ns, "
-        "temporary_allocations, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "temporary_allocations, note, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     char *argv = argv_json(w, p);
     if (!st || !argv) {
         sqlite3_finalize(st);
@@ -283,6 +287,7 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
     sqlite3_bind_int64(st, 15, (sqlite3_int64)(exited ? p->exit.peak_ns : p->peak_ns));
     sqlite3_bind_int64(st, 16, (sqlite3_int64)p->temporary);
     bind_text_or_null(st, 17, p->note);
+    sqlite3_bind_int(st, 18, p->ordinal); /* ids follow the order processes started, not ended */
     sqlite3_int64 id = step(w, st);
     sqlite3_finalize(st);
     free(argv);

@@ -1,0 +1,21 @@
+/*
+ * hooks_exit.c - _exit and _Exit, so that a process ending without its exit
+ * handlers (a fork child, a shell) is told apart from one killed by a signal.
+ * Both are exit_group underneath; calling it directly needs no lookup.
+ */
+#define _GNU_SOURCE
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "internal.h"
+
+MT_EXPORT void _exit(int status)
+{
+    mt_on_immediate_exit(status);
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
+
+MT_EXPORT void _Exit(int status)
+{
+    _exit(status);
+}
