@@ -71,6 +71,11 @@ void mt_threads_flush_all(void);
 void mt_threads_after_fork(void);
 uint64_t mt_new_block_id(struct mt_thread *t);
 
+/* ---- descriptors.c: libtrack's descriptors stay out of the program's way ---- */
+#define MT_FD_FLOOR 1000
+extern __thread int mt_in_unwinder; /* set while libunwind runs on this thread */
+int mt_fd_move_high(int fd);
+
 /* ---- segments.c: shared memory holding the thread buffers ---- */
 struct mt_slot_header *mt_slot_claim(uint32_t *slot_id);
 void mt_segments_send_all(int sock);

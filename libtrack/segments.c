@@ -34,7 +34,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 /* Maps a new memfd of SEGMENT_BYTES, at `at` when given; -1 on failure. */
 static int map_segment(struct segment *s, void *at)
 {
-    int fd = memfd_create("memtrack", MFD_CLOEXEC);
+    int fd = mt_fd_move_high(memfd_create("memtrack", MFD_CLOEXEC));
     if (fd < 0)
         return -1;
     if (ftruncate(fd, (off_t)SEGMENT_BYTES) < 0) {

@@ -34,7 +34,9 @@ void mt_stacks_init(void)
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem != MAP_FAILED)
         table = mem;
+    mt_in_unwinder = 1; /* libunwind initialises itself here: see descriptors.c */
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    mt_in_unwinder = 0;
 }
 
 static uint64_t hash_frames(void *const *ips, int n)
@@ -78,7 +80,9 @@ uint32_t mt_stack_capture(struct mt_thread *t)
 {
     void *ips[MT_MAX_DEPTH + 16];
     int want = (int)mt_options.depth + 8; /* room for our own frames and a truncation probe */
+    mt_in_unwinder = 1;
     int n = unw_backtrace(ips, want);
+    mt_in_unwinder = 0;
     int skip = 0;
     while (skip < n && (uintptr_t)ips[skip] >= mt_self_text_start && (uintptr_t)ips[skip] < mt_self_text_end)
         skip++;

@@ -20,8 +20,6 @@
 #include <unistd.h>
 #include "internal.h"
 
-#define MT_FD_FLOOR 1000
-
 static atomic_int sock = -1;
 static ino_t sock_inode;
 static dev_t sock_dev;
@@ -132,11 +130,7 @@ int mt_transport_connect(uint32_t hello_flags)
         close(fd);
         return -1;
     }
-    int high = fcntl(fd, F_DUPFD_CLOEXEC, MT_FD_FLOOR);
-    if (high >= 0) {
-        close(fd);
-        fd = high;
-    }
+    fd = mt_fd_move_high(fd);
     struct stat st;
     if (fstat(fd, &st) < 0 || send_hello(fd, hello_flags) < 0) {
         close(fd);
