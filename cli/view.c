@@ -1,13 +1,209 @@
-/* view.c - `memtrack view` (being written; see its issue). */
-#include "commands.h"
+/*
+ * view.c - `memtrack view TRACE [-o FILE.html] [--open]`: write one
+ * self-contained HTML page showing the trace (output/html.c) and print its
+ * path.  The page needs no network: script, style and data are all inside.
+ */
+#include <errno.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 
-void usage_view(FILE *out)
+#include "analyse/analyse.h"
+#include "analyse/timeline.h"
+#include "commands.h"
+#include "output/html.h"
+#include "trace/reader.h"
+
+extern char **environ;
+
+struct view_options {
+    const char *trace_path;
+    const char *page_path; /* NULL: next to the trace */
+    bool open;
+    bool help;
+};
+
+/* Prints the command's help to STREAM. */
+void usage_view(FILE *stream)
 {
-    fputs("usage: memtrack view ... (not available yet)\n", out);
+    fputs("Usage: memtrack view [-o FILE.html] [--open] TRACE\n"
+          "Write one self-contained HTML page showing a trace (heap over time, flame graph of\n"
+          "allocations, allocation sites, leaks and errors) and print its path.\n"
+          "\n"
+          "  -o FILE.html    where to write the page (default: TRACE with .html for its extension)\n"
+          "  --open          open the page with xdg-open once written\n"
+          "  -h, --help      show this help\n",
+          stream);
 }
 
+/* Names a command-line mistake on stderr; returns -1 for parse_options(). */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fputs("memtrack view: ", stderr);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    return -1;
+}
+
+/* Reads the command line into OPTIONS.  Returns 0, or -1 after naming the
+ * mistake on stderr.  "--" ends the options, so a trace may start with '-'. */
+static int parse_options(int argc, char **argv, struct view_options *options)
+{
+    *options = (struct view_options){0};
+    bool options_ended = false;
+    for (int i = 1; i < argc; i++) {
+        const char *argument = argv[i];
+        if (options_ended || argument[0] != '-' || strcmp(argument, "-") == 0) {
+            if (options->trace_path != NULL)
+                return usage_error("unexpected argument '%s'", argument);
+            options->trace_path = argument;
+        } else if (strcmp(argument, "--") == 0) {
+            options_ended = true;
+        } else if (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0) {
+            options->help = true;
+        } else if (strcmp(argument, "--open") == 0) {
+            options->open = true;
+        } else if (strcmp(argument, "-o") == 0) {
+            if (i + 1 == argc || argv[i + 1][0] == '\0')
+                return usage_error("-o needs a file name");
+            options->page_path = argv[++i];
+        } else {
+            return usage_error("unknown option '%s'", argument);
+        }
+    }
+    if (options->trace_path == NULL && !options->help)
+        return usage_error("no trace given");
+    return 0;
+}
+
+/* Returns TRACE_PATH with its extension (if its file name has one) replaced
+ * by ".html", newly allocated; NULL when memory runs out. */
+static char *page_path_next_to(const char *trace_path)
+{
+    const char *name = strrchr(trace_path, '/');
+    name = name != NULL ? name + 1 : trace_path;
+    const char *dot = strrchr(name, '.');
+    size_t kept = dot != NULL && dot != name ? (size_t)(dot - trace_path) : strlen(trace_path);
+    char *page_path = malloc(kept + sizeof ".html");
+    if (page_path != NULL) {
+        memcpy(page_path, trace_path, kept);
+        memcpy(page_path + kept, ".html", sizeof ".html");
+    }
+    return page_path;
+}
+
+/* Reads everything the page shows: the report and each process's timeline
+ * (TIMELINES gets one per report process).  Returns 0, or -1 with the reason
+ * on the trace; REPORT and *TIMELINES then hold what was read, to be freed. */
+static int read_view(struct trace *trace, struct report *report, struct process_timeline **timelines)
+{
+    *timelines = NULL;
+    if (analyse_trace(trace, report) != 0)
+        return -1;
+    *timelines = calloc(report->process_count + 1, sizeof **timelines);
+    if (*timelines == NULL)
+        return trace_fail(trace, "out of memory");
+    for (size_t i = 0; i < report->process_count; i++)
+        if (analyse_timeline(trace, report->processes[i].row_id, &(*timelines)[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* Writes the page to PAGE_PATH; on failure says why and removes what was
+ * written, so no half page is left behind.  Returns 0 or -1. */
+static int write_page(const char *page_path, const struct view *view)
+{
+    FILE *page = fopen(page_path, "w");
+    if (page == NULL) {
+        fprintf(stderr, "memtrack view: cannot write %s: %s\n", page_path, strerror(errno));
+        return -1;
+    }
+    int result = render_html(page, view);
+    int saved_errno = errno;
+    if (fclose(page) != 0 && result == 0) {
+        saved_errno = errno;
+        result = -1;
+    }
+    if (result != 0) {
+        fprintf(stderr, "memtrack view: cannot write %s: %s\n", page_path, strerror(saved_errno));
+        remove(page_path);
+    }
+    return result;
+}
+
+/* Hands the page to xdg-open, the desktop's way to open a file in the
+ * browser the user chose.  Returns 0, or -1 after saying why not. */
+static int open_page(const char *page_path)
+{
+    char *const arguments[] = {"xdg-open", (char *)page_path, NULL};
+    pid_t child;
+    int error = posix_spawnp(&child, "xdg-open", NULL, NULL, arguments, environ);
+    if (error != 0) {
+        fprintf(stderr, "memtrack view: cannot run xdg-open: %s%s\n", strerror(error),
+                error == ENOENT ? " (it comes with the xdg-utils package)" : "");
+        return -1;
+    }
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        continue;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "memtrack view: xdg-open could not open %s\n", page_path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs `memtrack view`: 0 when the page was written (and opened, with
+ * --open), 2 for bad usage or an unusable trace, 1 when the page could not be
+ * written or opened. */
 int cmd_view(int argc, char **argv)
 {
-    usage_view(stderr);
-    return MT_EXIT_USAGE;
+    struct view_options options;
+    if (parse_options(argc, argv, &options) != 0) {
+        usage_view(stderr);
+        return MT_EXIT_USAGE;
+    }
+    if (options.help) {
+        usage_view(stdout);
+        return 0;
+    }
+    char *default_page_path = options.page_path == NULL ? page_path_next_to(options.trace_path) : NULL;
+    const char *page_path = options.page_path != NULL ? options.page_path : default_page_path;
+    if (page_path == NULL) {
+        fputs("memtrack view: out of memory\n", stderr);
+        return 1;
+    }
+    if (strcmp(page_path, options.trace_path) == 0) {
+        free(default_page_path);
+        usage_error("the page would overwrite the trace %s; name it with -o", options.trace_path);
+        return MT_EXIT_USAGE;
+    }
+    struct trace trace;
+    struct report report = {0};
+    struct process_timeline *timelines = NULL;
+    int status = 0;
+    if (trace_open(&trace, options.trace_path) != 0 || read_view(&trace, &report, &timelines) != 0) {
+        fprintf(stderr, "memtrack view: %s: %s\n", options.trace_path, trace.problem);
+        status = MT_EXIT_USAGE;
+    } else if (write_page(page_path, &(struct view){options.trace_path, &report, timelines}) != 0) {
+        status = 1;
+    } else {
+        printf("%s\n", page_path);
+        fflush(stdout);
+        if (options.open && open_page(page_path) != 0)
+            status = 1;
+    }
+    for (size_t i = 0; timelines != NULL && i < report.process_count; i++)
+        process_timeline_free(&timelines[i]);
+    free(timelines);
+    report_free(&report);
+    trace_close(&trace);
+    free(default_page_path);
+    return status;
 }

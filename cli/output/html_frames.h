@@ -1,0 +1,25 @@
+/*
+ * html_frames.h - the viewer's frame table: every distinct frame of a trace
+ * once, so the page refers to frames by index instead of repeating them in
+ * each of up to hundreds of thousands of stacks.
+ */
+#ifndef MEMTRACK_OUTPUT_HTML_FRAMES_H
+#define MEMTRACK_OUTPUT_HTML_FRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyse/model.h"
+#include "collect/u64map.h"
+
+struct frame_table {
+    struct u64map index_by_hash;        /* content hash -> index in frames */
+    size_t count;
+    const struct report_frame **frames; /* borrowed from the report */
+};
+
+void frame_table_init(struct frame_table *table);
+int64_t frame_table_index(struct frame_table *table, const struct report_frame *frame);
+void frame_table_free(struct frame_table *table);
+
+#endif

@@ -1,0 +1,14 @@
+// backtrace.js - a stack as a numbered list of frames, innermost first, the
+// way memcheck prints one: address, function, source file:line, module.
+import { h } from './dom.js';
+
+// The list for STACK (frame indexes), or a note when the trace has none.
+export function backtrace(stack, frames) {
+  if (!stack) return h('p', { class: 'no-stack' }, 'no stack recorded');
+  if (!stack.length) return h('p', { class: 'no-stack' }, 'empty stack');
+  return h('ol', { class: 'backtrace', start: 0 }, stack.map((frame) => h('li', {},
+    h('span', { class: 'address' }, frames.address(frame)), ' ',
+    h('span', { class: 'function' }, frames.name(frame)), ' ',
+    h('span', { class: 'location' }, frames.location(frame)),
+    frames.table[frame][1] ? h('span', { class: 'module' }, ` (${frames.module(frame)})`) : null)));
+}

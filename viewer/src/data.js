@@ -1,0 +1,109 @@
+// data.js - the trace data embedded in the page (layout: docs/viewer.md) and
+// the vocabulary used to show it.
+
+// Reads the JSON that `memtrack view` put in the page.  It is parsed, never
+// evaluated, so whatever a trace holds stays data.
+export function loadData() {
+  const data = JSON.parse(document.getElementById('memtrack-data').textContent);
+  if (data.format !== 'memtrack-view' || data.version !== 1) {
+    throw new Error(`this page holds data this viewer cannot read (${data.format} version ${data.version})`);
+  }
+  return data;
+}
+
+export const LEAK_KINDS = [
+  ['definite', 'definitely lost'],
+  ['indirect', 'indirectly lost'],
+  ['possible', 'possibly lost'],
+  ['reachable', 'still reachable'],
+  ['unclassified', 'not classified'],
+];
+
+export const ERROR_TYPES = [
+  ['double_free', 'double free'],
+  ['invalid_free', 'invalid free'],
+  ['mismatched_free', 'mismatched free'],
+];
+
+const SIGNALS = ['', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL',
+  'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM'];
+
+// The last path component: modules are shown by file name.
+function basename(path) {
+  return path ? path.slice(path.lastIndexOf('/') + 1) : '';
+}
+
+// The frame table: each frame is [function, file, line, module, address].
+export class Frames {
+  constructor(table) {
+    this.table = table;
+  }
+
+  // What to call frame I: its function, else its address in its module.
+  name(i) {
+    const [fn, , , module, address] = this.table[i];
+    if (fn) return fn;
+    return module ? `${address} (${basename(module)})` : address;
+  }
+
+  // Where frame I is: file:line when known, else its module's file name.
+  location(i) {
+    const [, file, line, module] = this.table[i];
+    if (file) return line === null ? file : `${file}:${line}`;
+    return basename(module);
+  }
+
+  module(i) {
+    return basename(this.table[i][3]);
+  }
+
+  modulePath(i) {
+    return this.table[i][3] || '';
+  }
+
+  address(i) {
+    return this.table[i][4];
+  }
+}
+
+// How PROCESS ended, in words: "exit 0", "killed by SIGSEGV (11)"...
+export function endedHow(process) {
+  switch (process.end_reason) {
+    case 'exit':
+      return `exit ${process.exit_code ?? '?'}`;
+    case '_exit':
+      return `_exit(${process.exit_code ?? '?'})`;
+    case 'signal':
+      return `killed by ${SIGNALS[process.exit_signal] || 'signal'} (${process.exit_signal ?? '?'})`;
+    case 'exec':
+      return 'replaced by exec';
+    case 'vanished':
+      return 'vanished (no exit seen)';
+    default:
+      return 'still running when the trace ended';
+  }
+}
+
+// "pid 42: ./prog arg": how a process is named in pickers and headings.
+export function processTitle(process) {
+  const command = process.argv.length ? process.argv.join(' ') : process.executable || '?';
+  return `pid ${process.pid}: ${command}`;
+}
+
+// Leaked bytes and blocks per kind: {definite: {bytes, blocks, groups}, ...}.
+export function leaksByKind(process) {
+  const totals = Object.fromEntries(LEAK_KINDS.map(([kind]) => [kind, { bytes: 0, blocks: 0, groups: 0 }]));
+  for (const [kind, bytes, blocks] of process.leaks) {
+    totals[kind].bytes += bytes;
+    totals[kind].blocks += blocks;
+    totals[kind].groups += 1;
+  }
+  return totals;
+}
+
+// Number of errors per type: {double_free: 1, ...}.
+export function errorsByType(process) {
+  const totals = Object.fromEntries(ERROR_TYPES.map(([type]) => [type, 0]));
+  for (const error of process.errors) totals[error.type] += 1;
+  return totals;
+}
