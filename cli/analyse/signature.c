@@ -1,0 +1,39 @@
+/*
+ * signature.c - stack signatures, for matching findings and sites between
+ * two traces (baselines, `memtrack diff`).
+ */
+#include "analyse/signature.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The last component of PATH: build directories differ between machines. */
+static const char *file_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
+/* Returns STACK's signature, one "FUNCTION@FILE" line per frame, innermost
+ * first ("?" for what is unknown); "" for an empty or unknown stack.  The
+ * caller frees it; NULL when memory runs out. */
+char *stack_signature(const struct report_stack *stack)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < stack->depth; i++) {
+        const struct report_frame *frame = &stack->frames[i];
+        const char *where = frame->file != NULL ? frame->file : frame->module;
+        fprintf(out, "%s@%s\n", frame->function != NULL ? frame->function : "?",
+                where != NULL ? file_name(where) : "?");
+    }
+    if (fclose(out) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}

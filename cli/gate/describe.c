@@ -1,0 +1,124 @@
+/*
+ * describe.c - findings and processes in words.
+ */
+#include "gate/describe.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+/* Finishes a memstream opened by the callers: the text, or NULL on failure. */
+static char *close_text(FILE *out, char *text)
+{
+    if (fclose(out) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* "pid 123 (./prog arg)": how reports name a process.  The executable stands
+ * in for an empty argv. */
+char *process_label(const struct report_process *process)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (out == NULL)
+        return NULL;
+    fprintf(out, "pid %" PRId64 " (", process->pid);
+    for (size_t i = 0; i < process->argc; i++)
+        fprintf(out, "%s%s", i > 0 ? " " : "", process->argv[i]);
+    if (process->argc == 0)
+        fputs(process->executable != NULL ? process->executable : "?", out);
+    fputc(')', out);
+    return close_text(out, text);
+}
+
+/* One line saying what a finding is: "40 bytes in 1 blocks are definitely
+ * lost", "double free of 0x5610 (block of 8 bytes allocated by malloc)". */
+char *finding_headline(const struct finding *finding)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (out == NULL)
+        return NULL;
+    const char *phrase = KIND_NAMES[finding->kind].phrase;
+    if (finding->leak != NULL) {
+        fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s", finding->bytes, finding->blocks, phrase);
+    } else {
+        const struct report_error *error = finding->error;
+        fprintf(out, "%s of 0x%" PRIx64 " by %s", phrase, error->address, error->free_function);
+        if (error->size.present)
+            fprintf(out, " (block of %" PRId64 " bytes allocated by %s)", error->size.value,
+                    error->alloc_function != NULL ? error->alloc_function : "?");
+    }
+    return close_text(out, text);
+}
+
+/* "make_leak /src/leak.c:6", "??? (in /lib/libfoo.so)": one frame. */
+char *frame_label(const struct report_frame *frame)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (out == NULL)
+        return NULL;
+    fputs(frame->function != NULL ? frame->function : "???", out);
+    if (frame->file != NULL && frame->line.present)
+        fprintf(out, " %s:%" PRId64, frame->file, frame->line.value);
+    else if (frame->file != NULL)
+        fprintf(out, " %s", frame->file);
+    else if (frame->module != NULL)
+        fprintf(out, " (in %s)", frame->module);
+    return close_text(out, text);
+}
+
+/* Writes STACK LeakSanitizer-style, "    #0 0x4011d6 in make_leak /src/leak.c:6",
+ * at most MAX_FRAMES frames. */
+static void write_stack(FILE *out, const struct report_stack *stack, size_t max_frames)
+{
+    if (!stack->present || stack->depth == 0) {
+        fputs(stack->present ? "    (empty stack)\n" : "    (no stack recorded)\n", out);
+        return;
+    }
+    size_t shown = stack->depth < max_frames ? stack->depth : max_frames;
+    for (size_t i = 0; i < shown; i++) {
+        char *label = frame_label(&stack->frames[i]);
+        fprintf(out, "    #%zu 0x%" PRIx64 " in %s\n", i, stack->frames[i].address, label != NULL ? label : "?");
+        free(label);
+    }
+    if (stack->depth > shown)
+        fprintf(out, "    ... %zu more frames\n", stack->depth - shown);
+}
+
+/* The stacks of a finding, one frame a line: the allocation stack of a leak;
+ * for a bad free its stack, then where the block was allocated and first
+ * freed, when known. */
+char *finding_stacks(const struct finding *finding, size_t max_frames)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (out == NULL)
+        return NULL;
+    write_stack(out, finding->stack, max_frames);
+    const struct report_error *error = finding->error;
+    if (error != NULL && error->alloc_stack.present) {
+        fputs("  allocated at:\n", out);
+        write_stack(out, &error->alloc_stack, max_frames);
+    }
+    if (error != NULL && error->first_free_stack.present) {
+        fputs("  first freed at:\n", out);
+        write_stack(out, &error->first_free_stack, max_frames);
+    }
+    return close_text(out, text);
+}
+
+/* Writes TEXT for a terminal: control characters other than newline become
+ * '?', so a hostile trace cannot drive the terminal. */
+void write_printable(FILE *out, const char *text)
+{
+    for (const unsigned char *at = (const unsigned char *)text; *at != '\0'; at++)
+        fputc((*at < 0x20 && *at != '\n') || *at == 0x7f ? '?' : *at, out);
+}

@@ -1,0 +1,29 @@
+/*
+ * input.c - opening and analysing one trace for the gate.
+ */
+#include "gate/input.h"
+
+#include "analyse/analyse.h"
+
+/* Opens the trace at PATH and reads its processes, leaks and errors.  Returns
+ * 0, or -1 with the reason in input->trace.problem.  Either way
+ * gate_input_close() releases what was opened. */
+int gate_input_open(struct gate_input *input, const char *path)
+{
+    *input = (struct gate_input){.path = path};
+    if (trace_open(&input->trace, path) != 0 || analyse_summary(&input->trace, &input->report) != 0)
+        return -1;
+    for (size_t i = 0; i < input->report.process_count; i++) {
+        struct report_process *process = &input->report.processes[i];
+        if (analyse_leaks(&input->trace, process) != 0 || analyse_errors(&input->trace, process) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Frees the report and closes the trace. */
+void gate_input_close(struct gate_input *input)
+{
+    report_free(&input->report);
+    trace_close(&input->trace);
+}
