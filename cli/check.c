@@ -1,13 +1,230 @@
-/* check.c - `memtrack check` (being written; see its issue). */
-#include "commands.h"
+/*
+ * check.c - `memtrack check`: judge traces against a CI gate (gate/gate.h)
+ * and exit 0 (pass), 1 (a finding fails the gate) or 2 (bad usage, or an
+ * input that cannot be used).  This file only reads the command line and
+ * wires the gate to its outputs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
-void usage_check(FILE *out)
+#include "commands.h"
+#include "gate/gate.h"
+#include "output/gate_formats.h"
+
+#define EXIT_GATE_FAILED 1
+
+struct check_options {
+    unsigned fail_on;
+    bool use_default_suppressions;
+    bool print_default_suppressions;
+    size_t suppression_file_count;
+    const char **suppression_files;
+    bool has_leak_budget;
+    int64_t max_leaked_bytes;
+    const char *baseline;
+    const char *junit;
+    const char *sarif;
+    bool github;
+    int first_trace; /* index in argv */
+};
+
+/* Prints the command's help to STREAM. */
+void usage_check(FILE *stream)
 {
-    fputs("usage: memtrack check ... (not available yet)\n", out);
+    fputs("Usage: memtrack check [options] TRACE...\n"
+          "Fail CI on the leaks and bad frees recorded in traces written by `memtrack run`.\n"
+          "\n"
+          "  --fail-on=KINDS             kinds that fail the gate (default leaks,errors): a comma list\n"
+          "                              of definite, indirect, possible, reachable, unclassified,\n"
+          "                              double-free, invalid-free, mismatch; leaks = definite,indirect;\n"
+          "                              errors = the three bad frees; all; none\n"
+          "  --suppressions FILE         LeakSanitizer-style suppressions (leak:, double_free:,\n"
+          "                              invalid_free:, mismatch:); may be repeated\n"
+          "  --no-default-suppressions   drop the built-in list of C/C++ runtime internals\n"
+          "  --print-default-suppressions  print the built-in list and exit\n"
+          "  --max-leaked-bytes N        let leaks of the gated kinds pass while they add up to N bytes\n"
+          "                              or less\n"
+          "  --baseline OLD.db           fail only on findings OLD.db does not have (matched by stack)\n"
+          "  --junit FILE                write JUnit XML: a testcase per process, a failure per finding\n"
+          "  --sarif FILE                write SARIF 2.1.0: a result per finding\n"
+          "  --github                    print GitHub Actions annotations on stdout\n"
+          "  -h, --help                  show this help\n"
+          "\n"
+          "Exit status: 0 the gate passes; 1 a finding fails it; 2 bad usage, or a trace,\n"
+          "baseline or suppression file that cannot be used (the message names it), or an\n"
+          "output file that cannot be written.  See docs/ci.md.\n",
+          stream);
 }
 
+/* Names a command-line mistake on stderr; returns -1 for parse_options(). */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fputs("memtrack check: ", stderr);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    return -1;
+}
+
+/* Reads a --max-leaked-bytes value: a whole number of bytes, 0 or more. */
+static int parse_byte_count(const char *text, int64_t *bytes)
+{
+    char *end = NULL;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0)
+        return usage_error("--max-leaked-bytes takes a number of bytes, not '%s'", text);
+    *bytes = value;
+    return 0;
+}
+
+/* Applies one option (getopt_long's code C and its argument VALUE). */
+static int apply_option(int c, const char *value, struct check_options *options)
+{
+    char error[512];
+    switch (c) {
+    case 'k':
+        if (gate_parse_kinds(value, &options->fail_on, error, sizeof error) != 0)
+            return usage_error("--fail-on: %s", error);
+        return 0;
+    case 's': {
+        const char **files = make_room(options->suppression_files, options->suppression_file_count,
+                                       sizeof *files);
+        if (files == NULL)
+            return usage_error("out of memory");
+        options->suppression_files = files;
+        files[options->suppression_file_count++] = value;
+        return 0;
+    }
+    case 'n': options->use_default_suppressions = false; return 0;
+    case 'p': options->print_default_suppressions = true; return 0;
+    case 'm': options->has_leak_budget = true; return parse_byte_count(value, &options->max_leaked_bytes);
+    case 'b': options->baseline = value; return 0;
+    case 'j': options->junit = value; return 0;
+    case 'r': options->sarif = value; return 0;
+    case 'g': options->github = true; return 0;
+    default: return usage_error("unknown option or missing value");
+    }
+}
+
+/* Reads the command line into OPTIONS.  Returns 0, 1 for --help (usage
+ * printed), or -1 after naming the mistake on stderr. */
+static int parse_options(int argc, char **argv, struct check_options *options)
+{
+    static const struct option long_options[] = {
+        {"fail-on", required_argument, 0, 'k'}, {"suppressions", required_argument, 0, 's'},
+        {"no-default-suppressions", no_argument, 0, 'n'}, {"print-default-suppressions", no_argument, 0, 'p'},
+        {"max-leaked-bytes", required_argument, 0, 'm'}, {"baseline", required_argument, 0, 'b'},
+        {"junit", required_argument, 0, 'j'}, {"sarif", required_argument, 0, 'r'},
+        {"github", no_argument, 0, 'g'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    *options = (struct check_options){.fail_on = KINDS_DEFAULT, .use_default_suppressions = true};
+    optind = 0; /* glibc: start afresh, whatever ran getopt before */
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        if (c == 'h') {
+            usage_check(stdout);
+            return 1;
+        }
+        if (c == '?' || c == ':')
+            return usage_error("unknown option or missing value: '%s'", argv[optind - 1]);
+        if (apply_option(c, optarg, options) != 0)
+            return -1;
+    }
+    options->first_trace = optind;
+    if (optind == argc && !options->print_default_suppressions)
+        return usage_error("no trace given");
+    return 0;
+}
+
+/* Loads suppressions, the baseline and every trace into GATE, then judges.
+ * Returns 0, or -1 after saying on stderr which input is unusable. */
+static int load_and_evaluate(struct gate *gate, const struct check_options *options, int argc, char **argv)
+{
+    char error[1024];
+    for (size_t i = 0; i < options->suppression_file_count; i++)
+        if (suppressions_load(&gate->suppressions, options->suppression_files[i], error, sizeof error) != 0)
+            return usage_error("%s", error);
+    if (options->use_default_suppressions && suppressions_add_defaults(&gate->suppressions, error, sizeof error))
+        return usage_error("%s", error);
+    if (options->baseline != NULL) {
+        gate->has_baseline = true;
+        if (baseline_load(&gate->baseline, options->baseline, error, sizeof error) != 0)
+            return usage_error("baseline %s", error);
+    }
+    gate->inputs = calloc((size_t)(argc - options->first_trace), sizeof *gate->inputs);
+    if (gate->inputs == NULL)
+        return usage_error("out of memory");
+    for (int i = options->first_trace; i < argc; i++) {
+        struct gate_input *input = &gate->inputs[gate->input_count++];
+        if (gate_input_open(input, argv[i]) != 0)
+            return usage_error("%s: %s", argv[i], input->trace.problem);
+    }
+    if (gate_evaluate(gate) != 0)
+        return usage_error("out of memory");
+    return 0;
+}
+
+/* Writes one output file with RENDER; -1 after saying why it failed. */
+static int write_file(const char *path, int (*render)(FILE *, const struct gate *), const struct gate *gate)
+{
+    FILE *out = fopen(path, "w");
+    if (out == NULL)
+        return usage_error("%s: cannot write: %s", path, strerror(errno));
+    int rendered = render(out, gate);
+    int saved_errno = errno;
+    if (fclose(out) != 0 && rendered == 0) {
+        saved_errno = errno;
+        rendered = -1;
+    }
+    if (rendered != 0)
+        return usage_error("%s: cannot write: %s", path, strerror(saved_errno));
+    return 0;
+}
+
+/* Writes the requested outputs: annotations and the verdict on stdout, then
+ * the JUnit and SARIF files. */
+static int write_outputs(const struct gate *gate, const struct check_options *options)
+{
+    if (options->github && render_github(stdout, gate) != 0)
+        return usage_error("cannot write annotations: %s", strerror(errno));
+    if (gate_write_text(stdout, gate, "memtrack check: ") != 0)
+        return usage_error("cannot write the verdict: %s", strerror(errno));
+    if (options->junit != NULL && write_file(options->junit, render_junit, gate) != 0)
+        return -1;
+    if (options->sarif != NULL && write_file(options->sarif, render_sarif, gate) != 0)
+        return -1;
+    return 0;
+}
+
+/* Runs `memtrack check`. */
 int cmd_check(int argc, char **argv)
 {
-    usage_check(stderr);
-    return MT_EXIT_USAGE;
+    struct check_options options;
+    int parsed = parse_options(argc, argv, &options);
+    if (parsed != 0) {
+        free(options.suppression_files);
+        if (parsed > 0)
+            return 0;
+        usage_check(stderr);
+        return MT_EXIT_USAGE;
+    }
+    if (options.print_default_suppressions) {
+        free(options.suppression_files);
+        fputs(DEFAULT_SUPPRESSIONS, stdout);
+        return fflush(stdout) == 0 ? 0 : MT_EXIT_USAGE;
+    }
+    struct gate gate = {.fail_on = options.fail_on, .has_leak_budget = options.has_leak_budget,
+                        .max_leaked_bytes = options.max_leaked_bytes};
+    int status = MT_EXIT_USAGE;
+    if (load_and_evaluate(&gate, &options, argc, argv) == 0 && write_outputs(&gate, &options) == 0)
+        status = gate.passed ? 0 : EXIT_GATE_FAILED;
+    gate_free(&gate);
+    free(options.suppression_files);
+    return status;
 }

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 
 /* Finishes a memstream opened by the callers: the text, or NULL on failure. */
-static char *close_text(FILE *out, char *text)
+static char *close_text(FILE *out, char **text)
 {
     if (fclose(out) != 0) {
-        free(text);
+        free(*text);
         return NULL;
     }
-    return text;
+    return *text;
 }
 
 /* "pid 123 (./prog arg)": how reports name a process.  The executable stands
@@ -31,7 +31,7 @@ char *process_label(const struct report_process *process)
     if (process->argc == 0)
         fputs(process->executable != NULL ? process->executable : "?", out);
     fputc(')', out);
-    return close_text(out, text);
+    return close_text(out, &text);
 }
 
 /* One line saying what a finding is: "40 bytes in 1 blocks are definitely
@@ -53,7 +53,7 @@ char *finding_headline(const struct finding *finding)
             fprintf(out, " (block of %" PRId64 " bytes allocated by %s)", error->size.value,
                     error->alloc_function != NULL ? error->alloc_function : "?");
     }
-    return close_text(out, text);
+    return close_text(out, &text);
 }
 
 /* "make_leak /src/leak.c:6", "??? (in /lib/libfoo.so)": one frame. */
@@ -71,7 +71,7 @@ char *frame_label(const struct report_frame *frame)
         fprintf(out, " %s", frame->file);
     else if (frame->module != NULL)
         fprintf(out, " (in %s)", frame->module);
-    return close_text(out, text);
+    return close_text(out, &text);
 }
 
 /* Writes STACK LeakSanitizer-style, "    #0 0x4011d6 in make_leak /src/leak.c:6",
@@ -112,7 +112,7 @@ char *finding_stacks(const struct finding *finding, size_t max_frames)
         fputs("  first freed at:\n", out);
         write_stack(out, &error->first_free_stack, max_frames);
     }
-    return close_text(out, text);
+    return close_text(out, &text);
 }
 
 /* Writes TEXT for a terminal: control characters other than newline become
