@@ -23,6 +23,14 @@ static inline int real_ready(void)
     return atomic_load_explicit(&mt_real_ready, memory_order_acquire);
 }
 
+/* A block libtrack could not record (its guard was held): remembered so
+ * that its release is not taken for an invalid free. */
+static inline void *untracked(void *p)
+{
+    mt_note_untracked(p);
+    return p;
+}
+
 /* Finishes an allocating hook: records p (if any) and restores libc's errno. */
 static inline void *track_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsigned function)
 {
@@ -39,7 +47,7 @@ MT_EXPORT void *malloc(size_t size)
         return mt_bootstrap_alloc(size, 16);
     struct mt_thread *t = mt_thread_get();
     if (!t)
-        return mt_real.malloc(size);
+        return untracked(mt_real.malloc(size));
     return track_alloc(t, mt_real.malloc(size), size, 0, MT_FN_MALLOC);
 }
 
@@ -55,7 +63,7 @@ MT_EXPORT void *calloc(size_t n, size_t size)
     }
     struct mt_thread *t = mt_thread_get();
     if (!t)
-        return mt_real.calloc(n, size);
+        return untracked(mt_real.calloc(n, size));
     return track_alloc(t, mt_real.calloc(n, size), n * size, 0, MT_FN_CALLOC);
 }
 
@@ -96,7 +104,7 @@ static void *realloc_as(void *p, size_t size, unsigned function)
         return move_from_bootstrap(p, size);
     struct mt_thread *t = mt_thread_get();
     if (!t)
-        return mt_real.realloc(p, size);
+        return untracked(mt_real.realloc(p, size));
     if (!p)
         return track_alloc(t, mt_real.malloc(size), size, 0, function);
     void *q = mt_on_realloc(t, p, size, function);

@@ -48,6 +48,7 @@ size_t mt_bootstrap_room(const void *p);
 
 /* ---- thread_state.c: per-thread state, reachable without malloc ---- */
 #define MT_TEMP_WINDOW_MAX 16
+#define MT_UNTRACKED_MAX 64
 struct mt_thread {
     int guard;               /* >0 while libtrack's own code runs on this thread */
     int initialised;
@@ -57,6 +58,8 @@ struct mt_thread {
     uint64_t next_block;     /* sequence for block ids */
     uint64_t recent[MT_TEMP_WINDOW_MAX]; /* last allocated block ids (temporary detection) */
     unsigned recent_pos;
+    uintptr_t untracked[MT_UNTRACKED_MAX]; /* blocks a signal handler got while libtrack was busy */
+    unsigned untracked_pos;
     atomic_flag busy;        /* held while the buffer is appended to or flushed */
     uint32_t used;           /* bytes in buf, committed or being written */
     char *buf;               /* MT_BATCH_MAX bytes: in the slot, or private when no slot */
@@ -67,6 +70,11 @@ struct mt_thread {
 };
 struct mt_thread *mt_thread_get(void); /* NULL when the guard is held or tracking is off */
 void mt_thread_release(struct mt_thread *t);
+/* A block handed out while the guard was held and libunwind was not running:
+ * a signal handler that interrupted libtrack allocated it. */
+void mt_note_untracked(void *p);
+/* 1 when p was such a block (and forgets it): its release is no error. */
+int mt_take_untracked(void *p);
 void mt_threads_flush_all(void);
 void mt_threads_after_fork(void);
 uint64_t mt_new_block_id(struct mt_thread *t);

@@ -191,3 +191,21 @@ void mt_threads_own_ranges(mt_range_fn fn, void *arg)
     for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all)
         fn((uintptr_t)t, (uintptr_t)t + size + MT_BATCH_MAX, arg);
 }
+
+void mt_note_untracked(void *p)
+{
+    struct mt_thread *t = self;
+    if (p && t && t->guard && !mt_in_unwinder)
+        t->untracked[t->untracked_pos++ % MT_UNTRACKED_MAX] = (uintptr_t)p;
+}
+
+int mt_take_untracked(void *p)
+{
+    struct mt_thread *t = self;
+    for (unsigned i = 0; t && i < MT_UNTRACKED_MAX; i++)
+        if (t->untracked[i] == (uintptr_t)p) {
+            t->untracked[i] = 0;
+            return 1;
+        }
+    return 0;
+}

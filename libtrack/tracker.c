@@ -309,6 +309,8 @@ void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed
         send_inherited(t);
     struct mt_block b;
     if (!mt_blocks_remove((uintptr_t)p, &b)) {
+        if (mt_take_untracked(p))
+            return p;
         if (!mt_is_bootstrap(p))
             on_bad_free(t, p, function);
         return NULL;

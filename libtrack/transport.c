@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -159,8 +160,20 @@ static int still_ours(int fd)
     return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == sock_inode && st.st_dev == sock_dev;
 }
 
+static void send_batch_now(const char *buf, size_t len);
+
 /* Sends buf[0..len) as one batch, reconnecting once if the program took our descriptor. */
 static void send_batch(const char *buf, size_t len)
+{
+    /* send() is a cancellation point: a thread cancelled inside libtrack
+     * would leave its buffer locked for good */
+    int cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    send_batch_now(buf, len);
+    pthread_setcancelstate(cancel_state, NULL);
+}
+
+static void send_batch_now(const char *buf, size_t len)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         int fd = atomic_load(&sock);
