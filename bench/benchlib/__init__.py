@@ -1,0 +1,1 @@
+"""Pieces of bench/run: building, workloads, the tools compared, and the result table."""

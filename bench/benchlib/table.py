@@ -1,0 +1,94 @@
+"""What the benchmark prints: the machine it ran on and the result table."""
+import os
+import platform
+import statistics
+import time
+
+COLUMNS = ("tool", "slowdown", "wall", "CPU", "trace size", "program RSS", "collector RSS", "report")
+
+
+def first_value(path, key, separator=":"):
+    """The value of the first "KEY<separator>value" line of a system file, or "?"."""
+    try:
+        with open(path) as f:
+            for line in f:
+                name, sep, value = line.partition(separator)
+                if sep and name.strip() == key:
+                    return value.strip().strip('"')
+    except OSError:
+        pass
+    return "?"
+
+
+def load_average():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def machine_lines():
+    """nproc, CPU, RAM, kernel, distribution, date and load: what the numbers depend on."""
+    ram = first_value("/proc/meminfo", "MemTotal").split()[0]
+    return ["machine: %d CPUs (nproc), %s, %.1f GiB RAM, Linux %s, %s" % (
+                os.cpu_count() or 0, first_value("/proc/cpuinfo", "model name"),
+                int(ram) / (1 << 20) if ram.isdigit() else 0, platform.release(),
+                first_value("/etc/os-release", "PRETTY_NAME", "=")),
+            "date: %s; load average at start: %s" % (time.strftime("%Y-%m-%d %H:%M %Z"), load_average())]
+
+
+def median_of(samples, field):
+    values = [s[field] for s in samples if s.get(field) is not None]
+    return statistics.median(values) if values else None
+
+
+def size_text(n_bytes):
+    if n_bytes is None:
+        return "-"
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n_bytes >= scale:
+            return "%.1f %s" % (n_bytes / scale, unit)
+    return "%d B" % n_bytes
+
+
+def seconds_text(s):
+    return "%.3f s" % s if s is not None else "-"
+
+
+def tool_row(name, got, base_wall):
+    """One tool's cells: medians over its runs."""
+    wall = median_of(got, "wall")
+    kib = lambda field: size_text(median_of(got, field) * 1024) if median_of(got, field) is not None else "-"
+    return (name, "%.2fx" % (wall / base_wall) if base_wall else "n/a", seconds_text(wall),
+            seconds_text(median_of(got, "cpu")), size_text(median_of(got, "trace_bytes")), kib("program_kb"),
+            kib("collector_kb"), seconds_text(median_of(got, "report_seconds")))
+
+
+def print_rows(rows):
+    """Aligned columns; a row of two cells (tool, reason) is a tool that could not be measured."""
+    full = [r for r in rows if len(r) == len(COLUMNS)]
+    widths = [max(len(r[i]) for r in full) for i in range(len(COLUMNS))]
+    for row in rows:
+        if len(row) == len(COLUMNS):
+            print("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        else:
+            print("  " + row[0].ljust(widths[0]) + "  " + row[1])
+
+
+def print_table(runs, tool_names, workloads, samples, reasons):
+    """One block per workload, one line per tool that applies to it.
+
+    samples[(workload index, tool name)] is the list of that pair's runs (dicts);
+    reasons[(workload index, tool name)] says why a pair has no numbers."""
+    print("\nmedians of %d run(s) per tool; slowdown = wall / untraced wall; CPU = user+system of all processes;"
+          % runs)
+    print("RSS = peak (VmHWM at exit) of the program's process and of the collector's process")
+    for wi, workload in enumerate(workloads):
+        count = " (%s allocations)" % "{:,}".format(workload.allocations) if workload.allocations else ""
+        print("\n%s%s" % (workload.label, count))
+        rows = [COLUMNS]
+        base = median_of(samples.get((wi, "untraced"), []), "wall")
+        for name in tool_names:
+            if (wi, name) in reasons:
+                rows.append((name, "n/a: " + reasons[(wi, name)]))
+            elif samples.get((wi, name)):
+                rows.append(tool_row(name, samples[(wi, name)], base))
+        print_rows(rows)

@@ -1,0 +1,118 @@
+"""The tools compared: how each runs a workload, where its trace goes, how it reports."""
+import json
+import os
+import shutil
+import subprocess
+
+from benchlib.build import Unavailable, build_memtrack
+
+
+class Untraced:
+    """The program alone: the baseline every slowdown is relative to."""
+
+    name = "untraced"
+    collector = None  # basename of the collector process's executable, if the tool has one
+    writes_trace = False
+
+    @staticmethod
+    def applies_to(workload):
+        return True
+
+    def is_program(self, exe, workload):
+        """Whether a process image (its executable's path) is the measured program."""
+        return exe == workload.exe
+
+    def command(self, workload, trace_base):
+        return workload.argv
+
+    def trace_files(self, trace_base):
+        return []
+
+    def report_command(self, trace_files):
+        return None
+
+
+class Memtrack(Untraced):
+    name = "memtrack"
+    writes_trace = True
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.collector = os.path.basename(binary)  # `memtrack run` itself collects
+
+    def command(self, workload, trace_base):
+        return [self.binary, "run", "-f", "-o", trace_base + ".db", "--"] + workload.argv
+
+    def trace_files(self, trace_base):
+        return [trace_base + ".db"] if os.path.exists(trace_base + ".db") else []
+
+    def report_command(self, trace_files):
+        return [self.binary, "report", trace_files[0]]
+
+    def count_allocations(self, trace):
+        """Allocation calls in a trace, from `memtrack report --format json`, over all its processes."""
+        out = subprocess.run([self.binary, "report", "--format", "json", trace], capture_output=True, text=True)
+        if out.returncode != 0:
+            return None
+        return sum(p["summary"]["allocations"] for p in json.loads(out.stdout)["processes"])
+
+
+class Heaptrack(Untraced):
+    name = "heaptrack"
+    collector = "heaptrack_interpret"
+    writes_trace = True
+
+    def __init__(self, script, printer):
+        self.script, self.printer = script, printer
+
+    def command(self, workload, trace_base):
+        return [self.script, "-o", trace_base] + workload.argv
+
+    def trace_files(self, trace_base):
+        # heaptrack appends .zst (or .gz without zstd) to the name it is given
+        return [trace_base + ext for ext in (".zst", ".gz") if os.path.exists(trace_base + ext)][:1]
+
+    def report_command(self, trace_files):
+        return [self.printer, trace_files[0]]
+
+
+class Valgrind(Untraced):
+    name = "valgrind"
+
+    def __init__(self, binary):
+        self.binary = binary
+
+    @staticmethod
+    def applies_to(workload):
+        return workload.churn  # too slow to be worth it on the others
+
+    def is_program(self, exe, workload):
+        return os.path.basename(exe).startswith("memcheck-")  # the program runs inside valgrind's tool
+
+    def command(self, workload, trace_base):
+        # 64 frames per stack: the depth memtrack records by default
+        return [self.binary, "--tool=memcheck", "--leak-check=full", "--num-callers=64", "-q",
+                "--log-file=" + trace_base + ".log"] + workload.argv
+
+
+def find_tools(memtrack_path, repo, work, no_valgrind):
+    """Every tool to compare, and for each one left out the reason: (tools, {tool class: reason})."""
+    tools, missing = [Untraced()], {}
+    try:
+        binary = os.path.abspath(memtrack_path) if memtrack_path else build_memtrack(repo, work)
+        if not os.access(binary, os.X_OK):
+            raise Unavailable("%s is not executable" % binary)
+        tools.append(Memtrack(binary))
+    except Unavailable as e:
+        missing[Memtrack] = str(e)
+    if shutil.which("heaptrack") and shutil.which("heaptrack_print"):
+        tools.append(Heaptrack(shutil.which("heaptrack"), shutil.which("heaptrack_print")))
+    else:
+        missing[Heaptrack] = "heaptrack or heaptrack_print is not installed"
+    if no_valgrind:
+        missing[Valgrind] = "skipped (--no-valgrind)"
+    elif shutil.which("valgrind"):
+        tools.append(Valgrind(shutil.which("valgrind")))
+    else:
+        missing[Valgrind] = "valgrind is not installed"
+    return tools, missing
