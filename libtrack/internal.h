@@ -184,7 +184,9 @@ void mt_quarantine_held_ranges(mt_range_fn fn, void *arg);
 void mt_segments_own_ranges(mt_range_fn fn, void *arg);
 
 /* ---- leakscan.c: reachability at exit ---- */
-/* Sends a VERDICT for every live block; returns 1 when the scan ran. */
-int mt_leakscan_run(struct mt_thread *t);
+/* Classifies every live block and sends VERDICT records: for every block, or
+ * with only_new_definite for the definite leaks not reported by an earlier
+ * call (their count goes to *new_definite).  Returns 1 when the scan ran. */
+int mt_leakscan_run(struct mt_thread *t, int only_new_definite, uint64_t *new_definite);
 
 #endif

@@ -238,7 +238,52 @@ static unsigned verdict_of(uint8_t state)
     }
 }
 
-int mt_leakscan_run(struct mt_thread *t)
+/* Definite leaks already reported by a check while the program ran (sorted ids). */
+static uint64_t *reported;
+static size_t n_reported, cap_reported;
+
+static int by_id(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sends a verdict per block (at exit), or only the definite leaks not
+ * reported before (a check while the program runs); returns how many of the
+ * latter there were. */
+static uint64_t send_verdicts(struct mt_thread *t, int only_new_definite)
+{
+    uint64_t fresh = 0;
+    uint64_t *now = NULL;
+    size_t n_now = 0;
+    if (only_new_definite)
+        now = map_array(scan.n * sizeof *now);
+    for (size_t i = 0; i < scan.n; i++) {
+        unsigned kind = verdict_of(scan.nodes[i].state);
+        if (only_new_definite) {
+            if (kind != MT_LEAK_DEFINITE || !now)
+                continue;
+            now[n_now++] = scan.nodes[i].id;
+            if (reported && bsearch(&scan.nodes[i].id, reported, n_reported, sizeof *reported, by_id))
+                continue;
+            fresh++;
+        }
+        struct mt_rec_verdict *r = mt_record_begin(t, MT_REC_VERDICT, sizeof *r, kind);
+        r->block = scan.nodes[i].id;
+        mt_record_end(t);
+    }
+    if (only_new_definite && now) {
+        qsort(now, n_now, sizeof *now, by_id);
+        if (reported)
+            munmap(reported, cap_reported * sizeof *reported);
+        reported = now;
+        n_reported = n_now;
+        cap_reported = scan.n;
+    }
+    return fresh;
+}
+
+int mt_leakscan_run(struct mt_thread *t, int only_new_definite, uint64_t *new_definite)
 {
     size_t stack_size = 1 << 20;
     memset(&scan, 0, sizeof scan);
@@ -264,11 +309,9 @@ int mt_leakscan_run(struct mt_thread *t)
         swapcontext(&caller_context, &scan_context);
     }
     mt_threads_resume();
-    for (size_t i = 0; scan.ok && i < scan.n; i++) {
-        struct mt_rec_verdict *r = mt_record_begin(t, MT_REC_VERDICT, sizeof *r, verdict_of(scan.nodes[i].state));
-        r->block = scan.nodes[i].id;
-        mt_record_end(t);
-    }
+    uint64_t fresh = scan.ok ? send_verdicts(t, only_new_definite) : 0;
+    if (new_definite)
+        *new_definite = fresh;
     if (stack)
         munmap(stack, stack_size);
     if (scan.nodes)

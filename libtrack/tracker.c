@@ -370,7 +370,7 @@ static void at_exit(int status, void *arg)
     struct mt_thread *t = mt_thread_get();
     if (!t)
         return;
-    int scanned = mt_leakscan_run(t);
+    int scanned = mt_leakscan_run(t, 0, NULL);
     send_exit(t, status, scanned, MT_EXIT_HANDLERS);
     mt_thread_release(t);
     mt_threads_flush_all();
