@@ -1,13 +1,183 @@
-/* diff.c - `memtrack diff` (being written; see its issue). */
-#include "commands.h"
+/*
+ * diff.c - `memtrack diff OLD NEW`: how each allocation site grew or shrank
+ * between two traces (analyse/growth.h): allocations, bytes, peak and leaked
+ * bytes, most grown first.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 
-void usage_diff(FILE *out)
+#include "analyse/analyse.h"
+#include "analyse/growth.h"
+#include "commands.h"
+#include "gate/describe.h"
+
+#define DIFF_DEFAULT_TOP 20
+#define DIFF_SITE_FRAMES 3
+
+/* Prints the command's help to STREAM. */
+void usage_diff(FILE *stream)
 {
-    fputs("usage: memtrack diff ... (not available yet)\n", out);
+    fputs("Usage: memtrack diff [--top N] OLD NEW\n"
+          "Per-site growth between two traces: the change in allocations, bytes allocated,\n"
+          "bytes live at the peak and bytes leaked, most grown bytes first.  Sites are\n"
+          "matched by their symbolized stack (functions and source files), so traces of\n"
+          "different builds and runs compare.\n"
+          "\n"
+          "  --top N      show the N sites that changed most (default 20; 0 shows every site)\n"
+          "  -h, --help   show this help\n"
+          "\n"
+          "Exit status: 0 when the comparison was printed; 1 when it could not be written;\n"
+          "2 for bad usage or a trace that cannot be used.\n",
+          stream);
 }
 
+struct diff_options {
+    size_t top;
+    const char *paths[GROWTH_SIDES];
+};
+
+/* Reads the command line.  Returns 0, 1 for --help, or -1 after naming the
+ * mistake on stderr.  "--" ends the options. */
+static int parse_options(int argc, char **argv, struct diff_options *options)
+{
+    *options = (struct diff_options){.top = DIFF_DEFAULT_TOP};
+    size_t path_count = 0;
+    bool options_ended = false;
+    for (int i = 1; i < argc; i++) {
+        const char *argument = argv[i];
+        if (!options_ended && (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0))
+            return 1;
+        if (!options_ended && strcmp(argument, "--") == 0) {
+            options_ended = true;
+        } else if (!options_ended && (strcmp(argument, "--top") == 0 || strncmp(argument, "--top=", 6) == 0)) {
+            const char *value = argument[5] == '=' ? argument + 6 : i + 1 < argc ? argv[++i] : "";
+            char *end = NULL;
+            unsigned long long top = strtoull(value, &end, 10);
+            if (value[0] < '0' || value[0] > '9' || *end != '\0' || top > SIZE_MAX) {
+                fprintf(stderr, "memtrack diff: --top takes a number of sites, not '%s'\n", value);
+                return -1;
+            }
+            options->top = (size_t)top;
+        } else if (!options_ended && argument[0] == '-' && argument[1] != '\0') {
+            fprintf(stderr, "memtrack diff: unknown option '%s'\n", argument);
+            return -1;
+        } else if (path_count < GROWTH_SIDES) {
+            options->paths[path_count++] = argument;
+        } else {
+            fprintf(stderr, "memtrack diff: unexpected argument '%s' (give OLD and NEW)\n", argument);
+            return -1;
+        }
+    }
+    if (path_count != GROWTH_SIDES) {
+        fprintf(stderr, "memtrack diff: give two traces, OLD and NEW\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes a delta with its sign, "+120", "-8", "0". */
+static void write_delta(FILE *out, int64_t delta)
+{
+    fprintf(out, delta > 0 ? " %+14" PRId64 : " %14" PRId64, delta);
+}
+
+/* Writes where a site allocates: its innermost frames, "f file:line < g ...". */
+static void write_site(FILE *out, const struct site_growth *site)
+{
+    const struct report_stack *stack = site->stack;
+    size_t shown = stack->depth < DIFF_SITE_FRAMES ? stack->depth : DIFF_SITE_FRAMES;
+    for (size_t i = 0; i < shown; i++) {
+        char *label = frame_label(&stack->frames[i]);
+        fputs(i > 0 ? " < " : "", out);
+        write_printable(out, label != NULL ? label : "?");
+        free(label);
+    }
+    if (stack->depth == 0)
+        fputs("(no stack)", out);
+    if (!site->present[GROWTH_OLD])
+        fputs("  [new]", out);
+    else if (!site->present[GROWTH_NEW])
+        fputs("  [gone]", out);
+    fputc('\n', out);
+}
+
+/* Tells whether any of SITE's counters changed. */
+static bool site_changed(const struct site_growth *site)
+{
+    for (int field = 0; field < GROWTH_FIELDS; field++)
+        if (site_delta(site, field) != 0)
+            return true;
+    return false;
+}
+
+/* Prints the changed sites (at most TOP, unless 0) and the totals. */
+static int print_growth(FILE *out, const struct growth *growth, const struct diff_options *options)
+{
+    fputs("memtrack diff: ", out);
+    write_printable(out, options->paths[GROWTH_OLD]);
+    fputs(" -> ", out);
+    write_printable(out, options->paths[GROWTH_NEW]);
+    fprintf(out, "\n %14s %14s %14s %14s  site\n", "allocations", "bytes", "peak bytes", "leaked bytes");
+    struct site_growth total = {.signature = ""};
+    size_t changed = 0;
+    for (size_t i = 0; i < growth->count; i++) {
+        const struct site_growth *site = &growth->sites[i];
+        for (int side = 0; side < GROWTH_SIDES; side++)
+            for (int field = 0; field < GROWTH_FIELDS; field++)
+                if (__builtin_add_overflow(total.totals[side][field], site->totals[side][field],
+                                           &total.totals[side][field]))
+                    total.totals[side][field] = INT64_MAX;
+        bool is_changed = site_changed(site);
+        changed += is_changed;
+        if (!is_changed || (options->top > 0 && changed > options->top))
+            continue;
+        for (int field = 0; field < GROWTH_FIELDS; field++)
+            write_delta(out, site_delta(site, field));
+        fputs("  ", out);
+        write_site(out, site);
+    }
+    for (int field = 0; field < GROWTH_FIELDS; field++)
+        write_delta(out, site_delta(&total, field));
+    fprintf(out, "  total over %zu sites, %zu changed", growth->count, changed);
+    if (options->top > 0 && changed > options->top)
+        fprintf(out, " (the top %zu shown; --top 0 shows all)", options->top);
+    fputc('\n', out);
+    return fflush(out) != 0 || ferror(out) ? -1 : 0;
+}
+
+/* Runs `memtrack diff`. */
 int cmd_diff(int argc, char **argv)
 {
-    usage_diff(stderr);
-    return MT_EXIT_USAGE;
+    struct diff_options options;
+    int parsed = parse_options(argc, argv, &options);
+    if (parsed != 0) {
+        usage_diff(parsed > 0 ? stdout : stderr);
+        return parsed > 0 ? 0 : MT_EXIT_USAGE;
+    }
+    struct trace traces[GROWTH_SIDES] = {0};
+    struct report reports[GROWTH_SIDES] = {0};
+    struct growth growth = {0};
+    int status = 0;
+    for (int side = 0; side < GROWTH_SIDES && status == 0; side++) {
+        if (trace_open(&traces[side], options.paths[side]) != 0 || analyse_trace(&traces[side], &reports[side]) != 0) {
+            fprintf(stderr, "memtrack diff: %s: %s\n", options.paths[side], traces[side].problem);
+            status = MT_EXIT_USAGE;
+        }
+    }
+    if (status == 0 && growth_compare(&reports[GROWTH_OLD], &reports[GROWTH_NEW], &growth) != 0) {
+        fprintf(stderr, "memtrack diff: out of memory\n");
+        status = MT_EXIT_USAGE;
+    }
+    if (status == 0 && print_growth(stdout, &growth, &options) != 0) {
+        fprintf(stderr, "memtrack diff: cannot write: %s\n", strerror(errno));
+        status = 1;
+    }
+    growth_free(&growth);
+    for (int side = 0; side < GROWTH_SIDES; side++) {
+        report_free(&reports[side]);
+        trace_close(&traces[side]);
+    }
+    return status;
 }
