@@ -1,0 +1,84 @@
+/*
+ * stacks_probe.c - the stand-ins for the rest of libtrack that stacks.c and
+ * modules.c need, and the probe's entry points (stacks_probe.h).  The records
+ * are kept here instead of going to a thread buffer; there is no thread state,
+ * so modules.c's dlopen/dlclose hooks find none and do nothing.
+ */
+#include <string.h>
+#include "internal.h"
+#include "stacks_probe.h"
+
+#define PROBE_MAX_RECORDS 64
+
+struct mt_options mt_options;
+__thread int mt_in_unwinder;
+
+static struct mt_thread probe_thread;
+static _Alignas(8) unsigned char record[sizeof(struct mt_rec_stack) + MT_MAX_DEPTH * sizeof(uint64_t)];
+static struct probe_stack stacks[PROBE_MAX_RECORDS];
+static size_t n_stacks;
+
+void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra)
+{
+    memset(record, 0, sizeof record);
+    struct mt_record_header *h = (void *)record;
+    h->type = (uint16_t)type;
+    h->size = size <= sizeof record ? (uint16_t)size : 0;
+    h->extra = extra;
+    return record;
+}
+
+/* Keeps the record just written, when it is a well-formed STACK record. */
+void mt_record_end(struct mt_thread *t)
+{
+    const struct mt_rec_stack *r = (const void *)record;
+    if (r->h.type != MT_REC_STACK || n_stacks == PROBE_MAX_RECORDS || r->h.extra > MT_MAX_DEPTH ||
+        r->h.size != sizeof *r + r->h.extra * sizeof(uint64_t))
+        return;
+    struct probe_stack *s = &stacks[n_stacks++];
+    s->id = r->id;
+    s->truncated = r->truncated;
+    s->depth = r->h.extra;
+    memcpy(s->frames, r + 1, s->depth * sizeof(uint64_t));
+}
+
+struct mt_thread *mt_thread_get(void)
+{
+    return NULL;
+}
+
+void mt_thread_release(struct mt_thread *t)
+{
+}
+
+void probe_start(unsigned depth_limit)
+{
+    mt_options.depth = depth_limit;
+    mt_modules_locate_self();
+    mt_stacks_init();
+}
+
+void probe_set_depth_limit(unsigned depth_limit)
+{
+    mt_options.depth = depth_limit;
+}
+
+__attribute__((noinline)) uint32_t probe_allocation_hook(void)
+{
+    return mt_stack_capture(&probe_thread);
+}
+
+size_t probe_stack_count(void)
+{
+    return n_stacks;
+}
+
+const struct probe_stack *probe_stack_at(size_t i)
+{
+    return i < n_stacks ? &stacks[i] : NULL;
+}
+
+int probe_owns(uint64_t address)
+{
+    return address >= mt_self_text_start && address < mt_self_text_end;
+}
