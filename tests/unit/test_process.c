@@ -24,19 +24,26 @@
 
 static struct batch_encoder batch;
 
-static struct mt_process *new_process(void)
+/* Each test gets a fresh process from a HELLO (in *state), freed after it
+ * even when the test fails. */
+static int make_process(void **state)
 {
-    struct batch_encoder hello_batch;
+    static struct batch_encoder hello_batch;
     encoder_start(&hello_batch, 100);
     const char *argv[] = {"./prog", "", "a b", NULL};
     struct mt_rec_hello *hello = encode_hello(&hello_batch, 100, 1, argv, "/abs/prog");
     hello->token = 99;
     hello->start_ns = 5;
     hello->flags = MT_HELLO_FORKED;
-    struct mt_process *p = process_new(hello);
-    assert_non_null(p);
+    *state = process_new(hello);
     encoder_start(&batch, 100);
-    return p;
+    return *state ? 0 : -1;
+}
+
+static int free_process(void **state)
+{
+    process_free(*state);
+    return 0;
 }
 
 static int apply_record(void *ctx, uint32_t tid, const struct mt_record_header *rec)
@@ -63,7 +70,7 @@ static const struct mt_site *site_of(const struct mt_process *p, uint32_t stack)
 
 static void test_hello_gives_the_identity(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     assert_int_equal(p->pid, 100);
     assert_int_equal(p->parent_pid, 1);
     assert_int_equal(p->token, 99);
@@ -75,12 +82,11 @@ static void test_hello_gives_the_identity(void **state)
     assert_string_equal(p->argv[2], "a b");
     assert_null(p->argv[3]);
     assert_string_equal(p->executable, "/abs/prog");
-    process_free(p);
 }
 
 static void test_allocations_and_frees_add_up_per_site(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     encode_alloc(&batch, 1, 0x1000, 10, 1 * US, 1);
     encode_alloc(&batch, 2, 0x2000, 20, 2 * US, 1)->h.extra = MT_FN_NEW_ARRAY;
     encode_alloc(&batch, 3, 0x3000, 30, 3 * US, 1);
@@ -120,14 +126,13 @@ static void test_allocations_and_frees_add_up_per_site(void **state)
     assert_int_equal(b->stack, 1);
     assert_int_equal(b->function, MT_FN_NEW_ARRAY);
     assert_int_equal(b->kind, MT_LEAK_UNCLASSIFIED);
-    process_free(p);
 }
 
 /* Buckets: <1us, <10us, ..., <10s, >=10s; a free stamped before its
  * allocation (clocks of two threads) counts as the shortest. */
 static void test_lifetimes_fall_in_decade_buckets(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     const uint64_t start = 20000 * MS;
     const struct {
         uint64_t lifetime_ns;
@@ -147,7 +152,6 @@ static void test_lifetimes_fall_in_decade_buckets(void **state)
     }
     apply(p);
     assert_memory_equal(site_of(p, 7)->lifetimes, expected, sizeof expected);
-    process_free(p);
 }
 
 /* The live bytes of site `stack` at the process's latest peak, once the site
@@ -164,7 +168,7 @@ static uint64_t settled_at_peak(const struct mt_process *p, uint32_t stack)
  * makes: at the peak A held nothing and B everything it ever held. */
 static void test_live_bytes_at_the_peak_belong_to_the_global_peak(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     enum { A = 1, B = 2 };
     encode_alloc(&batch, 1, 0x1000, 100, 1 * MS, A); /* heap 100: a peak, A's highest */
     encode_free(&batch, 1, 2 * MS, 0);                /* heap 0 */
@@ -180,14 +184,13 @@ static void test_live_bytes_at_the_peak_belong_to_the_global_peak(void **state)
     encode_alloc(&batch, 4, 0x4000, 1, 6 * MS, B); /* touches B after the peak */
     apply(p);
     assert_int_equal(settled_at_peak(p, B), 150);
-    process_free(p);
 }
 
 /* A new, higher peak replaces the old one for every site, including one
  * that grew across both. */
 static void test_a_higher_peak_replaces_the_earlier_one(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     enum { A = 1, B = 2 };
     encode_alloc(&batch, 1, 0x1000, 100, 1 * MS, A);
     encode_alloc(&batch, 2, 0x2000, 40, 2 * MS, B); /* peak 140: A 100, B 40 */
@@ -200,12 +203,11 @@ static void test_a_higher_peak_replaces_the_earlier_one(void **state)
     assert_int_equal(settled_at_peak(p, A), 300);
     assert_int_equal(settled_at_peak(p, B), 40);
     assert_int_equal(p->current_bytes, 0);
-    process_free(p);
 }
 
 static void test_the_timeline_keeps_the_highest_heap_of_each_interval(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     encode_alloc(&batch, 1, 0x1000, 100, 1 * MS, 1);  /* interval 0: 100 */
     encode_alloc(&batch, 2, 0x2000, 50, 3 * MS, 1);   /* 150, the highest of interval 0 */
     encode_free(&batch, 1, 9 * MS, 0);                /* 50 */
@@ -219,14 +221,13 @@ static void test_the_timeline_keeps_the_highest_heap_of_each_interval(void **sta
         assert_int_equal(p->timeline[i].time_ns, expected[i].time_ns);
         assert_int_equal(p->timeline[i].heap_bytes, expected[i].heap_bytes);
     }
-    process_free(p);
 }
 
 /* Batches of different threads arrive in any order (protocol.h); the trace
  * still promises at most one sample per interval, in time order. */
 static void test_the_timeline_has_one_sample_per_interval_whatever_the_batch_order(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     encode_alloc(&batch, 1, 0x1000, 100, 1 * MS, 1); /* thread 1's batch: intervals 0 and 2 */
     encode_alloc(&batch, 2, 0x2000, 100, 25 * MS, 1);
     apply(p);
@@ -235,12 +236,11 @@ static void test_the_timeline_has_one_sample_per_interval_whatever_the_batch_ord
     for (size_t i = 1; i < p->n_timeline; i++)
         assert_true(p->timeline[i - 1].time_ns / MT_TIMELINE_INTERVAL_NS <
                     p->timeline[i].time_ns / MT_TIMELINE_INTERVAL_NS);
-    process_free(p);
 }
 
 static void test_a_free_of_an_unknown_block_is_ignored(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     encode_alloc(&batch, 1, 0x1000, 10, 1 * MS, 1);
     encode_free(&batch, 42, 2 * MS, 1);
     apply(p);
@@ -250,12 +250,11 @@ static void test_a_free_of_an_unknown_block_is_ignored(void **state)
     assert_int_equal(p->blocks.count, 1);
     assert_int_equal(p->sites.count, 1);
     assert_int_equal(p->n_timeline, 1);
-    process_free(p);
 }
 
 static void test_verdicts_set_the_leak_kind_of_live_blocks(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     for (uint64_t block = 1; block <= 5; block++)
         encode_alloc(&batch, block, 0x1000 * block, 8, block, 1);
     const unsigned kinds[] = {MT_LEAK_DEFINITE, MT_LEAK_INDIRECT, MT_LEAK_POSSIBLE, MT_LEAK_REACHABLE};
@@ -270,12 +269,11 @@ static void test_verdicts_set_the_leak_kind_of_live_blocks(void **state)
         assert_int_equal(((struct mt_live_block *)u64map_get(&p->blocks, block))->kind, kinds[block - 1]);
     assert_int_equal(((struct mt_live_block *)u64map_get(&p->blocks, 5))->kind, MT_LEAK_UNCLASSIFIED);
     assert_int_equal(p->blocks.count, 5);
-    process_free(p);
 }
 
 static void test_errors_exit_and_marks_are_kept(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     encode_fixed(&batch, struct mt_rec_error, .h = {.type = MT_REC_ERROR, .extra = MT_ERR_DOUBLE_FREE},
                  .address = 0x5000, .size = 32, .offset = 0, .time_ns = 9, .stack = 3, .alloc_stack = 1,
                  .first_free_stack = 2, .alloc_function = MT_FN_CALLOC, .free_function = MT_FN_FREE, .block = 8);
@@ -302,12 +300,11 @@ static void test_errors_exit_and_marks_are_kept(void **state)
     assert_int_equal(p->exit.allocations, 10);
     assert_int_equal(p->exit.peak_bytes, 600);
     assert_int_equal(p->exit.peak_ns, 44);
-    process_free(p);
 }
 
 static void test_modules_are_kept_once_and_found_by_address(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     const unsigned char build_id[] = {0x01, 0xab, 0xff, 0x00};
     encode_module(&batch, 0, 0x400000, 0x500000, build_id, sizeof build_id, "/abs/prog");
     encode_module(&batch, 0x7f0000, 0x7f1000, 0x7f9000, NULL, 0, "/lib/libc.so.6");
@@ -327,12 +324,11 @@ static void test_modules_are_kept_once_and_found_by_address(void **state)
     assert_null(process_module_of(p, 0x500000));
     assert_ptr_equal(process_module_of(p, 0x7f1234), &p->modules[1]);
     assert_null(process_module_of(p, 0x10));
-    process_free(p);
 }
 
 static void test_stacks_are_kept_by_id_first_definition_first(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     const uint64_t frames[] = {0x401234, 0x401100, 0x400f00};
     const uint64_t other[] = {0x999};
     encode_stack(&batch, 5, frames, 3)->truncated = 1;
@@ -346,14 +342,13 @@ static void test_stacks_are_kept_by_id_first_definition_first(void **state)
     assert_int_equal(s->truncated, 1);
     assert_memory_equal(s->frames, frames, sizeof frames);
     assert_int_equal(((struct mt_stack_def *)u64map_get(&p->stacks, 6))->depth, 0);
-    process_free(p);
 }
 
 /* A fork child's copy of its parent's block: live, freeable, but not one of
  * the child's allocations. */
 static void test_an_inherited_block_is_live_but_not_an_allocation(void **state)
 {
-    struct mt_process *p = new_process();
+    struct mt_process *p = *state;
     encode_fixed(&batch, struct mt_rec_alloc, .h = {.type = MT_REC_INHERIT, .extra = MT_FN_MALLOC}, .block = 9,
                  .address = 0x9000, .size = 64, .time_ns = 1, .stack = 3);
     apply(p);
@@ -368,25 +363,26 @@ static void test_an_inherited_block_is_live_but_not_an_allocation(void **state)
     assert_int_equal(p->current_bytes, 0);
     assert_int_equal(site_of(p, 3)->live_bytes, 0);
     assert_int_equal(p->blocks.count, 0);
-    process_free(p);
 }
+
+#define PROCESS_TEST(test) cmocka_unit_test_setup_teardown(test, make_process, free_process)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hello_gives_the_identity),
-        cmocka_unit_test(test_allocations_and_frees_add_up_per_site),
-        cmocka_unit_test(test_lifetimes_fall_in_decade_buckets),
-        cmocka_unit_test(test_live_bytes_at_the_peak_belong_to_the_global_peak),
-        cmocka_unit_test(test_a_higher_peak_replaces_the_earlier_one),
-        cmocka_unit_test(test_the_timeline_keeps_the_highest_heap_of_each_interval),
-        cmocka_unit_test(test_the_timeline_has_one_sample_per_interval_whatever_the_batch_order),
-        cmocka_unit_test(test_a_free_of_an_unknown_block_is_ignored),
-        cmocka_unit_test(test_verdicts_set_the_leak_kind_of_live_blocks),
-        cmocka_unit_test(test_errors_exit_and_marks_are_kept),
-        cmocka_unit_test(test_modules_are_kept_once_and_found_by_address),
-        cmocka_unit_test(test_stacks_are_kept_by_id_first_definition_first),
-        cmocka_unit_test(test_an_inherited_block_is_live_but_not_an_allocation),
+        PROCESS_TEST(test_hello_gives_the_identity),
+        PROCESS_TEST(test_allocations_and_frees_add_up_per_site),
+        PROCESS_TEST(test_lifetimes_fall_in_decade_buckets),
+        PROCESS_TEST(test_live_bytes_at_the_peak_belong_to_the_global_peak),
+        PROCESS_TEST(test_a_higher_peak_replaces_the_earlier_one),
+        PROCESS_TEST(test_the_timeline_keeps_the_highest_heap_of_each_interval),
+        PROCESS_TEST(test_the_timeline_has_one_sample_per_interval_whatever_the_batch_order),
+        PROCESS_TEST(test_a_free_of_an_unknown_block_is_ignored),
+        PROCESS_TEST(test_verdicts_set_the_leak_kind_of_live_blocks),
+        PROCESS_TEST(test_errors_exit_and_marks_are_kept),
+        PROCESS_TEST(test_modules_are_kept_once_and_found_by_address),
+        PROCESS_TEST(test_stacks_are_kept_by_id_first_definition_first),
+        PROCESS_TEST(test_an_inherited_block_is_live_but_not_an_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
