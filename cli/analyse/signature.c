@@ -16,8 +16,10 @@ static const char *file_name(const char *path)
 }
 
 /* Returns STACK's signature, one "FUNCTION@FILE" line per frame, innermost
- * first ("?" for what is unknown); "" for an empty or unknown stack.  The
- * caller frees it; NULL when memory runs out. */
+ * first; "" for an empty or unknown stack.  A frame without a source file is
+ * "FUNCTION@", or "?@MODULE" when its function is unknown too: the module
+ * alone would tell apart builds of one program under two names.  The caller
+ * frees it; NULL when memory runs out. */
 char *stack_signature(const struct report_stack *stack)
 {
     char *text = NULL;
@@ -27,9 +29,9 @@ char *stack_signature(const struct report_stack *stack)
         return NULL;
     for (size_t i = 0; i < stack->depth; i++) {
         const struct report_frame *frame = &stack->frames[i];
-        const char *where = frame->file != NULL ? frame->file : frame->module;
+        const char *where = frame->file != NULL ? frame->file : frame->function == NULL ? frame->module : NULL;
         fprintf(out, "%s@%s\n", frame->function != NULL ? frame->function : "?",
-                where != NULL ? file_name(where) : "?");
+                where != NULL ? file_name(where) : "");
     }
     if (fclose(out) != 0) {
         free(text);

@@ -1,7 +1,7 @@
 /*
  * signature.h - a stack as text that survives ASLR and rebuilds: each frame's
  * function and the name (not the directory) of its source file, or of its
- * module when no source is known.  No addresses and no line numbers, so the
+ * module when neither function nor source is known.  No addresses and no line numbers, so the
  * same code path matches across runs, machines and edits elsewhere in a file.
  */
 #ifndef MEMTRACK_ANALYSE_SIGNATURE_H

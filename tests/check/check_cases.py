@@ -1,0 +1,545 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `memtrack check`, `memtrack diff` and cmake/MemtrackTest.cmake.
+
+Usage: check_cases.py CASE   (ctest runs one case per test; see CMakeLists.txt)
+
+The `setup` case compiles the programs in programs/ and traces them with
+`memtrack run` into $CHECK_WORK; the other cases read those traces (copies,
+when they edit them) and assert on exit statuses and outputs.
+"""
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROGRAMS = os.path.join(HERE, "programs")
+MEMTRACK = os.environ.get("MEMTRACK", "memtrack")
+WORK = os.environ.get("CHECK_WORK", os.path.join(os.getcwd(), "check-work"))
+GATE_EXIT = 86  # GATE_DEFAULT_EXITCODE in cli/gate/gate.h
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def run(args, status=None, cwd=None, env=None):
+    """Runs ARGS; checks its exit status when STATUS is given."""
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, errors="replace")
+    if status is not None and result.returncode != status:
+        raise Failure(f"{' '.join(args)}: exit {result.returncode}, expected {status}\n"
+                      f"--- stdout\n{result.stdout}--- stderr\n{result.stderr}")
+    return result
+
+
+def check(*args, status):
+    return run([MEMTRACK, "check", *args], status=status)
+
+
+def work(*names):
+    return os.path.join(WORK, *names)
+
+
+def trace(name):
+    return work(name + ".db")
+
+
+def line_of(source, marker):
+    """The line of SOURCE (in programs/) holding MARKER."""
+    with open(os.path.join(PROGRAMS, source)) as stream:
+        for number, line in enumerate(stream, 1):
+            if marker in line:
+                return number
+    raise Failure(f"{marker} not in {source}")
+
+
+def copy_trace(name, copy_name):
+    path = work(copy_name + ".db")
+    shutil.copyfile(trace(name), path)
+    return path
+
+
+def write(path, text):
+    with open(path, "w") as stream:
+        stream.write(text)
+    return path
+
+
+# --- setup -------------------------------------------------------------------
+
+BUILDS = {
+    # name: (source, extra compiler flags)
+    "clean": ("clean.c", []),
+    "leaky": ("leaky.c", []),
+    "leaky_extra": ("leaky.c", ["-DEXTRA_LEAK"]),
+    "errors": ("errors.cc", []),
+}
+
+
+def build(name, source, flags, source_path=None):
+    compiler = os.environ.get("CXX", "c++") if source.endswith(".cc") else os.environ.get("CC", "cc")
+    run([compiler, "-g", "-O0", "-w", *flags, source_path or os.path.join(PROGRAMS, source), "-o", work(name)],
+        status=0)
+
+
+def trace_program(name, *args, program=None):
+    run([MEMTRACK, "run", "-f", "-o", trace(name), "--", program or work(name), *args], status=0)
+
+
+def case_setup():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    for name, (source, flags) in BUILDS.items():
+        build(name, source, flags)
+    # The same leaks after a rebuild elsewhere that moves every line and address.
+    os.makedirs(work("moved"))
+    with open(os.path.join(PROGRAMS, "leaky.c")) as stream:
+        moved = write(work("moved", "leaky.c"), "/* moved */\n" * 9 + stream.read())
+    build("leaky_moved", "leaky.c", ["-DPADDING"], source_path=moved)
+    for name in ["clean", "leaky", "leaky_extra", "leaky_moved", "errors"]:
+        trace_program(name)
+    for kind in ["double", "invalid", "mismatch"]:
+        trace_program("errors_" + kind, kind, program=work("errors"))
+
+
+# --- exit statuses -----------------------------------------------------------
+
+def case_exit_pass():
+    result = check(trace("clean"), status=0)
+    expect("PASS" in result.stdout, result.stdout)
+
+
+def case_exit_fail():
+    result = check(trace("leaky"), status=1)
+    expect(re.search(r"leaky\.db: pid \d+ \(\S*leaky\) fails the gate", result.stdout), result.stdout)
+    expect(f"make_leak {PROGRAMS}/leaky.c:{line_of('leaky.c', 'LEAK-LINE')}" in result.stdout, result.stdout)
+    expect("FAIL: 3 finding(s) in 1 of 1 process(es)" in result.stdout, result.stdout)
+    # Every trace is judged: one failing trace fails the lot.
+    check(trace("clean"), trace("leaky"), status=1)
+
+
+def case_exit_unusable():
+    not_a_trace = write(work("not-a-trace.txt"), "hello\n")
+    truncated = work("truncated.db")
+    with open(trace("leaky"), "rb") as source, open(truncated, "wb") as target:
+        target.write(source.read()[:3000])
+    for path, reason in [(work("missing.db"), "cannot open: No such file or directory"),
+                         (not_a_trace, "not a memtrack trace"),
+                         (WORK, "cannot open: Is a directory")]:
+        result = check(path, status=2)
+        expect(f"memtrack check: {path}: {reason}" in result.stderr, result.stderr)
+        expect(result.stdout == "", "nothing on stdout for an unusable input")
+    result = check(truncated, status=2)
+    expect(re.search(r"truncated\.db: (damaged|not a memtrack trace)", result.stderr), result.stderr)
+    # An unusable trace wins over a failing one.
+    check(trace("leaky"), work("missing.db"), status=2)
+    result = check("--baseline", work("missing.db"), trace("leaky"), status=2)
+    expect("baseline " + work("missing.db") + ": cannot open" in result.stderr, result.stderr)
+    result = check("--suppressions", work("missing.supp"), trace("leaky"), status=2)
+    expect(work("missing.supp") + ": cannot open: No such file or directory" in result.stderr, result.stderr)
+    result = check("--junit", work("no-such-dir", "out.xml"), trace("clean"), status=2)
+    expect("out.xml: cannot write" in result.stderr, result.stderr)
+
+
+def case_bad_usage():
+    for args, message in [([], "no trace given"),
+                          (["--fail-on=leaks,bogus", trace("leaky")], "unknown kind 'bogus'"),
+                          (["--fail-on=", trace("leaky")], "unknown kind ''"),
+                          (["--max-leaked-bytes", "-5", trace("leaky")], "--max-leaked-bytes takes a number"),
+                          (["--max-leaked-bytes", "12kb", trace("leaky")], "--max-leaked-bytes takes a number"),
+                          (["--frobnicate", trace("leaky")], "unknown option")]:
+        result = check(*args, status=2)
+        expect(message in result.stderr, f"{args}: {result.stderr}")
+        expect("Usage: memtrack check" in result.stderr, result.stderr)
+    result = check("--help", status=0)
+    expect("Usage: memtrack check" in result.stdout, result.stdout)
+
+
+def case_bad_suppressions():
+    for text, line, message in [("leak:ok\nfrobnicate:x\n", 2, "unknown suppression type 'frobnicate'"),
+                                ("# comment\n\nno colon here\n", 3, "expected TYPE:PATTERN"),
+                                ("leak:\n", 1, "leak: has no pattern"),
+                                ("leak:a\0b\n", 1, "holds a NUL byte")]:
+        path = write(work("bad.supp"), text)
+        result = check("--suppressions", path, trace("leaky"), status=2)
+        expect(f"{path}:{line}: {message}" in result.stderr, f"{text!r}: {result.stderr}")
+
+
+# --- --fail-on kinds ---------------------------------------------------------
+
+def case_fail_on_kinds():
+    leaky, errors = trace("leaky"), trace("errors")
+    # Default leaks,errors: the reachable block alone never fails.
+    check("--fail-on=reachable", leaky, status=1)
+    check("--fail-on=definite", leaky, status=1)
+    check("--fail-on=indirect", leaky, status=1)
+    check("--fail-on=possible", leaky, status=0)
+    check("--fail-on=none", leaky, status=0)
+    check("--fail-on=errors", leaky, status=0)
+    check("--fail-on", "leaks", errors, status=0)
+    check(errors, status=1)
+    for kind, option in [("double", "double-free"), ("invalid", "invalid-free"), ("mismatch", "mismatch")]:
+        single = trace("errors_" + kind)
+        check("--fail-on=" + option, single, status=1)
+        others = [o for o in ["double-free", "invalid-free", "mismatch"] if o != option]
+        check("--fail-on=" + ",".join(others), single, status=0)
+    result = check("--fail-on=definite", leaky, status=1)
+    expect("FAIL: 2 finding(s)" in result.stdout and "2 of other kinds" in result.stdout, result.stdout)
+
+
+def case_max_leaked_bytes():
+    # leaky loses 40 + 32 bytes definitely and 32 indirectly: 104 bytes of leaks.
+    check("--max-leaked-bytes", "104", trace("leaky"), status=0)
+    result = check("--max-leaked-bytes", "103", trace("leaky"), status=1)
+    expect("leaks of the gated kinds: 104 bytes (--max-leaked-bytes 103)" in result.stdout, result.stdout)
+    check("--max-leaked-bytes=72", "--fail-on=definite", trace("leaky"), status=0)
+    # The limit is for leaks only: bad frees still fail.
+    check("--max-leaked-bytes", "1000000", trace("errors"), status=1)
+
+
+# --- suppressions ------------------------------------------------------------
+
+def suppressed(text, trace_name="leaky", *options, status):
+    path = write(work(f"s{abs(hash(text))}.supp"), text)
+    return check("--suppressions", path, *options, trace(trace_name), status=status)
+
+
+def case_suppression_forms():
+    # leaky has three failing findings: make_leak's, lose_list's list head and
+    # its indirectly lost node.
+    everything = "leak:make_leak\nleak:lose_list\n"
+    suppressed(everything, status=0)
+    result = suppressed("leak:make_leak\n", status=1)
+    expect("FAIL: 2 finding(s)" in result.stdout, result.stdout)
+    for pattern in ["leak:leaky.c",            # source file, substring
+                    "leak:*/programs/leaky.c",  # wildcard
+                    "leak:^" + PROGRAMS,         # anchored file path
+                    "leak:/leaky$",              # the module (the executable), anchored at the end
+                    "leak:^main$",              # a function further out
+                    "leak:lose_*\nleak:make_l*k"]:
+        result = suppressed(f"# comment\n\n   {pattern}   \n", status=0)
+        expect("suppressions used:" in result.stdout, result.stdout)
+    for pattern in ["leak:^make_leak$x", "leak:^leak", "leak:make_leak$ ", "leak:^ain"]:
+        suppressed(pattern + "\n", "leaky", "--fail-on=definite", status=1)
+    suppressed("leak:^mai$\n", "leaky", "--fail-on=definite", status=1)
+
+
+def case_suppression_errors():
+    for kind, kind_type, function in [("double", "double_free", "double_free"),
+                                      ("invalid", "invalid_free", "invalid_free"),
+                                      ("mismatch", "mismatch", "mismatched_free")]:
+        suppressed(f"{kind_type}:{function}\n", "errors_" + kind, status=0)
+        # A leak: line does not cover bad frees.
+        suppressed(f"leak:{function}\n", "errors_" + kind, status=1)
+    # Each type covers only its own kind.
+    result = suppressed("double_free:*\n", "errors", status=1)
+    expect("FAIL: 2 finding(s)" in result.stdout, result.stdout)
+    suppressed("double_free:main\ninvalid_free:main\nmismatch:main\n", "errors", status=0)
+
+
+def case_suppression_report():
+    text = "leak:make_leak\nleak:lose_list\nleak:never_called_anywhere\nmismatch:nothing\n"
+    result = suppressed(text, status=0)
+    out = result.stdout
+    used = out[out.index("suppressions used:"):out.index("suppressions that matched nothing:")]
+    expect(re.search(r"\n\s+1\s+40\s+leak:make_leak \(\S+\.supp:1\)", used), out)
+    expect(re.search(r"\n\s+2\s+64\s+leak:lose_list \(\S+\.supp:2\)", used), out)
+    unused = out[out.index("suppressions that matched nothing:"):]
+    expect(re.search(r"leak:never_called_anywhere \(\S+\.supp:3\)", unused), out)
+    expect(re.search(r"mismatch:nothing \(\S+\.supp:4\)", unused), out)
+    expect("(3 suppressed" in out, out)
+
+
+def edit_frames(path, sql, *parameters):
+    with sqlite3.connect(path) as db:
+        db.execute(sql, parameters)
+
+
+def case_default_suppressions():
+    result = run([MEMTRACK, "check", "--print-default-suppressions"], status=0)
+    expect("leak:_dl_allocate_tls" in result.stdout and "leak:_dl_init" in result.stdout, result.stdout)
+    # A block the dynamic loader allocated for itself: make_leak's frame now
+    # stands for ld.so's _dl_allocate_tls.
+    runtime = copy_trace("leaky", "runtime_leak")
+    edit_frames(runtime, "UPDATE frames SET function = '_dl_allocate_tls', file = './elf/../elf/dl-tls.c',"
+                         " module = '/lib64/ld-linux-x86-64.so.2' WHERE function = 'make_leak'")
+    result = check("--fail-on=definite", runtime, status=1)
+    expect("40 bytes" not in result.stdout and "leak:_dl_allocate_tls (default)" in result.stdout, result.stdout)
+    result = check("--fail-on=definite", "--no-default-suppressions", runtime, status=1)
+    expect("40 bytes in 1 blocks" in result.stdout, result.stdout)
+    # The user's own leak stays reported even when a default pattern names a
+    # runtime frame further out (here libc's caller of main).
+    outer = copy_trace("leaky", "outer_runtime")
+    edit_frames(outer, "UPDATE frames SET function = '_dl_init' WHERE function = '__libc_start_call_main'")
+    result = check(outer, status=1)
+    expect("FAIL: 3 finding(s)" in result.stdout, result.stdout)
+    # A suppression the user writes matches any frame, as LeakSanitizer's do.
+    path = write(work("outer.supp"), "leak:_dl_init\n")
+    check("--suppressions", path, outer, status=0)
+
+
+# --- baseline ----------------------------------------------------------------
+
+def case_baseline():
+    # A rebuild that moved every address and line: nothing new.
+    check("--baseline", trace("leaky"), trace("leaky_moved"), status=0)
+    result = check("--baseline", trace("leaky"), trace("leaky"), status=0)
+    expect("4 in the baseline" in result.stdout, result.stdout)
+    # One more leak: only it fails.
+    result = check("--baseline", trace("leaky"), trace("leaky_extra"), status=1)
+    expect("FAIL: 1 finding(s)" in result.stdout, result.stdout)
+    expect(f"new_leak {PROGRAMS}/leaky.c:{line_of('leaky.c', 'NEW-LEAK-LINE')}" in result.stdout, result.stdout)
+    expect("make_leak" not in result.stdout, result.stdout)
+    # A fixed leak is no failure either.
+    check("--baseline", trace("leaky_extra"), trace("leaky"), status=0)
+    # Errors are matched by type: a leak baseline does not cover them.
+    check("--baseline", trace("leaky"), trace("errors"), status=1)
+    check("--baseline", trace("errors"), trace("errors_double"), status=0)
+
+
+# --- outputs -----------------------------------------------------------------
+
+def case_junit():
+    report = work("junit.xml")
+    check("--junit", report, trace("leaky"), trace("clean"), trace("errors"), status=1)
+    root = ElementTree.parse(report).getroot()
+    expect(root.tag == "testsuites" and root.get("tests") == "3" and root.get("failures") == "2",
+           ElementTree.tostring(root)[:300])
+    suites = root.findall("testsuite")
+    expect([s.get("name") for s in suites] == [trace("leaky"), trace("clean"), trace("errors")], suites)
+    cases = [suite.findall("testcase") for suite in suites]
+    expect([len(c) for c in cases] == [1, 1, 1], "one testcase per traced process")
+    leaky_failures = cases[0][0].findall("failure")
+    expect([f.get("type") for f in leaky_failures] == ["definite-leak", "definite-leak", "indirect-leak"],
+           [f.get("type") for f in leaky_failures])
+    expect(f"make_leak {PROGRAMS}/leaky.c:{line_of('leaky.c', 'LEAK-LINE')}" in leaky_failures[0].text,
+           leaky_failures[0].text)
+    expect(leaky_failures[0].get("message") == "40 bytes in 1 blocks are definitely lost",
+           leaky_failures[0].get("message"))
+    expect(cases[1][0].findall("failure") == [], "the clean process passes")
+    error_failures = cases[2][0].findall("failure")
+    expect([f.get("type") for f in error_failures] == ["double-free", "invalid-free", "mismatched-free"],
+           [f.get("type") for f in error_failures])
+    expect("allocated at:" in error_failures[0].text and "first freed at:" in error_failures[0].text,
+           error_failures[0].text)
+    expect(re.match(r"pid \d+ \(\S*errors\)", cases[2][0].get("name")), cases[2][0].get("name"))
+
+
+def case_junit_hostile_text():
+    # Text from a trace may hold anything: the XML must still parse.
+    hostile = copy_trace("leaky", "hostile")
+    edit_frames(hostile, "UPDATE frames SET function = ? WHERE function = 'make_leak'",
+                "make<&>\"'\x01\x1b[31m\xff\ufffe")
+    with sqlite3.connect(hostile) as db:
+        db.execute("UPDATE frames SET file = CAST(X'2F746D702FFF2E63' AS TEXT) WHERE function = 'lose_list'")
+    report = work("hostile.xml")
+    check("--junit", report, "--sarif", work("hostile.sarif"), hostile, status=1)
+    failures = ElementTree.parse(report).getroot().findall(".//failure")
+    expect('make<&>"\'?' in failures[0].text, failures[0].text)
+    json.load(open(work("hostile.sarif")))
+
+
+def sarif_validator():
+    directory = os.environ.get("SARIF_VALIDATOR")
+    expect(directory and os.path.isdir(os.path.join(directory, "node_modules")),
+           "SARIF_VALIDATOR must name the directory sarif/install.cmake installed the validator in")
+    return [os.environ.get("NODE", "node"), os.path.join(directory, "validate.js"),
+            os.path.join(HERE, "sarif", "sarif-schema-2.1.0.json")]
+
+
+def case_sarif():
+    log_path = work("check.sarif")
+    suppressions = write(work("sarif.supp"), "leak:lose_list\n")
+    check("--sarif", log_path, "--suppressions", suppressions, "--baseline", trace("leaky"),
+          trace("leaky_extra"), trace("errors"), status=1)
+    run([*sarif_validator(), log_path], status=0)
+    log = json.load(open(log_path))
+    expect(log["version"] == "2.1.0", log["version"])
+    results = log["runs"][0]["results"]
+    rules = [rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]]
+    by_rule = {}
+    for result in results:
+        expect(rules[result["ruleIndex"]] == result["ruleId"], result)
+        by_rule.setdefault(result["ruleId"], []).append(result)
+    # leaky_extra: make_leak (baseline), new_leak (new), the list (suppressed),
+    # its node (suppressed), the reachable block (not gated); errors: three.
+    expect(len(results) == 8, [r["ruleId"] for r in results])
+    expect(sorted(by_rule) == ["definite-leak", "double-free", "indirect-leak", "invalid-free",
+                               "mismatched-free", "reachable-leak"], sorted(by_rule))
+
+    def located(result):
+        location = result["locations"][0]["physicalLocation"]
+        return location["artifactLocation"]["uri"], location["region"]["startLine"]
+
+    new_leak = [r for r in results if "77 bytes" in r["message"]["text"]]
+    expect(len(new_leak) == 1 and new_leak[0]["level"] == "error" and new_leak[0]["baselineState"] == "new",
+           new_leak)
+    expect(located(new_leak[0]) == ("file://" + PROGRAMS + "/leaky.c", line_of("leaky.c", "NEW-LEAK-LINE")),
+           located(new_leak[0]))
+    old_leak = [r for r in results if "40 bytes" in r["message"]["text"]][0]
+    expect(old_leak["baselineState"] == "unchanged" and old_leak["level"] == "warning", old_leak)
+    expect(located(old_leak) == ("file://" + PROGRAMS + "/leaky.c", line_of("leaky.c", "LEAK-LINE")),
+           located(old_leak))
+    flow = old_leak["codeFlows"][0]["threadFlows"][0]["locations"]
+    expect([step["location"]["message"]["text"].split(" ")[0] for step in flow[:2]] == ["make_leak", "main"],
+           flow[:2])
+    listed = [r for r in results if r["ruleId"] == "indirect-leak"][0]
+    expect(listed["suppressions"][0]["kind"] == "external" and listed["level"] == "note", listed)
+    mismatch = by_rule["mismatched-free"][0]
+    expect(located(mismatch) == ("file://" + PROGRAMS + "/errors.cc", line_of("errors.cc", "MISMATCH-LINE")),
+           located(mismatch))
+    expect([flow["message"]["text"] for flow in mismatch["codeFlows"][0]["threadFlows"]] ==
+           ["freed at", "block allocated at"], mismatch["codeFlows"])
+    # Hostile text and a clean run are valid SARIF too.
+    check("--sarif", work("clean.sarif"), trace("clean"), status=0)
+    hostile = copy_trace("leaky", "hostile_sarif")
+    edit_frames(hostile, "UPDATE frames SET function = ?, file = ? WHERE function = 'make_leak'",
+                "f\"\\\x01", "/dir with space/%x?.c")
+    check("--sarif", work("hostile2.sarif"), hostile, status=1)
+    run([*sarif_validator(), work("clean.sarif"), work("hostile2.sarif")], status=0)
+    log = json.load(open(work("hostile2.sarif")))
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]]
+    expect("file:///dir%20with%20space/%25x%3F.c" in uris, uris)
+
+
+def case_sarif_validator_rejects():
+    # The validator itself must fail on a log that breaks the schema.
+    bad = write(work("bad.sarif"), json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {}}}]}))
+    result = run([*sarif_validator(), bad])
+    expect(result.returncode == 1 and "must have required property 'name'" in result.stderr, result.stderr)
+
+
+def case_github():
+    env = dict(os.environ, GITHUB_WORKSPACE=os.path.dirname(PROGRAMS))
+    result = run([MEMTRACK, "check", "--github", trace("leaky"), trace("errors")], status=1, env=env)
+    annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    expect(len(annotations) == 6, annotations)
+    line = line_of("leaky.c", "LEAK-LINE")
+    expect(annotations[0].startswith(f"::error file=programs/leaky.c,line={line},title=memtrack%3A definitely lost::"
+                                     "40 bytes in 1 blocks are definitely lost in pid "), annotations[0])
+    expect("%0A    #0 0x" in annotations[0] and "\n" not in annotations[0], annotations[0])
+    expect(annotations[3].startswith("::error file=programs/errors.cc,line="
+                                     f"{line_of('errors.cc', 'DOUBLE-FREE-LINE')},title=memtrack%3A double free::"),
+           annotations[3])
+    result = run([MEMTRACK, "check", "--github", trace("clean")], status=0)
+    expect(not any(line.startswith("::") for line in result.stdout.splitlines()), result.stdout)
+
+
+# --- memtrack diff -------------------------------------------------------------
+
+def case_diff():
+    result = run([MEMTRACK, "diff", trace("leaky"), trace("leaky_extra")], status=0)
+    rows = [line for line in result.stdout.splitlines() if "new_leak" in line]
+    expect(len(rows) == 1 and re.match(r"\s+\+1\s+\+77\s+\+77\s+\+77\s+new_leak ", rows[0]) and "[new]" in rows[0],
+           result.stdout)
+    expect("make_leak" not in result.stdout, "unchanged sites are not listed")
+    expect(re.search(r"\+1\s+\+77\s+\+77\s+\+77\s+total over \d+ sites, 1 changed", result.stdout), result.stdout)
+    result = run([MEMTRACK, "diff", trace("leaky_extra"), trace("leaky")], status=0)
+    expect(re.search(r"-1\s+-77\s+-77\s+-77\s+new_leak .*\[gone\]", result.stdout), result.stdout)
+    # Rebuilt and moved: the same sites (lose_list's two lines count as one site:
+    # signatures leave line numbers out).
+    result = run([MEMTRACK, "diff", trace("leaky"), trace("leaky_moved")], status=0)
+    expect(re.search(r"total over 3 sites, 0 changed", result.stdout), result.stdout)
+    result = run([MEMTRACK, "diff", "--top", "1", trace("clean"), trace("leaky")], status=0)
+    expect("(the top 1 shown; --top 0 shows all)" in result.stdout, result.stdout)
+    result = run([MEMTRACK, "diff", trace("leaky")], status=2)
+    expect("give two traces" in result.stderr, result.stderr)
+    result = run([MEMTRACK, "diff", trace("leaky"), work("missing.db")], status=2)
+    expect(f"memtrack diff: {work('missing.db')}: cannot open" in result.stderr, result.stderr)
+
+
+# --- whole test suites -------------------------------------------------------
+
+SUITE_CMAKE = """cmake_minimum_required(VERSION 3.18)
+project(suite C)
+enable_testing()
+add_executable(tidy {programs}/clean.c)
+add_executable(leaky {programs}/leaky.c)
+"""
+
+
+def make_suite(name, tests):
+    source = work(name)
+    shutil.rmtree(source, ignore_errors=True)
+    os.makedirs(source)
+    write(os.path.join(source, "CMakeLists.txt"), SUITE_CMAKE.format(programs=PROGRAMS) + tests)
+    cmake = os.environ.get("CMAKE", "cmake")
+    build_dir = os.path.join(source, "build")
+    run([cmake, "-S", source, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Debug", "-DCMAKE_C_FLAGS=-w"], status=0)
+    run([cmake, "--build", build_dir], status=0)
+    return build_dir
+
+
+def case_ctest_suite():
+    build_dir = make_suite("suite", "add_test(NAME tidy COMMAND tidy)\nadd_test(NAME leaky COMMAND leaky)\n")
+    suite_trace = work("suite.db")
+    ctest = os.environ.get("CTEST", "ctest")
+    run([MEMTRACK, "run", "-f", "-o", suite_trace, "--", ctest, "--test-dir", build_dir], status=0)
+    result = check(suite_trace, status=1)
+    expect(re.search(r"suite\.db: pid \d+ \(\S*/build/leaky\) fails the gate", result.stdout), result.stdout)
+    expect("tidy) fails" not in result.stdout, result.stdout)
+    expect(re.search(r"FAIL: 3 finding\(s\) in 1 of \d+ process\(es\)", result.stdout), result.stdout)
+
+
+def case_cmake_helper():
+    tests = f"""list(APPEND CMAKE_MODULE_PATH {os.path.dirname(os.path.dirname(HERE))}/cmake)
+set(MEMTRACK_EXECUTABLE {MEMTRACK})
+include(MemtrackTest)
+memtrack_add_test(NAME tidy COMMAND tidy)
+memtrack_add_test(NAME leaky COMMAND leaky JUNIT ${{CMAKE_BINARY_DIR}}/leaky.xml)
+memtrack_add_test(NAME leaky_definite_allowed COMMAND leaky FAIL_ON errors)
+memtrack_add_test(NAME leaky_suppressed COMMAND leaky SUPPRESSIONS {work("helper.supp")})
+"""
+    write(work("helper.supp"), "leak:make_leak\nleak:lose_list\n")
+    build_dir = make_suite("helper", tests)
+    result = run([os.environ.get("CTEST", "ctest"), "--test-dir", build_dir, "--output-on-failure"])
+    expect(result.returncode != 0, result.stdout)
+    for name, verdict in [("tidy", "Passed"), ("leaky", "Failed"), ("leaky_definite_allowed", "Passed"),
+                          ("leaky_suppressed", "Passed")]:
+        expect(re.search(rf"Test +#\d+: {name} \.+\**\s*{verdict}", result.stdout), f"{name}: {result.stdout}")
+    expect("leaks or bad frees fail the gate" in result.stdout and "make_leak" in result.stdout, result.stdout)
+    ElementTree.parse(os.path.join(build_dir, "leaky.xml"))
+
+
+# --- memtrack run --fail-on (registered once run.c calls gate_after_run) -------
+
+def case_run_fail_on():
+    def gated(*args, program, status):
+        return run([MEMTRACK, "run", "-f", "-o", work("run_gate.db"), *args, "--", program], status=status)
+    result = gated("--fail-on=leaks", program=work("leaky"), status=GATE_EXIT)
+    expect("fails the gate" in result.stderr and "make_leak" in result.stderr, result.stderr)
+    gated("--fail-on=leaks", "--error-exitcode=7", program=work("leaky"), status=7)
+    gated("--fail-on=leaks", program=work("clean"), status=0)
+    gated("--fail-on=leaks", program=work("errors"), status=0)
+    gated("--fail-on=errors", program=work("errors"), status=GATE_EXIT)
+    gated("--fail-on=reachable,double-free", program=work("leaky"), status=GATE_EXIT)
+    result = gated("--fail-on=leaks,bogus", program=work("leaky"), status=2)
+    expect("unknown kind 'bogus'" in result.stderr, result.stderr)
+
+
+def case_run_ctest_gate():
+    build_dir = make_suite("run_suite", "add_test(NAME tidy COMMAND tidy)\nadd_test(NAME leaky COMMAND leaky)\n")
+    result = run([MEMTRACK, "run", "-f", "-o", work("run_suite.db"), "--fail-on=leaks", "--",
+                  os.environ.get("CTEST", "ctest"), "--test-dir", build_dir], status=GATE_EXIT)
+    expect(re.search(r"pid \d+ \(\S*/build/leaky\) fails the gate", result.stderr), result.stderr)
+
+
+CASES = {name[len("case_"):]: function for name, function in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        sys.exit(f"usage: {sys.argv[0]} CASE   (one of: {', '.join(CASES)})")
+    try:
+        CASES[sys.argv[1]]()
+    except Failure as failure:
+        sys.exit(f"FAILED {sys.argv[1]}: {failure}")
+    print(f"passed {sys.argv[1]}")
