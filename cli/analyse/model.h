@@ -91,6 +91,7 @@ struct report_process {
     size_t argc;
     char **argv;
     char *executable;
+    char *note; /* what the collector wants people to know (e.g. why nothing was traced), or NULL */
     struct maybe_int exit_code;
     struct maybe_int exit_signal;
     enum end_reason end_reason;

@@ -11,12 +11,12 @@
 static const char PROCESSES_SQL[] =
     "SELECT id, pid, parent_pid, CASE WHEN json_valid(argv) THEN json_type(argv) END AS argv,"
     "       executable, exit_code, exit_signal, end_reason, leak_scan, allocations, frees,"
-    "       allocated_bytes, peak_bytes, temporary_allocations"
+    "       allocated_bytes, peak_bytes, temporary_allocations, note"
     " FROM processes ORDER BY id";
 
 enum { COLUMN_ID, COLUMN_PID, COLUMN_PARENT_PID, COLUMN_ARGV_SHAPE, COLUMN_EXECUTABLE, COLUMN_EXIT_CODE,
        COLUMN_EXIT_SIGNAL, COLUMN_END_REASON, COLUMN_LEAK_SCAN, COLUMN_ALLOCATIONS, COLUMN_FREES,
-       COLUMN_ALLOCATED_BYTES, COLUMN_PEAK_BYTES, COLUMN_TEMPORARY_ALLOCATIONS };
+       COLUMN_ALLOCATED_BYTES, COLUMN_PEAK_BYTES, COLUMN_TEMPORARY_ALLOCATIONS, COLUMN_NOTE };
 
 /* The elements of one process's argv, which is known to be a JSON array. */
 static const char ARGV_SQL[] =
@@ -55,6 +55,7 @@ static int read_process(struct trace *trace, sqlite3_stmt *statement, struct rep
     process->pid = row_integer(&row, COLUMN_PID);
     process->parent_pid = row_integer(&row, COLUMN_PARENT_PID);
     process->executable = row_maybe_text(&row, COLUMN_EXECUTABLE);
+    process->note = row_maybe_text(&row, COLUMN_NOTE);
     process->exit_code = row_maybe_integer(&row, COLUMN_EXIT_CODE);
     process->exit_signal = row_maybe_integer(&row, COLUMN_EXIT_SIGNAL);
     process->end_reason = row_name(&row, COLUMN_END_REASON, END_REASON_NAMES, END_REASON_COUNT);

@@ -317,6 +317,7 @@ struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **ar
         return NULL;
     p->pid = pid;
     p->parent_pid = parent_pid;
+    p->stand_in = 1;
     while (argv[p->argc])
         p->argc++;
     p->argv = calloc((size_t)p->argc + 1, sizeof *p->argv);

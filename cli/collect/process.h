@@ -87,6 +87,7 @@ struct mt_process {
     int harvested;           /* unsent batches were read from the segments */
     int still_running;       /* alive when the run ended (a daemon) */
     int ordinal;             /* 1, 2, ... in order of hello: its processes.id */
+    int stand_in;            /* known only from outside: it never said hello */
     int written;             /* stored in the trace */
 
     /* the collector's own running figures, used when no EXIT record came */

@@ -108,6 +108,11 @@ static void text_header(FILE *out, const struct report_process *process)
     }
     text_ending(out, process);
     fputc('\n', out);
+    if (process->note != NULL) {
+        fputs("   note: ", out);
+        text_field(out, process->note, "");
+        fputc('\n', out);
+    }
 }
 
 /* Writes what the trace knows of the block an error involves, as in

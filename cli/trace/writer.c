@@ -222,7 +222,7 @@ static void bind_stack(sqlite3_stmt *st, int i, sqlite3_int64 stack)
 /* How the process ended, in the words of processes.end_reason. */
 static const char *end_reason(const struct mt_process *p)
 {
-    int handlers = p->exited && p->exit.how == MT_EXIT_HANDLERS;
+    int handlers = p->stand_in || (p->exited && p->exit.how == MT_EXIT_HANDLERS);
     if (p->wait_status_known)
         return WIFSIGNALED(p->wait_status) ? "signal" : handlers ? "exit" : "_exit";
     if (p->replaced_by_exec)
