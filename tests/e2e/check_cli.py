@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""End-to-end checks of memtrack's command line: bad inputs, exit statuses,
+help, and programs whose output and status must be the same under memtrack.
+
+  check_cli.py --memtrack BIN --cases DIR CHECK
+
+DIR holds the built case programs.  CHECK is one of the functions named
+check_* below, without the prefix.  Exit status: 0 pass, 1 fail, 77 skipped
+(a program the check needs is not installed)."""
+
+import argparse
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+
+import e2e_lib
+
+SKIP = 77
+
+
+class Context:
+    """What every check gets: memtrack, the case programs, a scratch directory."""
+
+    def __init__(self, memtrack, cases, workdir):
+        self.memtrack = memtrack
+        self.cases = cases
+        self.workdir = workdir
+
+    def case(self, name):
+        """Path of a built case program."""
+        return os.path.join(self.cases, name)
+
+    def path(self, name):
+        """Path of a file in the scratch directory."""
+        return os.path.join(self.workdir, name)
+
+    def memtrack_cmd(self, *args, **kwargs):
+        """Runs memtrack with ARGS in the scratch directory."""
+        return e2e_lib.run([self.memtrack] + list(args), cwd=self.workdir, **kwargs)
+
+
+def expect(cond, what, proc=None):
+    """Raises CaseFailure(what, with proc's outputs) unless cond holds."""
+    if cond:
+        return
+    if proc is not None:
+        what += "\n  exit status %d\n  stdout: %r\n  stderr: %r" % (proc.returncode, proc.stdout[:2000],
+                                                                   proc.stderr[:2000])
+    raise e2e_lib.CaseFailure(what)
+
+
+def expect_refused_trace(ctx, trace, reason):
+    """`memtrack report` on trace: status 2, nothing on stdout, and exactly one
+    stderr line `memtrack report: TRACE: REASON...` (docs/report-format.md)."""
+    for fmt in ("text", "json"):
+        proc = ctx.memtrack_cmd("report", "--format", fmt, trace)
+        lines = e2e_lib.text(proc.stderr).splitlines()
+        expect(proc.returncode == 2, "report --format %s %s: expected status 2" % (fmt, trace), proc)
+        expect(proc.stdout == b"", "report %s: expected nothing on stdout" % trace, proc)
+        expect(len(lines) == 1 and lines[0].startswith("memtrack report: %s: %s" % (trace, reason)),
+               "report %s: expected one line 'memtrack report: %s: %s...'" % (trace, trace, reason), proc)
+
+
+def check_missing_program(ctx):
+    """A program that does not exist: 127, its name on stderr, no trace left
+    (neither the -o file nor a default-named one)."""
+    for argv in (["run", "-o", "T.db", "--", "/nonexistent/e2e-no-such-program"],
+                 ["run", "--", "e2e-no-such-program-on-path"]):
+        proc = ctx.memtrack_cmd(*argv)
+        name = argv[-1]
+        expect(proc.returncode == 127, "%s: expected status 127" % name, proc)
+        expect(name in e2e_lib.text(proc.stderr), "%s: expected the name on stderr" % name, proc)
+        expect(os.listdir(ctx.workdir) == [], "%s: left files behind: %s" % (name, os.listdir(ctx.workdir)))
+
+
+def check_not_executable(ctx):
+    """A file without execute permission: 126, its name on stderr, no trace."""
+    script = ctx.path("not-executable")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\necho should not run\n")
+    os.chmod(script, 0o644)
+    proc = ctx.memtrack_cmd("run", "-o", "T.db", "--", script)
+    expect(proc.returncode == 126, "expected status 126", proc)
+    expect(script in e2e_lib.text(proc.stderr), "expected the name on stderr", proc)
+    expect(proc.stdout == b"", "the file must not have run", proc)
+    expect(not os.path.exists(ctx.path("T.db")), "a trace was left behind")
+
+
+def check_report_text_file(ctx):
+    """A text file is not a trace: 2, `not a memtrack trace`."""
+    with open(ctx.path("notes.txt"), "w") as f:
+        f.write("this is a text file, not a trace\n" * 50)
+    expect_refused_trace(ctx, "notes.txt", "not a memtrack trace")
+
+
+def check_report_empty_file(ctx):
+    """An empty file is not a trace: 2, `not a memtrack trace`."""
+    open(ctx.path("empty.db"), "w").close()
+    expect_refused_trace(ctx, "empty.db", "not a memtrack trace")
+
+
+def check_report_missing_file(ctx):
+    """A file that does not exist: 2, `cannot open: `."""
+    expect_refused_trace(ctx, "missing.db", "cannot open: ")
+
+
+def check_report_sqlite_not_trace(ctx):
+    """An SQLite database that memtrack did not write: 2, `not a memtrack trace`."""
+    db = sqlite3.connect(ctx.path("other.db"))
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    expect_refused_trace(ctx, "other.db", "not a memtrack trace")
+
+
+def check_report_truncated_trace(ctx):
+    """A real trace cut in half: 2, `damaged: `."""
+    proc = ctx.memtrack_cmd("run", "-o", "T.db", "--", ctx.case("leak_merged_1000"))
+    expect(proc.returncode == 0 and os.path.getsize(ctx.path("T.db")) > 8192, "could not make a trace", proc)
+    with open(ctx.path("T.db"), "r+b") as f:
+        f.truncate(os.path.getsize(ctx.path("T.db")) // 2)
+    expect_refused_trace(ctx, "T.db", "damaged: ")
+
+
+def check_run_existing_output(ctx):
+    """-o naming an existing file without --force: 2, a message, the file
+    untouched and the program not started."""
+    content = b"precious, not a trace\n"
+    with open(ctx.path("T.db"), "wb") as f:
+        f.write(content)
+    proc = ctx.memtrack_cmd("run", "-o", "T.db", "--", ctx.case("leak_lost_block"))
+    expect(proc.returncode == 2, "expected status 2", proc)
+    expect("T.db" in e2e_lib.text(proc.stderr) and "--force" in e2e_lib.text(proc.stderr),
+           "expected a message naming the file and --force", proc)
+    expect(proc.stdout == b"", "the program must not have run", proc)
+    with open(ctx.path("T.db"), "rb") as f:
+        expect(f.read() == content, "the existing file was changed")
+
+
+def check_run_force_overwrites(ctx):
+    """-o naming an existing file with --force: the program runs and the file
+    becomes a trace that report reads."""
+    with open(ctx.path("T.db"), "wb") as f:
+        f.write(b"old contents\n")
+    proc = ctx.memtrack_cmd("run", "--force", "-o", "T.db", "--", ctx.case("leak_lost_block"))
+    expect(proc.returncode == 0 and proc.stdout == b"done\n", "expected the program to run", proc)
+    proc = ctx.memtrack_cmd("report", "--format", "json", "T.db")
+    expect(proc.returncode == 0, "expected the overwritten file to be a trace", proc)
+
+
+def check_unknown_option(ctx):
+    """An unknown option, to memtrack or to a command: 2, nothing on stdout,
+    the option named on stderr, and no program started."""
+    for argv, named in ((["--bogus-option"], "--bogus-option"),
+                        (["run", "--bogus-option", "--", ctx.case("leak_lost_block")], "--bogus-option"),
+                        (["report", "--bogus-option", "T.db"], "--bogus-option"),
+                        (["no-such-command"], "no-such-command")):
+        proc = ctx.memtrack_cmd(*argv)
+        expect(proc.returncode == 2, "%s: expected status 2" % " ".join(argv), proc)
+        expect(proc.stdout == b"", "%s: expected nothing on stdout" % " ".join(argv), proc)
+        expect(named in e2e_lib.text(proc.stderr), "%s: expected %s named on stderr" % (" ".join(argv), named),
+               proc)
+
+
+def check_help_and_version(ctx):
+    """--help, help run, run --help, report --help and --version: 0, on stdout."""
+    for argv, wanted in ((["--help"], "usage: memtrack"), (["help"], "usage: memtrack"),
+                         (["help", "run"], "memtrack run"), (["run", "--help"], "memtrack run"),
+                         (["help", "report"], "memtrack report"), (["report", "--help"], "memtrack report"),
+                         (["--version"], "memtrack ")):
+        proc = ctx.memtrack_cmd(*argv)
+        expect(proc.returncode == 0, "%s: expected status 0" % " ".join(argv), proc)
+        expect(wanted in e2e_lib.text(proc.stdout), "%s: expected %r on stdout" % (" ".join(argv), wanted), proc)
+        expect(proc.stderr == b"", "%s: expected nothing on stderr" % " ".join(argv), proc)
+
+
+def check_killed_by_sigsegv(ctx):
+    """A program that leaks then dies of SIGSEGV: memtrack exits 139 (only the
+    status is checked; what the trace holds then is tested elsewhere)."""
+    proc = ctx.memtrack_cmd("run", "-o", "T.db", "--", ctx.case("segv_after_leak"))
+    expect(proc.returncode == 139, "expected status 139", proc)
+    expect(proc.stdout == b"crashing\n", "expected the program's output", proc)
+
+
+def expect_same_under_memtrack(ctx, argv, exit_status):
+    """Runs argv plainly and under memtrack: same stdout, same status
+    (exit_status), and stderr that is the program's own followed only by
+    memtrack's `memtrack:` lines."""
+    plain = e2e_lib.run(argv, cwd=ctx.workdir)
+    expect(plain.returncode == exit_status, "plain run: expected status %d" % exit_status, plain)
+    traced = ctx.memtrack_cmd("run", "-o", "T.db", "--", *argv)
+    expect(traced.returncode == plain.returncode, "status differs under memtrack (plain %d)" % plain.returncode,
+           traced)
+    expect(traced.stdout == plain.stdout, "stdout differs under memtrack:\n" +
+           e2e_lib.diff(e2e_lib.text(plain.stdout), e2e_lib.text(traced.stdout), "plain", "memtrack"))
+    own, rest = traced.stderr[:len(plain.stderr)], traced.stderr[len(plain.stderr):]
+    expect(own == plain.stderr, "stderr differs under memtrack:\n" +
+           e2e_lib.diff(e2e_lib.text(plain.stderr), e2e_lib.text(traced.stderr), "plain", "memtrack"))
+    extra = [line for line in e2e_lib.text(rest).splitlines() if not line.startswith("memtrack:")]
+    expect(not extra, "memtrack printed lines without its prefix: %r" % extra)
+
+
+def check_passthrough_print_lots(ctx):
+    """A C program printing 20000 lines through stdio and exiting 5."""
+    expect_same_under_memtrack(ctx, [ctx.case("print_lots"), "argument with spaces"], 5)
+
+
+def check_passthrough_sqlite3(ctx):
+    """The sqlite3 shell filling a table and answering queries."""
+    sqlite = shutil.which("sqlite3")
+    if not sqlite:
+        return SKIP
+    sql = ("create table t(x); with recursive c(i) as (select 1 union all select i + 1 from c where i < 2000) "
+           "insert into t select i from c; select count(*), sum(x) from t; "
+           "select group_concat(x, '-') from (select x from t order by x desc limit 20);")
+    expect_same_under_memtrack(ctx, [sqlite, ":memory:", sql], 0)
+
+
+def check_passthrough_python3(ctx):
+    """A Python interpreter writing both streams and exiting 4."""
+    python = shutil.which("python3")
+    if not python:
+        return SKIP
+    code = ("import sys\nfor i in range(3000): print('line', i, [i] * (i % 7))\n"
+            "sys.stderr.write('to stderr\\n')\nsys.exit(4)\n")
+    expect_same_under_memtrack(ctx, [python, "-c", code], 4)
+
+
+def main(argv):
+    """Runs the named check in a fresh scratch directory."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--memtrack", required=True)
+    parser.add_argument("--cases", required=True)
+    parser.add_argument("check", choices=sorted(n[len("check_"):] for n in globals() if n.startswith("check_")))
+    opts = parser.parse_args(argv)
+    workdir = tempfile.mkdtemp(prefix="memtrack-e2e-")
+    try:
+        status = globals()["check_" + opts.check](Context(os.path.abspath(opts.memtrack), opts.cases, workdir))
+        if status == SKIP:
+            print("skipped: a program this check needs is not installed")
+        return status or 0
+    except e2e_lib.CaseFailure as err:
+        print("FAIL: %s" % err)
+        return 1
+    except Exception as err:  # a hang (TimeoutExpired): say so
+        print("FAIL: %s: %s" % (type(err).__name__, err))
+        return 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
