@@ -238,7 +238,7 @@ static void test_the_timeline_has_one_sample_per_interval_whatever_the_batch_ord
                     p->timeline[i].time_ns / MT_TIMELINE_INTERVAL_NS);
 }
 
-static void test_a_free_of_an_unknown_block_is_ignored(void **state)
+static void test_a_free_of_a_block_never_allocated_changes_nothing(void **state)
 {
     struct mt_process *p = *state;
     encode_alloc(&batch, 1, 0x1000, 10, 1 * MS, 1);
@@ -377,7 +377,7 @@ int main(void)
         PROCESS_TEST(test_a_higher_peak_replaces_the_earlier_one),
         PROCESS_TEST(test_the_timeline_keeps_the_highest_heap_of_each_interval),
         PROCESS_TEST(test_the_timeline_has_one_sample_per_interval_whatever_the_batch_order),
-        PROCESS_TEST(test_a_free_of_an_unknown_block_is_ignored),
+        PROCESS_TEST(test_a_free_of_a_block_never_allocated_changes_nothing),
         PROCESS_TEST(test_verdicts_set_the_leak_kind_of_live_blocks),
         PROCESS_TEST(test_errors_exit_and_marks_are_kept),
         PROCESS_TEST(test_modules_are_kept_once_and_found_by_address),
