@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include "protocol.h"
 
 #define MT_EXPORT __attribute__((visibility("default")))
@@ -90,7 +91,8 @@ void mt_segments_send_all(int sock);
 void mt_segments_after_fork(void);
 
 /* ---- transport.c: records to the collector ---- */
-int mt_transport_socket(void);
+/* Sends one message on the connection, if it still is ours (see transport.c). */
+void mt_transport_sendmsg(const struct msghdr *mh);
 void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra);
 void mt_record_end(struct mt_thread *t);
 void mt_flush(struct mt_thread *t);        /* takes t->busy */
@@ -182,6 +184,7 @@ void mt_stacks_own_ranges(mt_range_fn fn, void *arg);
 void mt_threads_own_ranges(mt_range_fn fn, void *arg);
 void mt_quarantine_held_ranges(mt_range_fn fn, void *arg);
 void mt_segments_own_ranges(mt_range_fn fn, void *arg);
+void mt_self_own_ranges(mt_range_fn fn, void *arg);
 
 /* ---- leakscan.c: reachability at exit ---- */
 /* Classifies every live block and sends VERDICT records: for every block, or

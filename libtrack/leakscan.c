@@ -108,6 +108,7 @@ static void build_holes(void *stack, size_t stack_size)
     mt_stacks_own_ranges(add_hole, NULL);
     mt_threads_own_ranges(add_hole, NULL);
     mt_segments_own_ranges(add_hole, NULL);
+    mt_self_own_ranges(add_hole, NULL);
     add_hole((uintptr_t)scan.nodes, (uintptr_t)(scan.nodes + scan.cap), NULL);
     add_hole((uintptr_t)scan.work, (uintptr_t)(scan.work + scan.cap_work), NULL);
     add_hole((uintptr_t)stack, (uintptr_t)stack + stack_size, NULL);

@@ -16,6 +16,12 @@
 
 uintptr_t mt_self_text_start, mt_self_text_end;
 
+/* libtrack's writable segments (.data, .bss): they hold addresses of blocks
+ * (the quarantine) and must never count as roots of the leak scan. */
+#define MAX_SELF_DATA 4
+static uintptr_t self_data[MAX_SELF_DATA][2];
+static int n_self_data;
+
 /* Copies the GNU build id of an object from its PT_NOTE segments; returns its length. */
 static size_t build_id_of(const struct dl_phdr_info *info, unsigned char *out, size_t cap)
 {
@@ -86,16 +92,32 @@ void mt_modules_send_all(struct mt_thread *t)
 static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 {
     uintptr_t me = (uintptr_t)arg;
+    int found = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         uintptr_t s = info->dlpi_addr + ph->p_vaddr;
         if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && me >= s && me < s + ph->p_memsz) {
             mt_self_text_start = s;
             mt_self_text_end = s + ph->p_memsz;
-            return 1;
+            found = 1;
         }
     }
-    return 0;
+    for (int i = 0; found && i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && n_self_data < MAX_SELF_DATA) {
+            uintptr_t s = info->dlpi_addr + ph->p_vaddr;
+            self_data[n_self_data][0] = s & ~(uintptr_t)4095;
+            self_data[n_self_data][1] = (s + ph->p_memsz + 4095) & ~(uintptr_t)4095;
+            n_self_data++;
+        }
+    }
+    return found;
+}
+
+void mt_self_own_ranges(mt_range_fn fn, void *arg)
+{
+    for (int i = 0; i < n_self_data; i++)
+        fn(self_data[i][0], self_data[i][1], arg);
 }
 
 void mt_modules_locate_self(void)

@@ -51,7 +51,9 @@ static int map_segment(struct segment *s, void *at)
     return 0;
 }
 
-/* Sends segment i's descriptor with its SEGMENT record, outside any slot. */
+/* Sends segment i's descriptor with its SEGMENT record, outside any slot:
+ * on `sock` when given (a connection being opened), else through the
+ * transport's checked path. */
 static void send_segment(int sock, unsigned i)
 {
     struct {
@@ -68,7 +70,10 @@ static void send_segment(int sock, unsigned i)
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &segments[i].fd, sizeof(int));
-    sendmsg(sock, &mh, MSG_NOSIGNAL);
+    if (sock >= 0)
+        sendmsg(sock, &mh, MSG_NOSIGNAL);
+    else
+        mt_transport_sendmsg(&mh);
 }
 
 /* Hands out a slot; NULL when no shared memory can be had (the caller then
@@ -78,18 +83,19 @@ struct mt_slot_header *mt_slot_claim(uint32_t *slot_id)
     pthread_mutex_lock(&lock);
     unsigned seg = next_slot / MT_SLOTS_PER_SEGMENT, idx = next_slot % MT_SLOTS_PER_SEGMENT;
     struct mt_slot_header *slot = NULL;
+    int announce = 0;
     if (seg < MAX_SEGMENTS && (seg < n_segments || map_segment(&segments[seg], NULL) == 0)) {
         if (seg == n_segments) {
             n_segments++;
-            int sock = mt_transport_socket();
-            if (sock >= 0)
-                send_segment(sock, seg);
+            announce = 1;
         }
         slot = (struct mt_slot_header *)(segments[seg].base + (size_t)idx * MT_SLOT_SIZE);
         *slot_id = seg << 16 | idx;
         next_slot++;
     }
     pthread_mutex_unlock(&lock);
+    if (announce) /* unlocked: a reconnection on the way announces every segment again */
+        send_segment(-1, seg);
     return slot;
 }
 

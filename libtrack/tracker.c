@@ -109,6 +109,11 @@ static void after_fork_child(void)
         return;
     }
     mt_threads_after_fork();
+    /* the child's own figures start here; its inherited bytes are its heap */
+    atomic_store(&mt_counters.allocations, 0);
+    atomic_store(&mt_counters.frees, 0);
+    atomic_store(&mt_counters.peak_bytes, atomic_load(&mt_counters.current_bytes));
+    atomic_store(&mt_counters.peak_ns, mt_now_ns());
     if (tracking_enabled) {
         mt_transport_after_fork();
         atomic_store(&inherit_pending, 1);

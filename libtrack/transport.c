@@ -34,11 +34,6 @@ uint64_t mt_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int mt_transport_socket(void)
-{
-    return atomic_load(&sock);
-}
-
 int mt_transport_active(void)
 {
     return atomic_load_explicit(&sock, memory_order_relaxed) >= 0;
@@ -160,20 +155,27 @@ static int still_ours(int fd)
     return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == sock_inode && st.st_dev == sock_dev;
 }
 
-static void send_batch_now(const char *buf, size_t len);
+static void send_checked(const struct msghdr *mh);
 
-/* Sends buf[0..len) as one batch, reconnecting once if the program took our descriptor. */
-static void send_batch(const char *buf, size_t len)
+/* Sends one message, reconnecting once if the program took our descriptor.
+ * sendmsg() is a cancellation point: a thread cancelled inside libtrack would
+ * leave its buffer locked for good, so cancellation waits. */
+void mt_transport_sendmsg(const struct msghdr *mh)
 {
-    /* send() is a cancellation point: a thread cancelled inside libtrack
-     * would leave its buffer locked for good */
     int cancel_state;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
-    send_batch_now(buf, len);
+    send_checked(mh);
     pthread_setcancelstate(cancel_state, NULL);
 }
 
-static void send_batch_now(const char *buf, size_t len)
+static void send_batch(const char *buf, size_t len)
+{
+    struct iovec iov = {(void *)buf, len};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    mt_transport_sendmsg(&mh);
+}
+
+static void send_checked(const struct msghdr *mh)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         int fd = atomic_load(&sock);
@@ -188,7 +190,7 @@ static void send_batch_now(const char *buf, size_t len)
         }
         ssize_t r;
         do
-            r = send(fd, buf, len, MSG_NOSIGNAL);
+            r = sendmsg(fd, mh, MSG_NOSIGNAL);
         while (r < 0 && errno == EINTR);
         if (r >= 0)
             return;

@@ -25,19 +25,18 @@ static size_t fixed_size(unsigned type)
     }
 }
 
-/* Counts NUL-terminated strings in [p, p+len); -1 when the last one is unterminated. */
-static long count_strings(const char *p, size_t len)
+/* True when [p, p+len) starts with `count` NUL-terminated strings (empty
+ * ones included: an argument may be ""). */
+static int has_strings(const char *p, size_t len, uint32_t count)
 {
-    long n = 0;
     size_t i = 0;
-    while (i < len && p[i]) {
-        const char *nul = memchr(p + i, '\0', len - i);
+    for (uint32_t k = 0; k < count; k++) {
+        const char *nul = i < len ? memchr(p + i, '\0', len - i) : NULL;
         if (!nul)
-            return -1;
+            return 0;
         i = (size_t)(nul - p) + 1;
-        n++;
     }
-    return n;
+    return 1;
 }
 
 const char *mt_record_tail(const struct mt_record_header *rec, size_t fixed)
@@ -57,7 +56,9 @@ static const char *check_tail(const struct mt_record_header *h, size_t fixed)
         return NULL;
     case MT_REC_HELLO: {
         const struct mt_rec_hello *hello = (const void *)h;
-        if (!len || count_strings(tail, len) < (long)hello->argc + 1)
+        if (h->extra != MT_PROTOCOL_VERSION)
+            return "hello from a libtrack speaking another protocol version";
+        if (hello->argc > len || !has_strings(tail, len, hello->argc + 1))
             return "hello record with unterminated strings";
         return NULL;
     }

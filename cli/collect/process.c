@@ -46,6 +46,7 @@ struct mt_process *process_new(const struct mt_rec_hello *hello)
     p->executable = strdup(s);
     u64map_init(&p->stacks, sizeof(struct mt_stack_def));
     u64map_init(&p->blocks, sizeof(struct mt_live_block));
+    u64map_init(&p->early, sizeof(struct mt_early));
     u64map_init(&p->sites, sizeof(struct mt_site));
     u64map_init(&p->next_seq, sizeof(uint32_t));
     return p;
@@ -65,6 +66,7 @@ void process_free(struct mt_process *p)
         free(((struct mt_stack_def *)v)->frames);
     u64map_free(&p->stacks);
     u64map_free(&p->blocks);
+    u64map_free(&p->early);
     u64map_free(&p->sites);
     for (size_t i = 0; i < p->n_modules; i++) {
         free(p->modules[i].path);
@@ -193,6 +195,8 @@ static void sample(struct mt_process *p, uint64_t time_ns)
     }
 }
 
+static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b);
+
 /* A block copied from the parent at fork: live here, but not allocated here. */
 static void on_inherit(struct mt_process *p, const struct mt_rec_alloc *r)
 {
@@ -205,6 +209,7 @@ static void on_inherit(struct mt_process *p, const struct mt_rec_alloc *r)
     if (s)
         s->live_bytes += r->size;
     p->current_bytes += r->size;
+    settle_early(p, r->block, b);
 }
 
 static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
@@ -233,6 +238,7 @@ static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
         p->peak_seq++;
     }
     sample(p, r->time_ns);
+    settle_early(p, r->block, b);
 }
 
 static unsigned lifetime_bucket(uint64_t ns)
@@ -243,11 +249,46 @@ static unsigned lifetime_bucket(uint64_t ns)
     return b;
 }
 
+/* The record for a block not (yet) known: kept until the block arrives. */
+static struct mt_early *early_for(struct mt_process *p, uint64_t block)
+{
+    int created;
+    struct mt_early *e = u64map_put(&p->early, block, &created);
+    if (e && created)
+        e->kind = MT_LEAK_END;
+    return e;
+}
+
+static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r);
+
+/* A block just became known: apply what arrived for it before. */
+static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b)
+{
+    struct mt_early *e = p->early.count ? u64map_get(&p->early, block) : NULL;
+    if (!e)
+        return;
+    struct mt_early copy = *e;
+    u64map_remove(&p->early, block);
+    if (copy.kind < MT_LEAK_END)
+        b->kind = copy.kind;
+    if (copy.free.h.type)
+        apply_free(p, b, &copy.free);
+}
+
 static void on_free(struct mt_process *p, const struct mt_rec_free *r)
 {
     struct mt_live_block *b = u64map_get(&p->blocks, r->block);
-    if (!b)
-        return; /* inherited across fork, or allocated before a lost batch */
+    if (!b) {
+        struct mt_early *e = early_for(p, r->block);
+        if (e)
+            e->free = *r;
+        return;
+    }
+    apply_free(p, b, r);
+}
+
+static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r)
+{
     struct mt_site *s = touch_site(p, b->stack);
     if (s) {
         s->live_bytes -= b->size;
@@ -257,7 +298,7 @@ static void on_free(struct mt_process *p, const struct mt_rec_free *r)
     p->frees++;
     p->temporary += r->temporary != 0;
     p->current_bytes -= b->size;
-    u64map_remove(&p->blocks, r->block);
+    u64map_remove(&p->blocks, r->block); /* b is gone from here on */
     sample(p, r->time_ns);
 }
 
@@ -288,8 +329,11 @@ void process_apply(struct mt_process *p, const struct mt_record_header *rec)
     case MT_REC_VERDICT: {
         const struct mt_rec_verdict *v = (const void *)rec;
         struct mt_live_block *b = u64map_get(&p->blocks, v->block);
+        struct mt_early *e = b || rec->extra >= MT_LEAK_END ? NULL : early_for(p, v->block);
         if (b && rec->extra < MT_LEAK_END)
             b->kind = (uint8_t)rec->extra;
+        else if (e)
+            e->kind = (uint8_t)rec->extra;
         break;
     }
     case MT_REC_EXIT:
@@ -328,6 +372,7 @@ struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **ar
     p->executable = strdup(executable);
     u64map_init(&p->stacks, sizeof(struct mt_stack_def));
     u64map_init(&p->blocks, sizeof(struct mt_live_block));
+    u64map_init(&p->early, sizeof(struct mt_early));
     u64map_init(&p->sites, sizeof(struct mt_site));
     u64map_init(&p->next_seq, sizeof(uint32_t));
     return p;

@@ -20,6 +20,13 @@ struct mt_live_block {
     uint8_t kind; /* enum mt_leak_kind */
 };
 
+/* What arrived for a block before the block itself: another thread's batch
+ * with the release (or the exit verdict) can overtake the allocating one. */
+struct mt_early {
+    struct mt_rec_free free; /* free.h.type == 0 when no release came */
+    uint8_t kind;            /* MT_LEAK_END when no verdict came */
+};
+
 struct mt_site {
     uint64_t allocations, bytes, temporary;
     uint64_t live_bytes, at_peak, seen_peak_seq;
@@ -72,6 +79,7 @@ struct mt_process {
 
     struct u64map stacks;   /* stack id -> struct mt_stack_def */
     struct u64map blocks;   /* block id -> struct mt_live_block */
+    struct u64map early;    /* block id -> struct mt_early: its FREE or VERDICT came before its ALLOC */
     struct u64map sites;    /* stack id -> struct mt_site */
     struct mt_module *modules;
     size_t n_modules, cap_modules;
