@@ -53,12 +53,13 @@ def seconds_text(s):
     return "%.3f s" % s if s is not None else "-"
 
 
-def tool_row(name, got, base_wall):
-    """One tool's cells: medians over its runs."""
-    wall = median_of(got, "wall")
+def tool_row(name, got, base):
+    """One tool's cells: medians over its runs; BASE holds the untraced medians."""
+    wall, cpu = median_of(got, "wall"), median_of(got, "cpu")
     kib = lambda field: size_text(median_of(got, field) * 1024) if median_of(got, field) is not None else "-"
-    return (name, "%.2fx" % (wall / base_wall) if base_wall else "n/a", seconds_text(wall),
-            seconds_text(median_of(got, "cpu")), size_text(median_of(got, "trace_bytes")), kib("program_kb"),
+    cpu_text = seconds_text(cpu) + (" (%.1fx)" % (cpu / base["cpu"]) if cpu and base.get("cpu") else "")
+    return (name, "%.2fx" % (wall / base["wall"]) if base.get("wall") else "n/a", seconds_text(wall),
+            cpu_text, size_text(median_of(got, "trace_bytes")), kib("program_kb"),
             kib("collector_kb"), seconds_text(median_of(got, "report_seconds")))
 
 
@@ -78,14 +79,15 @@ def print_table(runs, tool_names, workloads, samples, reasons):
 
     samples[(workload index, tool name)] is the list of that pair's runs (dicts);
     reasons[(workload index, tool name)] says why a pair has no numbers."""
-    print("\nmedians of %d run(s) per tool; slowdown = wall / untraced wall; CPU = user+system of all processes;"
-          % runs)
+    print("\nmedians of %d run(s) per tool; slowdown = wall / untraced wall; CPU = user+system time of all the"
+          " run's processes (and its ratio to untraced);" % runs)
     print("RSS = peak (VmHWM at exit) of the program's process and of the collector's process")
     for wi, workload in enumerate(workloads):
         count = " (%s allocations)" % "{:,}".format(workload.allocations) if workload.allocations else ""
         print("\n%s%s" % (workload.label, count))
         rows = [COLUMNS]
-        base = median_of(samples.get((wi, "untraced"), []), "wall")
+        untraced = samples.get((wi, "untraced"), [])
+        base = {"wall": median_of(untraced, "wall"), "cpu": median_of(untraced, "cpu")}
         for name in tool_names:
             if (wi, name) in reasons:
                 rows.append((name, "n/a: " + reasons[(wi, name)]))
