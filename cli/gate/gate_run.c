@@ -44,7 +44,8 @@ int gate_after_run(const char *trace_path, unsigned fail_on, int error_exitcode,
         passed = gate.passed;
     }
     if (!passed)
-        fprintf(err, "memtrack: exiting with %d (--error-exitcode) instead of the program's status %d\n",
+        fprintf(err,
+                "memtrack: the gate failed: exiting with %d (--error-exitcode) instead of the program's status %d\n",
                 error_exitcode, program_status);
     gate_free(&gate);
     return passed ? program_status : error_exitcode;
