@@ -1,18 +1,21 @@
 /*
  * html_data.c - the data the page shows, as one JSON document (docs/viewer.md).
  * Unlike the JSON report it is built for size: frames are written once, in a
- * table, and stacks and table rows are arrays that refer to them by index.
+ * table; stacks are nodes of one stack tree (html_stacks.h), named by id; table
+ * rows are arrays.
  */
 #include <inttypes.h>
 #include <stdbool.h>
 
 #include "output/html.h"
 #include "output/html_frames.h"
+#include "output/html_stacks.h"
 #include "output/json_string.h"
 
 struct data_writer {
     FILE *out;
     struct frame_table frames;
+    struct stack_tree stacks;
     bool out_of_memory; /* sticky: checked once at the end */
 };
 
@@ -25,21 +28,30 @@ static void write_maybe_int(FILE *out, struct maybe_int number)
         fputs("null", out);
 }
 
-/* Writes a stack as an array of frame indexes, innermost first, or null
- * when the trace has none. */
+/* Writes a stack as its node in the stack tree, or null when the trace has
+ * none. */
 static void write_stack(struct data_writer *writer, const struct report_stack *stack)
 {
     if (!stack->present) {
         fputs("null", writer->out);
         return;
     }
-    fputc('[', writer->out);
-    for (size_t i = 0; i < stack->depth; i++) {
-        int64_t index = frame_table_index(&writer->frames, &stack->frames[i]);
-        writer->out_of_memory |= index < 0;
-        fprintf(writer->out, i > 0 ? ",%" PRId64 : "%" PRId64, index);
-    }
-    fputc(']', writer->out);
+    int64_t node = stack_tree_node(&writer->stacks, &writer->frames, stack);
+    writer->out_of_memory |= node < 0;
+    fprintf(writer->out, "%" PRId64, node);
+}
+
+/* Writes the stack tree as one string: for node 1, 2, ... in turn, how many
+ * ids back its parent is, then its frame, each number followed by ','.  A
+ * path's nodes are usually made one after another, so most parents are 1
+ * back; and one long string is far quicker for the page to read than a
+ * million-number array. */
+static void write_stack_tree(struct data_writer *writer)
+{
+    fputc('"', writer->out);
+    for (size_t i = 0; i < writer->stacks.count; i++)
+        fprintf(writer->out, "%zu,%" PRIu32 ",", i + 1 - writer->stacks.parents[i], writer->stacks.frames[i]);
+    fputc('"', writer->out);
 }
 
 /* Writes the frame table: [function, file, line, module, address] each. */
@@ -185,6 +197,7 @@ int write_view_data(FILE *out, const struct view *view)
 {
     struct data_writer writer = {.out = out};
     frame_table_init(&writer.frames);
+    stack_tree_init(&writer.stacks);
     fprintf(out, "{\"format\":\"memtrack-view\",\"version\":%d,\"trace\":", MT_VIEW_DATA_VERSION);
     json_write_string(out, view->trace_path);
     fputs(",\"processes\":[", out);
@@ -192,10 +205,13 @@ int write_view_data(FILE *out, const struct view *view)
         fputs(i > 0 ? ",\n" : "", out);
         write_process(&writer, &view->report->processes[i], &view->timelines[i]);
     }
-    fputs("],\n\"frames\":", out);
+    fputs("],\n\"stacks\":", out);
+    write_stack_tree(&writer);
+    fputs(",\n\"frames\":", out);
     write_frames(&writer);
     fputs("}", out);
     bool out_of_memory = writer.out_of_memory;
+    stack_tree_free(&writer.stacks);
     frame_table_free(&writer.frames);
     return out_of_memory ? -1 : 0;
 }

@@ -34,23 +34,28 @@ function basename(path) {
 }
 
 // The frame table: each frame is [function, file, line, module, address].
+// Names, locations and their ranks are worked out once per frame, not per use.
 export class Frames {
   constructor(table) {
     this.table = table;
+    this.names = table.map(([fn, , , module, address]) => fn || (module ? `${address} (${basename(module)})` : address));
+    this.locations = table.map(([, file, line, module]) => (file ? (line === null ? file : `${file}:${line}`) : basename(module)));
+    const ids = new Map();
+    this.nameIds = Int32Array.from(this.names, (name) => {
+      if (!ids.has(name)) ids.set(name, ids.size);
+      return ids.get(name);
+    });
+    this.nameCount = ids.size;
   }
 
   // What to call frame I: its function, else its address in its module.
   name(i) {
-    const [fn, , , module, address] = this.table[i];
-    if (fn) return fn;
-    return module ? `${address} (${basename(module)})` : address;
+    return this.names[i];
   }
 
   // Where frame I is: file:line when known, else its module's file name.
   location(i) {
-    const [, file, line, module] = this.table[i];
-    if (file) return line === null ? file : `${file}:${line}`;
-    return basename(module);
+    return this.locations[i];
   }
 
   module(i) {
@@ -63,6 +68,51 @@ export class Frames {
 
   address(i) {
     return this.table[i][4];
+  }
+}
+
+// The stack tree: node 0 is the empty stack, node N > 0 is frame frame[N]
+// called from node parent[N] (parents have lower ids than their children).
+// ENCODED holds, for node 1, 2, ... in turn, "back,frame," (back = N - parent).
+export class Stacks {
+  constructor(encoded) {
+    let commas = 0;
+    for (let i = 0; i < encoded.length; i++) if (encoded.charCodeAt(i) === 44) commas++;
+    const count = commas / 2 + 1;
+    this.parent = new Int32Array(count);
+    this.frame = new Int32Array(count);
+    this.parent[0] = -1;
+    this.frame[0] = -1;
+    let node = 1;
+    let number = 0;
+    let isFrame = false;
+    for (let i = 0; i < encoded.length; i++) {
+      const c = encoded.charCodeAt(i);
+      if (c !== 44) {
+        number = number * 10 + (c - 48);
+      } else if (isFrame) {
+        this.frame[node++] = number;
+        number = 0;
+        isFrame = false;
+      } else {
+        this.parent[node] = node - number;
+        number = 0;
+        isFrame = true;
+      }
+    }
+  }
+
+  // The frames of stack NODE, innermost first; null when there is no stack.
+  frames(node) {
+    if (node === null) return null;
+    const list = [];
+    for (let at = node; at > 0; at = this.parent[at]) list.push(this.frame[at]);
+    return list;
+  }
+
+  // The innermost frame of stack NODE (the allocation's caller), or null.
+  top(node) {
+    return node === null || node === 0 ? null : this.frame[node];
   }
 }
 

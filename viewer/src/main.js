@@ -3,7 +3,7 @@
 // errors of one process at a time.
 import './style.css';
 import { h, replace } from './dom.js';
-import { Frames, loadData } from './data.js';
+import { Frames, Stacks, loadData } from './data.js';
 import { renderHeader } from './header.js';
 import { renderTimeline } from './timeline.js';
 import { renderFlameGraph } from './flame.js';
@@ -11,13 +11,13 @@ import { renderSites } from './sites.js';
 import { renderProblems } from './problems.js';
 
 // Shows process INDEX in every section.
-function showProcess(data, frames, sections, index) {
+function showProcess(data, trace, sections, index) {
   const process = data.processes[index];
-  renderHeader(sections.header, data, index, (chosen) => showProcess(data, frames, sections, chosen));
+  renderHeader(sections.header, data, index, (chosen) => showProcess(data, trace, sections, chosen));
   renderTimeline(sections.timeline, process);
-  renderFlameGraph(sections.flame, process, frames);
-  renderSites(sections.sites, process, frames);
-  renderProblems(sections.problems, process, frames);
+  renderFlameGraph(sections.flame, process, trace.stacks, trace.frames);
+  renderSites(sections.sites, process, trace.stacks, trace.frames);
+  renderProblems(sections.problems, process, trace.stacks, trace.frames);
 }
 
 // Builds the page; a page that cannot be shown says why instead of staying blank.
@@ -32,13 +32,13 @@ function start() {
     const sections = Object.fromEntries(['header', 'timeline', 'flame', 'sites', 'problems']
       .map((name) => [name, h('section', { id: name })]));
     replace(app, Object.values(sections));
-    const frames = new Frames(data.frames);
+    const trace = { stacks: new Stacks(data.stacks), frames: new Frames(data.frames) };
     // The process with the most allocations is the one worth seeing first.
     let first = 0;
     data.processes.forEach((process, index) => {
       if (process.summary.allocations > data.processes[first].summary.allocations) first = index;
     });
-    showProcess(data, frames, sections, first);
+    showProcess(data, trace, sections, first);
   } catch (error) {
     replace(app, h('h1', {}, 'memtrack'), h('p', { class: 'failure' }, `This page cannot show its trace: ${error.message}`));
     throw error;

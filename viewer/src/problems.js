@@ -33,16 +33,17 @@ function lazyDetails(className, summary, body) {
 }
 
 // "name (file:line)" of a stack's innermost frame: where it was allocated.
-function where(stack, frames) {
-  if (!stack || !stack.length) return 'an unknown place';
-  const location = frames.location(stack[0]);
-  return [h('span', { class: 'function' }, frames.name(stack[0])), location ? ` (${location})` : ''];
+function where(stack, stacks, frames) {
+  const top = stacks.top(stack);
+  if (top === null) return 'an unknown place';
+  const location = frames.location(top);
+  return [h('span', { class: 'function' }, frames.name(top)), location ? ` (${location})` : ''];
 }
 
 const plural = (n, one, many) => `${format.count(n)} ${n === 1 ? one : many}`;
 
 // The leaks section: one group of entries per leak kind that has any.
-function leakSection(process, frames) {
+function leakSection(process, stacks, frames) {
   const totals = leaksByKind(process);
   const kinds = LEAK_KINDS.filter(([kind]) => totals[kind].groups > 0);
   const section = [h('h2', {}, 'Leaks')];
@@ -55,8 +56,8 @@ function leakSection(process, frames) {
     section.push(h('h3', { class: `leak-${kind}` }, `${label}: ${format.exactBytes(totals[kind].bytes)} in `
       + `${plural(totals[kind].blocks, 'block', 'blocks')} from ${plural(groups.length, 'stack', 'stacks')}`));
     section.push(...pagedList(`leaks leak-${kind}`, groups, ([, bytes, blocks, stack]) => lazyDetails('leak',
-      [`${format.exactBytes(bytes)} in ${plural(blocks, 'block', 'blocks')} allocated at `, where(stack, frames)],
-      () => backtrace(stack, frames))));
+      [`${format.exactBytes(bytes)} in ${plural(blocks, 'block', 'blocks')} allocated at `, where(stack, stacks, frames)],
+      () => backtrace(stack, stacks, frames))));
   }
   return section;
 }
@@ -72,22 +73,22 @@ function errorTitle(error) {
 
 // The errors section: each error with where it happened, where the block came
 // from and, for a double free, where it was first freed.
-function errorSection(process, frames) {
+function errorSection(process, stacks, frames) {
   const section = [h('h2', {}, 'Errors')];
   if (!process.errors.length) {
     section.push(h('p', { class: 'empty' }, 'No double, invalid or mismatched free.'));
     return section;
   }
   section.push(...pagedList('errors', process.errors, (error) => lazyDetails(`error ${error.type}`, errorTitle(error), () => [
-    h('h4', {}, 'freed at'), backtrace(error.stack, frames),
-    error.alloc_stack ? [h('h4', {}, 'block allocated at'), backtrace(error.alloc_stack, frames)] : null,
-    error.first_free_stack ? [h('h4', {}, 'first freed at'), backtrace(error.first_free_stack, frames)] : null,
+    h('h4', {}, 'freed at'), backtrace(error.stack, stacks, frames),
+    error.alloc_stack !== null ? [h('h4', {}, 'block allocated at'), backtrace(error.alloc_stack, stacks, frames)] : null,
+    error.first_free_stack !== null ? [h('h4', {}, 'first freed at'), backtrace(error.first_free_stack, stacks, frames)] : null,
   ].flat())));
   return section;
 }
 
 // Fills CONTAINER with PROCESS's leaks and errors.
-export function renderProblems(container, process, frames) {
-  replace(container, h('section', { class: 'leaks-section' }, leakSection(process, frames)),
-    h('section', { class: 'errors-section' }, errorSection(process, frames)));
+export function renderProblems(container, process, stacks, frames) {
+  replace(container, h('section', { class: 'leaks-section' }, leakSection(process, stacks, frames)),
+    h('section', { class: 'errors-section' }, errorSection(process, stacks, frames)));
 }

@@ -45,15 +45,22 @@ function drawOverlay(u, marks, peak) {
 }
 
 // The curve in seconds from the first sample (or mark), with the marks and
-// the peak on the same axis.
+// the peak on the same axis.  A sample holds the largest heap from its time
+// until the next one, so the curve is drawn in steps and the last sample
+// gets a step as long as the others (10 ms, the trace's interval, at least).
 function series(process) {
   const times = process.timeline.time_ns;
   const starts = [times[0], process.marks.length ? process.marks[0][0] : undefined].filter((t) => t !== undefined);
   const origin = Math.min(...starts);
   const seconds = (ns) => (ns - origin) / 1e9;
+  const x = times.map(seconds);
+  const y = process.timeline.heap_bytes.slice();
+  const step = Math.max(0.01, x.length > 1 ? (x[x.length - 1] - x[0]) / (x.length - 1) : 0);
+  x.push(x[x.length - 1] + step);
+  y.push(y[y.length - 1]);
   return {
-    x: times.map(seconds),
-    y: process.timeline.heap_bytes,
+    x,
+    y,
     marks: process.marks.map(([ns, label]) => [seconds(ns), label]),
     peak: process.peak_ns === null ? null : { seconds: seconds(process.peak_ns), bytes: process.summary.peak_bytes },
   };
@@ -84,8 +91,7 @@ export function renderTimeline(container, process) {
     width: Math.max(chart.clientWidth, 300),
     height: 240,
     scales: {
-      // A single sample has no width: show it in a 20 ms window.
-      x: { time: false, range: (u, min, max) => (min === max ? [min - 0.01, max + 0.01] : [min, max]) },
+      x: { time: false },
       y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] },
     },
     axes: [
@@ -95,7 +101,7 @@ export function renderTimeline(container, process) {
     series: [
       { label: 'time', value: (u, v) => (v === null ? '' : `${v.toFixed(3)} s`) },
       { label: 'live heap', stroke: '#c0392b', width: 1.5, fill: 'rgba(192, 57, 43, 0.12)',
-        points: { show: data.x.length < 50 },
+        paths: uPlot.paths.stepped({ align: 1 }),
         value: (u, v) => (v === null ? '' : format.exactBytes(v)) },
     ],
     cursor: { drag: { x: true, y: false } },

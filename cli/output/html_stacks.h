@@ -1,0 +1,30 @@
+/*
+ * html_stacks.h - the viewer's stack tree: every stack of a trace as a path
+ * from the outermost frame (a prefix tree), so the page names a stack by one
+ * node id, stacks sharing their outer frames share their nodes, and the flame
+ * graph is the same tree with frames of equal name merged.
+ */
+#ifndef MEMTRACK_OUTPUT_HTML_STACKS_H
+#define MEMTRACK_OUTPUT_HTML_STACKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyse/model.h"
+#include "collect/u64map.h"
+#include "output/html_frames.h"
+
+/* Node 0 is the root (the empty stack); node N > 0 is frame frames[N - 1]
+ * called from node parents[N - 1], so a parent's id is below its children's. */
+struct stack_tree {
+    struct u64map node_by_edge; /* (parent, frame) -> node */
+    size_t count;               /* nodes besides the root */
+    uint32_t *parents;
+    uint32_t *frames;           /* indexes in the frame table */
+};
+
+void stack_tree_init(struct stack_tree *tree);
+int64_t stack_tree_node(struct stack_tree *tree, struct frame_table *frames, const struct report_stack *stack);
+void stack_tree_free(struct stack_tree *tree);
+
+#endif
