@@ -23,6 +23,7 @@
 #include "collect/process.h"
 #include "collect/server.h"
 #include "commands.h"
+#include "gate/gate.h"
 #include "run/finish.h"
 #include "run/launch.h"
 #include "run/summary.h"
@@ -33,6 +34,8 @@
 struct run_options {
     const char *output;
     int force;
+    unsigned fail_on; /* KIND_BIT()s; 0: no gate */
+    int error_exitcode;
     char options_env[256]; /* MEMTRACK_OPTIONS for libtrack */
 };
 
@@ -53,10 +56,16 @@ void usage_run(FILE *out)
           "      --quarantine BYTES    freed memory held back to catch double frees\n"
           "                            (default 4194304)\n"
           "      --no-follow           trace only PROGRAM, not the processes it starts\n"
+          "      --fail-on=KINDS       exit with the gate's status when findings of these\n"
+          "                            kinds remain: definite, indirect, possible,\n"
+          "                            reachable, double-free, invalid-free, mismatch,\n"
+          "                            leaks, errors (see docs/ci.md)\n"
+          "      --error-exitcode=N    that status (default 86)\n"
           "  -h, --help                this help\n"
           "\n"
           "Exit status: PROGRAM's; 127 when PROGRAM is not found, 126 when it cannot be\n"
-          "executed, 2 for bad usage or an unwritable trace.\n",
+          "executed, 2 for bad usage or an unwritable trace; with --fail-on, 86 (or N)\n"
+          "when the gate fails.\n",
           out);
 }
 
@@ -75,8 +84,10 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"depth", required_argument, 0, 'd'}, {"on-error", required_argument, 0, 'e'},
         {"temporary-window", required_argument, 0, 't'}, {"quarantine", required_argument, 0, 'q'},
         {"no-follow", no_argument, 0, 'n'},
+        {"fail-on", required_argument, 0, 'F'}, {"error-exitcode", required_argument, 0, 'X'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
+    char gate_error[512];
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+o:fh", longopts, NULL)) != -1) {
@@ -85,6 +96,18 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         case 'o': o->output = optarg; break;
         case 'f': o->force = 1; break;
         case 'n': add_option(o, "follow", "0"); break;
+        case 'F':
+            if (gate_parse_kinds(optarg, &o->fail_on, gate_error, sizeof gate_error) != 0) {
+                fprintf(stderr, "memtrack run: --fail-on: %s\n", gate_error);
+                return -1;
+            }
+            break;
+        case 'X':
+            if (gate_parse_exitcode(optarg, &o->error_exitcode, gate_error, sizeof gate_error) != 0) {
+                fprintf(stderr, "memtrack run: %s\n", gate_error);
+                return -1;
+            }
+            break;
         case 'h': usage_run(stdout); exit(0);
         case 'd': case 't': case 'q':
             if (strtoul(optarg, &end, 10), !*optarg || *end) {
@@ -203,7 +226,7 @@ static int exit_status_of(int status)
 
 int cmd_run(int argc, char **argv)
 {
-    struct run_options o = {0};
+    struct run_options o = {.error_exitcode = GATE_DEFAULT_EXITCODE};
     int first = parse_options(argc, argv, &o);
     if (first < 0)
         return MT_EXIT_USAGE;
@@ -279,5 +302,7 @@ int cmd_run(int argc, char **argv)
     }
     if (stored || closed)
         fprintf(stderr, "memtrack: the trace %s is incomplete\n", output);
+    if (o.fail_on != 0)
+        return gate_after_run(output, o.fail_on, o.error_exitcode, exit_status_of(status), stderr);
     return exit_status_of(status);
 }

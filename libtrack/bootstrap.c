@@ -66,6 +66,7 @@ void mt_resolve_real(void)
     r.memalign = next_symbol("memalign");
     r.valloc = next_symbol("valloc");
     r.pvalloc = next_symbol("pvalloc");
+    r.malloc_usable_size = next_symbol("malloc_usable_size");
     /* The C++ runtime is present only in C++ programs; these stay NULL otherwise,
      * and then no C++ operator can have been called. */
     r.new_nothrow = next_symbol("_ZnwmRKSt9nothrow_t");

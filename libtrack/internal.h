@@ -32,6 +32,7 @@ struct mt_real {
     void *(*memalign)(size_t, size_t);
     void *(*valloc)(size_t);
     void *(*pvalloc)(size_t);
+    size_t (*malloc_usable_size)(void *);
     void *(*new_nothrow)(size_t, const void *);
     void *(*new_array_nothrow)(size_t, const void *);
     void *(*new_aligned_nothrow)(size_t, size_t, const void *);

@@ -145,6 +145,27 @@ static void mark(uintptr_t w, int from)
     }
 }
 
+/* True when w, found outside the heap, is the allocator's own pointer to the
+ * chunk that follows block n: glibc keeps such pointers in its arena (the top
+ * chunk, bin heads), and since a block's last 8 usable bytes overlap the next
+ * chunk's header, they look like an interior pointer into n.  memcheck never
+ * sees them: it replaces the allocator. */
+static int is_next_chunk_pointer(const struct node *n, uintptr_t w)
+{
+    if (!mt_real.malloc_usable_size || w == n->address)
+        return 0;
+    size_t usable = mt_real.malloc_usable_size((void *)n->address);
+    return usable >= 8 && w == n->address + usable - 8;
+}
+
+/* A word of a root: a pointer unless it is allocator bookkeeping. */
+static void mark_from_root(uintptr_t w)
+{
+    long i = find(w);
+    if (i >= 0 && !is_next_chunk_pointer(&scan.nodes[i], w))
+        mark(w, REACHABLE);
+}
+
 /* Scans [lo, hi) word by word through process_vm_readv, which answers a fault
  * with an error instead of a crash (a mapping past the end of its file). */
 static void scan_root(uintptr_t lo, uintptr_t hi)
@@ -161,7 +182,7 @@ static void scan_root(uintptr_t lo, uintptr_t hi)
             continue;
         }
         for (size_t k = 0; k < (size_t)got / sizeof(uintptr_t); k++)
-            mark(chunk[k], REACHABLE);
+            mark_from_root(chunk[k]);
         lo += (uintptr_t)got;
     }
 }

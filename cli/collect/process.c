@@ -179,20 +179,24 @@ static struct mt_site *touch_site(struct mt_process *p, uint32_t stack)
     return s;
 }
 
-/* Keeps the heap curve: one sample per interval, the highest value in it. */
+/* Keeps the heap curve: one sample per interval, the highest heap in it, in
+ * time order.  Batches of different threads (and batches read back after a
+ * crash) arrive out of time order, so a sample may land before the last. */
 static void sample(struct mt_process *p, uint64_t time_ns)
 {
-    struct mt_sample *last = p->n_timeline ? &p->timeline[p->n_timeline - 1] : NULL;
-    if (last && time_ns / MT_TIMELINE_INTERVAL_NS == last->time_ns / MT_TIMELINE_INTERVAL_NS) {
-        if (p->current_bytes > last->heap_bytes)
-            last->heap_bytes = p->current_bytes;
+    uint64_t interval = time_ns / MT_TIMELINE_INTERVAL_NS;
+    size_t i = p->n_timeline;
+    while (i > 0 && p->timeline[i - 1].time_ns / MT_TIMELINE_INTERVAL_NS > interval)
+        i--;
+    if (i > 0 && p->timeline[i - 1].time_ns / MT_TIMELINE_INTERVAL_NS == interval) {
+        if (p->current_bytes > p->timeline[i - 1].heap_bytes)
+            p->timeline[i - 1].heap_bytes = p->current_bytes;
         return;
     }
-    struct mt_sample *s = push((void **)&p->timeline, &p->n_timeline, &p->cap_timeline, sizeof *s);
-    if (s) {
-        s->time_ns = time_ns;
-        s->heap_bytes = p->current_bytes;
-    }
+    if (!push((void **)&p->timeline, &p->n_timeline, &p->cap_timeline, sizeof *p->timeline))
+        return;
+    memmove(&p->timeline[i + 1], &p->timeline[i], (p->n_timeline - 1 - i) * sizeof *p->timeline);
+    p->timeline[i] = (struct mt_sample){.time_ns = time_ns, .heap_bytes = p->current_bytes};
 }
 
 static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b);

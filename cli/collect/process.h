@@ -80,7 +80,7 @@ struct mt_process {
     struct u64map stacks;   /* stack id -> struct mt_stack_def */
     struct u64map blocks;   /* block id -> struct mt_live_block */
     struct u64map early;    /* block id -> struct mt_early: its FREE or VERDICT came before its ALLOC */
-    struct u64map sites;    /* stack id -> struct mt_site */
+    struct u64map sites;    /* stack id + 1 -> struct mt_site (stack id 0 is a real key here) */
     struct mt_module *modules;
     size_t n_modules, cap_modules;
     struct mt_rec_error *errors;

@@ -339,8 +339,18 @@ static void test_a_hello_with_unterminated_strings_is_refused(void **state)
 
     /* no tail at all */
     encoder_start(&e, 1);
-    encode_fixed(&e, struct mt_rec_hello, .h.type = MT_REC_HELLO, .argc = 0);
+    encode_fixed(&e, struct mt_rec_hello, .h.type = MT_REC_HELLO, .h.extra = MT_PROTOCOL_VERSION, .argc = 0);
     assert_refused(&e, 0, reason);
+}
+
+/* A libtrack of another protocol version is refused before anything is read. */
+static void test_a_hello_of_another_protocol_version_is_refused(void **state)
+{
+    static struct batch_encoder e;
+    const char *argv[] = {"./prog", NULL};
+    encoder_start(&e, 1);
+    encode_hello(&e, 1, 0, argv, "/abs/prog")->h.extra = MT_PROTOCOL_VERSION + 1;
+    assert_refused(&e, 0, "hello from a libtrack speaking another protocol version");
 }
 
 /* An empty argument (`prog ""`) or an unknown executable ("") is still a string. */
@@ -428,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_a_stack_whose_frame_count_does_not_match_is_refused),
         cmocka_unit_test(test_a_hello_with_unterminated_strings_is_refused),
         cmocka_unit_test(test_a_hello_with_empty_strings_is_accepted),
+        cmocka_unit_test(test_a_hello_of_another_protocol_version_is_refused),
         cmocka_unit_test(test_a_module_without_a_terminated_path_is_refused),
         cmocka_unit_test(test_a_module_build_id_longer_than_32_bytes_is_refused),
         cmocka_unit_test(test_a_mark_without_a_terminated_label_is_refused),
