@@ -13,6 +13,7 @@ wrote against memcheck (memcheck_case.py) before committing it.
 Exit status: 0 when every check passed, 1 otherwise."""
 
 import argparse
+import concurrent.futures
 import os
 import shutil
 import sys
@@ -20,6 +21,7 @@ import tempfile
 
 import e2e_lib
 
+REPEAT_WORKERS = 4
 PROGRAM_OUTPUT = b"done\n"  # what every case prints, and nothing else, when its own checks pass
 
 
@@ -73,13 +75,14 @@ def compare_with_expected(opts):
 
 
 def compare_repeats(opts):
-    """opts.repeat runs, each compared with the first; returns the exit status."""
-    first = e2e_lib.dump(traced_report(opts))
-    for attempt in range(2, opts.repeat + 1):
-        again = e2e_lib.dump(traced_report(opts))
-        if again != first:
+    """opts.repeat runs, REPEAT_WORKERS at a time (a run mostly waits), each
+    compared with the first; returns the exit status."""
+    with concurrent.futures.ThreadPoolExecutor(REPEAT_WORKERS) as pool:
+        reports = list(pool.map(lambda _: e2e_lib.dump(traced_report(opts)), range(opts.repeat)))
+    for attempt, again in enumerate(reports[1:], start=2):
+        if again != reports[0]:
             print("run %d gave a different normalized report than run 1:" % attempt)
-            print(e2e_lib.diff(first, again, "run 1", "run %d" % attempt))
+            print(e2e_lib.diff(reports[0], again, "run 1", "run %d" % attempt))
             return 1
     return 0
 
