@@ -28,7 +28,10 @@ def load_average():
 def machine_lines():
     """nproc, CPU, RAM, kernel, distribution, date and load: what the numbers depend on."""
     ram = first_value("/proc/meminfo", "MemTotal").split()[0]
-    return ["machine: %d CPUs (nproc), %s, %.1f GiB RAM, Linux %s, %s" % (
+    busy = float(load_average().split()[0]) > (os.cpu_count() or 1)
+    warning = ["warning: the machine is busy (load above its CPU count): wall times and slowdowns are inflated;"
+               " the CPU column suffers less"] if busy else []
+    return warning + ["machine: %d CPUs (nproc), %s, %.1f GiB RAM, Linux %s, %s" % (
                 os.cpu_count() or 0, first_value("/proc/cpuinfo", "model name"),
                 int(ram) / (1 << 20) if ram.isdigit() else 0, platform.release(),
                 first_value("/etc/os-release", "PRETTY_NAME", "=")),

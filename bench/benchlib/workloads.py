@@ -24,13 +24,14 @@ def make_workloads(workload_dir, work, quick, only):
     """The workloads at full or quick size, restricted to the names in ONLY when given."""
     churn = compile_c(os.path.join(workload_dir, "churn.c"), os.path.join(work, "churn"), work, ["-pthread"])
     python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-    rounds, rows = ("1", 20000) if quick else ("13", FULL_ROWS)
+    rounds, documents, rows = ("1", "500", 20000) if quick else ("13", "2000", FULL_ROWS)
     big, small = ("200000", "50000") if quick else ("2000000", "500000")
     workloads = [
         Workload("churn", "churn %s 8 1" % big, [churn, big, "8", "1"], churn, churn=True),
         Workload("churn", "churn %s 32 2" % small, [churn, small, "32", "2"], churn, churn=True),
-        Workload("pyjson", "pyjson %s rounds" % rounds, [python, os.path.join(workload_dir, "pyjson.py"), rounds],
-                 python, env={"PYTHONMALLOC": "malloc"}),
+        Workload("pyjson", "pyjson %s rounds of %s" % (rounds, documents),
+                 [python, os.path.join(workload_dir, "pyjson.py"), rounds, documents], python,
+                 env={"PYTHONMALLOC": "malloc"}),
     ]
     sqlite = shutil.which("sqlite3")
     if sqlite:

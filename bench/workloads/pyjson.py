@@ -1,8 +1,9 @@
 """Benchmark workload: build JSON documents, dump them and parse them back.
 
 Run with PYTHONMALLOC=malloc so that every Python object goes through malloc,
-where a tracer sees it.  Usage: pyjson.py [ROUNDS]; the default (13 rounds)
-makes about 8 million allocation calls.  The content is deterministic.
+where a tracer sees it.  Usage: pyjson.py [ROUNDS [DOCUMENTS]]; the default
+(13 rounds of 2000 documents) makes about 8 million allocation calls.  The
+content is deterministic.
 """
 import json
 import random
@@ -41,8 +42,9 @@ def run_round(rng, round_number, documents_per_round):
 
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 13
+    documents = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     rng = random.Random(20240601)
-    total = sum(run_round(rng, r, 2000) for r in range(rounds))
+    total = sum(run_round(rng, r, documents) for r in range(rounds))
     print("pyjson: %d rounds, %d bytes of JSON" % (rounds, total))
 
 
