@@ -1,8 +1,10 @@
 /*
  * leaky_program.c - the program the viewer tests trace.  Known facts the
- * page must show: leak_report_buffer() leaks 4000 bytes (definitely lost);
+ * page must show: leak_report_buffer() leaks 40,000 bytes (definitely lost);
  * make_small_names() makes 50 small allocations (more allocations, fewer
- * bytes, than the big site); one double free; one forked child process.
+ * bytes, than the big site); grow_and_shrink() draws a ramp on the heap
+ * timeline (one step per 10 ms sampling interval); one double free; one
+ * forked child process.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,18 @@ __attribute__((noinline)) void make_small_names(void)
         free(names[i]);
 }
 
+__attribute__((noinline)) void grow_and_shrink(void)
+{
+    char *blocks[20];
+    for (int i = 0; i < 20; i++) {
+        blocks[i] = malloc(512);
+        memset(blocks[i], i, 512);
+        usleep(10000);
+    }
+    for (int i = 0; i < 20; i++)
+        free(blocks[i]);
+}
+
 __attribute__((noinline)) void free_twice(void)
 {
     char *word = strdup("twice");
@@ -43,9 +57,10 @@ __attribute__((noinline)) void child_work(void)
 
 int main(void)
 {
-    char *kept = leak_report_buffer(4000);
+    char *kept = leak_report_buffer(40000);
     kept = NULL; /* the only pointer is gone: definitely lost */
     make_small_names();
+    grow_and_shrink();
     free_twice();
     fflush(stdout);
     pid_t child = fork();

@@ -22,8 +22,8 @@ const EXACT = { allocations: format.count, bytes: format.exactBytes, leaked: for
 
 // A frame narrower than this share of the whole is merged into "other".
 const SMALLEST_SHARE = 1 / 1000;
-// At most about this many frames are drawn.
-const MAX_FRAMES = 3000;
+// At most this many frames are kept, each with at most one "other" below it.
+const MAX_FRAMES = 2000;
 
 // A map from (merged node, name id) to merged node, open-addressed in typed
 // arrays sized for the most nodes there can be: this runs once per node of
@@ -102,9 +102,10 @@ function buildTree(process, stacks, frames) {
   return { count, frame, totals, offsets, children };
 }
 
-// The value below which frames are merged for metric M: small ones, and
-// beyond MAX_FRAMES the smallest.  A child never outweighs its parent, so
-// every frame kept by a threshold has its parent kept too.
+// The value below which frames are merged for metric M: those smaller than
+// SMALLEST_SHARE of the whole, and beyond MAX_FRAMES the smallest (frames of
+// equal value are kept or merged together).  A child never outweighs its
+// parent, so every frame kept by a threshold has its parent kept too.
 function threshold(tree, m) {
   const M = METRICS.length;
   const floor = Math.max(tree.totals[m] * SMALLEST_SHARE, Number.MIN_VALUE);
@@ -112,7 +113,9 @@ function threshold(tree, m) {
   for (let at = M + m; at < tree.totals.length; at += M) if (tree.totals[at] >= floor) kept.push(tree.totals[at]);
   if (kept.length <= MAX_FRAMES) return floor;
   kept.sort((a, b) => b - a);
-  return kept[MAX_FRAMES - 1];
+  const firstLeftOut = kept[MAX_FRAMES];
+  for (let i = MAX_FRAMES - 1; i >= 0; i--) if (kept[i] > firstLeftOut) return kept[i];
+  return Infinity;
 }
 
 // Converts node NODE of the tree for metric M into d3-flame-graph's {name,
