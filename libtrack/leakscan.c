@@ -84,10 +84,21 @@ static long find(uintptr_t w)
     return w < end_of(&scan.nodes[lo]) ? (long)lo : -1;
 }
 
+/* Appends a hole, doubling the array when full: a hole that did not fit
+ * would turn libtrack's own memory into a root. */
 static void add_hole(uintptr_t lo, uintptr_t hi, void *arg)
 {
-    if (scan.n_holes < scan.cap_holes)
-        scan.holes[scan.n_holes++] = (struct mt_range){lo, hi};
+    if (scan.n_holes == scan.cap_holes) {
+        struct mt_range *grown = map_array(2 * scan.cap_holes * sizeof *grown);
+        if (!grown)
+            return;
+        memcpy(grown, scan.holes, scan.n_holes * sizeof *grown);
+        munmap(scan.holes, scan.cap_holes * sizeof *grown);
+        scan.holes = grown;
+        scan.cap_holes *= 2;
+        add_hole((uintptr_t)grown, (uintptr_t)(grown + scan.cap_holes), NULL);
+    }
+    scan.holes[scan.n_holes++] = (struct mt_range){lo, hi};
 }
 
 static int by_lo(const void *a, const void *b)

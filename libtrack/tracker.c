@@ -250,6 +250,7 @@ static void on_bad_free(struct mt_thread *t, void *p, unsigned function)
     e.stack = mt_stack_capture(t);
     if (mt_quarantine_find((uintptr_t)p, &f)) {
         e.h.extra = MT_ERR_DOUBLE_FREE;
+        e.offset = 0;
         e.size = f.size;
         e.alloc_stack = f.alloc_stack;
         e.first_free_stack = f.free_stack;
@@ -277,7 +278,7 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, unsig
     uint64_t now = mt_now_ns();
     if (bad) {
         struct mt_rec_error e = {.h.extra = MT_ERR_MISMATCHED_FREE, .address = b->address, .size = b->size,
-                                 .offset = UINT64_MAX, .time_ns = now, .stack = free_stack,
+                                 .offset = 0, .time_ns = now, .stack = free_stack,
                                  .alloc_stack = b->stack, .alloc_function = b->function,
                                  .free_function = (uint16_t)function, .block = b->id,
                                  .detail = is_sized_delete(function) ? claimed_size : claimed_align};

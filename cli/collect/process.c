@@ -229,6 +229,8 @@ static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
     b->kind = MT_LEAK_UNCLASSIFIED;
     struct mt_site *s = touch_site(p, r->stack);
     if (s) {
+        if (!s->allocations)
+            s->first_ns = r->time_ns;
         s->allocations++;
         s->bytes += r->size;
         s->live_bytes += r->size;

@@ -28,6 +28,7 @@ struct mt_early {
 };
 
 struct mt_site {
+    uint64_t first_ns; /* time of its first allocation: orders sites in the trace */
     uint64_t allocations, bytes, temporary;
     uint64_t live_bytes, at_peak, seen_peak_seq;
     uint64_t lifetimes[MT_LIFETIME_BUCKETS];

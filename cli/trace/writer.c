@@ -309,24 +309,45 @@ static void store_modules(struct process_writer *pw)
     }
 }
 
+struct site_ref {
+    uint64_t key;
+    struct mt_site *site;
+};
+
+static int by_first_allocation(const void *a, const void *b)
+{
+    const struct site_ref *x = a, *y = b;
+    if (x->site->first_ns != y->site->first_ns)
+        return x->site->first_ns < y->site->first_ns ? -1 : 1;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Sites are stored in the order of their first allocation, so stack ids (the
+ * report's last tie-breaker) follow the program, not the hash table. */
 static void store_sites(struct process_writer *pw)
 {
     struct trace_writer *w = pw->w;
-    uint64_t key;
+    size_t n = 0;
+    struct site_ref *order = malloc((pw->p->sites.count + 1) * sizeof *order);
+    if (!order)
+        return;
     void *v;
-    for (size_t i = 0; u64map_next(&pw->p->sites, &i, &key, &v);) {
-        struct mt_site *s = v;
-        sqlite3_int64 stack = store_stack(pw, (uint32_t)(key - 1));
+    for (size_t i = 0; u64map_next(&pw->p->sites, &i, &order[n].key, &v);)
+        order[n++].site = v;
+    qsort(order, n, sizeof *order, by_first_allocation);
+    for (size_t k = 0; k < n; k++) {
+        struct mt_site *s = order[k].site;
+        sqlite3_int64 stack = store_stack(pw, (uint32_t)(order[k].key - 1));
         if (!stack)
             continue;
         if (s->seen_peak_seq != pw->p->peak_seq)
             s->at_peak = s->live_bytes;
         char lifetimes[256];
-        int n = 0;
+        int len = 0;
         for (int b = 0; b < MT_LIFETIME_BUCKETS; b++)
-            n += snprintf(lifetimes + n, sizeof lifetimes - (size_t)n, "%s%llu", b ? "," : "[",
-                          (unsigned long long)s->lifetimes[b]);
-        snprintf(lifetimes + n, sizeof lifetimes - (size_t)n, "]");
+            len += snprintf(lifetimes + len, sizeof lifetimes - (size_t)len, "%s%llu", b ? "," : "[",
+                            (unsigned long long)s->lifetimes[b]);
+        snprintf(lifetimes + len, sizeof lifetimes - (size_t)len, "]");
         sqlite3_bind_int64(w->site, 1, stack);
         sqlite3_bind_int64(w->site, 2, pw->process_id);
         sqlite3_bind_int64(w->site, 3, (sqlite3_int64)s->allocations);
@@ -336,6 +357,7 @@ static void store_sites(struct process_writer *pw)
         sqlite3_bind_text(w->site, 7, lifetimes, -1, SQLITE_TRANSIENT);
         step(w, w->site);
     }
+    free(order);
 }
 
 static void store_blocks(struct process_writer *pw)
