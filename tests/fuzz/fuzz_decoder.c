@@ -114,6 +114,8 @@ static void read_back(const struct mt_process *p)
     }
 }
 
+/* One collector session: splits the input into messages, applies them, then
+ * frees every process the way the collector does after writing it. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct session s = {0};

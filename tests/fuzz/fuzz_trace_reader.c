@@ -20,6 +20,7 @@
 static char trace_path[4096];
 static int trace_fd = -1;
 
+/* Leaves no file behind when the fuzzer or the replay driver exits. */
 static void remove_trace_file(void)
 {
     unlink(trace_path);
@@ -80,6 +81,7 @@ static void render_all(const struct report *report)
     free(text);
 }
 
+/* One trace file through `memtrack report`'s steps (cli/report.c). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     write_trace_file(data, size);

@@ -61,6 +61,8 @@ static long replay_directory(const char *dir)
     return replayed;
 }
 
+/* Replays every input named; fails when none could be read (an empty corpus
+ * tests nothing) or one could not be read. */
 int main(int argc, char **argv)
 {
     if (argc < 2) {

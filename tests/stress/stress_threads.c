@@ -146,6 +146,7 @@ static unsigned long parse_count(const char *text, unsigned long max)
     return value;
 }
 
+/* Runs the threads, then leaks the known blocks and prints the threads' bytes. */
 int main(int argc, char **argv)
 {
     static const char usage[] = "usage: stress_threads THREADS PAIRS LEAKS\n";

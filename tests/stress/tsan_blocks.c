@@ -48,6 +48,7 @@ static uint64_t next_random(uint64_t *state)
     return *state * 0x2545f4914f6cdd1dull;
 }
 
+/* The made-up address of a thread's slot: ranges of different threads never meet. */
 static uintptr_t address_of(unsigned thread, size_t slot)
 {
     return ((uintptr_t)(thread + 1) << 40) + (uintptr_t)slot * SPACING;
@@ -152,6 +153,7 @@ static void *run_worker(void *argument)
     return NULL;
 }
 
+/* mt_blocks_for_each callback: counts the blocks listed. */
 static void count_block(const struct mt_block *b, void *count)
 {
     ++*(size_t *)count;
@@ -186,6 +188,7 @@ static unsigned long check_final_table(struct worker *workers, unsigned threads)
     return failures;
 }
 
+/* Starts the threads, waits for them, and checks what the table holds. */
 int main(int argc, char **argv)
 {
     unsigned threads = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 8;
