@@ -100,6 +100,13 @@ export class Stacks {
         isFrame = true;
       }
     }
+    // The children of node N are childList[childStart[N] .. childStart[N + 1]).
+    this.childStart = new Int32Array(count + 1);
+    for (let child = 1; child < count; child++) this.childStart[this.parent[child] + 1]++;
+    for (let n = 0; n < count; n++) this.childStart[n + 1] += this.childStart[n];
+    this.childList = new Int32Array(Math.max(count - 1, 0));
+    const next = this.childStart.slice(0, count);
+    for (let child = 1; child < count; child++) this.childList[next[this.parent[child]]++] = child;
   }
 
   // The frames of stack NODE, innermost first; null when there is no stack.

@@ -1,0 +1,134 @@
+// flame_tree.js - what the flame graph draws.  Its frames are the stack
+// tree's nodes with the callees of equal name merged (the same function
+// called from two lines of its caller is one frame).  Only the largest frames
+// are drawn: a frame smaller than SMALLEST_SHARE of the whole, or beyond the
+// MAX_FRAMES largest, joins one "other" frame under its caller.  Merging is
+// done only for the frames drawn, so a trace with a hundred thousand sites
+// costs little more than one with a hundred.
+
+const SMALLEST_SHARE = 1 / 1000;
+const MAX_FRAMES = 1000;
+
+// Sums each metric (site row COLUMNS) over the sites at or below each node
+// of the stack tree: the result holds metric m of node N at N * M + m, the
+// metrics of a node side by side.  Parents have lower ids than their
+// children, so one backward pass carries the sums up.
+export function stackTotals(sites, stacks, columns) {
+  const M = columns.length;
+  const totals = new Float64Array(stacks.parent.length * M);
+  for (const site of sites) {
+    const at = (site[0] === null ? 0 : site[0]) * M;
+    for (let m = 0; m < M; m++) totals[at + m] += site[columns[m]];
+  }
+  for (let node = stacks.parent.length - 1; node > 0; node--) {
+    const from = node * M;
+    const to = stacks.parent[node] * M;
+    for (let m = 0; m < M; m++) totals[to + m] += totals[from + m];
+  }
+  return totals;
+}
+
+// A priority queue of candidate frames, largest value first.
+class LargestFirst {
+  constructor() {
+    this.items = [];
+  }
+
+  get size() {
+    return this.items.length;
+  }
+
+  push(item) {
+    const items = this.items;
+    let at = items.push(item) - 1;
+    while (at > 0 && items[(at - 1) >> 1].value < item.value) {
+      items[at] = items[(at - 1) >> 1];
+      at = (at - 1) >> 1;
+    }
+    items[at] = item;
+  }
+
+  pop() {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length) {
+      let at = 0;
+      for (;;) {
+        let child = 2 * at + 1;
+        if (child >= items.length) break;
+        if (child + 1 < items.length && items[child + 1].value > items[child].value) child++;
+        if (items[child].value <= last.value) break;
+        items[at] = items[child];
+        at = child;
+      }
+      items[at] = last;
+    }
+    return top;
+  }
+}
+
+// Returns d3-flame-graph's tree ({name, value, children}, plus frame and the
+// values of every metric for the tooltip) for metric m of TOTALS.  Frames are
+// taken largest first, each when its caller is already taken, so the frames
+// kept are exactly the largest ones.
+export function flameData(stacks, frames, totals, M, m, rootName) {
+  const sums = (members) => {
+    const values = new Array(M).fill(0);
+    for (const member of members) for (let i = 0; i < M; i++) values[i] += totals[member * M + i];
+    return values;
+  };
+  const limit = Math.max(totals[m] * SMALLEST_SHARE, Number.MIN_VALUE);
+  const kept = [];
+  const pending = new LargestFirst();
+  const addToOther = (parent, members) => {
+    parent.rest = parent.rest || { count: 0, members: [] };
+    parent.rest.count += 1;
+    for (const member of members) parent.rest.members.push(member);
+  };
+  // Queues the callees of NODE, grouped by name, or puts them in its "other".
+  const expand = (node) => {
+    const groups = new Map();
+    for (const member of node.members) {
+      for (let i = stacks.childStart[member]; i < stacks.childStart[member + 1]; i++) {
+        const child = stacks.childList[i];
+        const value = totals[child * M + m];
+        if (value <= 0) continue;
+        const name = frames.nameIds[stacks.frame[child]];
+        let group = groups.get(name);
+        if (!group) groups.set(name, (group = { parent: node, members: [], value: 0 }));
+        group.members.push(child);
+        group.value += value;
+      }
+    }
+    for (const group of groups.values()) {
+      if (group.value >= limit) pending.push(group);
+      else addToOther(node, group.members);
+    }
+  };
+  const take = (parent, members, value, name, frame) => {
+    const node = { name, frame, value, values: sums(members), members, children: [] };
+    if (parent) parent.children.push(node);
+    kept.push(node);
+    expand(node);
+    return node;
+  };
+  const root = take(null, [0], totals[m], rootName, null);
+  while (pending.size) {
+    const group = pending.pop();
+    const frame = stacks.frame[group.members[0]];
+    if (kept.length < MAX_FRAMES) take(group.parent, group.members, group.value, frames.name(frame), frame);
+    else addToOther(group.parent, group.members);
+  }
+  for (const node of kept) {
+    node.children.sort((a, b) => b.value - a.value);
+    if (node.rest) {
+      const values = sums(node.rest.members);
+      node.children.push({ name: `other (${node.rest.count} smaller ${node.rest.count === 1 ? 'frame' : 'frames'})`,
+        other: true, frame: null, value: values[m], values, children: [] });
+    }
+    delete node.rest;
+    delete node.members;
+  }
+  return root;
+}
