@@ -6,7 +6,7 @@ import flamegraph from 'd3-flame-graph';
 import { select } from 'd3-selection';
 import { h, replace } from './dom.js';
 import * as format from './format.js';
-import { flameData, stackTotals } from './flame_tree.js';
+import { flameData, stackTotals, sumOver } from './flame_tree.js';
 
 // [key, label, column of the site row, formatter]; sites are
 // [stack, allocations, bytes, temporary, peak_bytes, leaked_bytes].
@@ -21,22 +21,22 @@ const EXACT = { allocations: format.count, bytes: format.exactBytes, leaked: for
   temporary: format.count, peak: format.exactBytes };
 
 // A tooltip for d3-flame-graph: every figure of the frame under the mouse,
-// exact, written as text.
-function makeTooltip(frames, currentMetric) {
+// exact, written as text.  TOTALS(m) gives the stack tree sums of metric m.
+function makeTooltip(frames, currentMetric, totals) {
   let box = null;
   const tip = () => {
     box = h('div', { class: 'flame-tip', hidden: true });
     document.body.append(box);
   };
   tip.show = (event, d) => {
-    const root = d.ancestors().pop();
     const m = currentMetric();
-    const where = d.data.frame === null || d.data.frame === undefined ? null
+    const values = METRICS.map((_, i) => sumOver(totals(i), d.data.members));
+    const where = d.data.frame === null ? null
       : h('div', { class: 'where' }, [frames.location(d.data.frame), frames.module(d.data.frame)].filter(Boolean).join(' · '));
     replace(box, h('div', { class: 'name' }, d.data.name), where,
       h('table', {}, METRICS.map(([key, label], i) => h('tr', { class: i === m ? 'current' : '' },
-        h('th', {}, label), h('td', {}, EXACT[key](d.data.values[i])),
-        h('td', {}, i === m ? format.percent(d.data.values[i], root.data.values[i]) : '')))));
+        h('th', {}, label), h('td', {}, EXACT[key](values[i])),
+        h('td', {}, i === m ? format.percent(values[i], totals(i)[0]) : '')))));
     box.hidden = false;
     const left = Math.min(event.pageX + 12, window.scrollX + window.innerWidth - box.offsetWidth - 8);
     const top = event.pageY + 16 + box.offsetHeight > window.scrollY + window.innerHeight
@@ -65,8 +65,10 @@ export function renderFlameGraph(container, process, stacks, frames) {
     return;
   }
   const program = (process.argv[0] || process.executable || 'program').split('/').pop();
-  const totals = stackTotals(process.sites, stacks, METRICS.map(([, , column]) => column));
-  const data = () => flameData(stacks, frames, totals, METRICS.length, metric, `${program} (all)`);
+  // Each metric's sums are worked out when first needed: the one shown, or all for a tooltip.
+  const sums = [];
+  const totals = (m) => sums[m] || (sums[m] = stackTotals(process.sites, stacks, METRICS[m][2]));
+  const data = () => flameData(stacks, frames, totals(metric), `${program} (all)`);
   let metric = 1;
   const graph = h('div', { class: 'flame' });
   const details = h('div', { class: 'flame-details' });
@@ -101,7 +103,7 @@ export function renderFlameGraph(container, process, stacks, frames) {
     .transitionDuration(250)
     .minFrameSize(1)
     .resetHeightOnZoom(true)
-    .tooltip(makeTooltip(frames, () => metric))
+    .tooltip(makeTooltip(frames, () => metric, totals))
     .setColorMapper((d, color) => (d.data.other && !d.highlight ? '#c9c9c9' : color))
     .setLabelHandler((d) => `${name(d)}: ${EXACT[METRICS[metric][0]](d.data.value)}`)
     .setSearchMatch((d, term) => name(d).toLowerCase().includes(term.toLowerCase()))

@@ -9,23 +9,21 @@
 const SMALLEST_SHARE = 1 / 1000;
 const MAX_FRAMES = 1000;
 
-// Sums each metric (site row COLUMNS) over the sites at or below each node
-// of the stack tree: the result holds metric m of node N at N * M + m, the
-// metrics of a node side by side.  Parents have lower ids than their
-// children, so one backward pass carries the sums up.
-export function stackTotals(sites, stacks, columns) {
-  const M = columns.length;
-  const totals = new Float64Array(stacks.parent.length * M);
-  for (const site of sites) {
-    const at = (site[0] === null ? 0 : site[0]) * M;
-    for (let m = 0; m < M; m++) totals[at + m] += site[columns[m]];
-  }
-  for (let node = stacks.parent.length - 1; node > 0; node--) {
-    const from = node * M;
-    const to = stacks.parent[node] * M;
-    for (let m = 0; m < M; m++) totals[to + m] += totals[from + m];
-  }
+// Sums site row column COLUMN over the sites at or below each node of the
+// stack tree.  Parents have lower ids than their children, so one backward
+// pass carries the sums up.
+export function stackTotals(sites, stacks, column) {
+  const totals = new Float64Array(stacks.parent.length);
+  for (const site of sites) totals[site[0] === null ? 0 : site[0]] += site[column];
+  for (let node = stacks.parent.length - 1; node > 0; node--) totals[stacks.parent[node]] += totals[node];
   return totals;
+}
+
+// The sum of TOTALS over MEMBERS (stack tree nodes, none below another).
+export function sumOver(totals, members) {
+  let sum = 0;
+  for (const member of members) sum += totals[member];
+  return sum;
 }
 
 // A priority queue of candidate frames, largest value first.
@@ -68,17 +66,13 @@ class LargestFirst {
   }
 }
 
-// Returns d3-flame-graph's tree ({name, value, children}, plus frame and the
-// values of every metric for the tooltip) for metric m of TOTALS.  Frames are
-// taken largest first, each when its caller is already taken, so the frames
-// kept are exactly the largest ones.
-export function flameData(stacks, frames, totals, M, m, rootName) {
-  const sums = (members) => {
-    const values = new Array(M).fill(0);
-    for (const member of members) for (let i = 0; i < M; i++) values[i] += totals[member * M + i];
-    return values;
-  };
-  const limit = Math.max(totals[m] * SMALLEST_SHARE, Number.MIN_VALUE);
+// Returns d3-flame-graph's tree ({name, value, children}) for the metric
+// whose sums are TOTALS; each node also has its frame and `members`, the
+// stack tree nodes it stands for (its figures for other metrics are sums over
+// them).  Frames are taken largest first, each when its caller is already
+// taken, so the frames kept are exactly the largest ones.
+export function flameData(stacks, frames, totals, rootName) {
+  const limit = Math.max(totals[0] * SMALLEST_SHARE, Number.MIN_VALUE);
   const kept = [];
   const pending = new LargestFirst();
   const addToOther = (parent, members) => {
@@ -92,13 +86,12 @@ export function flameData(stacks, frames, totals, M, m, rootName) {
     for (const member of node.members) {
       for (let i = stacks.childStart[member]; i < stacks.childStart[member + 1]; i++) {
         const child = stacks.childList[i];
-        const value = totals[child * M + m];
-        if (value <= 0) continue;
+        if (totals[child] <= 0) continue;
         const name = frames.nameIds[stacks.frame[child]];
         let group = groups.get(name);
         if (!group) groups.set(name, (group = { parent: node, members: [], value: 0 }));
         group.members.push(child);
-        group.value += value;
+        group.value += totals[child];
       }
     }
     for (const group of groups.values()) {
@@ -107,13 +100,13 @@ export function flameData(stacks, frames, totals, M, m, rootName) {
     }
   };
   const take = (parent, members, value, name, frame) => {
-    const node = { name, frame, value, values: sums(members), members, children: [] };
+    const node = { name, frame, value, members, children: [] };
     if (parent) parent.children.push(node);
     kept.push(node);
     expand(node);
     return node;
   };
-  const root = take(null, [0], totals[m], rootName, null);
+  const root = take(null, [0], totals[0], rootName, null);
   while (pending.size) {
     const group = pending.pop();
     const frame = stacks.frame[group.members[0]];
@@ -123,12 +116,11 @@ export function flameData(stacks, frames, totals, M, m, rootName) {
   for (const node of kept) {
     node.children.sort((a, b) => b.value - a.value);
     if (node.rest) {
-      const values = sums(node.rest.members);
-      node.children.push({ name: `other (${node.rest.count} smaller ${node.rest.count === 1 ? 'frame' : 'frames'})`,
-        other: true, frame: null, value: values[m], values, children: [] });
+      const { count, members } = node.rest;
+      node.children.push({ name: `other (${count} smaller ${count === 1 ? 'frame' : 'frames'})`, other: true,
+        frame: null, value: sumOver(totals, members), members, children: [] });
     }
     delete node.rest;
-    delete node.members;
   }
   return root;
 }
