@@ -10,7 +10,7 @@ import { flameData, stackTotals, sumOver } from './flame_tree.js';
 
 // [key, label, column of the site row, formatter]; sites are
 // [stack, allocations, bytes, temporary, peak_bytes, leaked_bytes].
-export const METRICS = [
+const METRICS = [
   ['allocations', 'allocations', 1, format.count],
   ['bytes', 'bytes allocated', 2, format.bytes],
   ['leaked', 'leaked bytes', 5, format.bytes],
