@@ -49,7 +49,9 @@ void usage_run(FILE *out)
           "\n"
           "  -o, --output FILE         trace file (default memtrack.PROGRAM.PID.db)\n"
           "  -f, --force               overwrite FILE if it exists\n"
-          "      --depth N             frames per backtrace (default 64, at most 256)\n"
+          "      --depth N             frames per allocation backtrace (default 64, at most 256)\n"
+          "      --free-depth N        frames per release backtrace, kept for double-free\n"
+          "                            reports (default 64; 0: none)\n"
           "      --on-error=MODE       continue (default) or abort at the first bad free\n"
           "      --temporary-window N  a block freed before N more allocations of its\n"
           "                            thread counts as temporary (default 1)\n"
@@ -82,6 +84,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"force", no_argument, 0, 'f'},
         {"depth", required_argument, 0, 'd'}, {"on-error", required_argument, 0, 'e'},
+        {"free-depth", required_argument, 0, 'D'},
         {"temporary-window", required_argument, 0, 't'}, {"quarantine", required_argument, 0, 'q'},
         {"no-follow", no_argument, 0, 'n'},
         {"fail-on", required_argument, 0, 'F'}, {"error-exitcode", required_argument, 0, 'X'},
@@ -109,12 +112,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             }
             break;
         case 'h': usage_run(stdout); exit(0);
-        case 'd': case 't': case 'q':
+        case 'd': case 't': case 'q': case 'D':
             if (strtoul(optarg, &end, 10), !*optarg || *end) {
                 fprintf(stderr, "memtrack run: %s needs a number, not '%s'\n", argv[optind - 1], optarg);
                 return -1;
             }
-            add_option(o, c == 'd' ? "depth" : c == 't' ? "temporary_window" : "quarantine", optarg);
+            add_option(o, c == 'd' ? "depth" : c == 'D' ? "free_depth" : c == 't' ? "temporary_window" : "quarantine",
+                       optarg);
             break;
         case 'e':
             if (strcmp(optarg, "continue") && strcmp(optarg, "abort")) {

@@ -104,7 +104,7 @@ int mt_transport_active(void);
 uint64_t mt_now_ns(void);
 
 /* ---- stacks.c: backtrace capture and interning ---- */
-uint32_t mt_stack_capture(struct mt_thread *t);
+uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth);
 void mt_stacks_init(void);
 
 /* ---- blocks.c: the table of live blocks ---- */
@@ -154,7 +154,7 @@ struct mt_options {
     unsigned depth;
     unsigned temporary_window;
     size_t quarantine_bytes;
-    int free_stacks;
+    unsigned free_depth; /* frames recorded for a release; 0: none (errors still get mt_options.depth) */
     int abort_on_error;
     int follow; /* trace fork children and exec'd programs */
 };

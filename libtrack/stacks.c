@@ -75,11 +75,12 @@ static uint32_t intern(uint64_t h, int *is_new)
 }
 
 /* Unwinds the calling thread and returns the id of its stack, starting at the
- * first frame outside libtrack (the caller of the allocation function). */
-uint32_t mt_stack_capture(struct mt_thread *t)
+ * first frame outside libtrack (the caller of the allocation function), at
+ * most max_depth frames deep. */
+uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth)
 {
     void *ips[MT_MAX_DEPTH + 16];
-    int want = (int)mt_options.depth + 8; /* room for our own frames and a truncation probe */
+    int want = (int)max_depth + 8; /* room for our own frames and a truncation probe */
     mt_in_unwinder = 1;
     int n = unw_backtrace(ips, want);
     mt_in_unwinder = 0;
@@ -88,10 +89,10 @@ uint32_t mt_stack_capture(struct mt_thread *t)
         skip++;
     int depth = n - skip;
     int truncated = 0;
-    if (depth > (int)mt_options.depth || n == want) {
+    if (depth > (int)max_depth || n == want) {
         truncated = 1;
-        if (depth > (int)mt_options.depth)
-            depth = (int)mt_options.depth;
+        if (depth > (int)max_depth)
+            depth = (int)max_depth;
     }
     if (depth <= 0)
         return 0;

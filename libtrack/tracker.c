@@ -18,7 +18,7 @@
 #include "internal.h"
 
 struct mt_counters mt_counters;
-struct mt_options mt_options = {.depth = 64, .temporary_window = 1, .quarantine_bytes = 4u << 20, .free_stacks = 1,
+struct mt_options mt_options = {.depth = 64, .temporary_window = 1, .quarantine_bytes = 4u << 20, .free_depth = 64,
                                 .follow = 1};
 static atomic_int init_state; /* 0 not started, 1 running, 2 done */
 static int tracking_enabled;
@@ -56,7 +56,7 @@ static int is_sized_delete(unsigned f)
            f == MT_FN_DELETE_ARRAY_SIZED_ALIGNED;
 }
 
-/* Parses MEMTRACK_OPTIONS ("depth=32,temporary_window=4,quarantine=0,free_stacks=0,on_error=abort"). */
+/* Parses MEMTRACK_OPTIONS ("depth=32,temporary_window=4,quarantine=0,free_depth=8,on_error=abort"). */
 static void read_options(void)
 {
     const char *s = getenv(MT_ENV_OPTIONS);
@@ -73,8 +73,8 @@ static void read_options(void)
                 mt_options.temporary_window = v < 1 ? 1 : v > MT_TEMP_WINDOW_MAX ? MT_TEMP_WINDOW_MAX : (unsigned)v;
             else if (klen == 10 && !memcmp(s, "quarantine", 10))
                 mt_options.quarantine_bytes = v;
-            else if (klen == 11 && !memcmp(s, "free_stacks", 11))
-                mt_options.free_stacks = v != 0;
+            else if (klen == 10 && !memcmp(s, "free_depth", 10))
+                mt_options.free_depth = v > MT_MAX_DEPTH ? MT_MAX_DEPTH : (unsigned)v;
             else if (klen == 6 && !memcmp(s, "follow", 6))
                 mt_options.follow = v != 0;
             else if (klen == 8 && !memcmp(s, "on_error", 8))
@@ -180,7 +180,7 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
         send_inherited(t);
     uint64_t now = mt_now_ns();
     struct mt_block b = {.address = (uintptr_t)p, .size = size, .id = mt_new_block_id(t),
-                         .stack = mt_stack_capture(t), .function = (uint16_t)function,
+                         .stack = mt_stack_capture(t, mt_options.depth), .function = (uint16_t)function,
                          .align_log2 = align ? (uint16_t)__builtin_ctzl(align) : 0};
     mt_blocks_insert(&b);
     atomic_fetch_add_explicit(&mt_counters.allocations, 1, memory_order_relaxed);
@@ -247,7 +247,7 @@ static void on_bad_free(struct mt_thread *t, void *p, unsigned function)
                              .time_ns = mt_now_ns(), .free_function = (uint16_t)function};
     struct mt_freed f;
     struct mt_block inner;
-    e.stack = mt_stack_capture(t);
+    e.stack = mt_stack_capture(t, mt_options.depth);
     if (mt_quarantine_find((uintptr_t)p, &f)) {
         e.h.extra = MT_ERR_DOUBLE_FREE;
         e.offset = 0;
@@ -274,7 +274,8 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, unsig
                             size_t claimed_align, int keep)
 {
     int bad = mismatch(b, function, claimed_size, claimed_align);
-    uint32_t free_stack = (mt_options.free_stacks || bad) ? mt_stack_capture(t) : 0;
+    unsigned depth = bad ? mt_options.depth : mt_options.free_depth;
+    uint32_t free_stack = depth ? mt_stack_capture(t, depth) : 0;
     uint64_t now = mt_now_ns();
     if (bad) {
         struct mt_rec_error e = {.h.extra = MT_ERR_MISMATCHED_FREE, .address = b->address, .size = b->size,

@@ -65,7 +65,7 @@ void probe_set_depth_limit(unsigned depth_limit)
 
 __attribute__((noinline)) uint32_t probe_allocation_hook(void)
 {
-    return mt_stack_capture(&probe_thread);
+    return mt_stack_capture(&probe_thread, mt_options.depth);
 }
 
 size_t probe_stack_count(void)
