@@ -159,5 +159,24 @@ test('the heap timeline is drawn, with the peak and the marks', async () => {
     .reduce((most, process) => (process.summary.allocations > most.summary.allocations ? process : most)).timeline.time_ns.length);
   assert.ok(samples >= 20, `one sample per 10 ms step of grow_and_shrink() at least (${samples})`);
   assert.deepEqual(await texts('#timeline .mark-label'), ['phase: start', 'phase: end']);
+});
+
+test('dragging across the heap timeline zooms in; double-clicking zooms out', async () => {
+  const chart = page.locator('#timeline .u-over');
+  await chart.scrollIntoViewIfNeeded();
+  const box = await chart.boundingBox();
+  // The chart as drawn, with the mouse away so no cursor is drawn over it.
+  const picture = async () => {
+    await page.mouse.move(0, 0);
+    return page.locator('#timeline canvas').screenshot();
+  };
+  const whole = await picture();
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  assert.notDeepEqual(await picture(), whole, 'the chart shows less time after the drag');
+  await chart.dblclick();
+  assert.deepEqual(await picture(), whole, 'double-click shows it all again');
   assert.deepEqual(problems, [], 'no console error after using every view');
 });
