@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""End-to-end checks that nothing is lost and nothing is broken when the
+traced program dies, forks, execs, closes memtrack's descriptors, or cannot be
+traced at all (issue: crashes, kills, families, daemons).
+
+  check_survival.py --memtrack BIN --cases DIR CHECK
+
+Exit status: 0 pass, 1 fail."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def run(memtrack, workdir, *program):
+    """Runs memtrack on PROGRAM; returns (exit status, stderr, report as JSON)."""
+    trace = os.path.join(workdir, "t.db")
+    if os.path.exists(trace):
+        os.unlink(trace)
+    proc = subprocess.run([memtrack, "run", "-o", trace, "--"] + list(program), cwd=workdir,
+                          capture_output=True, text=True, timeout=120)
+    rep = subprocess.run([memtrack, "report", "--format", "json", trace], capture_output=True, text=True,
+                         timeout=120)
+    if rep.returncode != 0:
+        raise AssertionError("report failed: %s" % rep.stderr)
+    return proc.returncode, proc.stderr, json.loads(rep.stdout)
+
+
+def expect(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def died_with_everything(ctx, mode, status, end_reason, signal):
+    """The dies case: status, how it ended, and every event before the end."""
+    rc, _, doc = run(ctx.memtrack, ctx.workdir, ctx.case("dies"), mode)
+    expect(rc == status, "exit status %d, want %d" % (rc, status))
+    p = doc["processes"][0]
+    s = p["summary"]
+    expect(p["end_reason"] == end_reason and p["exit_signal"] == signal,
+           "ended %s/%s, want %s/%s" % (p["end_reason"], p["exit_signal"], end_reason, signal))
+    expect(s["allocations"] == 10001 and s["frees"] == 10000, "counts %s" % s)
+    expect(s["leaked_bytes"] == 4096 and s["leaked_blocks"] == 1, "unfreed %s" % s)
+    expect(not p["leak_scan"] and all(l["kind"] == "unclassified" for l in p["leaks"]), "no scan could run")
+    return doc
+
+
+def check_segv(ctx):
+    died_with_everything(ctx, "segv", 139, "signal", 11)
+
+
+def check_sigkill(ctx):
+    died_with_everything(ctx, "kill", 137, "signal", 9)
+
+
+def check_abort(ctx):
+    died_with_everything(ctx, "abort", 134, "signal", 6)
+
+
+def check_underscore_exit(ctx):
+    died_with_everything(ctx, "_exit", 5, "_exit", None)
+
+
+def check_exec(ctx):
+    rc, _, doc = run(ctx.memtrack, ctx.workdir, ctx.case("dies"), "exec")
+    expect(rc == 0, "exit status %d" % rc)
+    first, second = doc["processes"][0], doc["processes"][1]
+    expect(first["end_reason"] == "exec" and first["summary"]["allocations"] == 10001, "first image %s" % first)
+    expect(second["argv"] == ["true"] and second["pid"] == first["pid"], "second image %s" % second)
+
+
+def check_uncaught_exception(ctx):
+    rc, _, doc = run(ctx.memtrack, ctx.workdir, ctx.case("dies_throw"))
+    expect(rc == 134, "exit status %d, want 134 (SIGABRT)" % rc)
+    p = doc["processes"][0]
+    expect(p["exit_signal"] == 6, "signal %s" % p["exit_signal"])
+    expect(p["summary"]["allocations"] >= 1001, "allocations %s" % p["summary"])
+
+
+def check_family(ctx):
+    rc, _, doc = run(ctx.memtrack, ctx.workdir, ctx.case("family"))
+    expect(rc == 0, "exit status %d" % rc)
+    procs = doc["processes"]
+    names = [os.path.basename(p["argv"][0]) for p in procs]
+    expect(names.count("family") == 3 and names.count("sh") == 2, "processes %s" % names)
+    parent, child = procs[0], procs[1]
+    expect(child["parent_pid"] == parent["pid"], "child's parent %s" % child["parent_pid"])
+    kinds = {l["kind"]: l["bytes"] for l in parent["leaks"]}
+    expect(kinds == {"definite": 222, "reachable": 111}, "parent leaks %s" % kinds)
+    expect(child["summary"]["allocations"] == 1 and child["summary"]["frees"] == 1,
+           "the child counts only its own events: %s" % child["summary"])
+    child_kinds = sorted((l["kind"], l["bytes"]) for l in child["leaks"])
+    expect(child_kinds == [("definite", 222), ("reachable", 333)], "child leaks %s" % child_kinds)
+    grand = procs[2]
+    expect(grand["end_reason"] == "exec" and grand["parent_pid"] == child["pid"], "grandchild %s" % grand)
+
+
+def check_no_follow(ctx):
+    trace = os.path.join(ctx.workdir, "nf.db")
+    proc = subprocess.run([ctx.memtrack, "run", "--no-follow", "-o", trace, ctx.case("family")], cwd=ctx.workdir,
+                          capture_output=True, text=True, timeout=120)
+    expect(proc.returncode == 0, "exit status %d" % proc.returncode)
+    rep = json.loads(subprocess.run([ctx.memtrack, "report", "--format", "json", trace], capture_output=True,
+                                    text=True).stdout)
+    expect(len(rep["processes"]) == 1, "processes %d" % len(rep["processes"]))
+
+
+def check_daemon_descriptors(ctx):
+    out = os.path.join(ctx.workdir, "daemon.out")
+    rc, _, doc = run(ctx.memtrack, ctx.workdir, ctx.case("daemon_fds"), out)
+    expect(rc == 0, "exit status %d" % rc)
+    with open(out, "rb") as f:
+        content = f.read()
+    expect(content == b"mine\n", "the program's file holds %r" % content[:200])
+    s = doc["processes"][0]["summary"]
+    # 10 bytes + 100000 pairs + dprintf's own 4096-byte buffer
+    expect(s["allocations"] == 100002 and s["frees"] == 100001, "tracing went on: %s" % s)
+
+
+def check_static(ctx):
+    rc, err, doc = run(ctx.memtrack, ctx.workdir, ctx.case("static_program"))
+    expect(rc == 3, "exit status %d, want the program's 3" % rc)
+    expect("static" in err, "stderr says nothing of static: %r" % err)
+    expect(len(doc["processes"]) == 1 and doc["processes"][0]["exit_code"] == 3, "trace %s" % doc)
+
+
+class Context:
+    def __init__(self, memtrack, cases, workdir):
+        self.memtrack, self.cases, self.workdir = memtrack, cases, workdir
+
+    def case(self, name):
+        return os.path.join(self.cases, name)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--memtrack", required=True)
+    ap.add_argument("--cases", required=True)
+    ap.add_argument("check")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="memtrack-survival-") as workdir:
+        try:
+            globals()["check_" + args.check](Context(os.path.abspath(args.memtrack), args.cases, workdir))
+        except AssertionError as e:
+            print("FAIL %s: %s" % (args.check, e))
+            return 1
+    print("PASS %s" % args.check)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
