@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include "collect/decoder.h"
 #include "collect/process.h"
@@ -165,13 +166,23 @@ static int on_record(void *ctx, uint32_t tid, const struct mt_record_header *rec
     return 0;
 }
 
+/* CLOCK_REALTIME in ns, the clock of processes.start_ns. */
+static uint64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Closes c; a process whose last connection closes has ended (or, a daemon
+ * that took the descriptor, will reconnect and end later). */
 static void close_connection(struct mt_connection *c)
 {
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
-    if (c->process)
-        c->process->connections--;
+    if (c->process && --c->process->connections == 0)
+        c->process->end_ns = realtime_ns();
 }
 
 /* Receives one message and the descriptors that came with it (at most MAX_FDS;
