@@ -9,6 +9,16 @@
 #include "collect/server.h"
 #include "run/summary.h"
 
+/* One line per bad release: what, where in memory, and which functions. */
+static void print_error(FILE *out, const struct mt_rec_error *e)
+{
+    fprintf(out, "memtrack:     %s of 0x%" PRIx64 " by %s", mt_error_name(e->h.extra), e->address,
+            mt_function_name(e->free_function));
+    if (e->size != UINT64_MAX)
+        fprintf(out, " (block of %" PRIu64 " bytes from %s)", e->size, mt_function_name(e->alloc_function));
+    fputc('\n', out);
+}
+
 static void print_process(FILE *out, const struct mt_process *p)
 {
     uint64_t bytes[MT_LEAK_END] = {0}, blocks[MT_LEAK_END] = {0};
@@ -34,6 +44,8 @@ static void print_process(FILE *out, const struct mt_process *p)
     fputc('\n', out);
     if (p->n_errors)
         fprintf(out, "memtrack:   deallocation errors: %zu (double, invalid or mismatched frees)\n", p->n_errors);
+    for (size_t i = 0; i < p->n_errors && i < 5; i++)
+        print_error(out, &p->errors[i]);
     if (p->note)
         fprintf(out, "memtrack:   note: %s\n", p->note);
 }
