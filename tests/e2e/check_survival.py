@@ -127,6 +127,16 @@ def check_static(ctx):
     expect(len(doc["processes"]) == 1 and doc["processes"][0]["exit_code"] == 3, "trace %s" % doc)
 
 
+def check_dlclose(ctx):
+    rc, _, doc = run(ctx.memtrack, ctx.workdir, ctx.case("dlclose_leak"), ctx.case("libe2e_plugin.so"))
+    expect(rc == 0, "exit status %d" % rc)
+    leaks = doc["processes"][0]["leaks"]
+    frames = [f for l in leaks if l["bytes"] == 77 for f in l["stack"]]
+    expect(frames and frames[0]["function"] == "plugin_leak" and frames[0]["file"].endswith("plugin.c"),
+           "the dlclose'd library's frame: %s" % frames[:1])
+    expect([l["kind"] for l in leaks if l["bytes"] == 77] == ["definite"], "leaks %s" % leaks)
+
+
 class Context:
     def __init__(self, memtrack, cases, workdir):
         self.memtrack, self.cases, self.workdir = memtrack, cases, workdir
