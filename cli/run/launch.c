@@ -54,7 +54,8 @@ static int find_library(char *out, size_t len)
     char *slash = strrchr(self, '/');
     if (slash)
         *slash = '\0';
-    snprintf(out, len, "%s/../lib/memtrack/libmemtrack.so", self);
+    if ((size_t)snprintf(out, len, "%.*s/../lib/memtrack/libmemtrack.so", (int)(len - 40), self) >= len)
+        return -1;
     return access(out, R_OK);
 }
 
