@@ -40,6 +40,7 @@ struct scan {
     struct mt_range *holes;
     size_t n_holes, cap_holes;
     uintptr_t own_sp;
+    uintptr_t heap_hi; /* end of the highest block: most words of memory point nowhere near */
     int ok;
 };
 
@@ -72,7 +73,7 @@ static uintptr_t end_of(const struct node *n)
 static long find(uintptr_t w)
 {
     size_t lo = 0, hi = scan.n;
-    if (!hi || w < scan.nodes[0].address)
+    if (!hi || w < scan.nodes[0].address || w >= scan.heap_hi)
         return -1;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
@@ -332,6 +333,9 @@ int mt_leakscan_run(struct mt_thread *t, int only_new_definite, uint64_t *new_de
     if (scan.nodes && scan.work && scan.holes && stack) {
         mt_blocks_for_each(collect_block, NULL);
         qsort(scan.nodes, scan.n, sizeof *scan.nodes, by_address);
+        for (size_t i = 0; i < scan.n; i++)
+            if (end_of(&scan.nodes[i]) > scan.heap_hi)
+                scan.heap_hi = end_of(&scan.nodes[i]);
         add_hole((uintptr_t)scan.holes, (uintptr_t)(scan.holes + scan.cap_holes), NULL);
         build_holes(stack, stack_size);
         getcontext(&scan_context);

@@ -8,17 +8,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The prepared statement for SQL (one of the analyses' static strings, so
+ * its address identifies it), from the trace's cache or newly prepared.
+ * *cached says whether it stays in the cache (it is reset, not finalized). */
+static sqlite3_stmt *statement_for(struct trace *trace, const char *sql, bool *cached)
+{
+    int free_slot = -1;
+    for (int i = 0; i < TRACE_STATEMENT_CACHE; i++) {
+        if (trace->cache[i].sql == sql) {
+            *cached = true;
+            return trace->cache[i].statement;
+        }
+        if (free_slot < 0 && trace->cache[i].sql == NULL)
+            free_slot = i;
+    }
+    sqlite3_stmt *statement = NULL;
+    if (sqlite3_prepare_v3(trace->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement, NULL) != SQLITE_OK) {
+        sqlite3_finalize(statement);
+        return NULL;
+    }
+    *cached = free_slot >= 0;
+    if (*cached) {
+        trace->cache[free_slot].sql = sql;
+        trace->cache[free_slot].statement = statement;
+    }
+    return statement;
+}
+
 /* Runs SQL (binding PARAMETER to ?1 when it has one) and hands every row to
  * HANDLE.  Returns 0, or -1 with the failure recorded: an unexpected table
  * layout, malformed JSON, corruption found late, an overflowing sum... */
 int query_each_row(struct trace *trace, const char *sql, int64_t parameter, const char *context,
                    row_handler *handle, void *target)
 {
-    sqlite3_stmt *statement = NULL;
-    if (sqlite3_prepare_v2(trace->db, sql, -1, &statement, NULL) != SQLITE_OK) {
-        sqlite3_finalize(statement);
+    bool cached;
+    sqlite3_stmt *statement = statement_for(trace, sql, &cached);
+    if (statement == NULL)
         return trace_fail_sql(trace, context);
-    }
     if (sqlite3_bind_parameter_count(statement) > 0)
         sqlite3_bind_int64(statement, 1, parameter);
     int step = SQLITE_DONE, result = 0;
@@ -26,7 +52,12 @@ int query_each_row(struct trace *trace, const char *sql, int64_t parameter, cons
         result = handle(trace, statement, target);
     if (result == 0 && step != SQLITE_DONE)
         result = trace_fail_sql(trace, context);
-    sqlite3_finalize(statement);
+    if (cached) {
+        sqlite3_reset(statement);
+        sqlite3_clear_bindings(statement);
+    } else {
+        sqlite3_finalize(statement);
+    }
     return result;
 }
 

@@ -241,6 +241,11 @@ int trace_open(struct trace *trace, const char *path)
 /* Closes the connection, if any; safe after a failed trace_open(). */
 void trace_close(struct trace *trace)
 {
+    for (int i = 0; i < TRACE_STATEMENT_CACHE; i++) {
+        sqlite3_finalize(trace->cache[i].statement);
+        trace->cache[i].statement = NULL;
+        trace->cache[i].sql = NULL;
+    }
     sqlite3_close(trace->db);
     trace->db = NULL;
 }

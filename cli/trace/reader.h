@@ -14,10 +14,18 @@
 /* The newest meta.schema_version this build understands. */
 #define MT_SCHEMA_VERSION 1
 
+#define TRACE_STATEMENT_CACHE 16
+
 struct trace {
     sqlite3 *db;
     const char *path;
     char problem[512]; /* the first failure, for people: "damaged: ..."; "" when none */
+    /* Prepared statements kept by the text of their SQL (the analyses run the
+     * same query once per stack: preparing it each time dominated big traces). */
+    struct {
+        const char *sql;
+        sqlite3_stmt *statement;
+    } cache[TRACE_STATEMENT_CACHE];
 };
 
 int trace_open(struct trace *trace, const char *path);
