@@ -21,6 +21,7 @@ def first_value(path, key, separator=":"):
 
 
 def load_average():
+    """The 1, 5 and 15 minute load averages, as /proc/loadavg gives them."""
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
 
@@ -39,11 +40,13 @@ def machine_lines():
 
 
 def median_of(samples, field):
+    """Median of one measurement over runs, ignoring runs that lack it; None when none has it."""
     values = [s[field] for s in samples if s.get(field) is not None]
     return statistics.median(values) if values else None
 
 
 def size_text(n_bytes):
+    """Bytes in binary units with one decimal, or "-" when unknown."""
     if n_bytes is None:
         return "-"
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
@@ -53,6 +56,7 @@ def size_text(n_bytes):
 
 
 def seconds_text(s):
+    """Seconds to the millisecond, or "-" when unknown."""
     return "%.3f s" % s if s is not None else "-"
 
 

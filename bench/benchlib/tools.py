@@ -16,6 +16,7 @@ class Untraced:
 
     @staticmethod
     def applies_to(workload):
+        """Whether this tool is run on WORKLOAD."""
         return True
 
     def is_program(self, exe, workload):
@@ -23,12 +24,15 @@ class Untraced:
         return exe == workload.exe
 
     def command(self, workload, trace_base):
+        """The command line running WORKLOAD under this tool, writing its trace at TRACE_BASE (plus a suffix)."""
         return workload.argv
 
     def trace_files(self, trace_base):
+        """The trace files a run left, to measure and report on."""
         return []
 
     def report_command(self, trace_files):
+        """The command producing this tool's report from its trace."""
         return None
 
 

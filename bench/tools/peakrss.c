@@ -129,6 +129,7 @@ static int trace_until_done(pid_t top)
     }
 }
 
+/* Starts the command traced, follows it to the end, writes the measurements. */
 int main(int argc, char **argv)
 {
     if (argc < 4 || strcmp(argv[1], "-o") != 0 || strcmp(argv[3], "--") != 0 || argc < 5) {

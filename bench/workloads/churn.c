@@ -92,6 +92,7 @@ static __attribute__((noinline)) unsigned descend(struct worker *w, unsigned lev
     return below + 1;
 }
 
+/* Thread entry: the recursion, then the loop at its bottom. */
 static void *run_worker(void *arg)
 {
     struct worker *w = arg;
@@ -111,6 +112,7 @@ static unsigned long positive_argument(const char *text, const char *name)
     return v;
 }
 
+/* Starts THREADS workers, waits for them and prints a checksum of what they wrote. */
 int main(int argc, char **argv)
 {
     if (argc != 4) {
