@@ -39,14 +39,10 @@ void *make_room(void *array, size_t count, size_t element_size)
     return realloc(array, wanted * element_size);
 }
 
-/* Frees a stack's frames and their strings, leaving an empty stack. */
+/* Frees a stack's frames, leaving an empty stack (their strings are pooled
+ * by stacks.c and shared between stacks). */
 void report_stack_free(struct report_stack *stack)
 {
-    for (size_t i = 0; i < stack->depth; i++) {
-        free(stack->frames[i].function);
-        free(stack->frames[i].file);
-        free(stack->frames[i].module);
-    }
     free(stack->frames);
     stack->frames = NULL;
     stack->depth = 0;

@@ -17,6 +17,7 @@ struct maybe_int {
     int64_t value;
 };
 
+/* The strings are shared between all frames of all stacks: never free them. */
 struct report_frame {
     uint64_t address;
     char *function;

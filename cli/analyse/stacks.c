@@ -4,6 +4,7 @@
  */
 #include "analyse/stacks.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyse/query.h"
@@ -24,6 +25,56 @@ static const char STACK_SQL[] =
 
 enum { COLUMN_SHAPE, COLUMN_ID_TYPE, COLUMN_ID, COLUMN_FOUND, COLUMN_ADDRESS, COLUMN_MODULE, COLUMN_FUNCTION,
        COLUMN_FILE, COLUMN_LINE };
+
+/* Frame strings are interned for the life of the process: a big trace names
+ * the same function, file and module in thousands of stacks, and one copy of
+ * each keeps `memtrack report` and `memtrack view` small.  The pool is never
+ * freed (a command runs once and exits). */
+static struct {
+    char **slots;
+    size_t capacity, count;
+} pool;
+
+static uint64_t hash_text(const char *text)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+/* Returns the pooled copy of TEXT (a malloc'd string, which is consumed). */
+static char *intern(char *text)
+{
+    if (text == NULL)
+        return NULL;
+    if ((pool.count + 1) * 2 > pool.capacity) {
+        size_t capacity = pool.capacity ? pool.capacity * 2 : 1024;
+        char **slots = calloc(capacity, sizeof *slots);
+        if (slots == NULL)
+            return text; /* unpooled: leaks one string, still correct */
+        for (size_t i = 0; i < pool.capacity; i++)
+            if (pool.slots[i] != NULL) {
+                size_t j = hash_text(pool.slots[i]) & (capacity - 1);
+                while (slots[j] != NULL)
+                    j = (j + 1) & (capacity - 1);
+                slots[j] = pool.slots[i];
+            }
+        free(pool.slots);
+        pool.slots = slots;
+        pool.capacity = capacity;
+    }
+    size_t i = hash_text(text) & (pool.capacity - 1);
+    while (pool.slots[i] != NULL) {
+        if (strcmp(pool.slots[i], text) == 0) {
+            free(text);
+            return pool.slots[i];
+        }
+        i = (i + 1) & (pool.capacity - 1);
+    }
+    pool.count++;
+    return pool.slots[i] = text;
+}
 
 /* The stack being filled and how many rows STACK_SQL gave so far. */
 struct stack_load {
@@ -68,9 +119,9 @@ static int append_frame(struct trace *trace, sqlite3_stmt *statement, void *targ
     struct row_reader row;
     row_start(&row, trace, statement, "frame %lld", (long long)sqlite3_column_int64(statement, COLUMN_FOUND));
     frame->address = (uint64_t)row_integer(&row, COLUMN_ADDRESS); /* high addresses are stored negative */
-    frame->module = row_maybe_text(&row, COLUMN_MODULE);
-    frame->function = row_maybe_text(&row, COLUMN_FUNCTION);
-    frame->file = row_maybe_text(&row, COLUMN_FILE);
+    frame->module = intern(row_maybe_text(&row, COLUMN_MODULE));
+    frame->function = intern(row_maybe_text(&row, COLUMN_FUNCTION));
+    frame->file = intern(row_maybe_text(&row, COLUMN_FILE));
     frame->line = row_maybe_count(&row, COLUMN_LINE);
     return row.failed ? -1 : 0;
 }
