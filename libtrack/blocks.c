@@ -18,7 +18,7 @@
 #include "internal.h"
 
 #define SHARDS 64
-#define INITIAL_CAPACITY 1024
+#define INITIAL_CAPACITY 64 /* small tables stay in cache; growth doubles */
 
 struct shard {
     atomic_flag lock;

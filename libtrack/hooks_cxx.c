@@ -104,8 +104,9 @@ static void *cxx_new_nothrow(size_t size, size_t align, unsigned function)
     return p;
 }
 
-/* Every delete: check against the table, then free underneath. */
-static void cxx_delete(void *p, size_t size, size_t align, unsigned function)
+/* Every delete: check against the table, then free underneath.  Inlined into
+ * each operator so that the return address is the caller of operator delete. */
+static inline __attribute__((always_inline)) void cxx_delete(void *p, size_t size, size_t align, unsigned function)
 {
     if (!p)
         return;
@@ -116,6 +117,7 @@ static void cxx_delete(void *p, size_t size, size_t align, unsigned function)
         return;
     }
     int saved = errno;
+    t->caller = __builtin_return_address(0);
     void *release = mt_on_free(t, p, function, size, align);
     mt_thread_release(t);
     if (release)

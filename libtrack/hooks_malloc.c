@@ -77,6 +77,7 @@ MT_EXPORT void free(void *p)
         return;
     }
     int saved = errno;
+    t->caller = __builtin_return_address(0);
     void *release = mt_on_free(t, p, MT_FN_FREE, 0, 0);
     mt_thread_release(t);
     if (release)
@@ -107,6 +108,7 @@ static void *realloc_as(void *p, size_t size, unsigned function)
         return untracked(mt_real.realloc(p, size));
     if (!p)
         return track_alloc(t, mt_real.malloc(size), size, 0, function);
+    t->caller = NULL; /* realloc_as is not the hook itself: a release stack needs unwinding */
     void *q = mt_on_realloc(t, p, size, function);
     mt_thread_release(t);
     return q;

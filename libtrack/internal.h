@@ -62,6 +62,7 @@ struct mt_thread {
     unsigned recent_pos;
     uintptr_t untracked[MT_UNTRACKED_MAX]; /* blocks a signal handler got while libtrack was busy */
     unsigned untracked_pos;
+    void *caller;            /* return address into the caller of the current hook */
     atomic_flag busy;        /* held while the buffer is appended to or flushed */
     uint32_t used;           /* bytes in buf, committed or being written */
     char *buf;               /* MT_BATCH_MAX bytes: in the slot, or private when no slot */
@@ -105,6 +106,7 @@ uint64_t mt_now_ns(void);
 
 /* ---- stacks.c: backtrace capture and interning ---- */
 uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth);
+uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, int truncated);
 void mt_stacks_init(void);
 
 /* ---- blocks.c: the table of live blocks ---- */
@@ -154,7 +156,8 @@ struct mt_options {
     unsigned depth;
     unsigned temporary_window;
     size_t quarantine_bytes;
-    unsigned free_depth; /* frames recorded for a release; 0: none (errors still get mt_options.depth) */
+    unsigned free_depth; /* frames recorded for a release: 0 none, 1 the caller only (no unwinding);
+                            a bad release always gets mt_options.depth */
     int abort_on_error;
     int follow; /* trace fork children and exec'd programs */
 };

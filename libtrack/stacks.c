@@ -74,6 +74,23 @@ static uint32_t intern(uint64_t h, int *is_new)
     return atomic_fetch_add(&overflow_next, 1);
 }
 
+/* The id of the stack frames[0..depth), sending its STACK record the first
+ * time any thread sees it. */
+uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, int truncated)
+{
+    int is_new;
+    uint32_t id = intern(hash_frames(frames, depth), &is_new);
+    if (is_new) {
+        unsigned size = (unsigned)(sizeof(struct mt_rec_stack) + (size_t)depth * sizeof(uint64_t));
+        struct mt_rec_stack *r = mt_record_begin(t, MT_REC_STACK, size, (uint32_t)depth);
+        r->id = id;
+        r->truncated = (uint32_t)truncated;
+        memcpy(r + 1, frames, (size_t)depth * sizeof(uint64_t));
+        mt_record_end(t);
+    }
+    return id;
+}
+
 /* Unwinds the calling thread and returns the id of its stack, starting at the
  * first frame outside libtrack (the caller of the allocation function), at
  * most max_depth frames deep. */
@@ -96,18 +113,7 @@ uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth)
     }
     if (depth <= 0)
         return 0;
-    void **frames = ips + skip;
-    int is_new;
-    uint32_t id = intern(hash_frames(frames, depth), &is_new);
-    if (is_new) {
-        unsigned size = (unsigned)(sizeof(struct mt_rec_stack) + (size_t)depth * sizeof(uint64_t));
-        struct mt_rec_stack *r = mt_record_begin(t, MT_REC_STACK, size, (uint32_t)depth);
-        r->id = id;
-        r->truncated = (uint32_t)truncated;
-        memcpy(r + 1, frames, (size_t)depth * sizeof(uint64_t));
-        mt_record_end(t);
-    }
-    return id;
+    return mt_stack_intern(t, ips + skip, depth, truncated);
 }
 
 void mt_stacks_own_ranges(mt_range_fn fn, void *arg)

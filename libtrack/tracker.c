@@ -18,7 +18,7 @@
 #include "internal.h"
 
 struct mt_counters mt_counters;
-struct mt_options mt_options = {.depth = 64, .temporary_window = 1, .quarantine_bytes = 4u << 20, .free_depth = 64,
+struct mt_options mt_options = {.depth = 64, .temporary_window = 1, .quarantine_bytes = 1u << 20, .free_depth = 1,
                                 .follow = 1};
 static atomic_int init_state; /* 0 not started, 1 running, 2 done */
 static int tracking_enabled;
@@ -275,7 +275,8 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, unsig
 {
     int bad = mismatch(b, function, claimed_size, claimed_align);
     unsigned depth = bad ? mt_options.depth : mt_options.free_depth;
-    uint32_t free_stack = depth ? mt_stack_capture(t, depth) : 0;
+    uint32_t free_stack = depth == 1 && t->caller ? mt_stack_intern(t, &t->caller, 1, 1)
+                          : depth ? mt_stack_capture(t, depth) : 0;
     uint64_t now = mt_now_ns();
     if (bad) {
         struct mt_rec_error e = {.h.extra = MT_ERR_MISMATCHED_FREE, .address = b->address, .size = b->size,
