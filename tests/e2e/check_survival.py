@@ -137,6 +137,20 @@ def check_dlclose(ctx):
     expect([l["kind"] for l in leaks if l["bytes"] == 77] == ["definite"], "leaks %s" % leaks)
 
 
+def check_client_api(ctx):
+    plain = subprocess.run([ctx.case("client_api")], capture_output=True, text=True, timeout=60)
+    expect(plain.stdout.strip() == "under=0 first=-1 second=-1 allocations=0",
+           "without memtrack: %r" % plain.stdout)
+    trace = os.path.join(ctx.workdir, "api.db")
+    proc = subprocess.run([ctx.memtrack, "run", "-o", trace, ctx.case("client_api")], cwd=ctx.workdir,
+                          capture_output=True, text=True, timeout=120)
+    line = proc.stdout.strip()
+    expect(line.startswith("under=1 first=1 second=2 allocations="), "under memtrack: %r" % line)
+    import sqlite3
+    marks = [r[0] for r in sqlite3.connect(trace).execute("select label from marks order by time_ns")]
+    expect(marks == ["after the first leak", "memtrack_check_leaks", "memtrack_check_leaks"], "marks %s" % marks)
+
+
 class Context:
     def __init__(self, memtrack, cases, workdir):
         self.memtrack, self.cases, self.workdir = memtrack, cases, workdir
