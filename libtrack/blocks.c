@@ -104,6 +104,17 @@ static void reserve(struct shard *s)
     }
 }
 
+/* Starts loading the cache lines an insert of `address` will touch, so the
+ * miss overlaps the unwinding that comes before the insert. */
+void mt_blocks_prefetch(uintptr_t address)
+{
+    struct shard *s = shard_of(address);
+    __builtin_prefetch(s, 1);
+    size_t capacity = s->capacity; /* a racy read: only a hint */
+    if (capacity)
+        __builtin_prefetch(&s->slots[mix(address) & (capacity - 1)], 1);
+}
+
 void mt_blocks_insert(const struct mt_block *b)
 {
     struct shard *s = shard_of(b->address);

@@ -120,6 +120,7 @@ struct mt_block {
 };
 void mt_blocks_init(void);
 void mt_blocks_insert(const struct mt_block *b);
+void mt_blocks_prefetch(uintptr_t address);
 /* Removes the block that starts at `address` into *out; 0 when none does. */
 int mt_blocks_remove(uintptr_t address, struct mt_block *out);
 /* Finds a live block containing `address` (not at its start); 0 when none. Slow: error path only. */

@@ -178,6 +178,7 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
         return;
     if (MT_UNLIKELY(atomic_load_explicit(&inherit_pending, memory_order_relaxed)))
         send_inherited(t);
+    mt_blocks_prefetch((uintptr_t)p);
     uint64_t now = mt_now_ns();
     struct mt_block b = {.address = (uintptr_t)p, .size = size, .id = mt_new_block_id(t),
                          .stack = mt_stack_capture(t, mt_options.depth), .function = (uint16_t)function,
