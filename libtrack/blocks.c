@@ -68,10 +68,6 @@ static void put(struct mt_block *slots, size_t capacity, const struct mt_block *
     slots[i] = *b;
 }
 
-void mt_blocks_init(void)
-{
-}
-
 /* Makes room in `s` for one more block; returns with the lock held. */
 static void reserve(struct shard *s)
 {

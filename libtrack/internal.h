@@ -101,7 +101,6 @@ void mt_flush(struct mt_thread *t);        /* takes t->busy */
 void mt_flush_locked(struct mt_thread *t); /* t->busy already held */
 int mt_transport_connect(uint32_t hello_flags);
 void mt_transport_after_fork(void);
-int mt_transport_active(void);
 uint64_t mt_now_ns(void);
 
 /* ---- stacks.c: backtrace capture and interning ---- */
@@ -118,7 +117,6 @@ struct mt_block {
     uint16_t function;  /* enum mt_function */
     uint16_t align_log2;
 };
-void mt_blocks_init(void);
 void mt_blocks_insert(const struct mt_block *b);
 void mt_blocks_prefetch(uintptr_t address);
 /* Removes the block that starts at `address` into *out; 0 when none does. */

@@ -34,11 +34,6 @@ uint64_t mt_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int mt_transport_active(void)
-{
-    return atomic_load_explicit(&sock, memory_order_relaxed) >= 0;
-}
-
 /* Reads a small /proc file into buf without malloc; returns bytes read. */
 static size_t read_proc(const char *path, char *buf, size_t cap)
 {

@@ -197,7 +197,6 @@ int main(int argc, char **argv)
         fputs("usage: tsan_blocks [THREADS (1-64) [OPERATIONS]]\n", stderr);
         return 2;
     }
-    mt_blocks_init();
     mt_quarantine_init(1 << 20);
     static struct worker workers[MAX_THREADS];
     static _Atomic uintptr_t mailboxes[MAX_THREADS];

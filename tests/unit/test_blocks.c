@@ -255,7 +255,6 @@ static void test_threads_inserting_and_removing_leave_an_exact_table(void **stat
 
 int main(void)
 {
-    mt_blocks_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_churn_matches_a_reference),
         cmocka_unit_test(test_insert_find_remove),
