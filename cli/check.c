@@ -59,17 +59,7 @@ void usage_check(FILE *stream)
           stream);
 }
 
-/* Names a command-line mistake on stderr; returns -1 for parse_options(). */
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *format, ...)
-{
-    va_list arguments;
-    va_start(arguments, format);
-    fputs("memtrack check: ", stderr);
-    vfprintf(stderr, format, arguments);
-    fputc('\n', stderr);
-    va_end(arguments);
-    return -1;
-}
+#define usage_error(...) command_error("check", __VA_ARGS__)
 
 /* Reads a --max-leaked-bytes value: a whole number of bytes, 0 or more. */
 static int parse_byte_count(const char *text, int64_t *bytes)

@@ -13,6 +13,9 @@
 
 #define MT_EXIT_USAGE 2
 
+/* Says on stderr what is wrong, as "memtrack COMMAND: MESSAGE"; returns -1. */
+int command_error(const char *command, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);

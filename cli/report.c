@@ -33,17 +33,7 @@ void usage_report(FILE *stream)
           stream);
 }
 
-/* Names a command-line mistake on stderr; returns -1 for parse_options(). */
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *format, ...)
-{
-    va_list arguments;
-    va_start(arguments, format);
-    fputs("memtrack report: ", stderr);
-    vfprintf(stderr, format, arguments);
-    fputc('\n', stderr);
-    va_end(arguments);
-    return -1;
-}
+#define usage_error(...) command_error("report", __VA_ARGS__)
 
 /* Sets the renderer named by VALUE; -1 (after saying why) when unknown. */
 static int choose_format(const char *value, struct report_options *options)

@@ -39,17 +39,7 @@ void usage_view(FILE *stream)
           stream);
 }
 
-/* Names a command-line mistake on stderr; returns -1 for parse_options(). */
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *format, ...)
-{
-    va_list arguments;
-    va_start(arguments, format);
-    fputs("memtrack view: ", stderr);
-    vfprintf(stderr, format, arguments);
-    fputc('\n', stderr);
-    va_end(arguments);
-    return -1;
-}
+#define usage_error(...) command_error("view", __VA_ARGS__)
 
 /* Reads the command line into OPTIONS.  Returns 0, or -1 after naming the
  * mistake on stderr.  "--" ends the options, so a trace may start with '-'. */
