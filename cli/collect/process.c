@@ -26,29 +26,40 @@ static void *push(void **array, size_t *n, size_t *cap, size_t size)
     return slot;
 }
 
-struct mt_process *process_new(const struct mt_rec_hello *hello)
+/* An empty process with room for argc arguments (argc is 0 when there is no
+ * memory for them). */
+static struct mt_process *process_alloc(uint32_t pid, uint32_t parent_pid, size_t argc)
 {
     struct mt_process *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    p->token = hello->token;
-    p->pid = hello->pid;
-    p->parent_pid = hello->parent_pid;
-    p->start_ns = hello->start_ns;
-    p->hello_flags = hello->flags;
-    const char *s = mt_record_tail(&hello->h, sizeof *hello);
-    p->argv = calloc(hello->argc + 1u, sizeof *p->argv);
-    for (uint32_t i = 0; p->argv && i < hello->argc; i++) {
-        p->argv[i] = strdup(s);
-        s += strlen(s) + 1;
-    }
-    p->argc = p->argv ? (int)hello->argc : 0;
-    p->executable = strdup(s);
+    p->pid = pid;
+    p->parent_pid = parent_pid;
+    p->argv = calloc(argc + 1, sizeof *p->argv);
+    p->argc = p->argv ? (int)argc : 0;
     u64map_init(&p->stacks, sizeof(struct mt_stack_def));
     u64map_init(&p->blocks, sizeof(struct mt_live_block));
     u64map_init(&p->early, sizeof(struct mt_early));
     u64map_init(&p->sites, sizeof(struct mt_site));
     u64map_init(&p->next_seq, sizeof(uint32_t));
+    return p;
+}
+
+struct mt_process *process_new(const struct mt_rec_hello *hello)
+{
+    struct mt_process *p = process_alloc(hello->pid, hello->parent_pid, hello->argc);
+    if (!p)
+        return NULL;
+    p->token = hello->token;
+    p->start_ns = hello->start_ns;
+    p->hello_flags = hello->flags;
+    const char *s = mt_record_tail(&hello->h, sizeof *hello);
+    for (uint32_t i = 0; i < hello->argc; i++) {
+        if (p->argv && i < (uint32_t)p->argc)
+            p->argv[i] = strdup(s);
+        s += strlen(s) + 1;
+    }
+    p->executable = strdup(s);
     return p;
 }
 
@@ -362,24 +373,15 @@ void process_apply(struct mt_process *p, const struct mt_record_header *rec)
 
 struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable)
 {
-    struct mt_process *p = calloc(1, sizeof *p);
+    size_t argc = 0;
+    while (argv[argc])
+        argc++;
+    struct mt_process *p = process_alloc(pid, parent_pid, argc);
     if (!p)
         return NULL;
-    p->pid = pid;
-    p->parent_pid = parent_pid;
     p->stand_in = 1;
-    while (argv[p->argc])
-        p->argc++;
-    p->argv = calloc((size_t)p->argc + 1, sizeof *p->argv);
-    for (int i = 0; p->argv && i < p->argc; i++)
+    for (int i = 0; i < p->argc; i++)
         p->argv[i] = strdup(argv[i]);
-    if (!p->argv)
-        p->argc = 0;
     p->executable = strdup(executable);
-    u64map_init(&p->stacks, sizeof(struct mt_stack_def));
-    u64map_init(&p->blocks, sizeof(struct mt_live_block));
-    u64map_init(&p->early, sizeof(struct mt_early));
-    u64map_init(&p->sites, sizeof(struct mt_site));
-    u64map_init(&p->next_seq, sizeof(uint32_t));
     return p;
 }
