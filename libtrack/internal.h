@@ -103,6 +103,23 @@ int mt_transport_connect(uint32_t hello_flags);
 void mt_transport_after_fork(void);
 uint64_t mt_now_ns(void);
 
+/* ---- unwind.c and eh_frame.c: backtraces by cached per-address rules ---- */
+/* A rule packs how to step out of one frame: bits 0-1 its kind, bit 2 CFA =
+ * rbp (else rsp) + bits 32-63, bit 3 rbp saved at CFA + bits 8-23 (signed),
+ * return address at CFA + bits 24-31 (signed). */
+#define MT_RULE_KIND_MASK 3ull
+#define MT_RULE_STEP 1ull        /* an ordinary frame: step to the caller */
+#define MT_RULE_TERMINAL 2ull    /* the outermost frame: the return address is undefined */
+#define MT_RULE_UNSUPPORTED 3ull /* only libunwind can step out of this frame */
+#define MT_RULE_CFA_FROM_RBP 4ull
+#define MT_RULE_RBP_SAVED 8ull
+uint64_t mt_eh_frame_rule(uintptr_t return_address);
+void mt_unwind_init(void);
+int mt_unwind(void **ips, int max);
+/* dlopen and dlclose run between these: cached rules may describe unloaded code */
+void mt_unwind_loader_enter(void);
+void mt_unwind_loader_leave(void);
+
 /* ---- stacks.c: backtrace capture and interning ---- */
 uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth);
 uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, int truncated);
@@ -159,6 +176,7 @@ struct mt_options {
                             a bad release always gets mt_options.depth */
     int abort_on_error;
     int follow; /* trace fork children and exec'd programs */
+    int libunwind_only; /* every backtrace by libunwind (unwind.c's rules unused) */
 };
 extern struct mt_options mt_options;
 extern uintptr_t mt_self_text_start, mt_self_text_end;
@@ -184,6 +202,7 @@ void mt_modules_locate_self(void);
 typedef void (*mt_range_fn)(uintptr_t lo, uintptr_t hi, void *arg);
 void mt_blocks_own_ranges(mt_range_fn fn, void *arg);
 void mt_stacks_own_ranges(mt_range_fn fn, void *arg);
+void mt_unwind_own_ranges(mt_range_fn fn, void *arg);
 void mt_threads_own_ranges(mt_range_fn fn, void *arg);
 void mt_quarantine_held_ranges(mt_range_fn fn, void *arg);
 void mt_segments_own_ranges(mt_range_fn fn, void *arg);

@@ -118,6 +118,7 @@ static void build_holes(void *stack, size_t stack_size)
     mt_quarantine_held_ranges(add_hole, NULL);
     mt_blocks_own_ranges(add_hole, NULL);
     mt_stacks_own_ranges(add_hole, NULL);
+    mt_unwind_own_ranges(add_hole, NULL);
     mt_threads_own_ranges(add_hole, NULL);
     mt_segments_own_ranges(add_hole, NULL);
     mt_self_own_ranges(add_hole, NULL);

@@ -140,7 +140,9 @@ MT_EXPORT void *dlopen(const char *file, int mode)
     static void *(*real)(const char *, int);
     if (!real)
         real = dlsym(RTLD_NEXT, "dlopen");
+    mt_unwind_loader_enter();
     void *h = real(file, mode);
+    mt_unwind_loader_leave();
     if (h)
         modules_changed();
     return h;
@@ -151,7 +153,9 @@ MT_EXPORT int dlclose(void *handle)
     static int (*real)(void *);
     if (!real)
         real = dlsym(RTLD_NEXT, "dlclose");
+    mt_unwind_loader_enter();
     int rc = real(handle);
+    mt_unwind_loader_leave();
     modules_changed();
     return rc;
 }

@@ -34,6 +34,7 @@ void mt_stacks_init(void)
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (mem != MAP_FAILED)
         table = mem;
+    mt_unwind_init();
     mt_in_unwinder = 1; /* libunwind initialises itself here: see descriptors.c */
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
     mt_in_unwinder = 0;
@@ -91,29 +92,42 @@ uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, in
     return id;
 }
 
-/* Unwinds the calling thread and returns the id of its stack, starting at the
- * first frame outside libtrack (the caller of the allocation function), at
- * most max_depth frames deep. */
-uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth)
+/* The return addresses of the calling thread from the first frame outside
+ * libtrack, up to max of them, by libunwind. */
+static int libunwind_backtrace(void **ips, int max)
 {
-    void *ips[MT_MAX_DEPTH + 16];
-    int want = (int)max_depth + 8; /* room for our own frames and a truncation probe */
+    void *all[MT_MAX_DEPTH + 16];
+    int want = max + 8; /* room for our own frames */
     mt_in_unwinder = 1;
-    int n = unw_backtrace(ips, want);
+    int n = unw_backtrace(all, want);
     mt_in_unwinder = 0;
     int skip = 0;
-    while (skip < n && (uintptr_t)ips[skip] >= mt_self_text_start && (uintptr_t)ips[skip] < mt_self_text_end)
+    while (skip < n && (uintptr_t)all[skip] >= mt_self_text_start && (uintptr_t)all[skip] < mt_self_text_end)
         skip++;
-    int depth = n - skip;
-    int truncated = 0;
-    if (depth > (int)max_depth || n == want) {
-        truncated = 1;
-        if (depth > (int)max_depth)
-            depth = (int)max_depth;
-    }
+    n -= skip;
+    if (n > max)
+        n = max;
+    memcpy(ips, all + skip, (size_t)(n > 0 ? n : 0) * sizeof *ips);
+    return n;
+}
+
+/* Unwinds the calling thread and returns the id of its stack, starting at the
+ * first frame outside libtrack (the caller of the allocation function), at
+ * most max_depth frames deep.  unwind.c walks it when it can, libunwind
+ * otherwise; one frame past max_depth tells whether the stack was cut. */
+uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth)
+{
+    void *ips[MT_MAX_DEPTH + 1];
+    int want = (int)max_depth + 1;
+    int depth = mt_options.libunwind_only ? -1 : mt_unwind(ips, want);
+    if (depth < 0)
+        depth = libunwind_backtrace(ips, want);
+    int truncated = depth == want;
+    if (truncated)
+        depth = (int)max_depth;
     if (depth <= 0)
         return 0;
-    return mt_stack_intern(t, ips + skip, depth, truncated);
+    return mt_stack_intern(t, ips, depth, truncated);
 }
 
 void mt_stacks_own_ranges(mt_range_fn fn, void *arg)

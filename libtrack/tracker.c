@@ -56,7 +56,8 @@ static int is_sized_delete(unsigned f)
            f == MT_FN_DELETE_ARRAY_SIZED_ALIGNED;
 }
 
-/* Parses MEMTRACK_OPTIONS ("depth=32,temporary_window=4,quarantine=0,free_depth=8,on_error=abort"). */
+/* Parses MEMTRACK_OPTIONS ("depth=32,temporary_window=4,quarantine=0,free_depth=8,on_error=abort",
+ * "unwinder=libunwind"). */
 static void read_options(void)
 {
     const char *s = getenv(MT_ENV_OPTIONS);
@@ -77,6 +78,8 @@ static void read_options(void)
                 mt_options.free_depth = v > MT_MAX_DEPTH ? MT_MAX_DEPTH : (unsigned)v;
             else if (klen == 6 && !memcmp(s, "follow", 6))
                 mt_options.follow = v != 0;
+            else if (klen == 8 && !memcmp(s, "unwinder", 8))
+                mt_options.libunwind_only = !strncmp(eq + 1, "libunwind", 9);
             else if (klen == 8 && !memcmp(s, "on_error", 8))
                 mt_options.abort_on_error = !strncmp(eq + 1, "abort", 5);
         }
