@@ -58,6 +58,8 @@ void usage_run(FILE *out)
           "                            thread counts as temporary (default 1)\n"
           "      --quarantine BYTES    freed memory held back to catch double frees\n"
           "                            (default 1048576)\n"
+          "      --unwinder=WHICH      fast (default: cached rules from .eh_frame, libunwind\n"
+          "                            where they do not apply) or libunwind (always)\n"
           "      --no-follow           trace only PROGRAM, not the processes it starts\n"
           "      --fail-on=KINDS       exit with the gate's status when findings of these\n"
           "                            kinds remain: definite, indirect, possible,\n"
@@ -87,7 +89,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"depth", required_argument, 0, 'd'}, {"on-error", required_argument, 0, 'e'},
         {"free-depth", required_argument, 0, 'D'},
         {"temporary-window", required_argument, 0, 't'}, {"quarantine", required_argument, 0, 'q'},
-        {"no-follow", no_argument, 0, 'n'},
+        {"no-follow", no_argument, 0, 'n'}, {"unwinder", required_argument, 0, 'u'},
         {"fail-on", required_argument, 0, 'F'}, {"error-exitcode", required_argument, 0, 'X'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
@@ -120,6 +122,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             }
             add_option(o, c == 'd' ? "depth" : c == 'D' ? "free_depth" : c == 't' ? "temporary_window" : "quarantine",
                        optarg);
+            break;
+        case 'u':
+            if (strcmp(optarg, "fast") && strcmp(optarg, "libunwind")) {
+                fprintf(stderr, "memtrack run: --unwinder takes fast or libunwind, not '%s'\n", optarg);
+                return -1;
+            }
+            add_option(o, "unwinder", optarg);
             break;
         case 'e':
             if (strcmp(optarg, "continue") && strcmp(optarg, "abort")) {
@@ -232,6 +241,10 @@ static int exit_status_of(int status)
 int cmd_run(int argc, char **argv)
 {
     struct run_options o = {.error_exitcode = GATE_DEFAULT_EXITCODE};
+    /* libtrack's own variable, when set, goes first: the command line's options override it */
+    const char *inherited = getenv("MEMTRACK_OPTIONS");
+    if (inherited && strlen(inherited) < sizeof o.options_env / 2)
+        strcpy(o.options_env, inherited);
     int first = parse_options(argc, argv, &o);
     if (first < 0)
         return MT_EXIT_USAGE;

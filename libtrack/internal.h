@@ -101,7 +101,6 @@ void mt_flush(struct mt_thread *t);        /* takes t->busy */
 void mt_flush_locked(struct mt_thread *t); /* t->busy already held */
 int mt_transport_connect(uint32_t hello_flags);
 void mt_transport_after_fork(void);
-uint64_t mt_now_ns(void);
 
 /* ---- unwind.c and eh_frame.c: backtraces by cached per-address rules ---- */
 /* A rule packs how to step out of one frame: bits 0-1 its kind, bit 2 CFA =
@@ -119,6 +118,10 @@ int mt_unwind(void **ips, int max);
 /* dlopen and dlclose run between these: cached rules may describe unloaded code */
 void mt_unwind_loader_enter(void);
 void mt_unwind_loader_leave(void);
+
+/* ---- clock.c: timestamps (CLOCK_MONOTONIC nanoseconds) ---- */
+void mt_clock_init(void);
+uint64_t mt_now_ns(void);
 
 /* ---- stacks.c: backtrace capture and interning ---- */
 uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth);

@@ -158,6 +158,7 @@ void mt_init(void)
     int expected = 0;
     if (!atomic_compare_exchange_strong(&init_state, &expected, 1))
         return;
+    mt_clock_init();
     read_options();
     mt_modules_locate_self();
     mt_stacks_init();

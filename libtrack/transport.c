@@ -27,13 +27,6 @@ static dev_t sock_dev;
 static uint64_t token;
 static char socket_path[108];
 
-uint64_t mt_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Reads a small /proc file into buf without malloc; returns bytes read. */
 static size_t read_proc(const char *path, char *buf, size_t cap)
 {

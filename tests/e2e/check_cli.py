@@ -155,6 +155,7 @@ def check_unknown_option(ctx):
     the option named on stderr, and no program started."""
     for argv, named in ((["--bogus-option"], "--bogus-option"),
                         (["run", "--bogus-option", "--", ctx.case("leak_lost_block")], "--bogus-option"),
+                        (["run", "--unwinder=guess", "--", ctx.case("leak_lost_block")], "--unwinder"),
                         (["report", "--bogus-option", "T.db"], "--bogus-option"),
                         (["no-such-command"], "no-such-command")):
         proc = ctx.memtrack_cmd(*argv)
