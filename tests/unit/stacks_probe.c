@@ -4,6 +4,8 @@
  * are kept here instead of going to a thread buffer; there is no thread state,
  * so modules.c's dlopen/dlclose hooks find none and do nothing.
  */
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
 #include <string.h>
 #include "internal.h"
 #include "stacks_probe.h"
@@ -81,4 +83,27 @@ const struct probe_stack *probe_stack_at(size_t i)
 int probe_owns(uint64_t address)
 {
     return address >= mt_self_text_start && address < mt_self_text_end;
+}
+
+/* Both walks are made from this one frame, so that the frames above it, the
+ * ones compared, are the same stack.  libunwind's frames in the probe are left
+ * out as stacks.c leaves out libtrack's. */
+__attribute__((noinline)) void probe_unwind_both(struct probe_walks *walks, int max)
+{
+    void *all[PROBE_MAX_WALK + 16];
+    if (max > PROBE_MAX_WALK)
+        max = PROBE_MAX_WALK;
+    walks->fast = mt_unwind(walks->fast_frames, max);
+    int n = unw_backtrace(all, max + 16);
+    int skip = 0;
+    while (skip < n && probe_owns((uint64_t)(uintptr_t)all[skip]))
+        skip++;
+    walks->slow = n - skip < max ? n - skip : max;
+    memcpy(walks->slow_frames, all + skip, (size_t)walks->slow * sizeof *all);
+}
+
+/* The rule of one return address, computed afresh (not from unwind.c's cache). */
+uint64_t probe_eh_frame_rule(uint64_t return_address)
+{
+    return mt_eh_frame_rule((uintptr_t)return_address);
 }

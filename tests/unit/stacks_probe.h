@@ -1,8 +1,8 @@
 /*
  * stacks_probe.h - libtrack's stack capture (libtrack/stacks.c) packaged in a
- * shared object of its own, as it is inside libmemtrack.so, for test_stacks.c.
- * The rest of libtrack is replaced by stand-ins that keep the STACK records
- * the capture emits.
+ * shared object of its own, as it is inside libmemtrack.so, for test_stacks.c
+ * and test_unwind.c.  The rest of libtrack is replaced by stand-ins that keep
+ * the STACK records the capture emits.
  */
 #ifndef MEMTRACK_TESTS_STACKS_PROBE_H
 #define MEMTRACK_TESTS_STACKS_PROBE_H
@@ -28,5 +28,20 @@ size_t probe_stack_count(void);
 const struct probe_stack *probe_stack_at(size_t i);
 /* Whether `address` lies in the probe's own text. */
 int probe_owns(uint64_t address);
+
+#define PROBE_MAX_WALK 1024
+
+/* One stack walked by both of libtrack's unwinders. */
+struct probe_walks {
+    int fast; /* what mt_unwind returned: a count, or -1 (libunwind needed) */
+    int slow; /* how many frames libunwind gave */
+    void *fast_frames[PROBE_MAX_WALK]; /* mt_unwind's return addresses */
+    void *slow_frames[PROBE_MAX_WALK]; /* libunwind's, the probe's own frames left out */
+};
+/* Walks the caller's stack with mt_unwind and with libunwind (as stacks.c
+ * does when mt_unwind gives up), at most `max` frames (<= PROBE_MAX_WALK) each. */
+void probe_unwind_both(struct probe_walks *walks, int max);
+/* mt_eh_frame_rule(return_address): the rule unwind.c would cache for it. */
+uint64_t probe_eh_frame_rule(uint64_t return_address);
 
 #endif
