@@ -18,6 +18,7 @@
 #include "protocol.h"
 
 #define MT_EXPORT __attribute__((visibility("default")))
+typedef void (*mt_range_fn)(uintptr_t lo, uintptr_t hi, void *arg);
 #define MT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -51,6 +52,7 @@ size_t mt_bootstrap_room(const void *p);
 /* ---- thread_state.c: per-thread state, reachable without malloc ---- */
 #define MT_TEMP_WINDOW_MAX 16
 #define MT_UNTRACKED_MAX 64
+#define MT_HOLD_MAX 64
 struct mt_thread {
     int guard;               /* >0 while libtrack's own code runs on this thread */
     int initialised;
@@ -70,6 +72,12 @@ struct mt_thread {
     uint32_t slot_id;
     uint32_t seq;            /* batches sent from this buffer */
     struct mt_thread *next_all; /* registry of every thread's state, for flushing at exit */
+    unsigned held_head, held_count; /* the thread's hold of released blocks (quarantine.c) */
+    uint64_t held_bytes;
+    struct mt_held {
+        uintptr_t address;
+        uint64_t size;
+    } held[MT_HOLD_MAX];
 };
 struct mt_thread *mt_thread_get(void); /* NULL when the guard is held or tracking is off */
 void mt_thread_release(struct mt_thread *t);
@@ -157,14 +165,14 @@ struct mt_freed {
     uint32_t free_stack;
     uint16_t alloc_function;
     uint16_t free_function;
-    uint32_t holds_memory; /* 1: the memory is kept from libc until evicted */
 };
-void mt_quarantine_init(size_t bytes);
-/* Remembers a released block.  Stores in evicted[] (at most max) the held
- * blocks that leave the quarantine and must now go to libc; returns how many. */
-#define MT_QUARANTINE_EVICT_MAX 257
-size_t mt_quarantine_push(const struct mt_freed *f, void **evicted, size_t max);
+void mt_quarantine_remember(const struct mt_freed *f);
 int mt_quarantine_find(uintptr_t address, struct mt_freed *out);
+/* Holds p (size bytes) in the thread's hold; returns what must go to libc now
+ * (p, when it cannot be held) and stores older blocks leaving the hold in
+ * also_evicted[] (room for MT_HOLD_MAX). */
+void *mt_quarantine_hold(struct mt_thread *t, void *p, size_t size, void **also_evicted, size_t *n_also);
+void mt_quarantine_held_ranges(struct mt_thread *t, mt_range_fn fn, void *arg);
 
 /* ---- tracker.c: the logic of every hook ---- */
 struct mt_counters {
@@ -202,12 +210,11 @@ void mt_modules_send_all(struct mt_thread *t);
 void mt_modules_locate_self(void);
 
 /* ---- libtrack's own memory, which the leak scan must not take for roots ---- */
-typedef void (*mt_range_fn)(uintptr_t lo, uintptr_t hi, void *arg);
 void mt_blocks_own_ranges(mt_range_fn fn, void *arg);
 void mt_stacks_own_ranges(mt_range_fn fn, void *arg);
 void mt_unwind_own_ranges(mt_range_fn fn, void *arg);
 void mt_threads_own_ranges(mt_range_fn fn, void *arg);
-void mt_quarantine_held_ranges(mt_range_fn fn, void *arg);
+void mt_threads_held_ranges(mt_range_fn fn, void *arg);
 void mt_segments_own_ranges(mt_range_fn fn, void *arg);
 void mt_self_own_ranges(mt_range_fn fn, void *arg);
 

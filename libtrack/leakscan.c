@@ -115,7 +115,7 @@ static void build_holes(void *stack, size_t stack_size)
 {
     for (size_t i = 0; i < scan.n; i++)
         add_hole(scan.nodes[i].address, end_of(&scan.nodes[i]), NULL);
-    mt_quarantine_held_ranges(add_hole, NULL);
+    mt_threads_held_ranges(add_hole, NULL);
     mt_blocks_own_ranges(add_hole, NULL);
     mt_stacks_own_ranges(add_hole, NULL);
     mt_unwind_own_ranges(add_hole, NULL);

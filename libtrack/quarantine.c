@@ -3,38 +3,36 @@
  * for what it is (a double free, with the stack of the first) and not taken
  * for a garbage pointer.
  *
- * Like memcheck's freed-blocks queue, blocks up to a byte budget are *held*:
- * their memory is not returned to libc until they are evicted, so the address
- * cannot be handed out again while we remember it.  A release that is not held
- * (a block larger than a shard's budget, or the old block of a realloc, which
- * libc releases itself) is still remembered, without its memory.
+ * Two parts.  The last 16,384 releases of the process are *remembered*
+ * (address, size, stacks), sharded like the block table; each shard is a
+ * ring, newest entry last, and a lookup walks it newest first, so a reused and
+ * re-released address finds its latest release.
  *
- * Sharded like the block table; each shard is a ring, newest entry last.  A
- * lookup walks a ring newest first, so a reused and re-released address finds
- * its latest release.
+ * The most recent releases of each thread are also *held*, like memcheck's
+ * freed-blocks queue: their memory goes to libc only when they leave the
+ * thread's hold (at most MT_HOLD_MAX blocks and --quarantine bytes), so a
+ * released address cannot be handed out again at once, and a second release
+ * soon after is always a double free, never the release of a new block.  The
+ * hold is per thread and short because holding costs the program more than
+ * the bytes: blocks held back miss libc's per-thread caches, and each one
+ * returns to libc cold; with a 1 MiB hold of the whole process, a Python
+ * workload spent a quarter of its time more in libc (docs/performance.md).
  */
 #include <string.h>
 #include <sched.h>
 #include "internal.h"
 
 #define SHARDS 64
-#define RING 256 /* callers pass room for RING + 1 evictions */
+#define RING 256
 
 struct shard {
     atomic_flag lock;
     unsigned head;   /* next slot to write */
     unsigned count;
-    size_t held_bytes;
     struct mt_freed ring[RING];
 };
 
 static struct shard shards[SHARDS];
-static size_t budget_per_shard;
-
-void mt_quarantine_init(size_t bytes)
-{
-    budget_per_shard = bytes / SHARDS;
-}
 
 static struct shard *shard_of(uintptr_t a)
 {
@@ -54,37 +52,15 @@ static void unlock(struct shard *s)
     atomic_flag_clear_explicit(&s->lock, memory_order_release);
 }
 
-/* Drops the oldest entry, handing its memory to *evicted when it held some. */
-static void drop_oldest(struct shard *s, void **evicted, size_t *n)
-{
-    struct mt_freed *old = &s->ring[(s->head + RING - s->count) % RING];
-    if (old->holds_memory) {
-        evicted[(*n)++] = (void *)old->address;
-        s->held_bytes -= old->size;
-    }
-    s->count--;
-}
-
-size_t mt_quarantine_push(const struct mt_freed *f, void **evicted, size_t max)
+void mt_quarantine_remember(const struct mt_freed *f)
 {
     struct shard *s = shard_of(f->address);
-    size_t n = 0;
-    struct mt_freed entry = *f;
-    if (entry.holds_memory && entry.size > budget_per_shard) {
-        entry.holds_memory = 0;
-        evicted[n++] = (void *)entry.address;
-    }
     lock(s);
-    while (s->count > 0 && n < max &&
-           (s->count == RING || (entry.holds_memory && s->held_bytes + entry.size > budget_per_shard)))
-        drop_oldest(s, evicted, &n);
-    s->ring[s->head] = entry;
+    s->ring[s->head] = *f;
     s->head = (s->head + 1) % RING;
-    s->count++;
-    if (entry.holds_memory)
-        s->held_bytes += entry.size;
+    if (s->count < RING)
+        s->count++;
     unlock(s);
-    return n;
 }
 
 int mt_quarantine_find(uintptr_t address, struct mt_freed *out)
@@ -104,13 +80,33 @@ int mt_quarantine_find(uintptr_t address, struct mt_freed *out)
     return found;
 }
 
-/* Memory held back from libc: freed by the program, so never a root. */
-void mt_quarantine_held_ranges(mt_range_fn fn, void *arg)
+/* Holds the memory of a block the thread just released; returns the block
+ * that leaves the hold to go to libc now (the oldest, or p itself when it is
+ * larger than the budget), or NULL. */
+void *mt_quarantine_hold(struct mt_thread *t, void *p, size_t size, void **also_evicted, size_t *n_also)
 {
-    for (int k = 0; k < SHARDS; k++)
-        for (unsigned i = 1; i <= shards[k].count; i++) {
-            const struct mt_freed *f = &shards[k].ring[(shards[k].head + RING - i) % RING];
-            if (f->holds_memory)
-                fn(f->address, f->address + (f->size ? f->size : 1), arg);
-        }
+    *n_also = 0;
+    if (mt_options.quarantine_bytes == 0 || size > mt_options.quarantine_bytes)
+        return p;
+    while (t->held_count == MT_HOLD_MAX ||
+           (t->held_count && t->held_bytes + size > mt_options.quarantine_bytes)) {
+        struct mt_held *old = &t->held[(t->held_head + MT_HOLD_MAX - t->held_count) % MT_HOLD_MAX];
+        t->held_bytes -= old->size;
+        t->held_count--;
+        also_evicted[(*n_also)++] = (void *)old->address;
+    }
+    t->held[t->held_head] = (struct mt_held){(uintptr_t)p, size};
+    t->held_head = (t->held_head + 1) % MT_HOLD_MAX;
+    t->held_count++;
+    t->held_bytes += size;
+    return NULL;
+}
+
+/* Memory a thread holds back from libc: freed by the program, so never a root. */
+void mt_quarantine_held_ranges(struct mt_thread *t, mt_range_fn fn, void *arg)
+{
+    for (unsigned i = 1; i <= t->held_count; i++) {
+        const struct mt_held *h = &t->held[(t->held_head + MT_HOLD_MAX - i) % MT_HOLD_MAX];
+        fn(h->address, h->address + (h->size ? h->size : 1), arg);
+    }
 }

@@ -192,6 +192,13 @@ void mt_threads_own_ranges(mt_range_fn fn, void *arg)
         fn((uintptr_t)t, (uintptr_t)t + size + MT_BATCH_MAX, arg);
 }
 
+/* Memory the threads hold back from libc (quarantine.c), freed by the program. */
+void mt_threads_held_ranges(mt_range_fn fn, void *arg)
+{
+    for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all)
+        mt_quarantine_held_ranges(t, fn, arg);
+}
+
 void mt_note_untracked(void *p)
 {
     struct mt_thread *t = self;

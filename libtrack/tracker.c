@@ -162,7 +162,6 @@ void mt_init(void)
     read_options();
     mt_modules_locate_self();
     mt_stacks_init();
-    mt_quarantine_init(mt_options.quarantine_bytes);
     tracking_enabled = mt_transport_connect(0) == 0;
     if (!mt_options.follow)
         mt_environment_stop_following();
@@ -302,17 +301,15 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, unsig
 
     struct mt_freed f = {.address = b->address, .size = b->size, .alloc_stack = b->stack,
                          .free_stack = free_stack, .alloc_function = b->function,
-                         .free_function = (uint16_t)function,
-                         .holds_memory = keep && mt_options.quarantine_bytes > 0};
-    void *evicted[MT_QUARANTINE_EVICT_MAX];
-    size_t n = mt_quarantine_push(&f, evicted, MT_QUARANTINE_EVICT_MAX);
-    void *p = (void *)b->address, *release_now = (keep && !f.holds_memory) ? p : NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (evicted[i] == p)
-            release_now = p;
-        else
-            mt_real.free(evicted[i]);
-    }
+                         .free_function = (uint16_t)function};
+    mt_quarantine_remember(&f);
+    if (!keep)
+        return NULL;
+    void *evicted[MT_HOLD_MAX];
+    size_t n;
+    void *release_now = mt_quarantine_hold(t, (void *)b->address, b->size, evicted, &n);
+    for (size_t i = 0; i < n; i++)
+        mt_real.free(evicted[i]);
     return release_now;
 }
 
