@@ -212,11 +212,17 @@ static ssize_t receive(int fd, unsigned char *buf, int *fds, int *n_fds)
 /* Receives and applies every batch waiting on c; closes it at EOF or on a bad stream. */
 static void drain(struct mt_server *s, struct mt_connection *c)
 {
-    /* Not s->buf: a fork child's hello drains its parent's connection from
-     * inside this loop, and that batch must not overwrite this one. */
-    unsigned char *buf = malloc(RECV_MAX);
-    if (!buf)
+    /* A buffer per level: a fork child's hello drains its parent's connection
+     * from inside this loop, and that batch must not overwrite this one.  The
+     * buffers are kept: allocating one per wake-up cost the collector page
+     * faults and munmap calls on every poll. */
+    if (s->drain_level >= SERVER_MAX_NESTED_DRAINS)
         return;
+    unsigned char **slot = &s->receive_buffers[s->drain_level];
+    if (!*slot && !(*slot = malloc(RECV_MAX)))
+        return;
+    unsigned char *buf = *slot;
+    s->drain_level++;
     for (;;) {
         int fds[MAX_FDS];
         int n_fds = 0;
@@ -251,7 +257,7 @@ static void drain(struct mt_server *s, struct mt_connection *c)
             break;
         }
     }
-    free(buf);
+    s->drain_level--;
 }
 
 void server_poll(struct mt_server *s, int timeout_ms)
@@ -291,6 +297,10 @@ void server_close(struct mt_server *s)
     free(s->connections);
     s->connections = NULL;
     s->n_connections = 0;
+    for (int i = 0; i < SERVER_MAX_NESTED_DRAINS; i++) {
+        free(s->receive_buffers[i]);
+        s->receive_buffers[i] = NULL;
+    }
     if (s->listen_fd >= 0)
         close(s->listen_fd);
     s->listen_fd = -1;

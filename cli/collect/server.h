@@ -12,6 +12,9 @@
 struct mt_process;
 struct mt_connection;
 
+/* A fork child's hello drains its parent's connection from inside a drain. */
+#define SERVER_MAX_NESTED_DRAINS 8
+
 struct mt_server {
     int listen_fd;
     char dir[64];            /* private directory (mode 0700) holding the socket */
@@ -20,6 +23,8 @@ struct mt_server {
     size_t n_connections, cap_connections;
     struct mt_process *processes, *last_process; /* in order of their hello */
     uint64_t batches;        /* received so far; tells the run loop data still flows */
+    unsigned char *receive_buffers[SERVER_MAX_NESTED_DRAINS]; /* one per drain level, kept */
+    int drain_level;
 };
 
 int server_open(struct mt_server *s, char *err, size_t errlen);

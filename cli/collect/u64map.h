@@ -11,10 +11,10 @@
 
 struct u64map {
     size_t value_size;
-    size_t capacity; /* power of two, or 0 */
+    size_t stride;          /* bytes per entry: the key, then the value, 8-aligned */
+    size_t capacity;        /* entries, a power of two, or 0 */
     size_t count;
-    uint64_t *keys;  /* 0 = empty */
-    unsigned char *values;
+    unsigned char *entries; /* key 0 = empty */
 };
 
 void u64map_init(struct u64map *m, size_t value_size);
