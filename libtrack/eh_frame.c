@@ -161,8 +161,8 @@ static int parse_cie(const uint8_t *p, uintptr_t data_base, struct cie *c)
                 c->fde_encoding = (uint8_t)read_fixed(&r, 1);
             else if (aug[i] == 'L')
                 read_fixed(&r, 1);
-            else if (aug[i] == 'P')
-                read_encoded(&r, (uint8_t)read_fixed(&r, 1), data_base);
+            else if (aug[i] == 'P') /* skipped, never followed: indirect is fine here */
+                read_encoded(&r, (uint8_t)read_fixed(&r, 1) & 0x7f, data_base);
             else
                 return -1; /* 'S' (signal frame) or unknown: libunwind handles it */
         }

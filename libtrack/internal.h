@@ -53,6 +53,24 @@ size_t mt_bootstrap_room(const void *p);
 #define MT_TEMP_WINDOW_MAX 16
 #define MT_UNTRACKED_MAX 64
 #define MT_HOLD_MAX 64
+/* One frame of a walk (unwind.c): its state on entry, and what stepping out
+ * of it read.  ra_slot 0: the outermost frame by its unwind rule. */
+struct mt_frame_state {
+    uintptr_t ra, sp, bp;     /* return address into the frame's code; stack and frame pointers */
+    uintptr_t cfa;            /* the caller's stack pointer */
+    uintptr_t ra_slot;        /* where the caller's return address was read */
+    uintptr_t bp_slot;        /* where the caller's rbp was read; 0: rbp unchanged */
+    uint64_t hash;            /* mt_stack_hash of this frame and every outer one (cache only) */
+    uint32_t cfa_from_bp;     /* stepping out computes the CFA from rbp */
+    uint32_t needs_bp;        /* the walk from here on depends on rbp on entry (cache only) */
+};
+/* A thread's last complete walk, outermost frame first. */
+struct mt_walk_cache {
+    unsigned n;
+    unsigned generation; /* unwind.c's rule generation it was walked under */
+    struct mt_frame_state frame[MT_MAX_DEPTH];
+};
+
 struct mt_thread {
     int guard;               /* >0 while libtrack's own code runs on this thread */
     int initialised;
@@ -72,6 +90,8 @@ struct mt_thread {
     uint32_t slot_id;
     uint32_t seq;            /* batches sent from this buffer */
     struct mt_thread *next_all; /* registry of every thread's state, for flushing at exit */
+    struct mt_walk_cache walk;  /* unwind.c */
+    struct mt_frame_state fresh_walk[MT_MAX_DEPTH];
     unsigned held_head, held_count; /* the thread's hold of released blocks (quarantine.c) */
     uint64_t held_bytes;
     struct mt_held {
@@ -122,7 +142,7 @@ void mt_transport_after_fork(void);
 #define MT_RULE_RBP_SAVED 8ull
 uint64_t mt_eh_frame_rule(uintptr_t return_address);
 void mt_unwind_init(void);
-int mt_unwind(void **ips, int max);
+int mt_unwind(struct mt_thread *t, void **ips, int max, int *truncated, uint64_t *hash);
 /* dlopen and dlclose run between these: cached rules may describe unloaded code */
 void mt_unwind_loader_enter(void);
 void mt_unwind_loader_leave(void);
@@ -134,6 +154,23 @@ uint64_t mt_now_ns(void);
 /* ---- stacks.c: backtrace capture and interning ---- */
 uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth);
 uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, int truncated);
+uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash);
+/* A stack's hash, folded from its outermost frame in, so that a walk can
+ * extend the hash of a cached outer part (unwind.c). */
+#define MT_STACK_HASH_SEED 0x9e3779b97f4a7c15ull
+static inline uint64_t mt_stack_hash_step(uint64_t h, uintptr_t ra)
+{
+    h ^= (uint64_t)ra;
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 32);
+}
+static inline uint64_t mt_stack_hash(void *const *frames, int n)
+{
+    uint64_t h = MT_STACK_HASH_SEED;
+    for (int i = n - 1; i >= 0; i--)
+        h = mt_stack_hash_step(h, (uintptr_t)frames[i]);
+    return h;
+}
 void mt_stacks_init(void);
 
 /* ---- blocks.c: the table of live blocks ---- */

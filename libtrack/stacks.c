@@ -40,17 +40,6 @@ void mt_stacks_init(void)
     mt_in_unwinder = 0;
 }
 
-static uint64_t hash_frames(void *const *ips, int n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n;
-    for (int i = 0; i < n; i++) {
-        h ^= (uint64_t)(uintptr_t)ips[i];
-        h *= 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    return h ? h : 1;
-}
-
 /* Returns the id for hash h, and *is_new = 1 when this call created it. */
 static uint32_t intern(uint64_t h, int *is_new)
 {
@@ -79,8 +68,14 @@ static uint32_t intern(uint64_t h, int *is_new)
  * time any thread sees it. */
 uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, int truncated)
 {
+    return mt_stack_intern_hashed(t, frames, depth, truncated, mt_stack_hash(frames, depth));
+}
+
+/* mt_stack_intern for a caller that has the hash already. */
+uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash)
+{
     int is_new;
-    uint32_t id = intern(hash_frames(frames, depth), &is_new);
+    uint32_t id = intern(hash ? hash : 1, &is_new);
     if (is_new) {
         unsigned size = (unsigned)(sizeof(struct mt_rec_stack) + (size_t)depth * sizeof(uint64_t));
         struct mt_rec_stack *r = mt_record_begin(t, MT_REC_STACK, size, (uint32_t)depth);
@@ -118,11 +113,16 @@ static int libunwind_backtrace(void **ips, int max)
 uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth)
 {
     void *ips[MT_MAX_DEPTH + 1];
+    int truncated;
+    uint64_t hash;
+    int depth = mt_options.libunwind_only ? -1 : mt_unwind(t, ips, (int)max_depth, &truncated, &hash);
+    if (depth > 0)
+        return mt_stack_intern_hashed(t, ips, depth, truncated, hash);
+    if (depth == 0)
+        return 0;
     int want = (int)max_depth + 1;
-    int depth = mt_options.libunwind_only ? -1 : mt_unwind(ips, want);
-    if (depth < 0)
-        depth = libunwind_backtrace(ips, want);
-    int truncated = depth == want;
+    depth = libunwind_backtrace(ips, want);
+    truncated = depth == want;
     if (truncated)
         depth = (int)max_depth;
     if (depth <= 0)

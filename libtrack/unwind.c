@@ -34,9 +34,8 @@
 #define KEY_BUSY (1ull << 63)
 #define ADDRESS_BITS 48
 #define GENERATION_MASK 0x7fffull
-/* A caller's frame lies above its callee's; one more than this far above the
- * first frame means the rules went wrong. */
-#define MAX_STACK_SPAN (1ull << 30)
+/* A frame larger than this means the rules went wrong (or libunwind should judge). */
+#define MAX_FRAME_SIZE (1ull << 28)
 
 struct entry {
     _Atomic uint64_t key;
@@ -44,7 +43,7 @@ struct entry {
 };
 
 static struct entry *table;
-static atomic_uint generation = 1;
+static atomic_uint generation_now = 1;
 static atomic_int loader_busy;
 
 void mt_unwind_init(void)
@@ -64,9 +63,9 @@ void mt_unwind_loader_enter(void)
 
 void mt_unwind_loader_leave(void)
 {
-    unsigned g = atomic_load(&generation);
+    unsigned g = atomic_load(&generation_now);
     unsigned next = (g + 1) & GENERATION_MASK;
-    atomic_store(&generation, next ? next : 1);
+    atomic_store(&generation_now, next ? next : 1);
     atomic_fetch_sub(&loader_busy, 1);
 }
 
@@ -107,45 +106,147 @@ static uint64_t rule_for(uintptr_t ra, uint64_t tag)
     return mt_eh_frame_rule(ra);
 }
 
+/* Checks that the cached walk from frame b down to the outermost one would
+ * read the same stack slots with the same contents today (an rbp only where
+ * the rest of the walk depends on it).  Returns -1 when it would, else the
+ * frame whose step out reads something else now. */
+static int first_changed_frame(const struct mt_walk_cache *c, int b)
+{
+    for (int k = b; k >= 0; k--) {
+        const struct mt_frame_state *f = &c->frame[k];
+        if (!f->ra_slot)
+            continue; /* the outermost frame by its rule: nothing is read */
+        if (*(const uintptr_t *)f->ra_slot != (k > 0 ? c->frame[k - 1].ra : 0))
+            return k;
+        if (k > 0 && f->bp_slot && c->frame[k - 1].needs_bp && *(const uintptr_t *)f->bp_slot != c->frame[k - 1].bp)
+            return k;
+    }
+    return -1;
+}
+
+/* Steps out of frame f by the rule for its return address: fills f's CFA and
+ * slots and returns the caller's state in *next (ra 0 at the end of the stack).
+ * Returns 1 when f is the outermost frame, 0 after a step, -1 when libunwind
+ * must walk. */
+static int step(struct mt_frame_state *f, uint64_t tag, struct mt_frame_state *next)
+{
+    f->ra_slot = f->bp_slot = 0;
+    f->cfa_from_bp = 0;
+    if (f->ra >> ADDRESS_BITS)
+        return -1;
+    uint64_t rule = rule_for(f->ra, tag);
+    uint64_t kind = rule & MT_RULE_KIND_MASK;
+    if (kind == MT_RULE_TERMINAL)
+        return 1;
+    if (kind != MT_RULE_STEP)
+        return -1;
+    uintptr_t cfa = ((rule & MT_RULE_CFA_FROM_RBP) ? f->bp : f->sp) + (uint32_t)(rule >> 32);
+    uintptr_t ra_at = cfa + (int8_t)(rule >> 24), bp_at = cfa + (int16_t)(rule >> 8);
+    /* every slot read lies in this frame: between its stack pointer and its CFA */
+    if (cfa <= f->sp || cfa - f->sp > MAX_FRAME_SIZE || ra_at < f->sp || ra_at + 8 > cfa ||
+        ((rule & MT_RULE_RBP_SAVED) && (bp_at < f->sp || bp_at + 8 > cfa)))
+        return -1;
+    f->ra_slot = ra_at;
+    f->cfa = cfa;
+    f->cfa_from_bp = (rule & MT_RULE_CFA_FROM_RBP) != 0;
+    next->bp = f->bp;
+    if (rule & MT_RULE_RBP_SAVED) {
+        f->bp_slot = bp_at;
+        next->bp = *(const uintptr_t *)bp_at;
+    }
+    next->ra = *(const uintptr_t *)ra_at;
+    next->sp = cfa;
+    return next->ra ? 0 : 1;
+}
+
+/* Copies the walk into the cache, outermost frame first: `fresh` frames
+ * (innermost first) on top of cached frames [0, keep). */
+static void remember_walk(struct mt_walk_cache *c, const struct mt_frame_state *fresh, int n, int keep,
+                          unsigned generation)
+{
+    if (keep + n > (int)MT_MAX_DEPTH) {
+        c->n = 0;
+        return;
+    }
+    uint64_t h = keep ? c->frame[keep - 1].hash : MT_STACK_HASH_SEED;
+    uint32_t outer_needs_bp = keep ? c->frame[keep - 1].needs_bp : 0;
+    for (int i = 0; i < n; i++) {
+        struct mt_frame_state *to = &c->frame[keep + i];
+        *to = fresh[n - 1 - i];
+        h = to->hash = mt_stack_hash_step(h, to->ra);
+        to->needs_bp = to->cfa_from_bp || (!to->bp_slot && outer_needs_bp);
+        outer_needs_bp = to->needs_bp;
+    }
+    c->n = (unsigned)(keep + n);
+    c->generation = generation;
+}
+
 /* Stores in ips[] the return addresses of the calling thread, from the first
- * one outside libtrack, at most max of them; returns how many, or -1 when some
- * frame needs libunwind. */
-__attribute__((noinline)) int mt_unwind(void **ips, int max)
+ * one outside libtrack, at most max of them, with *truncated set when there
+ * were more and *hash their mt_stack_hash.  Returns how many, or -1 when some
+ * frame needs libunwind.
+ *
+ * Each thread keeps its last complete walk (t->walk).  When the walk reaches
+ * a frame in the same state (return address, stack and frame pointers) as a
+ * cached one, and every slot the cached walk read below it still holds what
+ * it held, the rest of the walk is the cached one: the walk is a function of
+ * that state and those slots.  A program allocating in a loop deep in its
+ * stack thus pays for the frames that changed, not for the whole stack. */
+__attribute__((noinline)) int mt_unwind(struct mt_thread *t, void **ips, int max, int *truncated, uint64_t *hash)
 {
     if (!table || atomic_load_explicit(&loader_busy, memory_order_acquire))
         return -1;
-    uint64_t tag = (uint64_t)atomic_load_explicit(&generation, memory_order_relaxed) << ADDRESS_BITS;
+    unsigned generation = atomic_load_explicit(&generation_now, memory_order_relaxed);
+    uint64_t tag = (uint64_t)generation << ADDRESS_BITS;
     const uintptr_t *fp = __builtin_frame_address(0);
-    uintptr_t ra = fp[1];
-    while (ra >= mt_self_text_start && ra < mt_self_text_end) {
+    while (fp[1] >= mt_self_text_start && fp[1] < mt_self_text_end)
         fp = (const uintptr_t *)fp[0];
-        ra = fp[1];
-    }
-    uintptr_t sp = (uintptr_t)(fp + 2), bp = fp[0];
-    const uintptr_t first_sp = sp;
-    int n = 0;
-    while (n < max && ra) {
-        if (ra >> ADDRESS_BITS)
-            return -1;
-        ips[n++] = (void *)ra;
-        uint64_t rule = rule_for(ra, tag);
-        uint64_t kind = rule & MT_RULE_KIND_MASK;
-        if (kind == MT_RULE_TERMINAL)
+    const struct mt_frame_state first = {.ra = fp[1], .sp = (uintptr_t)(fp + 2), .bp = fp[0]};
+    struct mt_frame_state now = first;
+    struct mt_walk_cache *c = &t->walk;
+    struct mt_frame_state *fresh = t->fresh_walk;
+    int j = c->generation == generation ? (int)c->n : 0; /* cached frames still to compare: [0, j) */
+    int n = 0, keep = 0, end = now.ra == 0;
+    while (!end && keep == 0) {
+        if (n == (int)MT_MAX_DEPTH) {
+            keep = -1; /* deeper than any walk kept: not cached, and cut */
             break;
-        if (kind != MT_RULE_STEP)
+        }
+        while (j > 0 && c->frame[j - 1].sp < now.sp)
+            j--;
+        const struct mt_frame_state *same = j > 0 ? &c->frame[j - 1] : NULL;
+        if (same && same->sp == now.sp && same->ra == now.ra && (!same->needs_bp || same->bp == now.bp)) {
+            if (first_changed_frame(c, j - 1) < 0) {
+                keep = j;
+                break;
+            }
+            /* the same call site at the same depth, reached another way: walk
+             * it all again (the cached frames' rbp may be stale where it did
+             * not matter to them, and may matter to the new outer frames) */
+            n = 0;
+            j = 0;
+            now = first;
+            continue;
+        }
+        fresh[n] = now;
+        int r = step(&fresh[n++], tag, &now);
+        if (r < 0)
             return -1;
-        uintptr_t cfa = ((rule & MT_RULE_CFA_FROM_RBP) ? bp : sp) + (uint32_t)(rule >> 32);
-        uintptr_t ra_at = cfa + (int8_t)(rule >> 24), bp_at = cfa + (int16_t)(rule >> 8);
-        /* every slot read lies in this frame: between its stack pointer and its CFA */
-        if (cfa <= sp || cfa - first_sp > MAX_STACK_SPAN || ra_at < sp || ra_at + 8 > cfa ||
-            ((rule & MT_RULE_RBP_SAVED) && (bp_at < sp || bp_at + 8 > cfa)))
-            return -1;
-        if (rule & MT_RULE_RBP_SAVED)
-            bp = *(const uintptr_t *)bp_at;
-        ra = *(const uintptr_t *)ra_at;
-        sp = cfa;
+        end = r;
     }
-    return n;
+    if (keep >= 0)
+        remember_walk(c, fresh, n, keep, generation);
+    else
+        c->n = 0;
+    int cached = keep >= 0 && c->n == (unsigned)(keep + n);
+    int total = keep >= 0 ? n + keep : n + 1; /* not cached: more than the n frames walked */
+    int available = keep >= 0 ? total : n;
+    int out = available < max ? available : max;
+    for (int i = 0; i < out; i++)
+        ips[i] = (void *)(i < n ? fresh[i].ra : c->frame[keep + n - 1 - i].ra);
+    *truncated = total > max;
+    *hash = cached && !*truncated ? c->frame[c->n - 1].hash : mt_stack_hash((void *const *)ips, out);
+    return out;
 }
 
 void mt_unwind_own_ranges(mt_range_fn fn, void *arg)

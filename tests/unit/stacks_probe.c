@@ -93,7 +93,9 @@ __attribute__((noinline)) void probe_unwind_both(struct probe_walks *walks, int 
     void *all[PROBE_MAX_WALK + 16];
     if (max > PROBE_MAX_WALK)
         max = PROBE_MAX_WALK;
-    walks->fast = mt_unwind(walks->fast_frames, max);
+    int truncated;
+    uint64_t hash;
+    walks->fast = mt_unwind(&probe_thread, walks->fast_frames, max, &truncated, &hash);
     int n = unw_backtrace(all, max + 16);
     int skip = 0;
     while (skip < n && probe_owns((uint64_t)(uintptr_t)all[skip]))

@@ -29,7 +29,7 @@ const struct probe_stack *probe_stack_at(size_t i);
 /* Whether `address` lies in the probe's own text. */
 int probe_owns(uint64_t address);
 
-#define PROBE_MAX_WALK 1024
+#define PROBE_MAX_WALK 256 /* MT_MAX_DEPTH: libtrack never asks for more */
 
 /* One stack walked by both of libtrack's unwinders. */
 struct probe_walks {

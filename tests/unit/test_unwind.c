@@ -32,7 +32,7 @@
 #include "unwind_shapes.h"
 
 #define MAX_CHAIN 8
-#define DEEP_RECURSION 400
+#define DEEP_RECURSION 200 /* the whole stack fits in PROBE_MAX_WALK frames */
 #define PRINTED_ROWS 24 /* of a failing walk, at each end */
 
 static const struct shape_set *const all_builds[] = {&shapes_o0_fp, &shapes_o0_nofp, &shapes_o2_fp,
@@ -229,6 +229,57 @@ static void test_callback_called_from_libc(void **state)
     }
 }
 
+static void test_frame_with_a_personality_routine(void **state)
+{
+    for (size_t b = 0; b < sizeof all_builds / sizeof *all_builds; b++) {
+        const struct shape_step cleaned = {.fn = all_builds[b]->cleaned_up};
+        walk_through(&walks, PROBE_MAX_WALK, &cleaned, 1);
+        assert_walked_alike(&walks, all_builds[b]->name);
+    }
+}
+
+static volatile int first_caller_calls, second_caller_calls;
+
+/* Two callers alike but for their code: a chain walked under one and then
+ * under the other has the same frames at the same addresses, all but the
+ * return address into the caller. */
+__attribute__((noinline)) void walk_under_first_caller(const struct shape_step *chain, size_t n);
+__attribute__((noinline)) void walk_under_first_caller(const struct shape_step *chain, size_t n)
+{
+    walk_through(&walks, PROBE_MAX_WALK, chain, n);
+    first_caller_calls++;
+}
+
+__attribute__((noinline)) void walk_under_second_caller(const struct shape_step *chain, size_t n);
+__attribute__((noinline)) void walk_under_second_caller(const struct shape_step *chain, size_t n)
+{
+    walk_through(&walks, PROBE_MAX_WALK, chain, n);
+    second_caller_calls++;
+}
+
+/* Whether libunwind's walk passes through the function named `name`. */
+static int walk_passes_through(const struct probe_walks *w, const char *name)
+{
+    for (int i = 0; i < w->slow; i++)
+        if (strcmp(function_at(w->slow_frames[i]), name) == 0)
+            return 1;
+    return 0;
+}
+
+static void test_same_frames_under_another_caller(void **state)
+{
+    const struct shape_step chain[] = {{.fn = shapes_o2_nofp.pressure, .arg = 5},
+                                       {.fn = shapes_o0_fp.recurse, .arg = 2}};
+    for (int round = 0; round < 2; round++) {
+        walk_under_first_caller(chain, 2);
+        assert_walked_alike(&walks, "first caller");
+        assert_true(walk_passes_through(&walks, "walk_under_first_caller"));
+        walk_under_second_caller(chain, 2);
+        assert_walked_alike(&walks, "second caller");
+        assert_true(walk_passes_through(&walks, "walk_under_second_caller"));
+    }
+}
+
 /* Walks in a thread of its own; `arg` is the struct probe_walks to fill. */
 static void *walk_in_thread(void *arg)
 {
@@ -249,9 +300,9 @@ static void test_second_thread_ends_where_libunwind_ends(void **state)
 
 static void test_depth_limit_cuts_both_alike(void **state)
 {
-    static const int limits[] = {1, 2, 8, 30};
+    static const int limits[] = {1, 2, 8, 30, PROBE_MAX_WALK};
     for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
-        const struct shape_step deep = {.fn = shapes_o2_nofp.recurse, .arg = 40};
+        const struct shape_step deep = {.fn = shapes_o2_nofp.recurse, .arg = 2 * PROBE_MAX_WALK};
         walk_through(&walks, limits[l], &deep, 1);
         assert_walked_alike(&walks, "depth limit");
         assert_int_equal(walks.fast, limits[l]);
@@ -283,12 +334,11 @@ static void check_walk_from_signal_handler(int flags, const char *what)
     raise_walking_signal();
     assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
     assert_gave_up_or_walked_alike(&walks, what);
-    int crossed = 0; /* libunwind went past the signal frame, so the comparison saw both stacks */
-    for (int i = 0; i < walks.slow; i++)
-        crossed |= strcmp(function_at(walks.slow_frames[i]), "raise_walking_signal") == 0;
-    if (!crossed)
+    /* libunwind went past the signal frame, so the comparison saw both stacks */
+    if (!walk_passes_through(&walks, "raise_walking_signal")) {
         print_walks(&walks);
-    assert_true(crossed);
+        fail_msg("%s: libunwind's walk does not reach the function that raised the signal", what);
+    }
 }
 
 static void test_signal_handler_gives_up_or_agrees(void **state)
@@ -340,6 +390,8 @@ int main(void)
         cmocka_unit_test(test_frame_larger_than_a_mebibyte),
         cmocka_unit_test(test_with_and_without_frame_pointers_at_o0_and_o2),
         cmocka_unit_test(test_callback_called_from_libc),
+        cmocka_unit_test(test_frame_with_a_personality_routine),
+        cmocka_unit_test(test_same_frames_under_another_caller),
         cmocka_unit_test(test_second_thread_ends_where_libunwind_ends),
         cmocka_unit_test(test_depth_limit_cuts_both_alike),
         cmocka_unit_test(test_signal_handler_gives_up_or_agrees),
