@@ -53,6 +53,7 @@ size_t mt_bootstrap_room(const void *p);
 #define MT_TEMP_WINDOW_MAX 16
 #define MT_UNTRACKED_MAX 64
 #define MT_HOLD_MAX 64
+#define MT_CALLER_CACHE 64
 /* One frame of a walk (unwind.c): its state on entry, and what stepping out
  * of it read.  ra_slot 0: the outermost frame by its unwind rule. */
 struct mt_frame_state {
@@ -83,6 +84,8 @@ struct mt_thread {
     uintptr_t untracked[MT_UNTRACKED_MAX]; /* blocks a signal handler got while libtrack was busy */
     unsigned untracked_pos;
     void *caller;            /* return address into the caller of the current hook */
+    uintptr_t caller_key[MT_CALLER_CACHE]; /* stacks.c: recent one-frame stacks and their ids */
+    uint32_t caller_id[MT_CALLER_CACHE];
     atomic_flag busy;        /* held while the buffer is appended to or flushed */
     uint32_t used;           /* bytes in buf, committed or being written */
     char *buf;               /* MT_BATCH_MAX bytes: in the slot, or private when no slot */
@@ -154,6 +157,8 @@ uint64_t mt_now_ns(void);
 /* ---- stacks.c: backtrace capture and interning ---- */
 uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth);
 uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, int truncated);
+/* The id of the one-frame stack {caller}: a release's stack by default. */
+uint32_t mt_stack_of_caller(struct mt_thread *t, void *caller);
 uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash);
 /* A stack's hash, folded from its outermost frame in, so that a walk can
  * extend the hash of a cached outer part (unwind.c). */

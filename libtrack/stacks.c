@@ -71,6 +71,20 @@ uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, in
     return mt_stack_intern_hashed(t, frames, depth, truncated, mt_stack_hash(frames, depth));
 }
 
+/* Releases record only their call site by default; a program releases from
+ * few sites, so each thread remembers its recent ones and skips the hash and
+ * the shared table.  Ids never change, so a remembered one stays right. */
+uint32_t mt_stack_of_caller(struct mt_thread *t, void *caller)
+{
+    unsigned k = (unsigned)(((uintptr_t)caller * 0x9e3779b97f4a7c15ull) >> 58) % MT_CALLER_CACHE;
+    if (t->caller_key[k] == (uintptr_t)caller && t->caller_id[k])
+        return t->caller_id[k];
+    uint32_t id = mt_stack_intern(t, &caller, 1, 1);
+    t->caller_key[k] = (uintptr_t)caller;
+    t->caller_id[k] = id;
+    return id;
+}
+
 /* mt_stack_intern for a caller that has the hash already. */
 uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash)
 {
