@@ -10,8 +10,10 @@
 
 MT_EXPORT int __memtrack_counters(struct memtrack_counters *out)
 {
-    out->allocations = atomic_load(&mt_counters.allocations);
-    out->frees = atomic_load(&mt_counters.frees);
+    uint64_t allocations, frees;
+    mt_threads_count(&allocations, &frees);
+    out->allocations = allocations;
+    out->frees = frees;
     out->current_bytes = atomic_load(&mt_counters.current_bytes);
     out->peak_bytes = atomic_load(&mt_counters.peak_bytes);
     return 0;

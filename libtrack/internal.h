@@ -79,6 +79,7 @@ struct mt_thread {
     uint32_t tid;
     uint64_t number;         /* process-unique thread number, high bits of block ids */
     uint64_t next_block;     /* sequence for block ids */
+    _Atomic uint64_t allocations, frees; /* written by the owner only (relaxed), read by anyone */
     uint64_t recent[MT_TEMP_WINDOW_MAX]; /* last allocated block ids (temporary detection) */
     unsigned recent_pos;
     uintptr_t untracked[MT_UNTRACKED_MAX]; /* blocks a signal handler got while libtrack was busy */
@@ -217,9 +218,14 @@ void *mt_quarantine_hold(struct mt_thread *t, void *p, size_t size, void **also_
 void mt_quarantine_held_ranges(struct mt_thread *t, mt_range_fn fn, void *arg);
 
 /* ---- tracker.c: the logic of every hook ---- */
+/* Process-wide figures.  Allocations and releases are counted per thread
+ * (mt_thread.allocations/frees, summed by mt_threads_count): a shared
+ * counter would cost each hook one more locked instruction. */
 struct mt_counters {
-    atomic_uint_fast64_t allocations, frees, current_bytes, peak_bytes, peak_ns;
+    atomic_uint_fast64_t current_bytes, peak_bytes, peak_ns;
 };
+void mt_threads_count(uint64_t *allocations, uint64_t *frees);
+void mt_threads_reset_counts(void);
 extern struct mt_counters mt_counters;
 struct mt_options {
     unsigned depth;

@@ -192,6 +192,24 @@ void mt_threads_own_ranges(mt_range_fn fn, void *arg)
         fn((uintptr_t)t, (uintptr_t)t + size + MT_BATCH_MAX, arg);
 }
 
+void mt_threads_count(uint64_t *allocations, uint64_t *frees)
+{
+    *allocations = *frees = 0;
+    for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
+        *allocations += atomic_load_explicit(&t->allocations, memory_order_relaxed);
+        *frees += atomic_load_explicit(&t->frees, memory_order_relaxed);
+    }
+}
+
+/* A fork child counts from zero. */
+void mt_threads_reset_counts(void)
+{
+    for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
+        atomic_store(&t->allocations, 0);
+        atomic_store(&t->frees, 0);
+    }
+}
+
 /* Memory the threads hold back from libc (quarantine.c), freed by the program. */
 void mt_threads_held_ranges(mt_range_fn fn, void *arg)
 {
