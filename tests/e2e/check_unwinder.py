@@ -2,24 +2,30 @@
 """End-to-end check that libtrack's own backtrace walk records exactly the
 stacks libunwind records: a real program traced twice by `memtrack run`, by
 default and with MEMTRACK_OPTIONS=unwinder=libunwind, must give the same
-`memtrack report --format json`, every frame and address included, once the
-process ids are left out.
+`memtrack report --format json` once what depends on the run is taken out.
 
   check_unwinder.py --memtrack BIN --cases DIR PROGRAM
 
 PROGRAM is one of the functions named program_* below, without the prefix.
 Both runs have address-space randomization turned off (setarch -R) and the
-same environment, arguments and working directory, so that the program makes
-the same allocations at the same addresses; the report holds no time, and
-the trace's path is not in it.  On a difference the first differing
-processes, sites, leaks and errors are printed with both stacks.
+same arguments, working directory and environment (even its size), so that
+the program makes the same allocations.  What depends on the run, and only
+that, is taken out of the reports: process ids; where each object was loaded
+(each frame's address becomes MODULE+OFFSET, read from the trace's modules
+table: libunwind's own mappings move the objects loaded after it starts);
+the addresses of bad frees; and the order among sites or leaks that tie on
+the report's sort keys, which follows the run's stack ids.  Every figure and every
+frame is compared.  On a difference the first differing processes, sites,
+leaks and errors are printed with both stacks.
 Exit status: 0 pass, 1 fail, 77 skipped (a program is not installed, or
 randomization cannot be turned off)."""
 
 import argparse
+import contextlib
 import itertools
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 
@@ -28,9 +34,11 @@ import e2e_lib
 SKIP = 77
 ADDR_NO_RANDOMIZE = 0x0040000  # personality flag set by setarch -R
 SHOWN_DIFFERENCES = 5
-# The default unwinder is named rather than left out, so that both runs have the
-# same environment variables: Python's allocations depend on how many there are.
-UNWINDERS = ("unwinder=fast", "unwinder=libunwind")
+# Both name the default depth, the first with leading zeros, so that the two
+# values have the same length: the environment is part of what a program such
+# as Python copies onto its heap.
+UNWINDERS = ("depth=0000064,unwinder=fast", "depth=64,unwinder=libunwind")
+LEAK_KINDS = ("definite", "indirect", "possible", "reachable", "unclassified")  # the report's order
 
 PYTHON_SCRIPT = """\
 import json
@@ -99,26 +107,81 @@ def randomization_cannot_be_disabled():
 
 def traced_run(opts, workdir, program, unwinder_option):
     """Traces the program once in workdir/program, the trace going to
-    workdir/traces (a directory the program might list, Python's import
+    workdir/traces (a directory the program might list, as Python's import
     system does, must be the same in both runs); returns (memtrack's status,
-    its stdout, the report)."""
+    its stdout, the report without what depends on the run)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMTRACK_")}
     cwd = os.path.join(workdir, "program")
     env.update(program.env, HOME=cwd, MEMTRACK_OPTIONS=unwinder_option)
-    trace = os.path.join(workdir, "traces", "%s.db" % unwinder_option.replace("=", "-"))
+    trace = os.path.join(workdir, "traces", "%s.db" % unwinder_option.split("=")[-1])
     proc = e2e_lib.run(["setarch", "-R", opts.memtrack, "run", "-o", trace, "--"] + program.argv, cwd=cwd, env=env)
     if not os.path.exists(trace):
         raise e2e_lib.CaseFailure("memtrack run (%s) wrote no trace; status %d, stderr:\n%s"
                                   % (unwinder_option, proc.returncode, e2e_lib.text(proc.stderr)))
-    return proc.returncode, proc.stdout, e2e_lib.memtrack_report_json(opts.memtrack, trace)
+    report = e2e_lib.memtrack_report_json(opts.memtrack, trace)
+    return proc.returncode, proc.stdout, without_run_dependent_fields(report, modules_by_process(trace))
 
 
-def without_run_dependent_fields(report):
-    """The report without the process ids, the only fields that differ
-    between two runs of the same program at the same addresses."""
+def modules_by_process(trace):
+    """The trace's modules table: for each process, in the report's order
+    (processes.id), a list of (path, base, start, end)."""
+    with contextlib.closing(sqlite3.connect("file:%s?mode=ro" % trace, uri=True)) as db:
+        ids = [row[0] for row in db.execute("SELECT id FROM processes ORDER BY id")]
+        modules = {pid: [] for pid in ids}
+        for pid, path, base, start, end in db.execute("SELECT process_id, path, base, start, end FROM modules"):
+            modules.setdefault(pid, []).append((path, base, start, end))
+    return [modules[pid] for pid in ids]
+
+
+def relocator(modules):
+    """A function giving a stack with each frame's address as MODULE+0xOFFSET
+    from its module's load bias, where the trace knows the module (frames
+    repeat a lot: each address is worked out once)."""
+    offsets = {}
+
+    def offset_of(module, address):
+        value = int(address, 16)
+        for path, base, start, end in modules:
+            if path == module and start <= value < end:
+                return "%s+%#x" % (os.path.basename(path), value - base)
+        return address
+
+    def relocate(stack):
+        if stack is None:
+            return None
+        out = []
+        for frame in stack:
+            key = (frame.get("module"), frame["address"])
+            if key not in offsets:
+                offsets[key] = offset_of(*key)
+            out.append(dict(frame, address=offsets[key]))
+        return out
+
+    return relocate
+
+
+def stack_order(entry):
+    """A total order on stacks that does not depend on the run (the report
+    breaks ties by stack id, which does): their frames' MODULE+OFFSETs."""
+    return tuple(frame["address"] for frame in entry.get("stack") or [])
+
+
+def without_run_dependent_fields(report, modules):
+    """The report without process ids, load addresses and bad frees'
+    addresses, and with sites and leaks that tie on the report's sort keys
+    ordered by their stacks; everything else is kept."""
     out = dict(report)
-    out["processes"] = [{k: v for k, v in proc.items() if k not in ("pid", "parent_pid")}
-                        for proc in report.get("processes", [])]
+    out["processes"] = []
+    for index, proc in enumerate(report.get("processes", [])):
+        relocate = relocator(modules[index] if index < len(modules) else [])
+        proc = {k: v for k, v in proc.items() if k not in ("pid", "parent_pid")}
+        proc["sites"] = sorted((dict(s, stack=relocate(s["stack"])) for s in proc["sites"]),
+                               key=lambda s: (-s["bytes"], stack_order(s)))
+        proc["leaks"] = sorted((dict(l, stack=relocate(l["stack"])) for l in proc["leaks"]),
+                               key=lambda l: (LEAK_KINDS.index(l["kind"]), -l["bytes"], -l["blocks"], stack_order(l)))
+        proc["errors"] = [{k: relocate(v) if k.endswith("stack") else v for k, v in e.items() if k != "address"}
+                          for e in proc["errors"]]
+        out["processes"].append(proc)
     return out
 
 
@@ -198,7 +261,6 @@ def check(opts, program):
         problems.append("memtrack exited %d by default, %d with libunwind" % (status_a, status_b))
     if out_a != out_b:
         problems.append("the program printed %r by default, %r with libunwind" % (out_a[:200], out_b[:200]))
-    report_a, report_b = without_run_dependent_fields(report_a), without_run_dependent_fields(report_b)
     if not report_a["processes"] or not any(p["sites"] for p in report_a["processes"]):
         problems.append("the default run's report has no allocation site: nothing was compared")
     if report_a != report_b:

@@ -9,7 +9,10 @@
  *
  * The shapes come from unwind_shapes.c, built at -O0 and -O2 with and without
  * frame pointers; some tests also check the rule of the shaped frame, so that
- * a build which happened not to produce the shape cannot pass unnoticed.
+ * a build which happened not to produce the shape cannot pass unnoticed.  The
+ * walks follow each other on the same threads, as an allocating program's do,
+ * so whatever mt_unwind keeps from one walk to the next is tested too (the
+ * same frames reached from another caller, above all).
  */
 #define _GNU_SOURCE /* dladdr */
 #include <pthread.h>
@@ -110,6 +113,7 @@ static void print_walks(const struct probe_walks *walks)
     }
 }
 
+/* Whether both walks gave the same number of frames, and the same frames. */
 static int walks_agree(const struct probe_walks *walks)
 {
     return walks->fast == walks->slow &&
@@ -149,6 +153,7 @@ static uint64_t rule_of_frame(const struct probe_walks *walks, int i)
     return probe_eh_frame_rule((uint64_t)(uintptr_t)walks->slow_frames[i]);
 }
 
+/* Locates the probe's own text and sets up its tables, once for every test. */
 static int start_probe(void **state)
 {
     probe_start(MT_MAX_DEPTH);
@@ -309,6 +314,7 @@ static void test_depth_limit_cuts_both_alike(void **state)
     }
 }
 
+/* The SIGUSR1 handler: walks from inside it, through one frame of -O2 code. */
 static void walk_from_signal_handler(int signo)
 {
     const struct shape_step chain[] = {{.fn = shapes_o2_nofp.pressure, .arg = 4}};

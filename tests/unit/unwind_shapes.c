@@ -81,6 +81,23 @@ SHAPE_FN int SHAPE(pressure)(const struct shape_step *step)
     return result + a + b + c + d + e + f;
 }
 
+/* Undoes what `cleaned_up` did, when its frame is left normally or by an exception. */
+static void restore_counter(int **counter)
+{
+    --**counter;
+}
+
+/* The next step from a frame with a cleanup: built with -fexceptions, its
+ * unwind entry names a personality routine and a language-specific data
+ * area, as every C++ frame with a destructor to run does. */
+SHAPE_FN int SHAPE(cleaned_up)(const struct shape_step *step)
+{
+    static int depth;
+    int *counter __attribute__((cleanup(restore_counter))) = &depth;
+    ++*counter;
+    return call_next(step);
+}
+
 struct sort_state {
     const struct shape_step *step;
     int called, result;
@@ -115,4 +132,5 @@ const struct shape_set SET_NAMED(SHAPE_VARIANT) = {
     .big_frame = SHAPE(big_frame),
     .pressure = SHAPE(pressure),
     .sorted_by_libc = SHAPE(sorted_by_libc),
+    .cleaned_up = SHAPE(cleaned_up),
 };

@@ -7,7 +7,7 @@
  * that frame; the last step is the test's, which walks the stack there.
  *
  * unwind_shapes.c is compiled four times, at -O0 and -O2, with and without
- * frame pointers; each build is one struct shape_set.
+ * frame pointers (and with -fexceptions); each build is one struct shape_set.
  */
 #ifndef MEMTRACK_TESTS_UNWIND_SHAPES_H
 #define MEMTRACK_TESTS_UNWIND_SHAPES_H
@@ -34,6 +34,7 @@ struct shape_set {
     shape_fn big_frame;        /* SHAPE_BIG_FRAME_BYTES of locals */
     shape_fn pressure;         /* six values live across the call: every callee-saved register, rbp too */
     shape_fn sorted_by_libc;   /* from a qsort_r comparator, under libc's frames */
+    shape_fn cleaned_up;       /* with a cleanup to run on unwinding: a personality routine in its CIE */
 };
 
 extern const struct shape_set shapes_o0_fp, shapes_o0_nofp, shapes_o2_fp, shapes_o2_nofp;
