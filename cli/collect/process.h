@@ -109,6 +109,8 @@ struct mt_process *process_new(const struct mt_rec_hello *hello);
 struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable);
 void process_free(struct mt_process *p);
 /* Applies one record (already validated by the decoder) to p. */
+/* Starts loading what applying rec will touch (see process.c). */
+void process_prefetch(const struct mt_process *p, const struct mt_record_header *rec);
 void process_apply(struct mt_process *p, const struct mt_record_header *rec);
 /* Adds `note` to the process's notes for people (kept in the trace). */
 void process_add_note(struct mt_process *p, const char *note);

@@ -143,6 +143,12 @@ struct batch_context {
     int n_fds;
 };
 
+static int prefetch_record(void *ctx, uint32_t tid, const struct mt_record_header *rec)
+{
+    process_prefetch(ctx, rec);
+    return 0;
+}
+
 static int on_record(void *ctx, uint32_t tid, const struct mt_record_header *rec)
 {
     struct batch_context *b = ctx;
@@ -236,10 +242,15 @@ static void drain(struct mt_server *s, struct mt_connection *c)
         s->batches++;
         const char *why = NULL;
         struct batch_context ctx = {s, c, 0, fds, n_fds};
-        if (n > RECV_MAX)
+        if (n > RECV_MAX) {
             why = "batch larger than the protocol allows";
-        else if (mt_decode_batch(buf, (size_t)n, on_record, &ctx, &why) == 0 && ctx.unbound)
-            why = "records before the hello";
+        } else {
+            if (c->process) /* a bad record stops this walk too; the next one reports it */
+                mt_decode_batch(buf, (size_t)n, prefetch_record, c->process, &why);
+            why = NULL;
+            if (mt_decode_batch(buf, (size_t)n, on_record, &ctx, &why) == 0 && ctx.unbound)
+                why = "records before the hello";
+        }
         for (int i = 0; i < ctx.n_fds; i++)
             close(ctx.fds[i]);
         if (!why && c->process) {

@@ -55,6 +55,12 @@ void *u64map_get(const struct u64map *m, uint64_t key)
     }
 }
 
+void u64map_prefetch(const struct u64map *m, uint64_t key)
+{
+    if (m->capacity)
+        __builtin_prefetch(key_at(m, slot_of(key, m->capacity)), 1, 2);
+}
+
 /* Doubles the table; 0 on success. */
 static int grow(struct u64map *m)
 {

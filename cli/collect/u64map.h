@@ -23,6 +23,8 @@ void u64map_free(struct u64map *m);
 void *u64map_get(const struct u64map *m, uint64_t key);
 /* The value for key, inserted zero-filled when absent (*created = 1 then). NULL when out of memory. */
 void *u64map_put(struct u64map *m, uint64_t key, int *created);
+/* Starts loading the entry where key lives or would go (a hint: no effect on the map). */
+void u64map_prefetch(const struct u64map *m, uint64_t key);
 /* Removes key; returns 1 when it was present. */
 int u64map_remove(struct u64map *m, uint64_t key);
 /* Iteration: for (size_t i = 0; u64map_next(m, &i, &key, &value);) */
