@@ -32,7 +32,7 @@
 
 #include <stdint.h>
 
-#define MT_PROTOCOL_VERSION 1
+#define MT_PROTOCOL_VERSION 2
 #define MT_BATCH_MAGIC 0x4d544231u /* "MTB1" */
 #define MT_BATCH_MAX 65536u        /* bytes; fits the default socket send buffer */
 #define MT_MAX_DEPTH 256u
@@ -194,6 +194,9 @@ struct mt_rec_exit {
     int32_t status;
     uint32_t how;      /* MT_EXIT_HANDLERS (exit, return from main) or MT_EXIT_IMMEDIATE (_exit) */
     uint64_t allocations, frees, current_bytes, peak_bytes, peak_ns;
+    /* how long the process's threads were blocked handing batches to the
+     * collector: the longest single send, and all sends together (version 2) */
+    uint64_t send_wait_max_ns, send_wait_total_ns;
 };
 
 /* One SCM_RIGHTS descriptor accompanies the message holding this record. */

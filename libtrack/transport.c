@@ -163,6 +163,24 @@ static void send_batch(const char *buf, size_t len)
     mt_transport_sendmsg(&mh);
 }
 
+static _Atomic uint64_t send_wait_max_ns, send_wait_total_ns;
+
+void mt_transport_waits(uint64_t *max_ns, uint64_t *total_ns)
+{
+    *max_ns = atomic_load(&send_wait_max_ns);
+    *total_ns = atomic_load(&send_wait_total_ns);
+}
+
+/* Keeps the figures of one send: a send blocks only while the collector's
+ * queue is full, so its length is how long the program waited for us. */
+static void note_wait(uint64_t ns)
+{
+    atomic_fetch_add_explicit(&send_wait_total_ns, ns, memory_order_relaxed);
+    uint64_t max = atomic_load_explicit(&send_wait_max_ns, memory_order_relaxed);
+    while (ns > max && !atomic_compare_exchange_weak(&send_wait_max_ns, &max, ns))
+        ;
+}
+
 static void send_checked(const struct msghdr *mh)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -177,9 +195,11 @@ static void send_checked(const struct msghdr *mh)
             continue;
         }
         ssize_t r;
+        uint64_t start = mt_now_ns();
         do
             r = sendmsg(fd, mh, MSG_NOSIGNAL);
         while (r < 0 && errno == EINTR);
+        note_wait(mt_now_ns() - start);
         if (r >= 0)
             return;
         /* The collector is gone: stop tracing, keep the program running. */

@@ -101,3 +101,8 @@ def print_table(runs, tool_names, workloads, samples, reasons):
             elif samples.get((wi, name)):
                 rows.append(tool_row(name, samples[(wi, name)], base))
         print_rows(rows)
+        waits = samples.get((wi, "memtrack"), [])
+        worst = max((s["wait_max_ns"] for s in waits if s.get("wait_max_ns") is not None), default=None)
+        if worst is not None:
+            print("  memtrack: the program waited for the collector %.1f ms in all (median), %.1f ms at most in "
+                  "one send (worst run)" % (median_of(waits, "wait_total_ns") / 1e6, worst / 1e6))

@@ -2,6 +2,7 @@
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 
 from benchlib.build import Unavailable, build_memtrack
@@ -52,6 +53,17 @@ class Memtrack(Untraced):
 
     def report_command(self, trace_files):
         return [self.binary, "report", trace_files[0]]
+
+    @staticmethod
+    def send_waits(trace):
+        """(longest, total) ns the traced processes waited to hand records to the collector, from the trace."""
+        db = sqlite3.connect("file:%s?mode=ro" % trace, uri=True)
+        try:
+            return db.execute("SELECT max(send_wait_max_ns), sum(send_wait_total_ns) FROM processes").fetchone()
+        except sqlite3.Error:
+            return None, None  # a trace older than schema 2
+        finally:
+            db.close()
 
     def count_allocations(self, trace):
         """Allocation calls in a trace, from `memtrack report --format json`, over all its processes."""

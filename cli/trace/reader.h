@@ -12,7 +12,7 @@
 #include <sqlite3.h>
 
 /* The newest meta.schema_version this build understands. */
-#define MT_SCHEMA_VERSION 1
+#define MT_SCHEMA_VERSION 2
 
 #define TRACE_STATEMENT_CACHE 16
 

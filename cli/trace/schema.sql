@@ -8,7 +8,7 @@
 --  * blocks holds only blocks still alive when the process ended (the leak
 --    candidates); freed blocks live on only as aggregates in sites.
 PRAGMA application_id = 1297372492; -- 'MTRL'
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -33,7 +33,9 @@ CREATE TABLE processes (
     peak_bytes     INTEGER NOT NULL DEFAULT 0,
     peak_ns        INTEGER,
     temporary_allocations INTEGER NOT NULL DEFAULT 0,
-    note           TEXT                 -- why something is missing, for people
+    note           TEXT,                -- why something is missing, for people
+    send_wait_max_ns   INTEGER,         -- longest time a thread waited to hand records to memtrack;
+    send_wait_total_ns INTEGER          -- all such waits; both NULL unless the process exited normally
 );
 
 CREATE TABLE modules (

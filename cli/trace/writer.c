@@ -19,7 +19,7 @@
 #include "symbolize/symbolize.h"
 #include "trace/writer.h"
 
-#define MT_SCHEMA_VERSION_TEXT "1"
+#define MT_SCHEMA_VERSION_TEXT "2"
 #define MAX_INLINE 16
 
 struct trace_writer {
@@ -256,7 +256,8 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
     sqlite3_stmt *st = prepare(w,
         "INSERT INTO processes(pid, parent_pid, argv, executable, start_ns, end_ns, exit_code, exit_signal, "
         "end_reason, leak_scan, allocations, frees, allocated_bytes, peak_bytes, peak_ns, "
-        "temporary_allocations, note, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "temporary_allocations, note, id, send_wait_max_ns, send_wait_total_ns) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     char *argv = argv_json(w, p);
     if (!st || !argv) {
         sqlite3_finalize(st);
@@ -288,6 +289,10 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
     sqlite3_bind_int64(st, 16, (sqlite3_int64)p->temporary);
     bind_text_or_null(st, 17, p->note);
     sqlite3_bind_int(st, 18, p->ordinal); /* ids follow the order processes started, not ended */
+    if (exited) {
+        sqlite3_bind_int64(st, 19, (sqlite3_int64)p->exit.send_wait_max_ns);
+        sqlite3_bind_int64(st, 20, (sqlite3_int64)p->exit.send_wait_total_ns);
+    }
     sqlite3_int64 id = step(w, st);
     sqlite3_finalize(st);
     free(argv);

@@ -562,7 +562,7 @@ static void test_unusable_files(void **state)
 static const struct {
     const char *sql, *reason;
 } HOSTILE_VALUES[] = {
-    {"UPDATE meta SET value = '99'", "written by a newer memtrack (schema 99 > 1)"},
+    {"UPDATE meta SET value = '99'", "written by a newer memtrack (schema 99 > 2)"},
     {"UPDATE meta SET value = '0'", "damaged: meta.schema_version is not a positive integer"},
     {"UPDATE meta SET value = 'one'", "damaged: meta.schema_version is not a positive integer"},
     {"UPDATE processes SET argv = NULL WHERE id = 1", "damaged: processes row 1: argv is not a JSON array"},
