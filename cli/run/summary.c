@@ -9,6 +9,9 @@
 #include "collect/server.h"
 #include "run/summary.h"
 
+/* A wait for the collector worth telling: one the user could notice. */
+#define NOTABLE_WAIT_NS 100000000ull
+
 /* One line per bad release: what, where in memory, and which functions. */
 static void print_error(FILE *out, const struct mt_rec_error *e)
 {
@@ -46,6 +49,9 @@ static void print_process(FILE *out, const struct mt_process *p)
         fprintf(out, "memtrack:   deallocation errors: %zu (double, invalid or mismatched frees)\n", p->n_errors);
     for (size_t i = 0; i < p->n_errors && i < 5; i++)
         print_error(out, &p->errors[i]);
+    if (p->exited && p->exit.send_wait_max_ns >= NOTABLE_WAIT_NS)
+        fprintf(out, "memtrack:   the program waited %.1f ms for memtrack to keep up (%.1f ms at most at once)\n",
+                (double)p->exit.send_wait_total_ns / 1e6, (double)p->exit.send_wait_max_ns / 1e6);
     if (p->note)
         fprintf(out, "memtrack:   note: %s\n", p->note);
 }
