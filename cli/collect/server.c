@@ -296,6 +296,17 @@ void server_poll(struct mt_server *s, int timeout_ms)
     s->n_connections = kept;
 }
 
+void server_take_waiting(struct mt_server *s)
+{
+    for (int round = 0; round < 1000; round++) {
+        uint64_t batches = s->batches;
+        size_t connections = s->n_connections;
+        server_poll(s, 0);
+        if (s->batches == batches && s->n_connections == connections)
+            return;
+    }
+}
+
 size_t server_open_connections(const struct mt_server *s)
 {
     return s->n_connections;

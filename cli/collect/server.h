@@ -30,6 +30,8 @@ struct mt_server {
 int server_open(struct mt_server *s, char *err, size_t errlen);
 /* Waits up to timeout_ms for traffic and handles all of it. */
 void server_poll(struct mt_server *s, int timeout_ms);
+/* Handles every connection and batch already queued, without waiting. */
+void server_take_waiting(struct mt_server *s);
 size_t server_open_connections(const struct mt_server *s);
 /* Closes every connection and removes the socket and its directory. */
 void server_close(struct mt_server *s);

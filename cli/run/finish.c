@@ -47,6 +47,10 @@ static int ended(const struct mt_process *p, const struct finisher *f, int at_en
 
 void finish_processes(struct finisher *f, struct mt_server *server, int at_end)
 {
+    /* A process whose pid is gone may have exec'd an image that said hello
+     * and ended since: that hello must be read before the process is judged,
+     * or it would look killed. */
+    server_take_waiting(server);
     for (struct mt_process *p = server->processes; p; p = p->next) {
         if (p->written || !ended(p, f, at_end))
             continue;
