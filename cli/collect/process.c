@@ -41,6 +41,8 @@ static struct mt_process *process_alloc(uint32_t pid, uint32_t parent_pid, size_
     u64map_init(&p->blocks, sizeof(struct mt_live_block));
     u64map_init(&p->early, sizeof(struct mt_early));
     u64map_init(&p->sites, sizeof(struct mt_site));
+    u64map_init(&p->nursery, sizeof(struct mt_live_block));
+    u64map_init(&p->released_in_batch, 0);
     u64map_init(&p->next_seq, sizeof(uint32_t));
     return p;
 }
@@ -78,6 +80,8 @@ void process_free(struct mt_process *p)
     u64map_free(&p->stacks);
     u64map_free(&p->blocks);
     u64map_free(&p->early);
+    u64map_free(&p->nursery);
+    u64map_free(&p->released_in_batch);
     u64map_free(&p->sites);
     for (size_t i = 0; i < p->n_modules; i++) {
         free(p->modules[i].path);
@@ -210,7 +214,7 @@ static void sample(struct mt_process *p, uint64_t time_ns)
     p->timeline[i] = (struct mt_sample){.time_ns = time_ns, .heap_bytes = p->current_bytes};
 }
 
-static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b);
+static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b, struct u64map *home);
 
 /* A block copied from the parent at fork: live here, but not allocated here. */
 static void on_inherit(struct mt_process *p, const struct mt_rec_alloc *r)
@@ -224,12 +228,20 @@ static void on_inherit(struct mt_process *p, const struct mt_rec_alloc *r)
     if (s)
         s->live_bytes += r->size;
     p->current_bytes += r->size;
-    settle_early(p, r->block, b);
+    settle_early(p, r->block, b, &p->blocks);
+}
+
+/* A block this batch also releases waits in the small nursery, which stays in
+ * the cache, instead of the live-block map, which does not. */
+static struct u64map *home_of_new(struct mt_process *p, uint64_t block)
+{
+    return p->released_in_batch.count && u64map_get(&p->released_in_batch, block) ? &p->nursery : &p->blocks;
 }
 
 static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
 {
-    struct mt_live_block *b = u64map_put(&p->blocks, r->block, NULL);
+    struct u64map *home = home_of_new(p, r->block);
+    struct mt_live_block *b = u64map_put(home, r->block, NULL);
     if (!b)
         return;
     b->address = r->address;
@@ -255,7 +267,7 @@ static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
         p->peak_seq++;
     }
     sample(p, r->time_ns);
-    settle_early(p, r->block, b);
+    settle_early(p, r->block, b, home);
 }
 
 static unsigned lifetime_bucket(uint64_t ns)
@@ -276,10 +288,11 @@ static struct mt_early *early_for(struct mt_process *p, uint64_t block)
     return e;
 }
 
-static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r);
+static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r,
+                       struct u64map *home);
 
-/* A block just became known: apply what arrived for it before. */
-static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b)
+/* A block just became known (in `home`): apply what arrived for it before. */
+static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b, struct u64map *home)
 {
     struct mt_early *e = p->early.count ? u64map_get(&p->early, block) : NULL;
     if (!e)
@@ -289,22 +302,26 @@ static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_bl
     if (copy.kind < MT_LEAK_END)
         b->kind = copy.kind;
     if (copy.free.h.type)
-        apply_free(p, b, &copy.free);
+        apply_free(p, b, &copy.free, home);
 }
 
 static void on_free(struct mt_process *p, const struct mt_rec_free *r)
 {
-    struct mt_live_block *b = u64map_get(&p->blocks, r->block);
+    struct u64map *home = &p->nursery;
+    struct mt_live_block *b = p->nursery.count ? u64map_get(home, r->block) : NULL;
+    if (!b)
+        b = u64map_get(home = &p->blocks, r->block);
     if (!b) {
         struct mt_early *e = early_for(p, r->block);
         if (e)
             e->free = *r;
         return;
     }
-    apply_free(p, b, r);
+    apply_free(p, b, r, home);
 }
 
-static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r)
+static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r,
+                       struct u64map *home)
 {
     struct mt_site *s = touch_site(p, b->stack);
     if (s) {
@@ -315,22 +332,37 @@ static void apply_free(struct mt_process *p, struct mt_live_block *b, const stru
     p->frees++;
     p->temporary += r->temporary != 0;
     p->current_bytes -= b->size;
-    u64map_remove(&p->blocks, r->block); /* b is gone from here on */
+    u64map_remove(home, r->block); /* b is gone from here on */
     sample(p, r->time_ns);
 }
 
 /* A batch of ~1,500 records touches as many entries of maps too large for
  * the cache; asking for them all before applying any lets the misses overlap
  * instead of stalling one record at a time. */
-void process_prefetch(const struct mt_process *p, const struct mt_record_header *rec)
+void process_preview(struct mt_process *p, const struct mt_record_header *rec)
 {
     if (rec->type == MT_REC_ALLOC) {
         const struct mt_rec_alloc *r = (const void *)rec;
         u64map_prefetch(&p->blocks, r->block);
         u64map_prefetch(&p->sites, (uint64_t)r->stack + 1);
     } else if (rec->type == MT_REC_FREE) {
-        u64map_prefetch(&p->blocks, ((const struct mt_rec_free *)rec)->block);
+        uint64_t block = ((const struct mt_rec_free *)rec)->block;
+        u64map_prefetch(&p->blocks, block);
+        u64map_put(&p->released_in_batch, block, NULL);
     }
+}
+
+void process_batch_end(struct mt_process *p)
+{
+    uint64_t block;
+    void *v;
+    for (size_t i = 0; p->nursery.count && u64map_next(&p->nursery, &i, &block, &v);) {
+        struct mt_live_block *b = u64map_put(&p->blocks, block, NULL);
+        if (b)
+            *b = *(struct mt_live_block *)v;
+    }
+    u64map_clear(&p->nursery);
+    u64map_clear(&p->released_in_batch);
 }
 
 void process_apply(struct mt_process *p, const struct mt_record_header *rec)

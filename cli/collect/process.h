@@ -82,6 +82,9 @@ struct mt_process {
     struct u64map blocks;   /* block id -> struct mt_live_block */
     struct u64map early;    /* block id -> struct mt_early: its FREE or VERDICT came before its ALLOC */
     struct u64map sites;    /* stack id + 1 -> struct mt_site (stack id 0 is a real key here) */
+    struct u64map nursery;  /* block id -> struct mt_live_block, for blocks the batch being applied
+                               both allocates and releases: they never enter `blocks` */
+    struct u64map released_in_batch; /* block ids the batch being applied releases */
     struct mt_module *modules;
     size_t n_modules, cap_modules;
     struct mt_rec_error *errors;
@@ -109,8 +112,11 @@ struct mt_process *process_new(const struct mt_rec_hello *hello);
 struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable);
 void process_free(struct mt_process *p);
 /* Applies one record (already validated by the decoder) to p. */
-/* Starts loading what applying rec will touch (see process.c). */
-void process_prefetch(const struct mt_process *p, const struct mt_record_header *rec);
+/* Looks at a record of a batch before the batch is applied: starts loading
+ * what applying it will touch, and notes the blocks it releases (process.c). */
+void process_preview(struct mt_process *p, const struct mt_record_header *rec);
+/* After a batch: what the nursery still holds joins the live blocks. */
+void process_batch_end(struct mt_process *p);
 void process_apply(struct mt_process *p, const struct mt_record_header *rec);
 /* Adds `note` to the process's notes for people (kept in the trace). */
 void process_add_note(struct mt_process *p, const char *note);

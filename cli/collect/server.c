@@ -143,9 +143,9 @@ struct batch_context {
     int n_fds;
 };
 
-static int prefetch_record(void *ctx, uint32_t tid, const struct mt_record_header *rec)
+static int preview_record(void *ctx, uint32_t tid, const struct mt_record_header *rec)
 {
-    process_prefetch(ctx, rec);
+    process_preview(ctx, rec);
     return 0;
 }
 
@@ -245,11 +245,14 @@ static void drain(struct mt_server *s, struct mt_connection *c)
         if (n > RECV_MAX) {
             why = "batch larger than the protocol allows";
         } else {
-            if (c->process) /* a bad record stops this walk too; the next one reports it */
-                mt_decode_batch(buf, (size_t)n, prefetch_record, c->process, &why);
+            struct mt_process *previewed = c->process;
+            if (previewed) /* a bad record stops this walk too; the next one reports it */
+                mt_decode_batch(buf, (size_t)n, preview_record, previewed, &why);
             why = NULL;
             if (mt_decode_batch(buf, (size_t)n, on_record, &ctx, &why) == 0 && ctx.unbound)
                 why = "records before the hello";
+            if (previewed)
+                process_batch_end(previewed);
         }
         for (int i = 0; i < ctx.n_fds; i++)
             close(ctx.fds[i]);

@@ -42,6 +42,13 @@ void u64map_free(struct u64map *m)
     u64map_init(m, m->value_size);
 }
 
+void u64map_clear(struct u64map *m)
+{
+    if (m->count)
+        memset(m->entries, 0, m->capacity * m->stride);
+    m->count = 0;
+}
+
 void *u64map_get(const struct u64map *m, uint64_t key)
 {
     if (!m->capacity || !key)

@@ -25,6 +25,8 @@ void *u64map_get(const struct u64map *m, uint64_t key);
 void *u64map_put(struct u64map *m, uint64_t key, int *created);
 /* Starts loading the entry where key lives or would go (a hint: no effect on the map). */
 void u64map_prefetch(const struct u64map *m, uint64_t key);
+/* Removes every key, keeping the room. */
+void u64map_clear(struct u64map *m);
 /* Removes key; returns 1 when it was present. */
 int u64map_remove(struct u64map *m, uint64_t key);
 /* Iteration: for (size_t i = 0; u64map_next(m, &i, &key, &value);) */
