@@ -81,6 +81,18 @@ static void add_option(struct run_options *o, const char *key, const char *value
     snprintf(o->options_env + len, sizeof o->options_env - len, "%s%s=%s", len ? "," : "", key, value);
 }
 
+/* Appends key=value when value is one of the option's two words; else says so and returns -1. */
+static int add_choice(struct run_options *o, const char *option, const char *key, const char *value,
+                      const char *one, const char *other)
+{
+    if (strcmp(value, one) && strcmp(value, other)) {
+        fprintf(stderr, "memtrack run: %s takes %s or %s, not '%s'\n", option, one, other, value);
+        return -1;
+    }
+    add_option(o, key, value);
+    return 0;
+}
+
 /* Parses run's options; returns the index of PROGRAM in argv, or -1 after printing why not. */
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
@@ -124,18 +136,12 @@ static int parse_options(int argc, char **argv, struct run_options *o)
                        optarg);
             break;
         case 'u':
-            if (strcmp(optarg, "fast") && strcmp(optarg, "libunwind")) {
-                fprintf(stderr, "memtrack run: --unwinder takes fast or libunwind, not '%s'\n", optarg);
+            if (add_choice(o, "--unwinder", "unwinder", optarg, "fast", "libunwind") != 0)
                 return -1;
-            }
-            add_option(o, "unwinder", optarg);
             break;
         case 'e':
-            if (strcmp(optarg, "continue") && strcmp(optarg, "abort")) {
-                fprintf(stderr, "memtrack run: --on-error takes continue or abort, not '%s'\n", optarg);
+            if (add_choice(o, "--on-error", "on_error", optarg, "continue", "abort") != 0)
                 return -1;
-            }
-            add_option(o, "on_error", optarg);
             break;
         default:
             fprintf(stderr, "memtrack run: unknown option '%s'\n", argv[optind - 1]);

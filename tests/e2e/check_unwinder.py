@@ -286,14 +286,7 @@ def main(argv):
     if reason:
         print("skipped: %s" % reason)
         return SKIP
-    try:
-        return check(opts, program)
-    except e2e_lib.CaseFailure as err:
-        print("FAIL: %s" % err)
-        return 1
-    except Exception as err:  # a hang (TimeoutExpired) or a missing binary: say which
-        print("FAIL: %s: %s" % (type(err).__name__, err))
-        return 1
+    return e2e_lib.exit_status_of(check, opts, program)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,19 @@ class CaseFailure(Exception):
     """A check failed; the message says what was expected and what came."""
 
 
+def exit_status_of(check, *args):
+    """Runs check(*args) and turns its outcome into a test's exit status: its
+    own return value, or 1 after printing FAIL and why."""
+    try:
+        return check(*args)
+    except CaseFailure as err:
+        print("FAIL: %s" % err)
+        return 1
+    except Exception as err:  # a hang (TimeoutExpired) or a missing binary: say which
+        print("FAIL: %s: %s" % (type(err).__name__, err))
+        return 1
+
+
 def _frames_of_program(stack, program):
     """The frames of stack that lie in the program itself (module basename is
     program), with addresses dropped and paths cut to basenames: libc's own

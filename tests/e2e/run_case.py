@@ -99,18 +99,9 @@ def main(argv):
     """Entry point: picks the mode and turns failures into exit status 1."""
     opts = parse_args(argv)
     opts.program = os.path.abspath(opts.program)  # argv[0] then normalizes to the program's name
-    try:
-        if opts.update:
-            return update_expected(opts)
-        if opts.repeat:
-            return compare_repeats(opts)
-        return compare_with_expected(opts)
-    except e2e_lib.CaseFailure as err:
-        print("FAIL: %s" % err)
-        return 1
-    except Exception as err:  # a hang (TimeoutExpired) or a missing binary: say which
-        print("FAIL: %s: %s" % (type(err).__name__, err))
-        return 1
+    if opts.update:
+        return e2e_lib.exit_status_of(update_expected, opts)
+    return e2e_lib.exit_status_of(compare_repeats if opts.repeat else compare_with_expected, opts)
 
 
 if __name__ == "__main__":
