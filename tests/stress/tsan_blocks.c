@@ -8,8 +8,9 @@
  *
  * Each thread inserts and removes blocks at made-up addresses in a range of
  * its own (the tables never touch the memory), sometimes hands a live block
- * to the next thread to remove, pushes every removed block into the
- * quarantine and looks addresses up there and by interior pointer.  Every
+ * to the next thread to remove, has the quarantine remember every removed
+ * block (a ring all threads share) and hold every other one (in the thread's
+ * own hold), and looks addresses up there and by interior pointer.  Every
  * answer is checked, and at the end the table must hold exactly the blocks
  * still live.  Exit status 0 when all was as expected, 1 otherwise.
  */
@@ -30,12 +31,15 @@
  * never reused, since the old block may still be in the table. */
 #define HANDED_OVER UINT64_MAX
 
+struct mt_options mt_options; /* quarantine.c reads the hold's byte budget here */
+
 struct worker {
     unsigned index;
     unsigned long operations;
     uint64_t *live_ids;          /* per address: block id while live and ours, HANDED_OVER, or 0 */
     _Atomic uintptr_t *mailbox;  /* ours: an address handed over by the previous thread, or 0 */
     _Atomic uintptr_t *next_box; /* the next thread's */
+    struct mt_thread *thread;    /* its state, for the quarantine's hold */
     unsigned long failures;
 };
 
@@ -60,7 +64,7 @@ static uint64_t size_of(uintptr_t address)
     return 1 + (address / SPACING * 2654435761u) % (SPACING - 1);
 }
 
-/* Every other address is quarantined holding its memory (and may be evicted). */
+/* Every other address is held by the quarantine (and later given back). */
 static int holds_memory(uintptr_t address)
 {
     return (address / SPACING) % 2;
@@ -83,13 +87,17 @@ static void remove_live(struct worker *w, uintptr_t address, uint64_t expected_i
     }
     if (out.address != address || out.size != size_of(address) || (expected_id && out.id != expected_id))
         fail(w, "a removed block came back with other contents", address);
-    struct mt_freed freed = {.address = address, .size = out.size, .alloc_stack = (uint32_t)out.id,
-                             .holds_memory = holds_memory(address)};
-    void *evicted[MT_QUARANTINE_EVICT_MAX];
-    size_t n = mt_quarantine_push(&freed, evicted, MT_QUARANTINE_EVICT_MAX);
+    struct mt_freed freed = {.address = address, .size = out.size, .alloc_stack = (uint32_t)out.id};
+    mt_quarantine_remember(&freed);
+    if (!holds_memory(address))
+        return;
+    void *evicted[MT_HOLD_MAX];
+    size_t n;
+    if (mt_quarantine_hold(w->thread, (void *)address, out.size, evicted, &n))
+        fail(w, "the quarantine refused a block within its budget", address);
     for (size_t i = 0; i < n; i++)
         if ((uintptr_t)evicted[i] % SPACING || !holds_memory((uintptr_t)evicted[i]))
-            fail(w, "the quarantine evicted a block it never held", (uintptr_t)evicted[i]);
+            fail(w, "the quarantine gave back a block it never held", (uintptr_t)evicted[i]);
 }
 
 /* Looks an address up in the quarantine: what it answers must be consistent. */
@@ -197,15 +205,16 @@ int main(int argc, char **argv)
         fputs("usage: tsan_blocks [THREADS (1-64) [OPERATIONS]]\n", stderr);
         return 2;
     }
-    mt_quarantine_init(1 << 20);
+    mt_options.quarantine_bytes = 1 << 20;
     static struct worker workers[MAX_THREADS];
     static _Atomic uintptr_t mailboxes[MAX_THREADS];
     pthread_t ids[MAX_THREADS];
     for (unsigned t = 0; t < threads; t++) {
         workers[t] = (struct worker){.index = t, .operations = operations, .mailbox = &mailboxes[t],
                                      .next_box = &mailboxes[(t + 1) % threads],
-                                     .live_ids = calloc(WINDOW, sizeof(uint64_t))};
-        if (!workers[t].live_ids)
+                                     .live_ids = calloc(WINDOW, sizeof(uint64_t)),
+                                     .thread = calloc(1, sizeof(struct mt_thread))};
+        if (!workers[t].live_ids || !workers[t].thread)
             return 1;
     }
     for (unsigned t = 0; t < threads; t++)
@@ -214,8 +223,10 @@ int main(int argc, char **argv)
     for (unsigned t = 0; t < threads; t++)
         pthread_join(ids[t], NULL);
     unsigned long failures = check_final_table(workers, threads);
-    for (unsigned t = 0; t < threads; t++)
+    for (unsigned t = 0; t < threads; t++) {
         free(workers[t].live_ids);
+        free(workers[t].thread);
+    }
     printf("tsan_blocks: %u threads x %lu operations, %lu wrong answers\n", threads, operations, failures);
     return failures ? 1 : 0;
 }
