@@ -6,10 +6,23 @@
  * line.  The hash must spread every bit: block ids are (thread << 40 |
  * sequence), and a hash that kept sequences in order made long runs of
  * long-lived blocks that every later probe had to walk.
+ *
+ * Growth is incremental.  Doubling a map of hundreds of thousands of blocks
+ * at once took the collector tens of milliseconds, during which the traced
+ * program waited.  Instead the full table becomes `old`, a table twice its
+ * size becomes `now`, and every later change moves a few of old's entries
+ * into now, so old is empty long before now fills.
+ *
+ * Invariants: a key is in at most one of the two tables; `old` is a valid
+ * table at all times (entries leave it by backward-shift deletion), and its
+ * slots below `moved` are empty (deletion only pulls entries back to the
+ * slot being emptied, never below it); count = now.count + old.count.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "collect/u64map.h"
+
+#define MOVES_PER_CHANGE 8 /* old slots emptied per put or remove: > 2 finishes before now fills */
 
 static size_t slot_of(uint64_t key, size_t capacity)
 {
@@ -19,14 +32,14 @@ static size_t slot_of(uint64_t key, size_t capacity)
     return (size_t)key & (capacity - 1);
 }
 
-static uint64_t *key_at(const struct u64map *m, size_t i)
+static uint64_t *key_at(const struct u64map *m, const struct u64table *t, size_t i)
 {
-    return (uint64_t *)(m->entries + i * m->stride);
+    return (uint64_t *)(t->entries + i * m->stride);
 }
 
-static void *value_at(const struct u64map *m, size_t i)
+static void *value_at(const struct u64map *m, const struct u64table *t, size_t i)
 {
-    return m->entries + i * m->stride + sizeof(uint64_t);
+    return t->entries + i * m->stride + sizeof(uint64_t);
 }
 
 void u64map_init(struct u64map *m, size_t value_size)
@@ -38,55 +51,114 @@ void u64map_init(struct u64map *m, size_t value_size)
 
 void u64map_free(struct u64map *m)
 {
-    free(m->entries);
+    free(m->now.entries);
+    free(m->old.entries);
     u64map_init(m, m->value_size);
 }
 
 void u64map_clear(struct u64map *m)
 {
-    if (m->count)
-        memset(m->entries, 0, m->capacity * m->stride);
-    m->count = 0;
+    if (m->now.count)
+        memset(m->now.entries, 0, m->now.capacity * m->stride);
+    free(m->old.entries);
+    m->old = (struct u64table){0};
+    m->now.count = m->count = 0;
+}
+
+/* The slot of key in t, or SIZE_MAX. */
+static size_t find(const struct u64map *m, const struct u64table *t, uint64_t key)
+{
+    if (!t->count)
+        return SIZE_MAX;
+    for (size_t i = slot_of(key, t->capacity);; i = (i + 1) & (t->capacity - 1)) {
+        uint64_t k = *key_at(m, t, i);
+        if (k == key)
+            return i;
+        if (!k)
+            return SIZE_MAX;
+    }
 }
 
 void *u64map_get(const struct u64map *m, uint64_t key)
 {
-    if (!m->capacity || !key)
+    if (!key)
         return NULL;
-    for (size_t i = slot_of(key, m->capacity);; i = (i + 1) & (m->capacity - 1)) {
-        uint64_t k = *key_at(m, i);
-        if (k == key)
-            return value_at(m, i);
-        if (!k)
-            return NULL;
-    }
+    size_t i = find(m, &m->now, key);
+    if (i != SIZE_MAX)
+        return value_at(m, &m->now, i);
+    i = find(m, &m->old, key);
+    return i == SIZE_MAX ? NULL : value_at(m, &m->old, i);
 }
 
 void u64map_prefetch(const struct u64map *m, uint64_t key)
 {
-    if (m->capacity)
-        __builtin_prefetch(key_at(m, slot_of(key, m->capacity)), 1, 2);
+    if (m->now.capacity)
+        __builtin_prefetch(key_at(m, &m->now, slot_of(key, m->now.capacity)), 1, 2);
 }
 
-/* Doubles the table; 0 on success. */
-static int grow(struct u64map *m)
+/* Empties slot i of t, shifting later members of its probe run back. */
+static void erase(struct u64map *m, struct u64table *t, size_t i)
 {
-    struct u64map bigger = *m;
-    bigger.capacity = m->capacity ? m->capacity * 2 : 64;
-    bigger.entries = calloc(bigger.capacity, m->stride);
-    if (!bigger.entries)
-        return -1;
-    for (size_t i = 0; i < m->capacity; i++) {
-        uint64_t key = *key_at(m, i);
-        if (!key)
-            continue;
-        size_t j = slot_of(key, bigger.capacity);
-        while (*key_at(&bigger, j))
-            j = (j + 1) & (bigger.capacity - 1);
-        memcpy(key_at(&bigger, j), key_at(m, i), m->stride);
+    size_t mask = t->capacity - 1;
+    for (size_t j = i;;) {
+        j = (j + 1) & mask;
+        uint64_t k = *key_at(m, t, j);
+        if (!k)
+            break;
+        size_t home = slot_of(k, t->capacity);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            memcpy(key_at(m, t, i), key_at(m, t, j), m->stride);
+            i = j;
+        }
     }
-    free(m->entries);
-    *m = bigger;
+    *key_at(m, t, i) = 0;
+    t->count--;
+}
+
+/* An empty slot for key in t (key known to be absent); t must have room. */
+static size_t free_slot(const struct u64map *m, const struct u64table *t, uint64_t key)
+{
+    size_t i = slot_of(key, t->capacity);
+    while (*key_at(m, t, i))
+        i = (i + 1) & (t->capacity - 1);
+    return i;
+}
+
+/* Moves up to `slots` of old's slots' entries into now; frees old once empty. */
+static void move_some(struct u64map *m, size_t slots)
+{
+    while (m->old.entries && slots--) {
+        if (m->moved < m->old.capacity && *key_at(m, &m->old, m->moved)) {
+            uint64_t key = *key_at(m, &m->old, m->moved);
+            memcpy(key_at(m, &m->now, free_slot(m, &m->now, key)), key_at(m, &m->old, m->moved), m->stride);
+            m->now.count++;
+            erase(m, &m->old, m->moved); /* may pull a later entry into this slot: look again */
+            continue;
+        }
+        if (++m->moved >= m->old.capacity || !m->old.count) {
+            free(m->old.entries);
+            m->old = (struct u64table){0};
+        }
+    }
+}
+
+/* Makes room for one more entry; 0 on success. */
+static int reserve(struct u64map *m)
+{
+    if ((m->count + 1) * 4 <= m->now.capacity * 3)
+        return 0;
+    move_some(m, SIZE_MAX); /* a doubling still under way ends now (cannot happen with enough moves) */
+    size_t capacity = m->now.capacity ? m->now.capacity * 2 : 64;
+    unsigned char *entries = calloc(capacity, m->stride);
+    if (!entries)
+        return -1;
+    m->old = m->now;
+    m->now = (struct u64table){.capacity = capacity, .entries = entries};
+    m->moved = 0;
+    if (!m->old.count) {
+        free(m->old.entries);
+        m->old = (struct u64table){0};
+    }
     return 0;
 }
 
@@ -98,58 +170,50 @@ void *u64map_put(struct u64map *m, uint64_t key, int *created)
     *created = 0;
     if (!key)
         return NULL;
-    if ((m->count + 1) * 4 > m->capacity * 3 && grow(m) < 0)
+    void *v = u64map_get(m, key);
+    if (v)
+        return v;
+    if (reserve(m) < 0)
         return NULL;
-    size_t i = slot_of(key, m->capacity);
-    for (uint64_t k; (k = *key_at(m, i)) && k != key;)
-        i = (i + 1) & (m->capacity - 1);
-    if (!*key_at(m, i)) {
-        *key_at(m, i) = key;
-        memset(value_at(m, i), 0, m->value_size);
-        m->count++;
-        *created = 1;
-    }
-    return value_at(m, i);
+    move_some(m, MOVES_PER_CHANGE);
+    size_t i = free_slot(m, &m->now, key);
+    *key_at(m, &m->now, i) = key;
+    memset(value_at(m, &m->now, i), 0, m->value_size);
+    m->now.count++;
+    m->count++;
+    *created = 1;
+    return value_at(m, &m->now, i);
 }
 
 int u64map_remove(struct u64map *m, uint64_t key)
 {
-    if (!m->capacity || !key)
+    if (!key)
         return 0;
-    size_t mask = m->capacity - 1, i = slot_of(key, m->capacity);
-    while (*key_at(m, i) != key) {
-        if (!*key_at(m, i))
-            return 0;
-        i = (i + 1) & mask;
-    }
-    for (size_t j = i;;) {
-        j = (j + 1) & mask;
-        uint64_t k = *key_at(m, j);
-        if (!k)
-            break;
-        size_t home = slot_of(k, m->capacity);
-        if (((j - home) & mask) >= ((j - i) & mask)) {
-            memcpy(key_at(m, i), key_at(m, j), m->stride);
-            i = j;
-        }
-    }
-    *key_at(m, i) = 0;
+    struct u64table *t = &m->now;
+    size_t i = find(m, t, key);
+    if (i == SIZE_MAX && (i = find(m, t = &m->old, key)) == SIZE_MAX)
+        return 0;
+    erase(m, t, i);
     m->count--;
+    move_some(m, MOVES_PER_CHANGE);
     return 1;
 }
 
+/* Iteration runs over now's slots, then old's: cursor counts through both. */
 int u64map_next(const struct u64map *m, size_t *cursor, uint64_t *key, void **value)
 {
-    for (size_t i = *cursor; i < m->capacity; i++) {
-        if (*key_at(m, i)) {
-            *cursor = i + 1;
+    for (size_t c = *cursor; c < m->now.capacity + m->old.capacity; c++) {
+        const struct u64table *t = c < m->now.capacity ? &m->now : &m->old;
+        size_t i = c < m->now.capacity ? c : c - m->now.capacity;
+        if (*key_at(m, t, i)) {
+            *cursor = c + 1;
             if (key)
-                *key = *key_at(m, i);
+                *key = *key_at(m, t, i);
             if (value)
-                *value = value_at(m, i);
+                *value = value_at(m, t, i);
             return 1;
         }
     }
-    *cursor = m->capacity;
+    *cursor = m->now.capacity + m->old.capacity;
     return 0;
 }

@@ -9,12 +9,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct u64map {
-    size_t value_size;
-    size_t stride;          /* bytes per entry: the key, then the value, 8-aligned */
+/* One open-addressing table. */
+struct u64table {
     size_t capacity;        /* entries, a power of two, or 0 */
     size_t count;
     unsigned char *entries; /* key 0 = empty */
+};
+
+struct u64map {
+    size_t value_size;
+    size_t stride;          /* bytes per entry: the key, then the value, 8-aligned */
+    size_t count;           /* keys in the map */
+    struct u64table now;    /* where new keys go */
+    struct u64table old;    /* while the map grows: the table being emptied into `now` */
+    size_t moved;           /* old's slots below this are empty */
 };
 
 void u64map_init(struct u64map *m, size_t value_size);
@@ -27,7 +35,8 @@ void *u64map_put(struct u64map *m, uint64_t key, int *created);
 void u64map_prefetch(const struct u64map *m, uint64_t key);
 /* Removes every key, keeping the room. */
 void u64map_clear(struct u64map *m);
-/* Removes key; returns 1 when it was present. */
+/* Removes key; returns 1 when it was present.  Any change (put, remove) may
+ * move other entries: values found before it are not to be used after it. */
 int u64map_remove(struct u64map *m, uint64_t key);
 /* Iteration: for (size_t i = 0; u64map_next(m, &i, &key, &value);) */
 int u64map_next(const struct u64map *m, size_t *cursor, uint64_t *key, void **value);

@@ -2,7 +2,8 @@
  * test_u64map.c - the collector's hash map (cli/collect/u64map.c): the basic
  * operations, growth, and backward-shift deletion checked against a plain
  * array under long random churn at high load, where probe runs are long and a
- * wrong shift loses keys.
+ * wrong shift loses keys; and the same while the map grows, caught half-way
+ * through moving its entries from the old table to the new one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -92,10 +93,11 @@ static void test_growth_keeps_every_value(void **state)
         struct entry *e = u64map_put(&m, key, NULL);
         assert_non_null(e);
         *e = (struct entry){.key = key, .version = key * 3};
-        assert_true(m.count * 4 <= m.capacity * 3);
+        assert_true(m.count * 4 <= m.now.capacity * 3);
+        assert_true(m.old.count == 0 || m.old.capacity * 2 == m.now.capacity);
     }
     assert_int_equal(m.count, n);
-    assert_int_equal(m.capacity & (m.capacity - 1), 0);
+    assert_int_equal(m.now.capacity & (m.now.capacity - 1), 0);
     for (uint64_t key = 1; key <= n; key++) {
         const struct entry *e = u64map_get(&m, key);
         assert_non_null(e);
@@ -179,7 +181,7 @@ static void test_random_churn_matches_a_reference(void **state)
             assert_map_matches(&m, &ref);
     }
     /* never more than 1536 live keys (3/4 of 2048) on this sequence: churn alone must not grow the table */
-    assert_true(m.capacity <= 2048);
+    assert_true(m.now.capacity <= 2048);
     assert_map_matches(&m, &ref);
     for (size_t i = 0; i < UNIVERSE; i++)
         if (ref.versions[i]) {
@@ -188,6 +190,66 @@ static void test_random_churn_matches_a_reference(void **state)
             ref.live--;
         }
     assert_map_matches(&m, &ref);
+    u64map_free(&m);
+}
+
+#define GROWING_KEYS 60000
+
+/* Keys come and go while the map keeps growing: checked against the
+ * reference whenever a doubling is half done (both tables hold keys), and
+ * every doubling ends before the next one starts. */
+static void test_growth_under_churn_loses_nothing_midway(void **state)
+{
+    static uint64_t versions[GROWING_KEYS];
+    uint64_t rng = 777, live = 0;
+    unsigned midway_checks = 0;
+    struct u64map m;
+    u64map_init(&m, sizeof(struct entry));
+    for (long step = 0; step < 4 * GROWING_KEYS; step++) {
+        size_t i = next_random(&rng) % GROWING_KEYS;
+        uint64_t key = i + 1;
+        size_t capacity_before = m.now.capacity, old_before = m.old.count;
+        if (versions[i] && next_random(&rng) % 3 == 0) {
+            assert_int_equal(u64map_remove(&m, key), 1);
+            versions[i] = 0;
+            live--;
+        } else {
+            int created;
+            struct entry *e = u64map_put(&m, key, &created);
+            assert_non_null(e);
+            live += created;
+            *e = (struct entry){.key = key, .version = (uint64_t)step * GROWING_KEYS + i};
+            versions[i] = e->version;
+        }
+        if (m.now.capacity != capacity_before && capacity_before)
+            assert_int_equal(old_before, 0); /* the previous doubling had ended */
+        assert_int_equal(m.count, live);
+        assert_int_equal(m.count, m.now.count + m.old.count);
+        if (m.old.count && step % 97 == 0) {
+            midway_checks++;
+            for (size_t k = 0; k < GROWING_KEYS; k += 7) {
+                const struct entry *e = u64map_get(&m, k + 1);
+                if (!versions[k]) {
+                    assert_null(e);
+                } else {
+                    assert_non_null(e);
+                    assert_int_equal(e->version, versions[k]);
+                }
+            }
+            size_t visits = 0;
+            for (size_t cursor = 0; u64map_next(&m, &cursor, NULL, NULL);)
+                visits++;
+            assert_int_equal(visits, live);
+        }
+    }
+    assert_true(midway_checks > 10);
+    for (size_t k = 0; k < GROWING_KEYS; k++) {
+        const struct entry *e = u64map_get(&m, k + 1);
+        if (versions[k])
+            assert_true(e && e->version == versions[k]);
+        else
+            assert_null(e);
+    }
     u64map_free(&m);
 }
 
@@ -211,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_key_zero_is_refused),
         cmocka_unit_test(test_growth_keeps_every_value),
         cmocka_unit_test(test_random_churn_matches_a_reference),
+        cmocka_unit_test(test_growth_under_churn_loses_nothing_midway),
         cmocka_unit_test(test_iteration_of_an_empty_map_visits_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
