@@ -80,6 +80,7 @@ struct mt_thread {
     uint64_t number;         /* process-unique thread number, high bits of block ids */
     uint64_t next_block;     /* sequence for block ids */
     _Atomic uint64_t allocations, frees; /* written by the owner only (relaxed), read by anyone */
+    _Atomic uint64_t backtraces, backtraces_by_libunwind; /* stacks.c; owner-written like the counts */
     uint64_t recent[MT_TEMP_WINDOW_MAX]; /* last allocated block ids (temporary detection) */
     unsigned recent_pos;
     uintptr_t untracked[MT_UNTRACKED_MAX]; /* blocks a signal handler got while libtrack was busy */
@@ -227,6 +228,7 @@ struct mt_counters {
     atomic_uint_fast64_t current_bytes, peak_bytes, peak_ns;
 };
 void mt_threads_count(uint64_t *allocations, uint64_t *frees);
+void mt_threads_count_backtraces(uint64_t *all, uint64_t *by_libunwind);
 void mt_threads_reset_counts(void);
 extern struct mt_counters mt_counters;
 struct mt_options {

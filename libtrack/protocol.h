@@ -197,6 +197,8 @@ struct mt_rec_exit {
     /* how long the process's threads were blocked handing batches to the
      * collector: the longest single send, and all sends together (version 2) */
     uint64_t send_wait_max_ns, send_wait_total_ns;
+    /* backtraces taken, and how many of them libunwind walked (version 2) */
+    uint64_t backtraces, backtraces_by_libunwind;
 };
 
 /* One SCM_RIGHTS descriptor accompanies the message holding this record. */

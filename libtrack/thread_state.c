@@ -201,12 +201,23 @@ void mt_threads_count(uint64_t *allocations, uint64_t *frees)
     }
 }
 
+void mt_threads_count_backtraces(uint64_t *all, uint64_t *by_libunwind)
+{
+    *all = *by_libunwind = 0;
+    for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
+        *all += atomic_load_explicit(&t->backtraces, memory_order_relaxed);
+        *by_libunwind += atomic_load_explicit(&t->backtraces_by_libunwind, memory_order_relaxed);
+    }
+}
+
 /* A fork child counts from zero. */
 void mt_threads_reset_counts(void)
 {
     for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
         atomic_store(&t->allocations, 0);
         atomic_store(&t->frees, 0);
+        atomic_store(&t->backtraces, 0);
+        atomic_store(&t->backtraces_by_libunwind, 0);
     }
 }
 

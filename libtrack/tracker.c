@@ -365,6 +365,7 @@ static void send_exit(struct mt_thread *t, int status, int scanned, unsigned how
     r->peak_bytes = atomic_load(&mt_counters.peak_bytes);
     r->peak_ns = atomic_load(&mt_counters.peak_ns);
     mt_transport_waits(&r->send_wait_max_ns, &r->send_wait_total_ns);
+    mt_threads_count_backtraces(&r->backtraces, &r->backtraces_by_libunwind);
     mt_record_end(t);
 }
 

@@ -35,7 +35,9 @@ CREATE TABLE processes (
     temporary_allocations INTEGER NOT NULL DEFAULT 0,
     note           TEXT,                -- why something is missing, for people
     send_wait_max_ns   INTEGER,         -- longest time a thread waited to hand records to memtrack;
-    send_wait_total_ns INTEGER          -- all such waits; both NULL unless the process exited normally
+    send_wait_total_ns INTEGER,         -- all such waits; both NULL unless the process exited normally
+    backtraces     INTEGER,             -- backtraces taken (allocations, bad releases, long release stacks)
+    backtraces_by_libunwind INTEGER     -- how many of them libunwind walked; both NULL like send_wait_*
 );
 
 CREATE TABLE modules (

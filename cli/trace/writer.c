@@ -256,8 +256,8 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
     sqlite3_stmt *st = prepare(w,
         "INSERT INTO processes(pid, parent_pid, argv, executable, start_ns, end_ns, exit_code, exit_signal, "
         "end_reason, leak_scan, allocations, frees, allocated_bytes, peak_bytes, peak_ns, "
-        "temporary_allocations, note, id, send_wait_max_ns, send_wait_total_ns) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "temporary_allocations, note, id, send_wait_max_ns, send_wait_total_ns, backtraces, "
+        "backtraces_by_libunwind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     char *argv = argv_json(w, p);
     if (!st || !argv) {
         sqlite3_finalize(st);
@@ -292,6 +292,8 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
     if (exited) {
         sqlite3_bind_int64(st, 19, (sqlite3_int64)p->exit.send_wait_max_ns);
         sqlite3_bind_int64(st, 20, (sqlite3_int64)p->exit.send_wait_total_ns);
+        sqlite3_bind_int64(st, 21, (sqlite3_int64)p->exit.backtraces);
+        sqlite3_bind_int64(st, 22, (sqlite3_int64)p->exit.backtraces_by_libunwind);
     }
     sqlite3_int64 id = step(w, st);
     sqlite3_finalize(st);

@@ -109,7 +109,8 @@ def traced_run(opts, workdir, program, unwinder_option):
     """Traces the program once in workdir/program, the trace going to
     workdir/traces (a directory the program might list, as Python's import
     system does, must be the same in both runs); returns (memtrack's status,
-    its stdout, the report without what depends on the run)."""
+    its stdout, the report without what depends on the run, the backtrace
+    counts (all, by libunwind) of the processes that exited, or None)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEMTRACK_")}
     cwd = os.path.join(workdir, "program")
     env.update(program.env, HOME=cwd, MEMTRACK_OPTIONS=unwinder_option)
@@ -119,7 +120,31 @@ def traced_run(opts, workdir, program, unwinder_option):
         raise e2e_lib.CaseFailure("memtrack run (%s) wrote no trace; status %d, stderr:\n%s"
                                   % (unwinder_option, proc.returncode, e2e_lib.text(proc.stderr)))
     report = e2e_lib.memtrack_report_json(opts.memtrack, trace)
-    return proc.returncode, proc.stdout, without_run_dependent_fields(report, modules_by_process(trace))
+    return (proc.returncode, proc.stdout, without_run_dependent_fields(report, modules_by_process(trace)),
+            backtrace_counts(trace))
+
+
+def backtrace_counts(trace):
+    """(backtraces, of them by libunwind) summed over the processes that sent
+    their exit figures, or None when none did (e.g. a program that aborts)."""
+    with contextlib.closing(sqlite3.connect("file:%s?mode=ro" % trace, uri=True)) as db:
+        row = db.execute("SELECT sum(backtraces), sum(backtraces_by_libunwind) FROM processes "
+                         "WHERE backtraces IS NOT NULL").fetchone()
+    return None if row[0] is None else row
+
+
+def unwinder_problems(fast_counts, libunwind_counts):
+    """What the backtrace counts say against each run having used its
+    unwinder: all by libunwind with unwinder=libunwind, and at most a tenth
+    by default (only frames the walk cannot follow go to libunwind)."""
+    problems = []
+    if libunwind_counts and (libunwind_counts[0] == 0 or libunwind_counts[1] != libunwind_counts[0]):
+        problems.append("with unwinder=libunwind, libunwind took %d of %d backtraces" % (libunwind_counts[1],
+                                                                                         libunwind_counts[0]))
+    if fast_counts and fast_counts[1] * 10 > fast_counts[0]:
+        problems.append("by default, libunwind took %d of %d backtraces: the walk did not run" % (fast_counts[1],
+                                                                                                 fast_counts[0]))
+    return problems
 
 
 def modules_by_process(trace):
@@ -255,8 +280,8 @@ def check(opts, program):
         runs = [traced_run(opts, workdir, program, option) for option in UNWINDERS]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    (status_a, out_a, report_a), (status_b, out_b, report_b) = runs
-    problems = []
+    (status_a, out_a, report_a, counts_a), (status_b, out_b, report_b, counts_b) = runs
+    problems = unwinder_problems(counts_a, counts_b)
     if status_a != status_b:
         problems.append("memtrack exited %d by default, %d with libunwind" % (status_a, status_b))
     if out_a != out_b:
