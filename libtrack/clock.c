@@ -37,22 +37,38 @@ static uint64_t monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Reads the counter and the clock at one moment: the clock on both sides of
+ * the counter, again while a preemption or an interrupt fell between them
+ * (the two reads more than 2 us apart), and the middle of the two. */
+static void read_pair(uint64_t *tsc, uint64_t *ns)
+{
+    uint64_t before = 0, after = 0;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        before = monotonic_ns();
+        *tsc = __rdtsc();
+        after = monotonic_ns();
+        if (after - before < 2000)
+            break;
+    }
+    *ns = before + (after - before) / 2;
+}
+
 void mt_clock_init(void)
 {
     unsigned eax, ebx, ecx, edx;
     if (!__get_cpuid(0x80000007, &eax, &ebx, &ecx, &edx) || !(edx & (1u << 8)))
         return;
-    tsc0 = __rdtsc();
-    ns0 = monotonic_ns();
+    read_pair(&tsc0, &ns0);
     atomic_store(&first_measure_ns, ns0 + FIRST_MEASUREMENT_NS);
     tsc_usable = 1;
 }
 
 /* Measures the slope over [tsc0, now] and schedules the next measurement at
- * twice the distance; one thread wins each measurement. */
-static uint64_t measure(uint64_t tsc, uint64_t expected_next)
+ * twice the distance; one thread wins each measurement.  Returns the time now. */
+static uint64_t measure(uint64_t expected_next)
 {
-    uint64_t ns = monotonic_ns();
+    uint64_t tsc, ns;
+    read_pair(&tsc, &ns);
     uint64_t ticks = tsc - tsc0;
     if (ticks == 0 || ns <= ns0)
         return ns;
@@ -72,10 +88,10 @@ uint64_t mt_now_ns(void)
     if (MT_UNLIKELY(s == 0)) {
         uint64_t ns = monotonic_ns();
         if (ns >= atomic_load_explicit(&first_measure_ns, memory_order_relaxed))
-            measure(tsc, next);
+            measure(next);
         return ns;
     }
     if (MT_UNLIKELY(tsc >= next))
-        return measure(tsc, next);
+        return measure(next);
     return ns0 + (uint64_t)(((unsigned __int128)(tsc - tsc0) * s) >> 32);
 }
