@@ -53,6 +53,7 @@ static void read_pair(uint64_t *tsc, uint64_t *ns)
     *ns = before + (after - before) / 2;
 }
 
+/* Anchors the counter to the clock, when the CPU says its counter is invariant. */
 void mt_clock_init(void)
 {
     unsigned eax, ebx, ecx, edx;

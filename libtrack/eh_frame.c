@@ -48,6 +48,7 @@ struct reader {
     int bad; /* a read ran past the end or met an encoding this file does not handle */
 };
 
+/* The LEB128 and fixed-size readers: each sets r->bad instead of reading past r->end. */
 static uint64_t read_uleb(struct reader *r)
 {
     uint64_t v = 0;
@@ -175,11 +176,14 @@ static int parse_cie(const uint8_t *p, uintptr_t data_base, struct cie *c)
     return 0;
 }
 
+/* The row's rule for a register the walk follows (rbp, rsp, the return
+ * address), or NULL for one it ignores. */
 static struct reg_rule *tracked(struct row *row, uint64_t reg)
 {
     return reg == REG_RBP ? &row->rbp : reg == REG_RSP ? &row->rsp : reg == REG_RA ? &row->ra : NULL;
 }
 
+/* Sets a register's rule, when the walk follows that register. */
 static void set_rule(struct row *row, uint64_t reg, enum reg_how how, int64_t offset)
 {
     struct reg_rule *rule = tracked(row, reg);

@@ -46,6 +46,7 @@ static struct entry *table;
 static atomic_uint generation_now = 1;
 static atomic_int loader_busy;
 
+/* Maps the rule table once per process (a fork child keeps its parent's). */
 void mt_unwind_init(void)
 {
     if (table)
@@ -69,6 +70,7 @@ void mt_unwind_loader_leave(void)
     atomic_fetch_sub(&loader_busy, 1);
 }
 
+/* Where the rule table's probe for a return address starts (Fibonacci hashing). */
 static uint32_t slot_of(uintptr_t ra)
 {
     uint64_t h = (uint64_t)ra * 0x9e3779b97f4a7c15ull;
