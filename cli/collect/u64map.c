@@ -65,18 +65,22 @@ void u64map_clear(struct u64map *m)
     m->now.count = m->count = 0;
 }
 
+/* The slot holding key in t, or the empty slot where key would go; t has room. */
+static size_t probe(const struct u64map *m, const struct u64table *t, uint64_t key)
+{
+    size_t i = slot_of(key, t->capacity);
+    for (uint64_t k; (k = *key_at(m, t, i)) != 0 && k != key;)
+        i = (i + 1) & (t->capacity - 1);
+    return i;
+}
+
 /* The slot of key in t, or SIZE_MAX. */
 static size_t find(const struct u64map *m, const struct u64table *t, uint64_t key)
 {
     if (!t->count)
         return SIZE_MAX;
-    for (size_t i = slot_of(key, t->capacity);; i = (i + 1) & (t->capacity - 1)) {
-        uint64_t k = *key_at(m, t, i);
-        if (k == key)
-            return i;
-        if (!k)
-            return SIZE_MAX;
-    }
+    size_t i = probe(m, t, key);
+    return *key_at(m, t, i) == key ? i : SIZE_MAX;
 }
 
 void *u64map_get(const struct u64map *m, uint64_t key)
@@ -115,22 +119,13 @@ static void erase(struct u64map *m, struct u64table *t, size_t i)
     t->count--;
 }
 
-/* An empty slot for key in t (key known to be absent); t must have room. */
-static size_t free_slot(const struct u64map *m, const struct u64table *t, uint64_t key)
-{
-    size_t i = slot_of(key, t->capacity);
-    while (*key_at(m, t, i))
-        i = (i + 1) & (t->capacity - 1);
-    return i;
-}
-
 /* Moves up to `slots` of old's slots' entries into now; frees old once empty. */
 static void move_some(struct u64map *m, size_t slots)
 {
     while (m->old.entries && slots--) {
         if (m->moved < m->old.capacity && *key_at(m, &m->old, m->moved)) {
             uint64_t key = *key_at(m, &m->old, m->moved);
-            memcpy(key_at(m, &m->now, free_slot(m, &m->now, key)), key_at(m, &m->old, m->moved), m->stride);
+            memcpy(key_at(m, &m->now, probe(m, &m->now, key)), key_at(m, &m->old, m->moved), m->stride);
             m->now.count++;
             erase(m, &m->old, m->moved); /* may pull a later entry into this slot: look again */
             continue;
@@ -168,15 +163,15 @@ void *u64map_put(struct u64map *m, uint64_t key, int *created)
     if (!created)
         created = &dummy;
     *created = 0;
-    if (!key)
-        return NULL;
-    void *v = u64map_get(m, key);
-    if (v)
-        return v;
-    if (reserve(m) < 0)
+    if (!key || reserve(m) < 0)
         return NULL;
     move_some(m, MOVES_PER_CHANGE);
-    size_t i = free_slot(m, &m->now, key);
+    size_t i = probe(m, &m->now, key);
+    if (*key_at(m, &m->now, i) == key)
+        return value_at(m, &m->now, i);
+    size_t in_old = find(m, &m->old, key);
+    if (in_old != SIZE_MAX)
+        return value_at(m, &m->old, in_old);
     *key_at(m, &m->now, i) = key;
     memset(value_at(m, &m->now, i), 0, m->value_size);
     m->now.count++;
