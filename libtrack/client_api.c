@@ -10,10 +10,10 @@
 
 MT_EXPORT int __memtrack_counters(struct memtrack_counters *out)
 {
-    uint64_t allocations, frees;
-    mt_threads_count(&allocations, &frees);
-    out->allocations = allocations;
-    out->frees = frees;
+    uint64_t counts[MT_COUNTS];
+    mt_threads_sum(counts);
+    out->allocations = counts[MT_COUNT_ALLOCATIONS];
+    out->frees = counts[MT_COUNT_FREES];
     out->current_bytes = atomic_load(&mt_counters.current_bytes);
     out->peak_bytes = atomic_load(&mt_counters.peak_bytes);
     return 0;

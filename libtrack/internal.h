@@ -54,6 +54,8 @@ size_t mt_bootstrap_room(const void *p);
 #define MT_UNTRACKED_MAX 64
 #define MT_HOLD_MAX 64
 #define MT_CALLER_CACHE 64
+/* What each thread counts for the process (mt_count, mt_threads_sum). */
+enum mt_count { MT_COUNT_ALLOCATIONS, MT_COUNT_FREES, MT_COUNT_BACKTRACES, MT_COUNT_BY_LIBUNWIND, MT_COUNTS };
 /* One frame of a walk (unwind.c): its state on entry, and what stepping out
  * of it read.  ra_slot 0: the outermost frame by its unwind rule. */
 struct mt_frame_state {
@@ -79,8 +81,7 @@ struct mt_thread {
     uint32_t tid;
     uint64_t number;         /* process-unique thread number, high bits of block ids */
     uint64_t next_block;     /* sequence for block ids */
-    _Atomic uint64_t allocations, frees; /* written by the owner only (relaxed), read by anyone */
-    _Atomic uint64_t backtraces, backtraces_by_libunwind; /* stacks.c; owner-written like the counts */
+    _Atomic uint64_t counts[MT_COUNTS]; /* enum mt_count; written by the owner only (relaxed), read by anyone */
     uint64_t recent[MT_TEMP_WINDOW_MAX]; /* last allocated block ids (temporary detection) */
     unsigned recent_pos;
     uintptr_t untracked[MT_UNTRACKED_MAX]; /* blocks a signal handler got while libtrack was busy */
@@ -222,13 +223,20 @@ void mt_quarantine_held_ranges(struct mt_thread *t, mt_range_fn fn, void *arg);
 
 /* ---- tracker.c: the logic of every hook ---- */
 /* Process-wide figures.  Allocations and releases are counted per thread
- * (mt_thread.allocations/frees, summed by mt_threads_count): a shared
+ * (mt_thread.counts, summed by mt_threads_sum): a shared
  * counter would cost each hook one more locked instruction. */
 struct mt_counters {
     atomic_uint_fast64_t current_bytes, peak_bytes, peak_ns;
 };
-void mt_threads_count(uint64_t *allocations, uint64_t *frees);
-void mt_threads_count_backtraces(uint64_t *all, uint64_t *by_libunwind);
+/* Adds one to the calling thread's count; only the owner writes it, so no
+ * locked instruction. */
+static inline void mt_count(struct mt_thread *t, enum mt_count kind)
+{
+    atomic_store_explicit(&t->counts[kind], atomic_load_explicit(&t->counts[kind], memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+/* Every thread's counts added up, into sums[MT_COUNTS]. */
+void mt_threads_sum(uint64_t *sums);
 void mt_threads_reset_counts(void);
 extern struct mt_counters mt_counters;
 struct mt_options {

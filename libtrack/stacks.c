@@ -120,12 +120,6 @@ static int libunwind_backtrace(void **ips, int max)
     return n;
 }
 
-/* Counts in a per-thread counter that only its thread writes. */
-static void count_one(_Atomic uint64_t *counter)
-{
-    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + 1, memory_order_relaxed);
-}
-
 /* Unwinds the calling thread and returns the id of its stack, starting at the
  * first frame outside libtrack (the caller of the allocation function), at
  * most max_depth frames deep.  unwind.c walks it when it can, libunwind
@@ -136,9 +130,9 @@ uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth)
     int truncated;
     uint64_t hash;
     int depth = mt_options.libunwind_only ? -1 : mt_unwind(t, ips, (int)max_depth, &truncated, &hash);
-    count_one(&t->backtraces);
+    mt_count(t, MT_COUNT_BACKTRACES);
     if (depth < 0)
-        count_one(&t->backtraces_by_libunwind);
+        mt_count(t, MT_COUNT_BY_LIBUNWIND);
     if (depth > 0)
         return mt_stack_intern_hashed(t, ips, depth, truncated, hash);
     if (depth == 0)

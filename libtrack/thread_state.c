@@ -192,32 +192,21 @@ void mt_threads_own_ranges(mt_range_fn fn, void *arg)
         fn((uintptr_t)t, (uintptr_t)t + size + MT_BATCH_MAX, arg);
 }
 
-void mt_threads_count(uint64_t *allocations, uint64_t *frees)
+void mt_threads_sum(uint64_t *sums)
 {
-    *allocations = *frees = 0;
-    for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
-        *allocations += atomic_load_explicit(&t->allocations, memory_order_relaxed);
-        *frees += atomic_load_explicit(&t->frees, memory_order_relaxed);
-    }
-}
-
-void mt_threads_count_backtraces(uint64_t *all, uint64_t *by_libunwind)
-{
-    *all = *by_libunwind = 0;
-    for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
-        *all += atomic_load_explicit(&t->backtraces, memory_order_relaxed);
-        *by_libunwind += atomic_load_explicit(&t->backtraces_by_libunwind, memory_order_relaxed);
-    }
+    for (int k = 0; k < MT_COUNTS; k++)
+        sums[k] = 0;
+    for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all)
+        for (int k = 0; k < MT_COUNTS; k++)
+            sums[k] += atomic_load_explicit(&t->counts[k], memory_order_relaxed);
 }
 
 /* A fork child counts from zero. */
 void mt_threads_reset_counts(void)
 {
     for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
-        atomic_store(&t->allocations, 0);
-        atomic_store(&t->frees, 0);
-        atomic_store(&t->backtraces, 0);
-        atomic_store(&t->backtraces_by_libunwind, 0);
+        for (int k = 0; k < MT_COUNTS; k++)
+            atomic_store(&t->counts[k], 0);
     }
 }
 

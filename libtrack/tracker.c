@@ -186,8 +186,7 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
                          .stack = mt_stack_capture(t, mt_options.depth), .function = (uint16_t)function,
                          .align_log2 = align ? (uint16_t)__builtin_ctzl(align) : 0};
     mt_blocks_insert(&b);
-    atomic_store_explicit(&t->allocations, atomic_load_explicit(&t->allocations, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
+    mt_count(t, MT_COUNT_ALLOCATIONS);
     uint64_t cur = atomic_fetch_add_explicit(&mt_counters.current_bytes, size, memory_order_relaxed) + size;
     uint64_t peak = atomic_load_explicit(&mt_counters.peak_bytes, memory_order_relaxed);
     while (cur > peak && !atomic_compare_exchange_weak(&mt_counters.peak_bytes, &peak, cur))
@@ -290,7 +289,7 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, unsig
                                  .detail = is_sized_delete(function) ? claimed_size : claimed_align};
         report_error(t, &e);
     }
-    atomic_store_explicit(&t->frees, atomic_load_explicit(&t->frees, memory_order_relaxed) + 1, memory_order_relaxed);
+    mt_count(t, MT_COUNT_FREES);
     atomic_fetch_sub_explicit(&mt_counters.current_bytes, b->size, memory_order_relaxed);
     struct mt_rec_free *r = mt_record_begin(t, MT_REC_FREE, sizeof *r, function);
     r->block = b->id;
@@ -360,12 +359,16 @@ static void send_exit(struct mt_thread *t, int status, int scanned, unsigned how
     struct mt_rec_exit *r = mt_record_begin(t, MT_REC_EXIT, sizeof *r, (uint32_t)scanned);
     r->status = status;
     r->how = how;
-    mt_threads_count(&r->allocations, &r->frees);
+    uint64_t counts[MT_COUNTS];
+    mt_threads_sum(counts);
+    r->allocations = counts[MT_COUNT_ALLOCATIONS];
+    r->frees = counts[MT_COUNT_FREES];
+    r->backtraces = counts[MT_COUNT_BACKTRACES];
+    r->backtraces_by_libunwind = counts[MT_COUNT_BY_LIBUNWIND];
     r->current_bytes = atomic_load(&mt_counters.current_bytes);
     r->peak_bytes = atomic_load(&mt_counters.peak_bytes);
     r->peak_ns = atomic_load(&mt_counters.peak_ns);
     mt_transport_waits(&r->send_wait_max_ns, &r->send_wait_total_ns);
-    mt_threads_count_backtraces(&r->backtraces, &r->backtraces_by_libunwind);
     mt_record_end(t);
 }
 
