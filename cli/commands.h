@@ -9,12 +9,27 @@
 #ifndef MEMTRACK_COMMANDS_H
 #define MEMTRACK_COMMANDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #define MT_EXIT_USAGE 2
 
 /* Says on stderr what is wrong, as "memtrack COMMAND: MESSAGE"; returns -1. */
 int command_error(const char *command, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* The command line of a command reading one trace (trace_arguments.c). */
+struct trace_arguments {
+    const char *command; /* names the command in messages */
+    const char *trace_path;
+    bool help;
+};
+/* Reads the option argv[*i] (and its value, advancing *i): 1 when it is one of
+ * the command's, 0 when it is not, -1 after naming a mistake on stderr. */
+typedef int trace_option_reader(int argc, char **argv, int *i, void *context);
+/* Reads argv: the trace, "--" and -h/--help here, other options through
+ * read_option.  Returns 0, or -1 after naming the mistake on stderr. */
+int read_trace_arguments(struct trace_arguments *arguments, int argc, char **argv, trace_option_reader *read_option,
+                         void *context);
 
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);

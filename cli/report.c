@@ -47,36 +47,30 @@ static int choose_format(const char *value, struct report_options *options)
     return 0;
 }
 
+/* Reads one of report's own options (trace_option_reader). */
+static int read_report_option(int argc, char **argv, int *i, void *context)
+{
+    struct report_options *options = context;
+    const char *argument = argv[*i];
+    if (strncmp(argument, "--format=", 9) == 0)
+        return choose_format(argument + 9, options) == 0 ? 1 : -1;
+    if (strcmp(argument, "--format") != 0)
+        return 0;
+    if (*i + 1 == argc)
+        return usage_error("--format needs a value (text or json)");
+    return choose_format(argv[++*i], options) == 0 ? 1 : -1;
+}
+
 /* Reads the command line into OPTIONS.  Returns 0, or -1 after naming the
- * mistake on stderr.  "--" ends the options, so a trace may start with '-'. */
+ * mistake on stderr. */
 static int parse_options(int argc, char **argv, struct report_options *options)
 {
     *options = (struct report_options){.render = render_text};
-    bool options_ended = false;
-    for (int i = 1; i < argc; i++) {
-        const char *argument = argv[i];
-        if (options_ended || argument[0] != '-' || strcmp(argument, "-") == 0) {
-            if (options->trace_path != NULL)
-                return usage_error("unexpected argument '%s'", argument);
-            options->trace_path = argument;
-        } else if (strcmp(argument, "--") == 0) {
-            options_ended = true;
-        } else if (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0) {
-            options->help = true;
-        } else if (strncmp(argument, "--format=", 9) == 0) {
-            if (choose_format(argument + 9, options) != 0)
-                return -1;
-        } else if (strcmp(argument, "--format") == 0) {
-            if (i + 1 == argc)
-                return usage_error("--format needs a value (text or json)");
-            if (choose_format(argv[++i], options) != 0)
-                return -1;
-        } else {
-            return usage_error("unknown option '%s'", argument);
-        }
-    }
-    if (options->trace_path == NULL && !options->help)
-        return usage_error("no trace given");
+    struct trace_arguments common = {.command = "report"};
+    if (read_trace_arguments(&common, argc, argv, read_report_option, options) != 0)
+        return -1;
+    options->trace_path = common.trace_path;
+    options->help = common.help;
     return 0;
 }
 

@@ -41,34 +41,32 @@ void usage_view(FILE *stream)
 
 #define usage_error(...) command_error("view", __VA_ARGS__)
 
+/* Reads one of view's own options (trace_option_reader). */
+static int read_view_option(int argc, char **argv, int *i, void *context)
+{
+    struct view_options *options = context;
+    if (strcmp(argv[*i], "--open") == 0) {
+        options->open = true;
+        return 1;
+    }
+    if (strcmp(argv[*i], "-o") != 0)
+        return 0;
+    if (*i + 1 == argc || argv[*i + 1][0] == '\0')
+        return usage_error("-o needs a file name");
+    options->page_path = argv[++*i];
+    return 1;
+}
+
 /* Reads the command line into OPTIONS.  Returns 0, or -1 after naming the
- * mistake on stderr.  "--" ends the options, so a trace may start with '-'. */
+ * mistake on stderr. */
 static int parse_options(int argc, char **argv, struct view_options *options)
 {
     *options = (struct view_options){0};
-    bool options_ended = false;
-    for (int i = 1; i < argc; i++) {
-        const char *argument = argv[i];
-        if (options_ended || argument[0] != '-' || strcmp(argument, "-") == 0) {
-            if (options->trace_path != NULL)
-                return usage_error("unexpected argument '%s'", argument);
-            options->trace_path = argument;
-        } else if (strcmp(argument, "--") == 0) {
-            options_ended = true;
-        } else if (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0) {
-            options->help = true;
-        } else if (strcmp(argument, "--open") == 0) {
-            options->open = true;
-        } else if (strcmp(argument, "-o") == 0) {
-            if (i + 1 == argc || argv[i + 1][0] == '\0')
-                return usage_error("-o needs a file name");
-            options->page_path = argv[++i];
-        } else {
-            return usage_error("unknown option '%s'", argument);
-        }
-    }
-    if (options->trace_path == NULL && !options->help)
-        return usage_error("no trace given");
+    struct trace_arguments common = {.command = "view"};
+    if (read_trace_arguments(&common, argc, argv, read_view_option, options) != 0)
+        return -1;
+    options->trace_path = common.trace_path;
+    options->help = common.help;
     return 0;
 }
 
