@@ -3,9 +3,9 @@
  * two traces (baselines, `memtrack diff`).
  */
 #include "analyse/signature.h"
+#include "text_stream.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* The last component of PATH: build directories differ between machines. */
@@ -22,9 +22,8 @@ static const char *file_name(const char *path)
  * frees it; NULL when memory runs out. */
 char *stack_signature(const struct report_stack *stack)
 {
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
+    struct text_stream stream;
+    FILE *out = text_stream_open(&stream);
     if (out == NULL)
         return NULL;
     for (size_t i = 0; i < stack->depth; i++) {
@@ -33,9 +32,5 @@ char *stack_signature(const struct report_stack *stack)
         fprintf(out, "%s@%s\n", frame->function != NULL ? frame->function : "?",
                 where != NULL ? file_name(where) : "");
     }
-    if (fclose(out) != 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
+    return text_stream_close(&stream);
 }

@@ -2,27 +2,17 @@
  * describe.c - findings and processes in words.
  */
 #include "gate/describe.h"
+#include "text_stream.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
-
-/* Finishes a memstream opened by the callers: the text, or NULL on failure. */
-static char *close_text(FILE *out, char **text)
-{
-    if (fclose(out) != 0) {
-        free(*text);
-        return NULL;
-    }
-    return *text;
-}
 
 /* "pid 123 (./prog arg)": how reports name a process.  The executable stands
  * in for an empty argv. */
 char *process_label(const struct report_process *process)
 {
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
+    struct text_stream stream;
+    FILE *out = text_stream_open(&stream);
     if (out == NULL)
         return NULL;
     fprintf(out, "pid %" PRId64 " (", process->pid);
@@ -31,16 +21,15 @@ char *process_label(const struct report_process *process)
     if (process->argc == 0)
         fputs(process->executable != NULL ? process->executable : "?", out);
     fputc(')', out);
-    return close_text(out, &text);
+    return text_stream_close(&stream);
 }
 
 /* One line saying what a finding is: "40 bytes in 1 blocks are definitely
  * lost", "double free of 0x5610 (block of 8 bytes allocated by malloc)". */
 char *finding_headline(const struct finding *finding)
 {
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
+    struct text_stream stream;
+    FILE *out = text_stream_open(&stream);
     if (out == NULL)
         return NULL;
     const char *phrase = KIND_NAMES[finding->kind].phrase;
@@ -53,15 +42,14 @@ char *finding_headline(const struct finding *finding)
             fprintf(out, " (block of %" PRId64 " bytes allocated by %s)", error->size.value,
                     error->alloc_function != NULL ? error->alloc_function : "?");
     }
-    return close_text(out, &text);
+    return text_stream_close(&stream);
 }
 
 /* "make_leak /src/leak.c:6", "??? (in /lib/libfoo.so)": one frame. */
 char *frame_label(const struct report_frame *frame)
 {
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
+    struct text_stream stream;
+    FILE *out = text_stream_open(&stream);
     if (out == NULL)
         return NULL;
     fputs(frame->function != NULL ? frame->function : "???", out);
@@ -71,7 +59,7 @@ char *frame_label(const struct report_frame *frame)
         fprintf(out, " %s", frame->file);
     else if (frame->module != NULL)
         fprintf(out, " (in %s)", frame->module);
-    return close_text(out, &text);
+    return text_stream_close(&stream);
 }
 
 /* Writes STACK LeakSanitizer-style, "    #0 0x4011d6 in make_leak /src/leak.c:6",
@@ -97,9 +85,8 @@ static void write_stack(FILE *out, const struct report_stack *stack, size_t max_
  * freed, when known. */
 char *finding_stacks(const struct finding *finding, size_t max_frames)
 {
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
+    struct text_stream stream;
+    FILE *out = text_stream_open(&stream);
     if (out == NULL)
         return NULL;
     write_stack(out, finding->stack, max_frames);
@@ -112,7 +99,7 @@ char *finding_stacks(const struct finding *finding, size_t max_frames)
         fputs("  first freed at:\n", out);
         write_stack(out, &error->first_free_stack, max_frames);
     }
-    return close_text(out, &text);
+    return text_stream_close(&stream);
 }
 
 /* Writes TEXT for a terminal: control characters other than newline become
