@@ -13,14 +13,18 @@
  * size becomes `now`, and every later change moves a few of old's entries
  * into now, so old is empty long before now fills.
  *
+ * Tables come from mt_map_table: the live-block map of a busy program spans
+ * many MiB, probed at random, and huge pages spare those probes TLB misses.
+ *
  * Invariants: a key is in at most one of the two tables; `old` is a valid
  * table at all times (entries leave it by backward-shift deletion), and its
  * slots below `moved` are empty (deletion only pulls entries back to the
  * slot being emptied, never below it); count = now.count + old.count.
  */
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "collect/u64map.h"
+#include "huge_pages.h"
 
 #define MOVES_PER_CHANGE 8 /* old slots emptied per put or remove: > 2 finishes before now fills */
 
@@ -49,10 +53,18 @@ void u64map_init(struct u64map *m, size_t value_size)
     m->stride = sizeof(uint64_t) + ((value_size + 7) & ~(size_t)7);
 }
 
+/* Unmaps t's entries and leaves t empty. */
+static void table_release(struct u64table *t)
+{
+    if (t->entries)
+        munmap(t->entries, t->mapped);
+    *t = (struct u64table){0};
+}
+
 void u64map_free(struct u64map *m)
 {
-    free(m->now.entries);
-    free(m->old.entries);
+    table_release(&m->now);
+    table_release(&m->old);
     u64map_init(m, m->value_size);
 }
 
@@ -60,8 +72,7 @@ void u64map_clear(struct u64map *m)
 {
     if (m->now.count)
         memset(m->now.entries, 0, m->now.capacity * m->stride);
-    free(m->old.entries);
-    m->old = (struct u64table){0};
+    table_release(&m->old);
     m->now.count = m->count = 0;
 }
 
@@ -130,10 +141,8 @@ static void move_some(struct u64map *m, size_t slots)
             erase(m, &m->old, m->moved); /* may pull a later entry into this slot: look again */
             continue;
         }
-        if (++m->moved >= m->old.capacity || !m->old.count) {
-            free(m->old.entries);
-            m->old = (struct u64table){0};
-        }
+        if (++m->moved >= m->old.capacity || !m->old.count)
+            table_release(&m->old);
     }
 }
 
@@ -144,16 +153,15 @@ static int reserve(struct u64map *m)
         return 0;
     move_some(m, SIZE_MAX); /* a doubling still under way ends now (cannot happen with enough moves) */
     size_t capacity = m->now.capacity ? m->now.capacity * 2 : 64;
-    unsigned char *entries = calloc(capacity, m->stride);
+    size_t mapped;
+    unsigned char *entries = mt_map_table(capacity * m->stride, &mapped);
     if (!entries)
         return -1;
     m->old = m->now;
-    m->now = (struct u64table){.capacity = capacity, .entries = entries};
+    m->now = (struct u64table){.capacity = capacity, .entries = entries, .mapped = mapped};
     m->moved = 0;
-    if (!m->old.count) {
-        free(m->old.entries);
-        m->old = (struct u64table){0};
-    }
+    if (!m->old.count)
+        table_release(&m->old);
     return 0;
 }
 

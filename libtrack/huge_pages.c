@@ -1,0 +1,34 @@
+/*
+ * huge_pages.c - see huge_pages.h.  Plain system calls only: libtrack calls it
+ * from inside the traced program's malloc.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* MADV_HUGEPAGE; the collector's build defines it already */
+#endif
+#include <stdint.h>
+#include <sys/mman.h>
+#include "huge_pages.h"
+
+#define HUGE_PAGE ((size_t)2 << 20) /* x86-64's and arm64's (4 KiB granule) transparent huge page */
+
+void *mt_map_table(size_t bytes, size_t *mapped)
+{
+    int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+    if (bytes < HUGE_PAGE) {
+        void *m = mmap(NULL, bytes, prot, flags, -1, 0);
+        *mapped = bytes;
+        return m == MAP_FAILED ? NULL : m;
+    }
+    /* map one huge page more than needed, then trim to an aligned window */
+    bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    char *m = mmap(NULL, bytes + HUGE_PAGE, prot, flags, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    char *aligned = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (aligned > m)
+        munmap(m, (size_t)(aligned - m));
+    munmap(aligned + bytes, (size_t)(m + HUGE_PAGE - aligned));
+    madvise(aligned, bytes, MADV_HUGEPAGE); /* advice: refused, it is still memory */
+    *mapped = bytes;
+    return aligned;
+}
