@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -199,8 +200,12 @@ static void collect(struct mt_server *server, struct finisher *f)
 {
     uint64_t seen = server->batches;
     struct timespec quiet_since = {0};
+    /* Readable once the program has ended, so the wait for it ends then rather
+     * than at the next timeout (its connection closes a moment before it can
+     * be waited for).  Without pidfds (Linux < 5.3), the timeout still ends it. */
+    int ended_fd = (int)syscall(SYS_pidfd_open, f->top, 0);
     for (;;) {
-        server_poll(server, f->top_status_known ? 50 : 200);
+        server_poll(server, f->top_status_known ? 50 : 200, f->top_status_known ? -1 : ended_fd);
         if (!f->top_status_known) {
             int status;
             pid_t r = waitpid(f->top, &status, WNOHANG);
@@ -225,6 +230,8 @@ static void collect(struct mt_server *server, struct finisher *f)
             break;
         }
     }
+    if (ended_fd >= 0)
+        close(ended_fd);
     finish_processes(f, server, 1);
 }
 

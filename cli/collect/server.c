@@ -274,16 +274,17 @@ static void drain(struct mt_server *s, struct mt_connection *c)
     s->drain_level--;
 }
 
-void server_poll(struct mt_server *s, int timeout_ms)
+void server_poll(struct mt_server *s, int timeout_ms, int wake_fd)
 {
     size_t n = s->n_connections;
-    struct pollfd *fds = calloc(n + 1, sizeof *fds);
+    struct pollfd *fds = calloc(n + 2, sizeof *fds);
     if (!fds)
         return;
     fds[0] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
     for (size_t i = 0; i < n; i++)
         fds[i + 1] = (struct pollfd){.fd = s->connections[i].fd, .events = POLLIN};
-    if (poll(fds, n + 1, timeout_ms) > 0) {
+    fds[n + 1] = (struct pollfd){.fd = wake_fd, .events = POLLIN}; /* poll skips a negative fd */
+    if (poll(fds, n + 2, timeout_ms) > 0) {
         for (size_t i = 0; i < n; i++)
             if (fds[i + 1].revents && s->connections[i].fd >= 0)
                 drain(s, &s->connections[i]);
@@ -304,7 +305,7 @@ void server_take_waiting(struct mt_server *s)
     for (int round = 0; round < 1000; round++) {
         uint64_t batches = s->batches;
         size_t connections = s->n_connections;
-        server_poll(s, 0);
+        server_poll(s, 0, -1);
         if (s->batches == batches && s->n_connections == connections)
             return;
     }

@@ -28,8 +28,9 @@ struct mt_server {
 };
 
 int server_open(struct mt_server *s, char *err, size_t errlen);
-/* Waits up to timeout_ms for traffic and handles all of it. */
-void server_poll(struct mt_server *s, int timeout_ms);
+/* Waits up to timeout_ms for traffic and handles all of it.  The wait also
+ * ends when wake_fd (unless -1) becomes readable: the caller's own event. */
+void server_poll(struct mt_server *s, int timeout_ms, int wake_fd);
 /* Handles every connection and batch already queued, without waiting. */
 void server_take_waiting(struct mt_server *s);
 size_t server_open_connections(const struct mt_server *s);
