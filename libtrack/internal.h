@@ -54,6 +54,7 @@ size_t mt_bootstrap_room(const void *p);
 #define MT_UNTRACKED_MAX 64
 #define MT_HOLD_MAX 64
 #define MT_CALLER_CACHE 64
+#define MT_STACK_CACHE 256
 /* What each thread counts for the process (mt_count, mt_threads_sum). */
 enum mt_count { MT_COUNT_ALLOCATIONS, MT_COUNT_FREES, MT_COUNT_BACKTRACES, MT_COUNT_BY_LIBUNWIND, MT_COUNTS };
 /* One frame of a walk (unwind.c): its state on entry, and what stepping out
@@ -89,6 +90,8 @@ struct mt_thread {
     void *caller;            /* return address into the caller of the current hook */
     uintptr_t caller_key[MT_CALLER_CACHE]; /* stacks.c: recent one-frame stacks and their ids */
     uint32_t caller_id[MT_CALLER_CACHE];
+    uint64_t stack_hash[MT_STACK_CACHE]; /* stacks.c: recent stack hashes and their ids */
+    uint32_t stack_id[MT_STACK_CACHE];
     atomic_flag busy;        /* held while the buffer is appended to or flushed */
     uint32_t used;           /* bytes in buf, committed or being written */
     char *buf;               /* MT_BATCH_MAX bytes: in the slot, or private when no slot */

@@ -85,11 +85,22 @@ uint32_t mt_stack_of_caller(struct mt_thread *t, void *caller)
     return id;
 }
 
-/* mt_stack_intern for a caller that has the hash already. */
+/* mt_stack_intern for a caller that has the hash already.  A program
+ * allocates from a few hot stacks over and over; each thread remembers the
+ * ids of its recent ones, so most calls skip the shared table, whose
+ * megabytes are probed at random (a cache and TLB miss each time).  The table
+ * knows a stack by its hash alone, so a hash remembered here names the same
+ * id it would find there. */
 uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash)
 {
+    hash = hash ? hash : 1;
+    unsigned k = (unsigned)(hash >> 56) % MT_STACK_CACHE;
+    if (t->stack_hash[k] == hash)
+        return t->stack_id[k];
     int is_new;
-    uint32_t id = intern(hash ? hash : 1, &is_new);
+    uint32_t id = intern(hash, &is_new);
+    t->stack_hash[k] = hash;
+    t->stack_id[k] = id;
     if (is_new) {
         unsigned size = (unsigned)(sizeof(struct mt_rec_stack) + (size_t)depth * sizeof(uint64_t));
         struct mt_rec_stack *r = mt_record_begin(t, MT_REC_STACK, size, (uint32_t)depth);
