@@ -1,6 +1,11 @@
 /*
- * stacks.c - load a stack: stacks.frames is a JSON array of frames.id,
- * innermost first, which json_each expands in one query.
+ * stacks.c - load a stack.  Since schema 3 a stack is a chain of stacks rows
+ * (see trace/schema.sql): each row's `frames` is a JSON array of frames.id,
+ * innermost first, and `outer_id` names the row with the frames further out,
+ * of which the first `outer_skip` belong to other stacks.  Stacks share those
+ * outer rows, so each row is read once (one query: json_each expands the
+ * array) and kept for the life of the trace.  Older traces hold each stack
+ * whole in one row and name the module in `frames`.
  */
 #include "analyse/stacks.h"
 
@@ -8,23 +13,39 @@
 #include <string.h>
 
 #include "analyse/query.h"
+#include "collect/u64map.h"
 
-/* One row per frame, in stack order.  The outer row survives an empty,
- * malformed or non-array `frames` (shape NULL unless valid JSON) so each can be
- * told apart; a frame id that matches no row leaves the frames columns NULL. */
-static const char STACK_SQL[] =
-    "SELECT CASE WHEN json_valid(s.frames) THEN json_type(s.frames) END AS frames,"
-    "       j.type AS frame_id_type, j.value AS frame_id,"
-    "       f.id AS frame, f.address AS address, f.module AS module, f.function AS function,"
-    "       f.file AS file, f.line AS line"
-    " FROM stacks AS s"
-    " LEFT JOIN json_each(CASE WHEN json_valid(s.frames) THEN"
-    "                     CASE json_type(s.frames) WHEN 'array' THEN s.frames END END) AS j"
-    " LEFT JOIN frames AS f ON j.type = 'integer' AND f.id = j.value"
-    " WHERE s.id = ?1 ORDER BY j.key";
+/* More rows than this in one chain mean the chain goes round in a circle:
+ * every row but the first holds at least one of the stack's return
+ * addresses, and a stack has at most MT_MAX_DEPTH (256) of them. */
+#define MAX_LINKS 1024
 
-enum { COLUMN_SHAPE, COLUMN_ID_TYPE, COLUMN_ID, COLUMN_FOUND, COLUMN_ADDRESS, COLUMN_MODULE, COLUMN_FUNCTION,
-       COLUMN_FILE, COLUMN_LINE };
+/* One row per frame of stacks row ?1, in order.  The outer row survives an
+ * empty, malformed or non-array `frames` (shape NULL unless valid JSON) so
+ * each can be told apart; a frame id that matches no row leaves the frame
+ * columns NULL, and no_object is 1 when object_id matches no object. */
+#define STACK_ROW_SQL(outer_columns, module, object_id, object_missing, objects_join)                     \
+    "SELECT " outer_columns ", CASE WHEN json_valid(s.frames) THEN json_type(s.frames) END AS frames,"     \
+    "       j.type AS frame_id_type, j.value AS frame_id,"                                                 \
+    "       f.id AS frame, f.address AS address, " module " AS module, f.function AS function,"            \
+    "       f.file AS file, f.line AS line, " object_id " AS object_id, " object_missing " AS no_object"  \
+    " FROM stacks AS s"                                                                                    \
+    " LEFT JOIN json_each(CASE WHEN json_valid(s.frames) THEN"                                             \
+    "                     CASE json_type(s.frames) WHEN 'array' THEN s.frames END END) AS j"               \
+    " LEFT JOIN frames AS f ON j.type = 'integer' AND f.id = j.value" objects_join                        \
+    " WHERE s.id = ?1 ORDER BY j.key"
+
+/* Schema 3 and later: a link of a chain, its frames naming their object. */
+static const char CHAIN_ROW_SQL[] =
+    STACK_ROW_SQL("s.outer_id AS outer_id, s.outer_skip AS outer_skip", "o.path", "f.object_id",
+                  "f.object_id IS NOT NULL AND o.id IS NULL", " LEFT JOIN objects AS o ON o.id = f.object_id");
+
+/* Schemas 1 and 2: a whole stack, its frames naming their module. */
+static const char WHOLE_ROW_SQL[] =
+    STACK_ROW_SQL("NULL AS outer_id, NULL AS outer_skip", "f.module", "NULL", "0", "");
+
+enum { COLUMN_OUTER_ID, COLUMN_OUTER_SKIP, COLUMN_SHAPE, COLUMN_ID_TYPE, COLUMN_ID, COLUMN_FRAME, COLUMN_ADDRESS,
+       COLUMN_MODULE, COLUMN_FUNCTION, COLUMN_FILE, COLUMN_LINE, COLUMN_OBJECT_ID, COLUMN_NO_OBJECT };
 
 /* Frame strings are interned for the life of the process: a big trace names
  * the same function, file and module in thousands of stacks, and one copy of
@@ -35,6 +56,7 @@ static struct {
     size_t capacity, count;
 } pool;
 
+/* FNV-1a: spreads the pool's strings over its slots. */
 static uint64_t hash_text(const char *text)
 {
     uint64_t h = 1469598103934665603ull;
@@ -75,15 +97,23 @@ static char *intern(char *text)
     pool.count++;
     return pool.slots[i] = text;
 }
-
-/* The stack being filled and how many rows STACK_SQL gave so far. */
-struct stack_load {
-    struct report_stack *stack;
-    size_t rows;
+/* One stacks row as read: its frames, and where the stack goes on. */
+struct stack_row {
+    struct report_stack frames; /* id and depth and frames of this row alone */
+    struct maybe_int outer_id;
+    int64_t outer_skip;
+    size_t sql_rows;            /* rows STACK_ROW_SQL gave: 0 when the row does not exist */
 };
 
-/* Checks one row of STACK_SQL names a usable frame: 1 it does, 0 it is the
- * lone row of an empty array, -1 damage recorded. */
+/* The rows read so far of one trace (trace->stack_rows). */
+struct stack_rows {
+    struct u64map by_id;  /* stacks.id but 0 -> struct stack_row */
+    struct stack_row zero; /* the row with id 0, which u64map cannot hold */
+    bool zero_read;
+};
+
+/* Checks one row of STACK_ROW_SQL names a usable frame: 1 it does, 0 it is
+ * the lone row of an empty array, -1 damage recorded. */
 static int check_frame_reference(struct trace *trace, sqlite3_stmt *statement, int64_t stack_id)
 {
     const char *shape = (const char *)sqlite3_column_text(statement, COLUMN_SHAPE);
@@ -95,18 +125,30 @@ static int check_frame_reference(struct trace *trace, sqlite3_stmt *statement, i
     if (strcmp(id_type, "integer") != 0)
         return trace_fail(trace, "damaged: stack %lld: frames holds something other than frame ids",
                           (long long)stack_id);
-    if (sqlite3_column_type(statement, COLUMN_FOUND) == SQLITE_NULL)
+    if (sqlite3_column_type(statement, COLUMN_FRAME) == SQLITE_NULL)
         return trace_fail(trace, "damaged: stack %lld: frame %lld does not exist", (long long)stack_id,
                           (long long)sqlite3_column_int64(statement, COLUMN_ID));
+    if (sqlite3_column_int(statement, COLUMN_NO_OBJECT))
+        return trace_fail(trace, "damaged: frame %lld: object %lld does not exist",
+                          (long long)sqlite3_column_int64(statement, COLUMN_FRAME),
+                          (long long)sqlite3_column_int64(statement, COLUMN_OBJECT_ID));
     return 1;
 }
 
-/* Appends the frame in the current row of STACK_SQL, if it holds one. */
+/* Reads the current row of STACK_ROW_SQL into the stacks row being read:
+ * where the stack goes on, and the frame the row names, if any. */
 static int append_frame(struct trace *trace, sqlite3_stmt *statement, void *target)
 {
-    struct stack_load *load = target;
-    struct report_stack *stack = load->stack;
-    load->rows++;
+    struct stack_row *read = target;
+    struct report_stack *stack = &read->frames;
+    struct row_reader row;
+    row_start(&row, trace, statement, "stacks row %lld", (long long)stack->id);
+    if (read->sql_rows++ == 0) {
+        read->outer_id = row_maybe_integer(&row, COLUMN_OUTER_ID);
+        read->outer_skip = row_maybe_count(&row, COLUMN_OUTER_SKIP).value;
+        if (row.failed)
+            return -1;
+    }
     int usable = check_frame_reference(trace, statement, stack->id);
     if (usable <= 0)
         return usable;
@@ -116,8 +158,7 @@ static int append_frame(struct trace *trace, sqlite3_stmt *statement, void *targ
     stack->frames = frames;
     struct report_frame *frame = &frames[stack->depth++];
     *frame = (struct report_frame){0};
-    struct row_reader row;
-    row_start(&row, trace, statement, "frame %lld", (long long)sqlite3_column_int64(statement, COLUMN_FOUND));
+    row_start(&row, trace, statement, "frame %lld", (long long)sqlite3_column_int64(statement, COLUMN_FRAME));
     frame->address = (uint64_t)row_integer(&row, COLUMN_ADDRESS); /* high addresses are stored negative */
     frame->module = intern(row_maybe_text(&row, COLUMN_MODULE));
     frame->function = intern(row_maybe_text(&row, COLUMN_FUNCTION));
@@ -126,18 +167,79 @@ static int append_frame(struct trace *trace, sqlite3_stmt *statement, void *targ
     return row.failed ? -1 : 0;
 }
 
-/* Fills STACK with the frames of STACK_ID; an absent id yields a stack marked
- * not present (JSON null).  A missing stack or frame, or a `frames` that is not
- * an array of ids, is damage.  On failure STACK holds what was read so far. */
+/* Frees the rows kept for a trace; trace_close() calls it. */
+static void free_stack_rows(void *kept)
+{
+    struct stack_rows *rows = kept;
+    void *value;
+    for (size_t i = 0; u64map_next(&rows->by_id, &i, NULL, &value);)
+        free(((struct stack_row *)value)->frames.frames);
+    u64map_free(&rows->by_id);
+    free(rows->zero.frames.frames);
+    free(rows);
+}
+
+/* The stacks row ID, read now unless an earlier stack shared it; NULL with
+ * the failure recorded.  A row that does not exist comes back with no
+ * sql_rows. */
+static const struct stack_row *stack_row(struct trace *trace, int64_t id)
+{
+    struct stack_rows *rows = trace->stack_rows;
+    if (rows == NULL) {
+        rows = trace->stack_rows = calloc(1, sizeof *rows);
+        if (rows == NULL)
+            return trace_fail(trace, "out of memory"), NULL;
+        u64map_init(&rows->by_id, sizeof(struct stack_row));
+        trace->free_stack_rows = free_stack_rows;
+    }
+    int created = 1;
+    struct stack_row *row = id ? u64map_put(&rows->by_id, (uint64_t)id, &created) : &rows->zero;
+    if (row == NULL)
+        return trace_fail(trace, "out of memory"), NULL;
+    if (id == 0 && rows->zero_read)
+        created = 0;
+    if (!created)
+        return row;
+    rows->zero_read |= id == 0;
+    row->frames.id = id;
+    const char *sql = trace->schema_version >= 3 ? CHAIN_ROW_SQL : WHOLE_ROW_SQL;
+    return query_each_row(trace, sql, id, "reading stacks", append_frame, row) == 0 ? row : NULL;
+}
+
+/* Fills STACK with the frames of STACK_ID, following its chain of rows; an
+ * absent id yields a stack marked not present (JSON null).  A missing stack,
+ * frame or object, a chain that goes round, or a `frames` that is not an
+ * array of ids, is damage.  On failure STACK holds what was read so far. */
 int load_stack(struct trace *trace, struct maybe_int stack_id, struct report_stack *stack)
 {
     *stack = (struct report_stack){.present = stack_id.present, .id = stack_id.value};
-    if (!stack_id.present)
-        return 0;
-    struct stack_load load = {.stack = stack};
-    if (query_each_row(trace, STACK_SQL, stack_id.value, "reading stacks", append_frame, &load) != 0)
-        return -1;
-    if (load.rows == 0)
-        return trace_fail(trace, "damaged: stack %lld does not exist", (long long)stack_id.value);
+    int64_t id = stack_id.value, skip = 0;
+    for (int links = 0; stack_id.present; links++) {
+        if (links == MAX_LINKS)
+            return trace_fail(trace, "damaged: stack %lld: its outer stacks go round in a circle",
+                              (long long)stack_id.value);
+        const struct stack_row *row = stack_row(trace, id);
+        if (row == NULL)
+            return -1;
+        if (row->sql_rows == 0 && links == 0)
+            return trace_fail(trace, "damaged: stack %lld does not exist", (long long)id);
+        if (row->sql_rows == 0)
+            return trace_fail(trace, "damaged: stack %lld: its outer stack %lld does not exist",
+                              (long long)stack_id.value, (long long)id);
+        size_t from = (uint64_t)skip < row->frames.depth ? (size_t)skip : row->frames.depth;
+        if (row->frames.depth > from) {
+            size_t depth = stack->depth + row->frames.depth - from;
+            struct report_frame *frames = realloc(stack->frames, depth * sizeof *frames);
+            if (frames == NULL)
+                return trace_fail(trace, "out of memory");
+            memcpy(frames + stack->depth, row->frames.frames + from, (depth - stack->depth) * sizeof *frames);
+            stack->frames = frames;
+            stack->depth = depth;
+        }
+        if (!row->outer_id.present)
+            break;
+        id = row->outer_id.value;
+        skip = row->outer_skip;
+    }
     return 0;
 }

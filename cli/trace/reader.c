@@ -15,8 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The tables the report reads; meta is checked on its own, first. */
-static const char *const REPORTED_TABLES[] = {"processes", "frames", "stacks", "sites", "blocks", "errors"};
+/* The tables the report reads; meta is checked on its own, first.  Traces
+ * of schema 3 and later name their frames' objects in a table of their own. */
+static const char *const REPORTED_TABLES[] = {"processes", "frames", "stacks", "sites",
+                                              "blocks",    "errors", "objects"};
+#define TABLES_BEFORE_SCHEMA_3 6
 
 /* Generous caps so a hostile file cannot make us hold gigabyte strings. */
 #define TRACE_MAX_VALUE_BYTES (64 * 1024 * 1024)
@@ -141,7 +144,7 @@ static int has_ordinary_table(struct trace *trace, const char *name)
 }
 
 /* Judges meta.schema_version, stored as text or integer: it must be a positive
- * integer, and one this build knows. */
+ * integer, and one this build knows.  Keeps it in trace->schema_version. */
 static int check_version_value(struct trace *trace, const unsigned char *value, int length)
 {
     bool all_digits = value != NULL && length > 0;
@@ -157,6 +160,7 @@ static int check_version_value(struct trace *trace, const unsigned char *value, 
     if (version > MT_SCHEMA_VERSION)
         return trace_fail(trace, "written by a newer memtrack (schema %.*s > %d)", length > 40 ? 40 : length,
                           (const char *)value, MT_SCHEMA_VERSION);
+    trace->schema_version = version;
     return 0;
 }
 
@@ -212,7 +216,10 @@ static int check_trace(struct trace *trace)
         return has_meta < 0 ? -1 : trace_fail(trace, "not a memtrack trace (no meta table)");
     if (check_schema_version(trace) != 0 || check_integrity(trace) != 0)
         return -1;
-    for (size_t i = 0; i < sizeof REPORTED_TABLES / sizeof REPORTED_TABLES[0]; i++) {
+    size_t tables = sizeof REPORTED_TABLES / sizeof REPORTED_TABLES[0];
+    if (trace->schema_version < 3)
+        tables = TABLES_BEFORE_SCHEMA_3;
+    for (size_t i = 0; i < tables; i++) {
         int present = has_ordinary_table(trace, REPORTED_TABLES[i]);
         if (present <= 0)
             return present < 0 ? -1 : trace_fail(trace, "damaged: no %s table", REPORTED_TABLES[i]);
@@ -238,9 +245,14 @@ int trace_open(struct trace *trace, const char *path)
     return check_trace(trace);
 }
 
-/* Closes the connection, if any; safe after a failed trace_open(). */
+/* Closes the connection, if any, and frees what was read from it; safe after
+ * a failed trace_open(). */
 void trace_close(struct trace *trace)
 {
+    if (trace->free_stack_rows != NULL)
+        trace->free_stack_rows(trace->stack_rows);
+    trace->stack_rows = NULL;
+    trace->free_stack_rows = NULL;
     for (int i = 0; i < TRACE_STATEMENT_CACHE; i++) {
         sqlite3_finalize(trace->cache[i].statement);
         trace->cache[i].statement = NULL;

@@ -11,14 +11,17 @@
 
 #include <sqlite3.h>
 
-/* The newest meta.schema_version this build understands. */
-#define MT_SCHEMA_VERSION 2
+/* The newest meta.schema_version this build understands.  It reads older
+ * traces too: version 3 changed how stacks and modules are stored, and
+ * analyse/stacks.c reads both layouts. */
+#define MT_SCHEMA_VERSION 3
 
 #define TRACE_STATEMENT_CACHE 16
 
 struct trace {
     sqlite3 *db;
     const char *path;
+    long schema_version; /* meta.schema_version, once trace_open() has checked it */
     char problem[512]; /* the first failure, for people: "damaged: ..."; "" when none */
     /* Prepared statements kept by the text of their SQL (the analyses run the
      * same query once per stack: preparing it each time dominated big traces). */
@@ -26,6 +29,10 @@ struct trace {
         const char *sql;
         sqlite3_stmt *statement;
     } cache[TRACE_STATEMENT_CACHE];
+    /* The stacks rows analyse/stacks.c has read (stacks share rows), and how
+     * to free them; both NULL until it reads one. */
+    void *stack_rows;
+    void (*free_stack_rows)(void *stack_rows);
 };
 
 int trace_open(struct trace *trace, const char *path);

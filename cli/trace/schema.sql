@@ -1,19 +1,29 @@
 -- memtrack trace schema.  The one definition of the trace file; docs/trace-format.md
 -- explains each table.  Bump schema_version (meta) on any incompatible change.
+-- The writer stores it without its comments (so no string here may hold two dashes).
 --
 -- Invariants:
---  * Every stack_id, frame id and process_id refers to an existing row.
+--  * Every stack_id, frame id, object_id, outer_id and process_id refers to an
+--    existing row.
 --  * stacks.frames is a JSON array of frames.id, innermost first, with inlined
 --    frames expanded (one return address can yield several frames).
+--  * A stack is a chain of stacks rows: the row a stack_id names, then the row
+--    its outer_id names, and so on until outer_id is NULL.  The stack's frames
+--    are the chain's arrays joined, where each row's outer_skip leaves out
+--    that many frames at the start of the next row's array.  Stacks share
+--    their outer frames this way: a row holds only the frames no earlier
+--    stack of its process had.
+--  * Each (path, build_id) has one objects row in the whole trace.
 --  * blocks holds only blocks still alive when the process ended (the leak
 --    candidates); freed blocks live on only as aggregates in sites.
+PRAGMA page_size = 1024; -- small pages keep small traces small; set before anything is written
 PRAGMA application_id = 1297372492; -- 'MTRL'
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT
-);
+) WITHOUT ROWID;
 
 CREATE TABLE processes (
     id             INTEGER PRIMARY KEY,
@@ -40,11 +50,17 @@ CREATE TABLE processes (
     backtraces_by_libunwind INTEGER     -- how many of them libunwind walked; both NULL like send_wait_*
 );
 
+-- The object files (executable, shared libraries, vDSO) of all processes.
+CREATE TABLE objects (
+    id          INTEGER PRIMARY KEY,
+    path        TEXT NOT NULL,
+    build_id    TEXT                    -- hex, NULL when the object has none
+);
+
 CREATE TABLE modules (
     id          INTEGER PRIMARY KEY,
     process_id  INTEGER NOT NULL REFERENCES processes(id),
-    path        TEXT NOT NULL,
-    build_id    TEXT,                   -- hex, NULL when the object has none
+    object_id   INTEGER NOT NULL REFERENCES objects(id),
     base        INTEGER NOT NULL,       -- load bias
     start       INTEGER NOT NULL,
     end         INTEGER NOT NULL
@@ -53,7 +69,7 @@ CREATE TABLE modules (
 CREATE TABLE frames (
     id          INTEGER PRIMARY KEY,
     address     INTEGER NOT NULL,       -- return address as recorded
-    module      TEXT,
+    object_id   INTEGER REFERENCES objects(id), -- NULL when no module holds the address
     function    TEXT,                   -- demangled; NULL when unknown
     file        TEXT,
     line        INTEGER,
@@ -64,19 +80,32 @@ CREATE TABLE stacks (
     id          INTEGER PRIMARY KEY,
     process_id  INTEGER NOT NULL REFERENCES processes(id),
     truncated   INTEGER NOT NULL DEFAULT 0,
-    frames      TEXT NOT NULL           -- JSON array of frames.id
+    frames      TEXT NOT NULL,          -- JSON array of frames.id: this row's part, innermost first
+    outer_id    INTEGER REFERENCES stacks(id), -- the row holding the outer frames; NULL when none
+    outer_skip  INTEGER                 -- how many of outer_id's frames (its innermost) are not this stack's
 );
 
--- One row per allocation stack: the compact default trace.
+-- One row per allocation stack: the compact default trace.  Stored in
+-- process order (WITHOUT ROWID), so no index is needed to find a process's sites.
 CREATE TABLE sites (
-    stack_id     INTEGER PRIMARY KEY REFERENCES stacks(id),
     process_id   INTEGER NOT NULL REFERENCES processes(id),
+    stack_id     INTEGER NOT NULL REFERENCES stacks(id),
     allocations  INTEGER NOT NULL,
     bytes        INTEGER NOT NULL,
     temporary    INTEGER NOT NULL,
     peak_bytes   INTEGER NOT NULL,      -- this site's live bytes at the process's peak
-    lifetimes    TEXT NOT NULL          -- JSON array: frees by lifetime, buckets <1us,<10us,...,>=10s
-);
+    -- frees by lifetime, one column per bucket
+    freed_before_1us   INTEGER NOT NULL DEFAULT 0,
+    freed_before_10us  INTEGER NOT NULL DEFAULT 0,
+    freed_before_100us INTEGER NOT NULL DEFAULT 0,
+    freed_before_1ms   INTEGER NOT NULL DEFAULT 0,
+    freed_before_10ms  INTEGER NOT NULL DEFAULT 0,
+    freed_before_100ms INTEGER NOT NULL DEFAULT 0,
+    freed_before_1s    INTEGER NOT NULL DEFAULT 0,
+    freed_before_10s   INTEGER NOT NULL DEFAULT 0,
+    freed_later        INTEGER NOT NULL DEFAULT 0, -- after 10 s or more
+    PRIMARY KEY (process_id, stack_id)
+) WITHOUT ROWID;
 
 CREATE TABLE blocks (
     id          INTEGER PRIMARY KEY,
@@ -106,12 +135,14 @@ CREATE TABLE errors (
 
 -- Heap over time, down-sampled: at most one row per process per sampling
 -- interval (10 ms), holding the largest live heap seen in that interval.
+-- Stored in process and time order (WITHOUT ROWID), so no index is needed.
 CREATE TABLE timeline (
     process_id  INTEGER NOT NULL REFERENCES processes(id),
     time_ns     INTEGER NOT NULL,       -- CLOCK_MONOTONIC of the traced process
     heap_bytes  INTEGER NOT NULL,       -- live heap bytes
-    rss_bytes   INTEGER                 -- resident set size when known, else NULL
-);
+    rss_bytes   INTEGER,                -- resident set size when known, else NULL
+    PRIMARY KEY (process_id, time_ns, heap_bytes)
+) WITHOUT ROWID;
 
 CREATE TABLE marks (
     process_id  INTEGER NOT NULL REFERENCES processes(id),
@@ -121,5 +152,3 @@ CREATE TABLE marks (
 
 CREATE INDEX blocks_by_process ON blocks(process_id, stack_id);
 CREATE INDEX errors_by_process ON errors(process_id);
-CREATE INDEX sites_by_process ON sites(process_id);
-CREATE INDEX timeline_by_process ON timeline(process_id, time_ns);

@@ -17,14 +17,18 @@
 #include "collect/process.h"
 #include "schema_sql.h"
 #include "symbolize/symbolize.h"
+#include "trace/objects.h"
+#include "trace/stack_trie.h"
 #include "trace/writer.h"
 
-#define MT_SCHEMA_VERSION_TEXT "2"
+#define MT_SCHEMA_VERSION_TEXT "3"
 #define MAX_INLINE 16
 
 struct trace_writer {
     sqlite3 *db;
     sqlite3_stmt *frame, *stack, *site, *block, *error, *mark, *module, *sample;
+    struct object_table objects;
+    sqlite3_int64 next_stack; /* stacks.id of the next stacks row */
 };
 
 const char *trace_writer_error(struct trace_writer *w)
@@ -57,6 +61,39 @@ static int set_meta(struct trace_writer *w, const char *key, const char *value)
     return rc;
 }
 
+/* The schema without its comments and with each run of blanks made one
+ * space: SQLite keeps the text of every CREATE in the file, and schema.sql's
+ * annotations (which docs/trace-format.md repeats) would be a good part of a
+ * small trace.  NULL when out of memory. */
+static char *compact_schema(void)
+{
+    char *out = malloc(sizeof MT_SCHEMA_SQL), *end = out;
+    for (const char *in = MT_SCHEMA_SQL; out && *in; in++) {
+        if (in[0] == '-' && in[1] == '-')
+            in += strcspn(in, "\n") - 1;
+        else if (*in == ' ' && (end == out || end[-1] == ' ' || end[-1] == '\n'))
+            continue;
+        else if (*in == '\n' && end > out && end[-1] == ' ')
+            end[-1] = '\n';
+        else
+            *end++ = *in;
+    }
+    if (out)
+        *end = '\0';
+    return out;
+}
+
+/* Creates the tables and the meta rows of a new trace. */
+static int create_schema(struct trace_writer *w, const char *command_line)
+{
+    char *schema = compact_schema();
+    int rc = !schema || exec(w, schema) || set_meta(w, "schema_version", MT_SCHEMA_VERSION_TEXT) ||
+             set_meta(w, "memtrack_version", MEMTRACK_VERSION) || set_meta(w, "complete", "0") ||
+             set_meta(w, "command", command_line) ? -1 : 0;
+    free(schema);
+    return rc;
+}
+
 struct trace_writer *trace_writer_open(const char *path, const char *command_line, char *err, size_t errlen)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -68,28 +105,32 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
     struct trace_writer *w = calloc(1, sizeof *w);
     if (!w || sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
         exec(w, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; PRAGMA foreign_keys=OFF") ||
-        exec(w, MT_SCHEMA_SQL) || set_meta(w, "schema_version", MT_SCHEMA_VERSION_TEXT) ||
-        set_meta(w, "memtrack_version", MEMTRACK_VERSION) || set_meta(w, "complete", "0") ||
-        set_meta(w, "command", command_line)) {
+        create_schema(w, command_line) || object_table_open(&w->objects, w->db)) {
         snprintf(err, errlen, "cannot write trace %s: %s", path, trace_writer_error(w));
-        if (w)
+        if (w) {
+            sqlite3_finalize(w->objects.insert);
             sqlite3_close(w->db);
+        }
         free(w);
         unlink(path);
         return NULL;
     }
-    w->frame = prepare(w, "INSERT INTO frames(address, module, function, file, line, inlined) VALUES (?,?,?,?,?,?)");
-    w->stack = prepare(w, "INSERT INTO stacks(process_id, truncated, frames) VALUES (?,?,?)");
+    w->next_stack = 1;
+    w->frame = prepare(w, "INSERT INTO frames(address, object_id, function, file, line, inlined) VALUES (?,?,?,?,?,?)");
+    w->stack = prepare(w, "INSERT INTO stacks(id, process_id, truncated, frames, outer_id, outer_skip) "
+                          "VALUES (?,?,?,?,?,?)");
     w->site = prepare(w, "INSERT INTO sites(stack_id, process_id, allocations, bytes, temporary, peak_bytes, "
-                         "lifetimes) VALUES (?,?,?,?,?,?,?)");
+                         "freed_before_1us, freed_before_10us, freed_before_100us, freed_before_1ms, "
+                         "freed_before_10ms, freed_before_100ms, freed_before_1s, freed_before_10s, freed_later) "
+                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     w->block = prepare(w, "INSERT INTO blocks(process_id, stack_id, address, size, function, time_ns, kind) "
                           "VALUES (?,?,?,?,?,?,?)");
     w->error = prepare(w, "INSERT INTO errors(process_id, type, address, size, offset, alloc_function, "
                           "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns) "
                           "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     w->mark = prepare(w, "INSERT INTO marks(process_id, time_ns, label) VALUES (?,?,?)");
-    w->sample = prepare(w, "INSERT INTO timeline(process_id, time_ns, heap_bytes) VALUES (?,?,?)");
-    w->module = prepare(w, "INSERT INTO modules(process_id, path, build_id, base, start, end) VALUES (?,?,?,?,?,?)");
+    w->sample = prepare(w, "INSERT OR IGNORE INTO timeline(process_id, time_ns, heap_bytes) VALUES (?,?,?)");
+    w->module = prepare(w, "INSERT INTO modules(process_id, object_id, base, start, end) VALUES (?,?,?,?,?)");
     return w;
 }
 
@@ -116,13 +157,10 @@ struct process_writer {
     struct mt_process *p;
     struct symbolizer *sym;
     sqlite3_int64 process_id;
-    struct u64map stacks;    /* stack id -> stacks.id */
-    struct u64map addresses; /* return address -> struct frame_span */
-};
-
-struct frame_span {
-    sqlite3_int64 first; /* frames.id of the innermost frame; the others follow it */
-    int count;
+    sqlite3_int64 *module_objects; /* objects.id of each of p->modules */
+    struct u64map stacks;          /* stack id -> stacks.id */
+    struct u64map addresses;       /* return address -> struct frame_span */
+    struct stack_trie trie;        /* where the frames of the stacks stored are */
 };
 
 /* Stores the frames of one return address (inlined frames expanded). */
@@ -135,10 +173,12 @@ static struct frame_span store_address(struct process_writer *pw, uint64_t addre
     memset(f, 0, sizeof f);
     if (m && pw->sym)
         n = symbolizer_resolve(pw->sym, m->path, m->base, address, f, MAX_INLINE);
-    struct frame_span span = {-1, 0};
+    /* the caller has just added address to pw->addresses: their count numbers it */
+    struct frame_span span = {.first = -1, .ordinal = (uint32_t)pw->addresses.count};
     for (int i = 0; i < n; i++) {
         sqlite3_bind_int64(w->frame, 1, (sqlite3_int64)address);
-        bind_text_or_null(w->frame, 2, m ? m->path : NULL);
+        if (m && pw->module_objects[m - pw->p->modules] > 0)
+            sqlite3_bind_int64(w->frame, 2, pw->module_objects[m - pw->p->modules]);
         bind_text_or_null(w->frame, 3, f[i].function);
         bind_text_or_null(w->frame, 4, f[i].file);
         if (f[i].line > 0)
@@ -154,24 +194,8 @@ static struct frame_span store_address(struct process_writer *pw, uint64_t addre
     return span;
 }
 
-/* Appends text to a growable string; returns 0, or -1 when out of memory. */
-static int append(char **buf, size_t *len, size_t *cap, const char *text)
-{
-    size_t add = strlen(text);
-    if (*len + add + 1 > *cap) {
-        size_t grown = (*len + add + 1) * 2;
-        char *b = realloc(*buf, grown);
-        if (!b)
-            return -1;
-        *buf = b;
-        *cap = grown;
-    }
-    memcpy(*buf + *len, text, add + 1);
-    *len += add;
-    return 0;
-}
-
-/* Stores stack `id` (once per process) and returns its stacks.id; 0 for none. */
+/* Stores stack `id` (once per process) and returns its stacks.id; 0 for
+ * none.  Its row holds only the frames no stack stored before had. */
 static sqlite3_int64 store_stack(struct process_writer *pw, uint32_t id)
 {
     if (!id)
@@ -179,35 +203,40 @@ static sqlite3_int64 store_stack(struct process_writer *pw, uint32_t id)
     sqlite3_int64 *done = u64map_get(&pw->stacks, id);
     if (done)
         return *done;
+    struct trace_writer *w = pw->w;
     const struct mt_stack_def *def = u64map_get(&pw->p->stacks, id);
-    char *json = NULL, num[32];
-    size_t len = 0, cap = 0;
-    append(&json, &len, &cap, "[");
-    for (uint32_t i = 0; def && i < def->depth; i++) {
+    uint32_t depth = def ? def->depth : 0;
+    struct frame_span *spans = malloc((depth + 1) * sizeof *spans);
+    if (!spans)
+        return 0;
+    for (uint32_t i = 0; i < depth; i++) {
         int created;
         struct frame_span *span = u64map_put(&pw->addresses, def->frames[i] ? def->frames[i] : 1, &created);
-        if (!span)
-            continue;
-        if (created)
+        if (span && created)
             *span = store_address(pw, def->frames[i]);
-        for (int k = 0; k < span->count; k++) {
-            snprintf(num, sizeof num, "%s%lld", len > 1 ? "," : "", (long long)(span->first + k));
-            append(&json, &len, &cap, num);
-        }
+        spans[i] = span ? *span : (struct frame_span){0};
     }
-    append(&json, &len, &cap, "]");
-    struct trace_writer *w = pw->w;
-    sqlite3_bind_int64(w->stack, 1, pw->process_id);
-    sqlite3_bind_int(w->stack, 2, def ? (int)def->truncated : 0);
-    sqlite3_bind_text(w->stack, 3, json ? json : "[]", -1, SQLITE_TRANSIENT);
-    sqlite3_int64 row = step(w, w->stack);
-    free(json);
-    if (row < 0)
+    struct stack_row new_row;
+    sqlite3_int64 row = w->next_stack;
+    int added = stack_trie_add(&pw->trie, spans, depth, row, &new_row) == 0;
+    free(spans);
+    if (!added)
         return 0;
-    sqlite3_int64 *slot = u64map_put(&pw->stacks, id, NULL);
-    if (slot)
-        *slot = row;
-    return row;
+    sqlite3_bind_int64(w->stack, 1, row);
+    sqlite3_bind_int64(w->stack, 2, pw->process_id);
+    sqlite3_bind_int(w->stack, 3, def ? (int)def->truncated : 0);
+    sqlite3_bind_text(w->stack, 4, new_row.frames, -1, SQLITE_STATIC);
+    if (new_row.outer_id) {
+        sqlite3_bind_int64(w->stack, 5, new_row.outer_id);
+        sqlite3_bind_int64(w->stack, 6, new_row.outer_skip);
+    }
+    int stored = step(w, w->stack) == row;
+    free(new_row.frames);
+    sqlite3_int64 *slot = stored ? u64map_put(&pw->stacks, id, NULL) : NULL;
+    if (!slot)
+        return 0;
+    w->next_stack++;
+    return *slot = row;
 }
 
 /* Binds a stack reference: NULL when there is none. */
@@ -301,19 +330,28 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
     return id;
 }
 
-static void store_modules(struct process_writer *pw)
+/* Stores the process's mappings, each naming its object, and keeps the
+ * objects' ids for the frames. */
+static int store_modules(struct process_writer *pw)
 {
     struct trace_writer *w = pw->w;
+    pw->module_objects = calloc(pw->p->n_modules + 1, sizeof *pw->module_objects);
+    if (!pw->module_objects)
+        return -1;
     for (size_t i = 0; i < pw->p->n_modules; i++) {
         const struct mt_module *m = &pw->p->modules[i];
+        sqlite3_int64 object = object_table_id(&w->objects, m->path, m->build_id);
+        if (object < 0)
+            return -1;
+        pw->module_objects[i] = object;
         sqlite3_bind_int64(w->module, 1, pw->process_id);
-        sqlite3_bind_text(w->module, 2, m->path, -1, SQLITE_STATIC);
-        bind_text_or_null(w->module, 3, m->build_id);
-        sqlite3_bind_int64(w->module, 4, (sqlite3_int64)m->base);
-        sqlite3_bind_int64(w->module, 5, (sqlite3_int64)m->start);
-        sqlite3_bind_int64(w->module, 6, (sqlite3_int64)m->end);
+        sqlite3_bind_int64(w->module, 2, object);
+        sqlite3_bind_int64(w->module, 3, (sqlite3_int64)m->base);
+        sqlite3_bind_int64(w->module, 4, (sqlite3_int64)m->start);
+        sqlite3_bind_int64(w->module, 5, (sqlite3_int64)m->end);
         step(w, w->module);
     }
+    return 0;
 }
 
 struct site_ref {
@@ -349,19 +387,14 @@ static void store_sites(struct process_writer *pw)
             continue;
         if (s->seen_peak_seq != pw->p->peak_seq)
             s->at_peak = s->live_bytes;
-        char lifetimes[256];
-        int len = 0;
-        for (int b = 0; b < MT_LIFETIME_BUCKETS; b++)
-            len += snprintf(lifetimes + len, sizeof lifetimes - (size_t)len, "%s%llu", b ? "," : "[",
-                            (unsigned long long)s->lifetimes[b]);
-        snprintf(lifetimes + len, sizeof lifetimes - (size_t)len, "]");
         sqlite3_bind_int64(w->site, 1, stack);
         sqlite3_bind_int64(w->site, 2, pw->process_id);
         sqlite3_bind_int64(w->site, 3, (sqlite3_int64)s->allocations);
         sqlite3_bind_int64(w->site, 4, (sqlite3_int64)s->bytes);
         sqlite3_bind_int64(w->site, 5, (sqlite3_int64)s->temporary);
         sqlite3_bind_int64(w->site, 6, (sqlite3_int64)s->at_peak);
-        sqlite3_bind_text(w->site, 7, lifetimes, -1, SQLITE_TRANSIENT);
+        for (int b = 0; b < MT_LIFETIME_BUCKETS; b++)
+            sqlite3_bind_int64(w->site, 7 + b, (sqlite3_int64)s->lifetimes[b]);
         step(w, w->site);
     }
     free(order);
@@ -437,9 +470,10 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
     struct process_writer pw = {.w = w, .p = p, .sym = sym};
     u64map_init(&pw.stacks, sizeof(sqlite3_int64));
     u64map_init(&pw.addresses, sizeof(struct frame_span));
+    stack_trie_init(&pw.trie);
+    size_t objects_before = w->objects.count;
     int rc = -1;
-    if (exec(w, "BEGIN") == 0 && (pw.process_id = insert_process(w, p)) > 0) {
-        store_modules(&pw);
+    if (exec(w, "BEGIN") == 0 && (pw.process_id = insert_process(w, p)) > 0 && store_modules(&pw) == 0) {
         store_sites(&pw);
         store_blocks(&pw);
         store_errors(&pw);
@@ -447,10 +481,14 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
         store_timeline(&pw);
         rc = exec(w, "COMMIT");
     }
-    if (rc)
+    if (rc) {
         exec(w, "ROLLBACK");
+        object_table_forget(&w->objects, objects_before);
+    }
     u64map_free(&pw.stacks);
     u64map_free(&pw.addresses);
+    stack_trie_free(&pw.trie);
+    free(pw.module_objects);
     return rc;
 }
 
@@ -460,6 +498,7 @@ int trace_writer_close(struct trace_writer *w, int complete)
     sqlite3_stmt *all[] = {w->frame, w->stack, w->site, w->block, w->error, w->mark, w->module, w->sample};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sqlite3_finalize(all[i]);
+    object_table_close(&w->objects);
     if (sqlite3_close(w->db) != SQLITE_OK)
         rc = -1;
     free(w);

@@ -271,7 +271,8 @@ def case_default_suppressions():
     # stands for ld.so's _dl_allocate_tls.
     runtime = copy_trace("leaky", "runtime_leak")
     edit_frames(runtime, "UPDATE frames SET function = '_dl_allocate_tls', file = './elf/../elf/dl-tls.c',"
-                         " module = '/lib64/ld-linux-x86-64.so.2' WHERE function = 'make_leak'")
+                         " object_id = (SELECT id FROM objects WHERE path = '/lib64/ld-linux-x86-64.so.2')"
+                         " WHERE function = 'make_leak'")
     result = check("--fail-on=definite", runtime, status=1)
     expect("40 bytes" not in result.stdout and "leak:_dl_allocate_tls (default)" in result.stdout, result.stdout)
     result = check("--fail-on=definite", "--no-default-suppressions", runtime, status=1)

@@ -152,14 +152,14 @@ def check_run_force_overwrites(ctx):
 
 def check_send_waits_recorded(ctx):
     """A process that exits normally has its waits for the collector in the
-    trace (schema 2): the longest at most the total; a killed one has none."""
+    trace (since schema 2): the longest at most the total; a killed one has none."""
     for program, recorded in (("leak_lost_block", True), ("segv_after_leak", False)):
         ctx.memtrack_cmd("run", "-f", "-o", "T.db", "--", ctx.case(program))
         db = sqlite3.connect(ctx.path("T.db"))
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
         most, total = db.execute("SELECT send_wait_max_ns, send_wait_total_ns FROM processes").fetchone()
         db.close()
-        expect(version == "2", "%s: expected schema_version 2, got %r" % (program, version))
+        expect(version == "3", "%s: expected schema_version 3, got %r" % (program, version))
         if recorded:
             expect(most is not None and total is not None and 0 <= most <= total,
                    "%s: expected send waits with max <= total, got %r, %r" % (program, most, total))

@@ -153,7 +153,8 @@ def modules_by_process(trace):
     with contextlib.closing(sqlite3.connect("file:%s?mode=ro" % trace, uri=True)) as db:
         ids = [row[0] for row in db.execute("SELECT id FROM processes ORDER BY id")]
         modules = {pid: [] for pid in ids}
-        for pid, path, base, start, end in db.execute("SELECT process_id, path, base, start, end FROM modules"):
+        for pid, path, base, start, end in db.execute("SELECT m.process_id, o.path, m.base, m.start, m.end"
+                                                         " FROM modules AS m JOIN objects AS o ON o.id = m.object_id"):
             modules.setdefault(pid, []).append((path, base, start, end))
     return [modules[pid] for pid in ids]
 

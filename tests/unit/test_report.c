@@ -41,36 +41,62 @@ static char temp_dir[] = "/tmp/memtrack-test-report-XXXXXX";
 
 /* Three processes (stored out of id order): one with every leak kind, errors
  * and sites; one killed by a signal, so unclassified; one that did nothing.
- * Frame 4 has a high address (stored negative) and a name needing escapes. */
+ * Frame 4 has a high address (stored negative) and a name needing escapes.
+ * The stacks, as frame ids innermost first: 1 [1,2], 2 [6,5,2], 3 [3],
+ * 4 [4,1,2], 5 [3,2], 6 []; SAMPLE_ROWS_SQL stores them as schema 3 does
+ * (2 and 4 share the rows of 1, 4 through an empty row 7), SCHEMA_2_ROWS_SQL
+ * as schemas 1 and 2 did, whole.  The other rows are the same. */
+#define PROCESSES_SITES_BLOCKS_ERRORS_SQL                                                                            \
+    "INSERT INTO processes (id, pid, parent_pid, argv, executable, exit_code, exit_signal, end_reason, leak_scan,"   \
+    "  allocations, frees, allocated_bytes, peak_bytes, temporary_allocations) VALUES"                               \
+    " (2, 101, 100, '[\"/bin/sh\", \"-c\", \"x\"]', NULL, NULL, 9, 'signal', 0, 3, 0, 129, 129, 1),"                 \
+    " (1, 100, 1, '[\"./prog\", \"a b\"]', '/abs/prog', 0, NULL, 'exit', 1, 10, 7, 1000, 600, 5),"                   \
+    " (3, 102, 100, '[]', '/bin/true', NULL, NULL, 'running', 0, 0, 0, 0, 0, 0);"                                    \
+    "INSERT INTO sites (stack_id, process_id, allocations, bytes, temporary, peak_bytes) VALUES"                     \
+    " (1, 1, 3, 120, 0, 120), (2, 1, 5, 500, 4, 200), (4, 1, 2, 120, 1, 60),"                                        \
+    " (5, 2, 2, 128, 0, 128), (6, 2, 1, 1, 1, 1);"                                                                   \
+    "INSERT INTO blocks (process_id, stack_id, address, size, function, kind) VALUES"                                \
+    " (1, 1, 0x1000, 40, 'malloc', 'definite'), (1, 1, 0x1040, 0, 'malloc', 'definite'),"                            \
+    " (1, 4, 0x1080, 40, 'malloc', 'definite'), (1, 2, 0x10c0, 8, 'malloc', 'indirect'),"                            \
+    " (1, 1, 0x1100, 16, 'malloc', 'possible'), (1, 2, 0x1140, 100, 'operator new', 'reachable'),"                   \
+    " (2, 5, 0x2000, 64, 'malloc', 'unclassified'), (2, 5, 0x2040, 64, 'malloc', 'unclassified');"                   \
+    "INSERT INTO errors (id, process_id, type, address, size, offset, alloc_function, free_function,"                \
+    "  stack_id, alloc_stack_id, first_free_stack_id) VALUES"                                                        \
+    " (7, 1, 'mismatched_free', 0x6000, 24, 0, 'operator new[]', 'free', NULL, 1, NULL),"                            \
+    " (3, 1, 'double_free', 0x5000, 32, 0, 'calloc', 'free', 2, 1, 4),"                                              \
+    " (5, 1, 'invalid_free', 0x5010, 32, 16, 'malloc', 'free', 3, NULL, NULL);"
+
+#define FRAME_ROWS(prog, libc)                                                                                       \
+    " (1, 0x4011d6, " prog ", 'leak_here', '/abs/src.c', 12, 0),"                                                    \
+    " (2, 0x401200, " prog ", 'main', '/abs/src.c', 30, 0),"                                                         \
+    " (3, 0x7f0000001000, " libc ", NULL, NULL, NULL, 0),"                                                           \
+    " (4, -2, NULL, 'odd \"name\"' || char(10) || char(9) || 'é', NULL, NULL, 0),"                                   \
+    " (5, 0x401300, " prog ", 'helper', '/abs/src.c', 20, 0),"                                                       \
+    " (6, 0x401310, " prog ", 'inline_fn', '/abs/inl.h', 5, 1);"
+
 static const char SAMPLE_ROWS_SQL[] =
-    "INSERT INTO meta VALUES ('schema_version', '1');"
-    "INSERT INTO processes (id, pid, parent_pid, argv, executable, exit_code, exit_signal, end_reason, leak_scan,"
-    "  allocations, frees, allocated_bytes, peak_bytes, temporary_allocations) VALUES"
-    " (2, 101, 100, '[\"/bin/sh\", \"-c\", \"x\"]', NULL, NULL, 9, 'signal', 0, 3, 0, 129, 129, 1),"
-    " (1, 100, 1, '[\"./prog\", \"a b\"]', '/abs/prog', 0, NULL, 'exit', 1, 10, 7, 1000, 600, 5),"
-    " (3, 102, 100, '[]', '/bin/true', NULL, NULL, 'running', 0, 0, 0, 0, 0, 0);"
+    "INSERT INTO meta VALUES ('schema_version', '3');"
+    "INSERT INTO objects (id, path, build_id) VALUES (1, '/abs/prog', NULL), (2, '/lib/libc.so.6', 'abcd');"
+    "INSERT INTO frames (id, address, object_id, function, file, line, inlined) VALUES" FRAME_ROWS("1", "2")
+    "INSERT INTO stacks (id, process_id, frames, outer_id, outer_skip) VALUES"
+    " (1, 1, '[1,2]', NULL, NULL), (2, 1, '[6,5]', 1, 1), (3, 1, '[3]', NULL, NULL), (4, 1, '[4]', 7, 0),"
+    " (5, 2, '[3,2]', NULL, NULL), (6, 2, '[]', NULL, NULL), (7, 1, '[]', 1, 0);"
+    PROCESSES_SITES_BLOCKS_ERRORS_SQL;
+
+/* The same trace in the layout of schema 2: frames name their module, and
+ * each stack is one row. */
+static const char SCHEMA_2_ROWS_SQL[] =
+    "DROP TABLE objects; DROP TABLE frames; DROP TABLE stacks;"
+    "CREATE TABLE frames (id INTEGER PRIMARY KEY, address INTEGER NOT NULL, module TEXT, function TEXT,"
+    "  file TEXT, line INTEGER, inlined INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE stacks (id INTEGER PRIMARY KEY, process_id INTEGER NOT NULL,"
+    "  truncated INTEGER NOT NULL DEFAULT 0, frames TEXT NOT NULL);"
+    "INSERT INTO meta VALUES ('schema_version', '2');"
     "INSERT INTO frames (id, address, module, function, file, line, inlined) VALUES"
-    " (1, 0x4011d6, '/abs/prog', 'leak_here', '/abs/src.c', 12, 0),"
-    " (2, 0x401200, '/abs/prog', 'main', '/abs/src.c', 30, 0),"
-    " (3, 0x7f0000001000, '/lib/libc.so.6', NULL, NULL, NULL, 0),"
-    " (4, -2, NULL, 'odd \"name\"' || char(10) || char(9) || 'é', NULL, NULL, 0),"
-    " (5, 0x401300, '/abs/prog', 'helper', '/abs/src.c', 20, 0),"
-    " (6, 0x401310, '/abs/prog', 'inline_fn', '/abs/inl.h', 5, 1);"
+    FRAME_ROWS("'/abs/prog'", "'/lib/libc.so.6'")
     "INSERT INTO stacks (id, process_id, frames) VALUES"
     " (1, 1, '[1,2]'), (2, 1, '[6,5,2]'), (3, 1, '[3]'), (4, 1, '[4,1,2]'), (5, 2, '[3,2]'), (6, 2, '[]');"
-    "INSERT INTO sites (stack_id, process_id, allocations, bytes, temporary, peak_bytes, lifetimes) VALUES"
-    " (1, 1, 3, 120, 0, 120, '[]'), (2, 1, 5, 500, 4, 200, '[]'), (4, 1, 2, 120, 1, 60, '[]'),"
-    " (5, 2, 2, 128, 0, 128, '[]'), (6, 2, 1, 1, 1, 1, '[]');"
-    "INSERT INTO blocks (process_id, stack_id, address, size, function, kind) VALUES"
-    " (1, 1, 0x1000, 40, 'malloc', 'definite'), (1, 1, 0x1040, 0, 'malloc', 'definite'),"
-    " (1, 4, 0x1080, 40, 'malloc', 'definite'), (1, 2, 0x10c0, 8, 'malloc', 'indirect'),"
-    " (1, 1, 0x1100, 16, 'malloc', 'possible'), (1, 2, 0x1140, 100, 'operator new', 'reachable'),"
-    " (2, 5, 0x2000, 64, 'malloc', 'unclassified'), (2, 5, 0x2040, 64, 'malloc', 'unclassified');"
-    "INSERT INTO errors (id, process_id, type, address, size, offset, alloc_function, free_function,"
-    "  stack_id, alloc_stack_id, first_free_stack_id) VALUES"
-    " (7, 1, 'mismatched_free', 0x6000, 24, 0, 'operator new[]', 'free', NULL, 1, NULL),"
-    " (3, 1, 'double_free', 0x5000, 32, 0, 'calloc', 'free', 2, 1, 4),"
-    " (5, 1, 'invalid_free', 0x5010, 32, 16, 'malloc', 'free', 3, NULL, NULL);";
+    PROCESSES_SITES_BLOCKS_ERRORS_SQL;
 
 /* Written independently of the renderer (Python's json.dumps of the expected
  * model), so this checks content, order and syntax at once. */
@@ -383,14 +409,28 @@ static int remove_temp_dir(void **state)
     return nftw(temp_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Builds the sample trace at PATH from ROWS and compares its JSON report. */
+static void assert_json_of_sample(const char *path, const char *rows)
+{
+    create_trace(path, MT_SCHEMA_SQL, rows);
+    char *json = render_trace(path, render_json);
+    assert_string_equal(json, SAMPLE_JSON);
+    free(json);
+}
+
 /* The JSON of the sample trace is exactly the documented one. */
 static void test_json_of_sample_trace(void **state)
 {
     (void)state;
-    create_trace(temp_path("sample.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
-    char *json = render_trace(temp_path("sample.db"), render_json);
-    assert_string_equal(json, SAMPLE_JSON);
-    free(json);
+    assert_json_of_sample(temp_path("sample.db"), SAMPLE_ROWS_SQL);
+}
+
+/* A trace written before schema 3 (stacks whole, modules named in frames)
+ * gives the same report. */
+static void test_json_of_schema_2_trace(void **state)
+{
+    (void)state;
+    assert_json_of_sample(temp_path("schema-2.db"), SCHEMA_2_ROWS_SQL);
 }
 
 /* The text of the sample trace, memcheck-like. */
@@ -562,7 +602,7 @@ static void test_unusable_files(void **state)
 static const struct {
     const char *sql, *reason;
 } HOSTILE_VALUES[] = {
-    {"UPDATE meta SET value = '99'", "written by a newer memtrack (schema 99 > 2)"},
+    {"UPDATE meta SET value = '99'", "written by a newer memtrack (schema 99 > 3)"},
     {"UPDATE meta SET value = '0'", "damaged: meta.schema_version is not a positive integer"},
     {"UPDATE meta SET value = 'one'", "damaged: meta.schema_version is not a positive integer"},
     {"UPDATE processes SET argv = NULL WHERE id = 1", "damaged: processes row 1: argv is not a JSON array"},
@@ -578,6 +618,12 @@ static const struct {
     {"UPDATE stacks SET frames = '[\"1\"]' WHERE id = 1", "stack 1: frames holds something other than frame ids"},
     {"UPDATE stacks SET frames = '[1, 99]' WHERE id = 1", "damaged: stack 1: frame 99 does not exist"},
     {"DELETE FROM stacks WHERE id = 4", "damaged: stack 4 does not exist"},
+    {"DELETE FROM stacks WHERE id = 7", "damaged: stack 4: its outer stack 7 does not exist"},
+    {"UPDATE stacks SET outer_id = 4 WHERE id = 7", "damaged: stack 4: its outer stacks go round in a circle"},
+    {"UPDATE stacks SET outer_skip = 'one' WHERE id = 2", "damaged: stacks row 2: outer_skip is not an integer"},
+    {"UPDATE stacks SET outer_skip = -1 WHERE id = 2", "damaged: stacks row 2: outer_skip is negative"},
+    {"DELETE FROM objects WHERE id = 2", "damaged: frame 3: object 2 does not exist"},
+    {"DROP TABLE objects", "damaged: no objects table"},
     {"UPDATE frames SET address = 1.5 WHERE id = 1", "damaged: frame 1: address is not an integer"},
     {"UPDATE frames SET line = -3 WHERE id = 1", "damaged: frame 1: line is negative"},
     {"UPDATE blocks SET kind = 'bogus' WHERE size = 8", "blocks with process_id 1: kind is not a known value"},
@@ -633,7 +679,7 @@ static void test_odd_values_still_report(void **state)
     (void)state;
     create_trace(temp_path("odd.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
     execute_sql(temp_path("odd.db"),
-                "UPDATE meta SET value = 1; UPDATE frames SET function = CAST(x'ff6100' AS TEXT) WHERE id = 3");
+                "UPDATE meta SET value = 3; UPDATE frames SET function = CAST(x'ff6100' AS TEXT) WHERE id = 3");
     char *json = render_trace(temp_path("odd.db"), render_json);
     assert_non_null(strstr(json, "{\"function\": \"\xef\xbf\xbd" "a\", \"file\": null"));
     free(json);
@@ -644,6 +690,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_of_sample_trace),
+        cmocka_unit_test(test_json_of_schema_2_trace),
         cmocka_unit_test(test_text_of_sample_trace),
         cmocka_unit_test(test_json_string_escaping),
         cmocka_unit_test(test_command_prints_both_formats),

@@ -162,11 +162,18 @@ static char *sql_value(sqlite3 *db, const char *sql)
     return value;
 }
 
-/* Each stack as the hex addresses of its frames, innermost first. */
+/* Each stack as the hex addresses of its frames, innermost first: the frames
+ * of its chain of rows, each row's outer_skip leaving out the first frames of
+ * the next. */
 #define STACK_TEXT_SQL                                                                                      \
-    "WITH stack_text(id, text) AS (SELECT s.id, (SELECT group_concat(address, ' ') FROM"                    \
-    " (SELECT printf('%x', f.address) AS address FROM json_each(s.frames) AS j"                             \
-    "  JOIN frames AS f ON f.id = j.value ORDER BY j.key)) FROM stacks AS s) "
+    "WITH RECURSIVE chain(start, link, skip, frames, outer_id, outer_skip) AS ("                            \
+    " SELECT id, 0, 0, frames, outer_id, outer_skip FROM stacks UNION ALL"                                  \
+    " SELECT c.start, c.link + 1, c.outer_skip, s.frames, s.outer_id, s.outer_skip"                         \
+    " FROM chain AS c JOIN stacks AS s ON s.id = c.outer_id),"                                              \
+    " stack_text(id, text) AS (SELECT s.id, (SELECT group_concat(address, ' ') FROM"                        \
+    " (SELECT printf('%x', f.address) AS address FROM chain AS c, json_each(c.frames) AS j"                 \
+    "  JOIN frames AS f ON f.id = j.value WHERE c.start = s.id AND j.key >= c.skip"                         \
+    "  ORDER BY c.link, j.key)) FROM stacks AS s) "
 
 static void test_the_trace_holds_every_row(void **state)
 {
@@ -176,7 +183,7 @@ static void test_the_trace_holds_every_row(void **state)
 
     assert_string_equal(sql_value(db, "SELECT group_concat(key || '=' || value, ';') FROM"
                                       " (SELECT * FROM meta WHERE key != 'memtrack_version' ORDER BY key)"),
-                        "command=memtrack run ./prog 'a b';complete=1;schema_version=2");
+                        "command=memtrack run ./prog 'a b';complete=1;schema_version=3");
     assert_string_equal(sql_value(db, "SELECT value FROM meta WHERE key = 'memtrack_version'"), MEMTRACK_VERSION);
 
     assert_string_equal(
@@ -190,13 +197,14 @@ static void test_the_trace_holds_every_row(void **state)
         "101|100|[\"/bin/sh\",\"-c\",\"kill -9 $$\"]|/bin/sh|0|NULL|NULL|9|signal|0|0|0|0|0|0|0|NULL");
 
     assert_string_equal(sql_value(db, "SELECT group_concat(printf('%s|%s|%x|%x|%x', path, build_id, base, start,"
-                                      " end), ';') FROM modules"),
+                                      " end), ';') FROM modules JOIN objects ON objects.id = object_id"),
                         MISSING_MODULE "|abcd|7f0000000000|7f0000001000|7f0000002000");
 
     /* each return address once, whatever the number of stacks it is in; no symbols */
-    assert_string_equal(sql_value(db, "SELECT group_concat(printf('%x|%s|%s|%s|%s|%d', address, quote(module),"
+    assert_string_equal(sql_value(db, "SELECT group_concat(printf('%x|%s|%s|%s|%s|%d', address, quote(path),"
                                       " quote(function), quote(file), quote(line), inlined), ';')"
-                                      " FROM (SELECT * FROM frames ORDER BY address)"),
+                                      " FROM (SELECT * FROM frames LEFT JOIN objects ON objects.id = object_id"
+                                      "       ORDER BY address)"),
                         "ffffffffff600400|NULL|NULL|NULL|NULL|0;"
                         "401000|NULL|NULL|NULL|NULL|0;402000|NULL|NULL|NULL|NULL|0;403000|NULL|NULL|NULL|NULL|0;"
                         "7f0000001234|'" MISSING_MODULE "'|NULL|NULL|NULL|0");
@@ -205,15 +213,23 @@ static void test_the_trace_holds_every_row(void **state)
                                       " (SELECT t.text, s.truncated FROM stack_text AS t JOIN stacks AS s"
                                       "  USING (id) ORDER BY t.text)"),
                         "401000 402000|0;403000|0;7f0000001234 402000|0;ffffffffff600400|1");
+    /* ids in the order of first use (sites by first allocation: A, C, B; then
+     * the error's stack); B's row holds only IN_MODULE, and takes MAIN from A's */
+    assert_string_equal(sql_value(db, "SELECT group_concat(printf('%d|%s|%s|%s', id, frames, quote(outer_id),"
+                                      " quote(outer_skip)), ';') FROM (SELECT * FROM stacks ORDER BY id)"),
+                        "1|[1,2]|NULL|NULL;2|[3]|NULL|NULL;3|[4]|1|1;4|[5]|NULL|NULL");
 
     /* A peaked before the process did (0 at the peak), B made the peak, C held steady */
-    assert_string_equal(sql_value(db, STACK_TEXT_SQL "SELECT group_concat(printf('%s|%d|%d|%d|%d|%s', t.text,"
-                                      " allocations, bytes, temporary, peak_bytes, lifetimes), ';') FROM"
+    assert_string_equal(sql_value(db, STACK_TEXT_SQL "SELECT group_concat(printf('%s|%d|%d|%d|%d|"
+                                      "%d,%d,%d,%d,%d,%d,%d,%d,%d', t.text, allocations, bytes, temporary,"
+                                      " peak_bytes, freed_before_1us, freed_before_10us, freed_before_100us,"
+                                      " freed_before_1ms, freed_before_10ms, freed_before_100ms, freed_before_1s,"
+                                      " freed_before_10s, freed_later), ';') FROM"
                                       " (SELECT * FROM sites AS s JOIN stack_text AS t ON t.id = s.stack_id"
                                       "  ORDER BY t.text) AS t"),
-                        "401000 402000|2|150|1|0|[0,0,0,0,0,1,0,0,0];"
-                        "7f0000001234 402000|1|160|0|160|[0,0,0,0,0,1,0,0,0];"
-                        "ffffffffff600400|1|10|0|10|[0,0,0,0,0,0,0,0,0]");
+                        "401000 402000|2|150|1|0|0,0,0,0,0,1,0,0,0;"
+                        "7f0000001234 402000|1|160|0|160|0,0,0,0,0,1,0,0,0;"
+                        "ffffffffff600400|1|10|0|10|0,0,0,0,0,0,0,0,0");
 
     assert_string_equal(sql_value(db, STACK_TEXT_SQL "SELECT group_concat(printf('%s|%x|%d|%s|%d|%s', t.text,"
                                       " address, size, function, time_ns, kind), ';') FROM"
@@ -242,7 +258,11 @@ static void test_the_trace_holds_every_row(void **state)
                                       "     + (SELECT count(*) FROM blocks WHERE stack_id NOT IN"
                                       "         (SELECT id FROM stacks))"
                                       "     + (SELECT count(*) FROM stacks, json_each(stacks.frames) AS j"
-                                      "         WHERE j.value NOT IN (SELECT id FROM frames))"),
+                                      "         WHERE j.value NOT IN (SELECT id FROM frames))"
+                                      "     + (SELECT count(*) FROM stacks AS s JOIN stacks AS o ON o.id = s.outer_id"
+                                      "         WHERE o.process_id != s.process_id)"
+                                      "     + (SELECT count(*) FROM frames WHERE object_id NOT IN (SELECT id FROM objects))"
+                                      "     + (SELECT count(*) FROM modules WHERE object_id NOT IN (SELECT id FROM objects))"),
                         "0");
     sqlite3_close(db);
 }

@@ -26,7 +26,8 @@ let html;
 before(async () => {
   const tracePath = trace(compile('leaky_program.c', join(directory, 'leaky_program')), join(directory, 'hostile.db'));
   sqlite(tracePath, `
-    UPDATE frames SET module = ${quote(NAMES.module)} WHERE function = 'leak_report_buffer';
+    INSERT INTO objects (path) VALUES (${quote(NAMES.module)});
+    UPDATE frames SET object_id = last_insert_rowid() WHERE function = 'leak_report_buffer';
     UPDATE frames SET function = ${quote(NAMES.function)} WHERE function = 'leak_report_buffer';
     UPDATE frames SET function = ${quote(NAMES.template)} WHERE function = 'make_small_names';
     UPDATE frames SET file = ${quote(NAMES.file)} WHERE function = 'free_twice';

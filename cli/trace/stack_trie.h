@@ -1,0 +1,44 @@
+/*
+ * stack_trie.h - sharing the outer frames of one process's stacks between
+ * its rows of the stacks table (trace/schema.sql).  Stacks are added as
+ * paths of a trie, outermost address first; each trie node remembers the row
+ * and the place in that row's frames where its address was stored.  A new
+ * stack's row then holds only the frames no stack before it had, and names by
+ * outer_id and outer_skip where the rest already is.  Most stacks start in
+ * main, and many share much more: the frames stored shrink to a fraction.
+ */
+#ifndef MEMTRACK_TRACE_STACK_TRIE_H
+#define MEMTRACK_TRACE_STACK_TRIE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "collect/u64map.h"
+
+/* The frames rows of one return address: consecutive ids, innermost first. */
+struct frame_span {
+    int64_t first;    /* frames.id of the innermost frame */
+    uint32_t count;   /* 0 when the address could not be stored */
+    uint32_t ordinal; /* 1, 2, ... per process: names the address in the trie */
+};
+
+struct stack_trie {
+    struct u64map nodes; /* outer node << 32 | address ordinal -> struct trie_node */
+    uint32_t n_nodes;    /* node numbers given so far; the root is 0 */
+};
+
+/* The stacks row of a new stack, but for its id, process and truncated. */
+struct stack_row {
+    char *frames;        /* JSON array of frames.id, innermost first (malloc'd) */
+    int64_t outer_id;    /* the row holding the outer frames; 0 when none */
+    uint32_t outer_skip; /* how many of outer_id's frames are not this stack's */
+};
+
+void stack_trie_init(struct stack_trie *trie);
+void stack_trie_free(struct stack_trie *trie);
+/* Adds a stack, given as the spans of its return addresses innermost first,
+ * that will be stored as row ROW, and fills *NEW_ROW.  0, or -1 when out of
+ * memory. */
+int stack_trie_add(struct stack_trie *trie, const struct frame_span *spans, size_t depth, int64_t row,
+                   struct stack_row *new_row);
+
+#endif
