@@ -206,6 +206,7 @@ static void collect(struct mt_server *server, struct finisher *f)
     int ended_fd = (int)syscall(SYS_pidfd_open, f->top, 0);
     for (;;) {
         server_poll(server, f->top_status_known ? 50 : 200, f->top_status_known ? -1 : ended_fd);
+        presymbolize_offer(&f->symbols, server->processes);
         if (!f->top_status_known) {
             int status;
             pid_t r = waitpid(f->top, &status, WNOHANG);
@@ -311,7 +312,8 @@ int cmd_run(int argc, char **argv)
         return exec_errno == ENOENT ? 127 : 126;
     }
     route_signals(child);
-    struct finisher f = {.writer = w, .top = child};
+    struct finisher f;
+    finisher_init(&f, w, child);
     collect(&server, &f);
     struct mt_process *top = server_find_pid(&server, child);
     if (!top) {

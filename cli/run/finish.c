@@ -14,7 +14,6 @@
 #include "collect/process.h"
 #include "collect/server.h"
 #include "run/finish.h"
-#include "symbolize/symbolize.h"
 #include "trace/writer.h"
 
 /* True while pid names a live (not zombie) process. */
@@ -63,9 +62,7 @@ void finish_processes(struct finisher *f, struct mt_server *server, int at_end)
             p->wait_status_known = 1;
             p->wait_status = f->top_status;
         }
-        if (!f->symbolizer)
-            f->symbolizer = symbolizer_new();
-        if (trace_write_process(f->writer, p, f->symbolizer) != 0) {
+        if (trace_write_process(f->writer, p, presymbolize_take(&f->symbols)) != 0) {
             fprintf(stderr, "memtrack: cannot store process %u in the trace: %s\n", p->pid,
                     trace_writer_error(f->writer));
             f->failures++;
@@ -74,9 +71,13 @@ void finish_processes(struct finisher *f, struct mt_server *server, int at_end)
     }
 }
 
+void finisher_init(struct finisher *f, struct trace_writer *writer, pid_t top)
+{
+    *f = (struct finisher){.writer = writer, .top = top};
+    presymbolize_init(&f->symbols);
+}
+
 void finisher_close(struct finisher *f)
 {
-    if (f->symbolizer)
-        symbolizer_free(f->symbolizer);
-    f->symbolizer = NULL;
+    presymbolize_free(&f->symbols);
 }

@@ -3,13 +3,14 @@
 #define MEMTRACK_FINISH_H
 
 #include <sys/types.h>
+#include "run/presymbolize.h"
 
 struct mt_server;
 struct trace_writer;
 
 struct finisher {
     struct trace_writer *writer;
-    struct symbolizer *symbolizer; /* made on first use */
+    struct presymbolizer symbols;  /* symbolizes while the program runs; the writer's afterwards */
     pid_t top;                     /* the program memtrack started */
     int top_status_known;
     int top_status;
@@ -19,6 +20,8 @@ struct finisher {
 /* Harvests and stores every process that has ended; with at_end, every
  * process left, ended or not. */
 void finish_processes(struct finisher *f, struct mt_server *server, int at_end);
+/* Makes f ready to store the processes of `top` in `writer`. */
+void finisher_init(struct finisher *f, struct trace_writer *writer, pid_t top);
 void finisher_close(struct finisher *f);
 
 #endif
