@@ -16,8 +16,7 @@
 #include "collect/process.h"
 #include "symbolize/symbolize.h"
 
-#define FIRST_JOB_STACKS 256 /* fewer stacks than this: the end will do (a short program) */
-#define JOB_GROWTH 2         /* a next job once the stacks have doubled: all jobs sum to ~2x the last */
+#define JOB_GROWTH 2 /* a next job once the stacks have doubled: all jobs sum to ~2x the last */
 #define FRAMES_PER_ADDRESS 64
 
 struct presymbolize_address {
@@ -99,7 +98,9 @@ void presymbolize_offer(struct presymbolizer *ps, struct mt_process *processes)
     for (struct mt_process *p = processes; p; p = p->next)
         if (!p->written)
             stacks += p->stacks.count;
-    if (stacks < FIRST_JOB_STACKS || stacks < ps->stacks_offered * JOB_GROWTH)
+    /* from the first stack on: a short program's few stacks may still need
+     * the longest work, a large debug file inflated for one address */
+    if (stacks == 0 || stacks < ps->stacks_offered * JOB_GROWTH)
         return;
     ps->stacks_offered = stacks;
     if (!ps->symbolizer && !(ps->symbolizer = symbolizer_new()))
