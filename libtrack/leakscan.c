@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -180,12 +181,14 @@ static void mark_from_root(uintptr_t w)
 }
 
 /* Scans [lo, hi) word by word through process_vm_readv, which answers a fault
- * with an error instead of a crash (a mapping past the end of its file). */
+ * with an error instead of a crash (a mapping past the end of its file).  It
+ * names the memory by the scanning thread's id, not the process's: that is
+ * the main thread's, which has no memory left once it called pthread_exit. */
 static void scan_root(uintptr_t lo, uintptr_t hi)
 {
     static uintptr_t chunk[8192];
     lo = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
-    pid_t self = getpid();
+    pid_t self = (pid_t)syscall(SYS_gettid);
     while (lo + sizeof(uintptr_t) <= hi) {
         size_t want = hi - lo < sizeof chunk ? (size_t)(hi - lo) : sizeof chunk;
         struct iovec local = {chunk, want}, remote = {(void *)lo, want};

@@ -1,5 +1,5 @@
 /*
- * roots.c - the root set of the leak scan, read from /proc/self/maps, with
+ * roots.c - the root set of the leak scan, read from the process's maps, with
  * the other threads held still in a signal handler while it is used.
  *
  * Stale pointers in dead stack frames must not keep lost blocks alive, so a
@@ -93,6 +93,37 @@ static long now_ms(void)
     return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* True when thread tid will never run park(): it is gone, a zombie, or
+ * exiting (PF_EXITING in the flags, the ninth field of its stat), as is a
+ * thread a tracer holds at its exit.  Waiting for such a thread held the exit
+ * of a program for the whole timeout. */
+static int never_parks(int tid)
+{
+    char path[48] = "/proc/self/task/", digits[12], stat[512];
+    size_t n = 0, len = strlen(path);
+    for (unsigned v = (unsigned)tid; n == 0 || v; v /= 10)
+        digits[n++] = (char)('0' + v % 10);
+    while (n)
+        path[len++] = digits[--n];
+    memcpy(path + len, "/stat", sizeof "/stat");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    ssize_t got = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (got <= 0)
+        return 1;
+    stat[got] = 0;
+    const char *p = strrchr(stat, ')'); /* the command name may hold anything */
+    if (!p || p[1] != ' ' || !p[2])
+        return 0;
+    if (p[2] == 'Z' || p[2] == 'X')
+        return 1;
+    for (int field = 3; field <= 9 && p; field++) /* to the blank before field `field` */
+        p = strchr(p + 1, ' ');
+    return p && (strtoul(p + 1, NULL, 10) & 0x4) != 0; /* PF_EXITING */
+}
+
 void mt_threads_stop(void)
 {
     int self = (int)syscall(SYS_gettid);
@@ -124,8 +155,13 @@ void mt_threads_stop(void)
             atomic_store(&parked[i].state, 2);
     long deadline = now_ms() + PARK_TIMEOUT_MS;
     for (size_t i = 0; i < n_parked; i++)
-        while (atomic_load(&parked[i].state) == 0 && now_ms() < deadline)
+        while (atomic_load(&parked[i].state) == 0 && now_ms() < deadline) {
+            if (never_parks(parked[i].tid)) {
+                atomic_store(&parked[i].state, 2);
+                break;
+            }
             sched_yield();
+        }
 }
 
 void mt_threads_resume(void)
@@ -184,12 +220,17 @@ static void add_cut(struct mt_roots *r, uintptr_t lo, uintptr_t hi, const struct
         add_range(r, lo, hi);
 }
 
-/* Reads /proc/self/maps whole into an mmap'd buffer; returns its length. */
+/* Reads the process's maps whole into an mmap'd buffer; returns its length.
+ * Through the calling thread's /proc entry: /proc/self names the main
+ * thread, whose maps read empty once it has called pthread_exit, and the
+ * scan would then find no roots at all. */
 static size_t read_maps(char **out)
 {
     size_t cap = 1 << 20, len = 0;
     char *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    int fd = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC); /* Linux before 3.17 */
     if (buf == MAP_FAILED || fd < 0) {
         if (fd >= 0)
             close(fd);
