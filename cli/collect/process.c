@@ -78,6 +78,7 @@ void process_free(struct mt_process *p)
     for (size_t i = 0; u64map_next(&p->stacks, &i, NULL, &v);)
         free(((struct mt_stack_def *)v)->frames);
     u64map_free(&p->stacks);
+    free(p->arrived_stacks);
     u64map_free(&p->blocks);
     u64map_free(&p->early);
     u64map_free(&p->nursery);
@@ -179,6 +180,10 @@ static void add_stack(struct mt_process *p, const struct mt_rec_stack *r)
         memcpy(s->frames, r + 1, s->depth * sizeof(uint64_t));
     else
         s->depth = 0;
+    uint32_t *arrived = push((void **)&p->arrived_stacks, &p->n_arrived_stacks, &p->cap_arrived_stacks,
+                             sizeof *arrived);
+    if (arrived)
+        *arrived = r->id;
 }
 
 /* Brings the site's "live bytes at the peak" up to date before it changes:

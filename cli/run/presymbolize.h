@@ -22,26 +22,35 @@
 #include "collect/u64map.h"
 
 struct mt_process;
+struct presymbolize_address;
 struct symbolizer;
+
+/* A growable array of addresses to resolve. */
+struct presymbolize_list {
+    struct presymbolize_address *at;
+    size_t n, cap;
+};
 
 struct presymbolizer {
     struct symbolizer *symbolizer; /* made on first need */
     pthread_t thread;
     int running;                   /* a thread was started and not joined yet */
     atomic_int done, stop;         /* the thread finished its job; asked to stop early */
-    struct presymbolize_address *job;
-    size_t n_job;
-    size_t stacks_offered;         /* stacks counted over all processes at the last job */
-    struct u64map offered;         /* addresses given to a job already (a set) */
+    struct presymbolize_list job;  /* the thread's while it runs */
+    struct presymbolize_list pending; /* gathered since, for the next job */
+    unsigned jobs;                 /* jobs started */
+    struct u64map offered;         /* addresses gathered already (a set) */
 };
 
 void presymbolize_init(struct presymbolizer *ps);
-/* Called as batches come in: when the processes have many stacks more than
- * at the last job, and no job runs, gives the thread the addresses not yet
- * offered.  Cheap when there is nothing to do. */
+/* Called as batches come in: gathers the addresses of a few of the stacks
+ * that arrived since the last call and, when the thread is free, makes what
+ * was gathered its next job.  Its time is bounded: the collector calls it
+ * between drains of the program's batches. */
 void presymbolize_offer(struct presymbolizer *ps, struct mt_process *processes);
-/* Stops the thread (it ends after the address at hand) and returns the
- * symbolizer, now the caller's until the next offer; NULL when out of memory. */
+/* Stops the thread (it ends after the address at hand), drops what was
+ * gathered, and returns the symbolizer, now the caller's until the next
+ * offer; NULL when out of memory. */
 struct symbolizer *presymbolize_take(struct presymbolizer *ps);
 void presymbolize_free(struct presymbolizer *ps);
 
