@@ -206,7 +206,7 @@ static void collect(struct mt_server *server, struct finisher *f)
     int ended_fd = (int)syscall(SYS_pidfd_open, f->top, 0);
     for (;;) {
         server_poll(server, f->top_status_known ? 50 : 200, f->top_status_known ? -1 : ended_fd);
-        presymbolize_offer(&f->symbols, server->processes);
+        storer_gather(&f->storer, server->processes);
         if (!f->top_status_known) {
             int status;
             pid_t r = waitpid(f->top, &status, WNOHANG);

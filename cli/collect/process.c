@@ -8,23 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect/decoder.h"
+#include "array_push.h"
 #include "collect/process.h"
-
-/* Appends one element to a growable array; returns it zeroed, or NULL. */
-static void *push(void **array, size_t *n, size_t *cap, size_t size)
-{
-    if (*n == *cap) {
-        size_t grown = *cap ? *cap * 2 : 8;
-        void *a = realloc(*array, grown * size);
-        if (!a)
-            return NULL;
-        *array = a;
-        *cap = grown;
-    }
-    void *slot = (char *)*array + (*n)++ * size;
-    memset(slot, 0, size);
-    return slot;
-}
 
 /* An empty process with room for argc arguments (argc is 0 when there is no
  * memory for them). */
@@ -129,7 +114,7 @@ void process_inherit_from(struct mt_process *child, const struct mt_process *par
             to->depth = 0;
     }
     for (size_t i = 0; i < parent->n_modules; i++) {
-        struct mt_module *m = push((void **)&child->modules, &child->n_modules, &child->cap_modules, sizeof *m);
+        struct mt_module *m = array_push((void **)&child->modules, &child->n_modules, &child->cap_modules, sizeof *m);
         if (!m)
             break;
         *m = parent->modules[i];
@@ -153,7 +138,7 @@ static void add_module(struct mt_process *p, const struct mt_rec_module *r)
     for (size_t i = 0; i < p->n_modules; i++)
         if (p->modules[i].base == r->base && p->modules[i].start == r->start && !strcmp(p->modules[i].path, path))
             return;
-    struct mt_module *m = push((void **)&p->modules, &p->n_modules, &p->cap_modules, sizeof *m);
+    struct mt_module *m = array_push((void **)&p->modules, &p->n_modules, &p->cap_modules, sizeof *m);
     if (!m)
         return;
     m->path = strdup(path);
@@ -180,7 +165,7 @@ static void add_stack(struct mt_process *p, const struct mt_rec_stack *r)
         memcpy(s->frames, r + 1, s->depth * sizeof(uint64_t));
     else
         s->depth = 0;
-    uint32_t *arrived = push((void **)&p->arrived_stacks, &p->n_arrived_stacks, &p->cap_arrived_stacks,
+    uint32_t *arrived = array_push((void **)&p->arrived_stacks, &p->n_arrived_stacks, &p->cap_arrived_stacks,
                              sizeof *arrived);
     if (arrived)
         *arrived = r->id;
@@ -213,7 +198,7 @@ static void sample(struct mt_process *p, uint64_t time_ns)
             p->timeline[i - 1].heap_bytes = p->current_bytes;
         return;
     }
-    if (!push((void **)&p->timeline, &p->n_timeline, &p->cap_timeline, sizeof *p->timeline))
+    if (!array_push((void **)&p->timeline, &p->n_timeline, &p->cap_timeline, sizeof *p->timeline))
         return;
     memmove(&p->timeline[i + 1], &p->timeline[i], (p->n_timeline - 1 - i) * sizeof *p->timeline);
     p->timeline[i] = (struct mt_sample){.time_ns = time_ns, .heap_bytes = p->current_bytes};
@@ -389,7 +374,7 @@ void process_apply(struct mt_process *p, const struct mt_record_header *rec)
         on_inherit(p, (const void *)rec);
         break;
     case MT_REC_ERROR: {
-        struct mt_rec_error *e = push((void **)&p->errors, &p->n_errors, &p->cap_errors, sizeof *e);
+        struct mt_rec_error *e = array_push((void **)&p->errors, &p->n_errors, &p->cap_errors, sizeof *e);
         if (e)
             memcpy(e, rec, sizeof *e);
         break;
@@ -410,7 +395,7 @@ void process_apply(struct mt_process *p, const struct mt_record_header *rec)
         break;
     case MT_REC_MARK: {
         const struct mt_rec_mark *m = (const void *)rec;
-        struct mt_mark *k = push((void **)&p->marks, &p->n_marks, &p->cap_marks, sizeof *k);
+        struct mt_mark *k = array_push((void **)&p->marks, &p->n_marks, &p->cap_marks, sizeof *k);
         if (k) {
             k->time_ns = m->time_ns;
             k->label = strdup(mt_record_tail(rec, sizeof *m));

@@ -1,7 +1,8 @@
 /*
- * finish.c - a process is stored as soon as it has ended, in its own
- * transaction: a run cut short (memtrack killed, disk full) still leaves a
- * readable trace of every process that ended before.
+ * finish.c - a process is handed to the storer (storer.h) as soon as it has
+ * ended, which stores it in its own transaction: a run cut short (memtrack
+ * killed, disk full) still leaves a readable trace of every process stored
+ * before.
  *
  * Ended means: its connection is closed and it ran its exit handlers, or a
  * later image of its pid said hello (exec), or the pid is gone or a zombie.
@@ -14,7 +15,6 @@
 #include "collect/process.h"
 #include "collect/server.h"
 #include "run/finish.h"
-#include "trace/writer.h"
 
 /* True while pid names a live (not zombie) process. */
 static int alive(pid_t pid)
@@ -62,22 +62,17 @@ void finish_processes(struct finisher *f, struct mt_server *server, int at_end)
             p->wait_status_known = 1;
             p->wait_status = f->top_status;
         }
-        if (trace_write_process(f->writer, p, presymbolize_take(&f->symbols)) != 0) {
-            fprintf(stderr, "memtrack: cannot store process %u in the trace: %s\n", p->pid,
-                    trace_writer_error(f->writer));
-            f->failures++;
-        }
-        p->written = 1;
+        storer_store(&f->storer, p);
     }
 }
 
 void finisher_init(struct finisher *f, struct trace_writer *writer, pid_t top)
 {
-    *f = (struct finisher){.writer = writer, .top = top};
-    presymbolize_init(&f->symbols);
+    *f = (struct finisher){.top = top};
+    storer_init(&f->storer, writer);
 }
 
 void finisher_close(struct finisher *f)
 {
-    presymbolize_free(&f->symbols);
+    f->failures += storer_close(&f->storer);
 }

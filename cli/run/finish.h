@@ -3,14 +3,13 @@
 #define MEMTRACK_FINISH_H
 
 #include <sys/types.h>
-#include "run/presymbolize.h"
+#include "run/storer.h"
 
 struct mt_server;
 struct trace_writer;
 
 struct finisher {
-    struct trace_writer *writer;
-    struct presymbolizer symbols;  /* symbolizes while the program runs; the writer's afterwards */
+    struct storer storer;          /* stores ended processes, symbolizes ahead */
     pid_t top;                     /* the program memtrack started */
     int top_status_known;
     int top_status;
@@ -22,6 +21,7 @@ struct finisher {
 void finish_processes(struct finisher *f, struct mt_server *server, int at_end);
 /* Makes f ready to store the processes of `top` in `writer`. */
 void finisher_init(struct finisher *f, struct trace_writer *writer, pid_t top);
+/* Waits until every process handed over is stored, and ends the storer. */
 void finisher_close(struct finisher *f);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "array_push.h"
 
 /* Prepares the one statement the table needs. */
 int object_table_open(struct object_table *table, sqlite3 *db)
@@ -24,15 +25,9 @@ static int same_text(const char *a, const char *b)
 /* Stores a new objects row and remembers it; its id, or -1. */
 static sqlite3_int64 insert_object(struct object_table *table, const char *path, const char *build_id)
 {
-    if (table->count == table->capacity) {
-        size_t capacity = table->capacity ? table->capacity * 2 : 32;
-        struct object_row *rows = realloc(table->rows, capacity * sizeof *rows);
-        if (!rows)
-            return -1;
-        table->rows = rows;
-        table->capacity = capacity;
-    }
-    struct object_row *row = &table->rows[table->count];
+    struct object_row *row = array_push((void **)&table->rows, &table->count, &table->capacity, sizeof *row);
+    if (!row)
+        return -1;
     *row = (struct object_row){.path = strdup(path), .build_id = build_id ? strdup(build_id) : NULL};
     sqlite3_bind_text(table->insert, 1, path, -1, SQLITE_STATIC);
     if (build_id)
@@ -43,10 +38,10 @@ static sqlite3_int64 insert_object(struct object_table *table, const char *path,
     if (!stored || !row->path || (build_id && !row->build_id)) {
         free(row->path);
         free(row->build_id);
+        table->count--;
         return -1;
     }
     row->id = sqlite3_last_insert_rowid(table->db);
-    table->count++;
     return row->id;
 }
 

@@ -1,0 +1,177 @@
+/*
+ * storer.c - see storer.h.
+ *
+ * The collector gathers addresses a little at a time: each call takes at most
+ * STACKS_PER_GATHER newly arrived stacks (each process keeps its stacks in
+ * order of arrival), so it never holds up the draining of batches for long.
+ * The thread stores queued processes first, in order; with none queued it
+ * resolves gathered addresses, RESOLVE_SLICE at a time so that a process
+ * that ends meanwhile waits for one slice at most.
+ */
+#include "run/storer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "array_push.h"
+#include "collect/process.h"
+#include "symbolize/symbolize.h"
+#include "trace/writer.h"
+
+#define STACKS_PER_GATHER 256
+#define RESOLVE_SLICE 256
+#define FRAMES_PER_ADDRESS 64
+
+/* Stores p; returns 0, or -1 after saying why it could not. */
+static int store(struct storer *s, struct mt_process *p)
+{
+    if (!s->symbolizer)
+        s->symbolizer = symbolizer_new();
+    if (trace_write_process(s->writer, p, s->symbolizer) == 0)
+        return 0;
+    fprintf(stderr, "memtrack: cannot store process %u in the trace: %s\n", p->pid, trace_writer_error(s->writer));
+    return -1;
+}
+
+/* Resolves n addresses into the symbolizer's cache. */
+static void resolve(struct storer *s, const struct storer_address *at, size_t n)
+{
+    struct symbol_frame frames[FRAMES_PER_ADDRESS];
+    if (!s->symbolizer)
+        s->symbolizer = symbolizer_new();
+    for (size_t i = 0; i < n && s->symbolizer; i++)
+        symbolizer_resolve(s->symbolizer, at[i].path, at[i].base, at[i].address, frames, FRAMES_PER_ADDRESS);
+}
+
+/* The thread: stores what is queued, resolves ahead when nothing is, and
+ * ends once closing with the queue empty (addresses left are dropped: the
+ * writer resolves what it needs). */
+static void *run(void *arg)
+{
+    struct storer *s = arg;
+    struct storer_address slice[RESOLVE_SLICE];
+    /* the collector's thread, which the programs may be waiting for, comes
+     * first (nice applies per thread) */
+    setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        if (s->first) {
+            struct mt_process *p = s->first;
+            s->first = p->next_to_store;
+            if (!s->first)
+                s->last = NULL;
+            pthread_mutex_unlock(&s->lock);
+            int rc = store(s, p);
+            pthread_mutex_lock(&s->lock);
+            s->failures += rc != 0;
+        } else if (s->closing) {
+            break;
+        } else if (s->next_address < s->n_addresses) {
+            size_t k = s->n_addresses - s->next_address < RESOLVE_SLICE ? s->n_addresses - s->next_address
+                                                                           : RESOLVE_SLICE;
+            memcpy(slice, s->addresses + s->next_address, k * sizeof *slice);
+            s->next_address += k;
+            if (s->next_address == s->n_addresses)
+                s->next_address = s->n_addresses = 0;
+            pthread_mutex_unlock(&s->lock);
+            resolve(s, slice, k);
+            pthread_mutex_lock(&s->lock);
+        } else {
+            pthread_cond_wait(&s->wake, &s->lock);
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+void storer_init(struct storer *s, struct trace_writer *writer)
+{
+    *s = (struct storer){.writer = writer};
+    u64map_init(&s->offered, 0);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    s->started = pthread_create(&s->thread, NULL, run, s) == 0;
+}
+
+/* Appends one address for the thread; the lock is held.  0, or -1 when out
+ * of memory. */
+static int add_address(struct storer *s, const char *path, uint64_t base, uint64_t address)
+{
+    struct storer_address *a = array_push((void **)&s->addresses, &s->n_addresses, &s->cap_addresses, sizeof *a);
+    if (!a)
+        return -1;
+    *a = (struct storer_address){path, base, address};
+    return 0;
+}
+
+/* Adds the new addresses of p's next arrived stacks, at most *budget stacks.
+ * The set of offered addresses spans processes: an address two processes map
+ * to different objects is resolved ahead for the first one only, and the
+ * writer resolves it for the other.  The lock is held. */
+static void gather_process(struct storer *s, struct mt_process *p, size_t *budget)
+{
+    for (; p->presymbolized < p->n_arrived_stacks && *budget; p->presymbolized++, (*budget)--) {
+        const struct mt_stack_def *stack = u64map_get(&p->stacks, p->arrived_stacks[p->presymbolized]);
+        for (uint32_t i = 0; stack && i < stack->depth; i++) {
+            uint64_t address = stack->frames[i];
+            int created;
+            if (!address || !u64map_put(&s->offered, address, &created) || !created)
+                continue;
+            const struct mt_module *m = process_module_of(p, address);
+            if (m && add_address(s, m->path, m->base, address) != 0)
+                return;
+        }
+    }
+}
+
+void storer_gather(struct storer *s, struct mt_process *processes)
+{
+    if (!s->started)
+        return;
+    size_t budget = STACKS_PER_GATHER;
+    pthread_mutex_lock(&s->lock);
+    size_t before = s->n_addresses;
+    for (struct mt_process *p = processes; p && budget; p = p->next)
+        if (!p->written)
+            gather_process(s, p, &budget);
+    if (s->n_addresses != before)
+        pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void storer_store(struct storer *s, struct mt_process *p)
+{
+    p->written = 1; /* the collector's mark: handed over */
+    if (!s->started) {
+        s->failures += store(s, p) != 0;
+        return;
+    }
+    p->next_to_store = NULL;
+    pthread_mutex_lock(&s->lock);
+    *(s->last ? &s->last->next_to_store : &s->first) = p;
+    s->last = p;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+}
+
+int storer_close(struct storer *s)
+{
+    if (s->started) {
+        pthread_mutex_lock(&s->lock);
+        s->closing = 1;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->thread, NULL);
+    }
+    int failures = s->failures;
+    if (s->symbolizer)
+        symbolizer_free(s->symbolizer);
+    free(s->addresses);
+    u64map_free(&s->offered);
+    pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->lock);
+    *s = (struct storer){0};
+    return failures;
+}
