@@ -14,7 +14,6 @@ struct u64table {
     size_t capacity;        /* entries, a power of two, or 0 */
     size_t count;
     unsigned char *entries; /* key 0 = empty */
-    size_t mapped;          /* bytes mapped at entries */
 };
 
 struct u64map {
