@@ -88,12 +88,14 @@ static struct mt_block *probe(struct mt_block *slots, size_t capacity, unsigned 
     return &shard_slots[i];
 }
 
-/* Where shard k's entries are now: *slots gets its first slot. */
+/* Where shard k's entries are now: *slots gets its first slot, and the
+ * result is its number of slots (0 before the first table). */
 static size_t region_of(unsigned k, struct mt_block **slots)
 {
     int moved = shards[k].generation == table.generation;
-    size_t capacity = moved ? table.capacity : table.old_capacity;
-    *slots = (moved ? table.slots : table.old) + (size_t)k * capacity;
+    struct mt_block *base = moved ? table.slots : table.old;
+    size_t capacity = base ? (moved ? table.capacity : table.old_capacity) : 0;
+    *slots = base ? base + (size_t)k * capacity : NULL;
     return capacity;
 }
 
