@@ -45,9 +45,22 @@ static void resolve(struct storer *s, const struct storer_address *at, size_t n)
         symbolizer_resolve(s->symbolizer, at[i].path, at[i].base, at[i].address, frames, FRAMES_PER_ADDRESS);
 }
 
+/* Takes the first queued process off the queue (the lock is held). */
+static struct mt_process *take_first(struct storer *s)
+{
+    struct mt_process *p = s->first;
+    s->first = p->next_to_store;
+    if (!s->first)
+        s->last = NULL;
+    return p;
+}
+
 /* The thread: stores what is queued, resolves ahead when nothing is, and
- * ends once closing with the queue empty (addresses left are dropped: the
- * writer resolves what it needs). */
+ * ends as soon as it is closing.  What is still queued then is stored by
+ * storer_close on the caller's thread, at the caller's priority rather than
+ * this thread's nice 10: on a busy machine the last and largest store of a
+ * run would otherwise get a tenth of the CPU it competes for.  Addresses
+ * left are dropped: the writer resolves what it needs. */
 static void *run(void *arg)
 {
     struct storer *s = arg;
@@ -57,17 +70,14 @@ static void *run(void *arg)
     setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        if (s->first) {
-            struct mt_process *p = s->first;
-            s->first = p->next_to_store;
-            if (!s->first)
-                s->last = NULL;
+        if (s->closing) {
+            break;
+        } else if (s->first) {
+            struct mt_process *p = take_first(s);
             pthread_mutex_unlock(&s->lock);
             int rc = store(s, p);
             pthread_mutex_lock(&s->lock);
             s->failures += rc != 0;
-        } else if (s->closing) {
-            break;
         } else if (s->next_address < s->n_addresses) {
             size_t k = s->n_addresses - s->next_address < RESOLVE_SLICE ? s->n_addresses - s->next_address
                                                                            : RESOLVE_SLICE;
@@ -165,6 +175,8 @@ int storer_close(struct storer *s)
         pthread_mutex_unlock(&s->lock);
         pthread_join(s->thread, NULL);
     }
+    while (s->first)
+        s->failures += store(s, take_first(s)) != 0;
     int failures = s->failures;
     if (s->symbolizer)
         symbolizer_free(s->symbolizer);

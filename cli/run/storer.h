@@ -57,7 +57,8 @@ void storer_init(struct storer *s, struct trace_writer *writer);
 void storer_gather(struct storer *s, struct mt_process *processes);
 /* Hands an ended process over to be stored. */
 void storer_store(struct storer *s, struct mt_process *p);
-/* Stores what is still queued, ends the thread and frees the storer;
+/* Ends the thread (after the store or the slice of addresses at hand),
+ * stores what is still queued on the calling thread, and frees the storer;
  * returns how many processes could not be stored. */
 int storer_close(struct storer *s);
 
