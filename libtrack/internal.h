@@ -53,7 +53,6 @@ size_t mt_bootstrap_room(const void *p);
 #define MT_TEMP_WINDOW_MAX 16
 #define MT_UNTRACKED_MAX 64
 #define MT_HOLD_MAX 64
-#define MT_CALLER_CACHE 64
 #define MT_STACK_CACHE 256
 /* What each thread counts for the process (mt_count, mt_threads_sum). */
 enum mt_count { MT_COUNT_ALLOCATIONS, MT_COUNT_FREES, MT_COUNT_BACKTRACES, MT_COUNT_BY_LIBUNWIND, MT_COUNTS };
@@ -88,8 +87,6 @@ struct mt_thread {
     uintptr_t untracked[MT_UNTRACKED_MAX]; /* blocks a signal handler got while libtrack was busy */
     unsigned untracked_pos;
     void *caller;            /* return address into the caller of the current hook */
-    uintptr_t caller_key[MT_CALLER_CACHE]; /* stacks.c: recent one-frame stacks and their ids */
-    uint32_t caller_id[MT_CALLER_CACHE];
     uint64_t stack_hash[MT_STACK_CACHE]; /* stacks.c: recent stack hashes and their ids */
     uint32_t stack_id[MT_STACK_CACHE];
     atomic_flag busy;        /* held while the buffer is appended to or flushed */
@@ -165,8 +162,6 @@ uint64_t mt_now_ns(void);
 /* ---- stacks.c: backtrace capture and interning ---- */
 uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth);
 uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, int truncated);
-/* The id of the one-frame stack {caller}: a release's stack by default. */
-uint32_t mt_stack_of_caller(struct mt_thread *t, void *caller);
 uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash);
 /* A stack's hash, folded from its outermost frame in, so that a walk can
  * extend the hash of a cached outer part (unwind.c). */

@@ -71,24 +71,11 @@ uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, in
     return mt_stack_intern_hashed(t, frames, depth, truncated, mt_stack_hash(frames, depth));
 }
 
-/* Releases record only their call site by default; a program releases from
- * few sites, so each thread remembers its recent ones and skips the hash and
- * the shared table.  Ids never change, so a remembered one stays right. */
-uint32_t mt_stack_of_caller(struct mt_thread *t, void *caller)
-{
-    unsigned k = (unsigned)(((uintptr_t)caller * 0x9e3779b97f4a7c15ull) >> 58) % MT_CALLER_CACHE;
-    if (t->caller_key[k] == (uintptr_t)caller && t->caller_id[k])
-        return t->caller_id[k];
-    uint32_t id = mt_stack_intern(t, &caller, 1, 1);
-    t->caller_key[k] = (uintptr_t)caller;
-    t->caller_id[k] = id;
-    return id;
-}
-
 /* mt_stack_intern for a caller that has the hash already.  A program
- * allocates from a few hot stacks over and over; each thread remembers the
- * ids of its recent ones, so most calls skip the shared table, whose
- * megabytes are probed at random (a cache and TLB miss each time).  The table
+ * allocates from a few hot stacks, and releases from a few call sites (the
+ * one-frame stacks releases record by default), over and over; each thread
+ * remembers the ids of its recent ones, so most calls skip the shared table,
+ * whose megabytes are probed at random (a cache and TLB miss each time).  The table
  * knows a stack by its hash alone, so a hash remembered here names the same
  * id it would find there. */
 uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash)

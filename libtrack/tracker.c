@@ -278,7 +278,7 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, unsig
 {
     int bad = mismatch(b, function, claimed_size, claimed_align);
     unsigned depth = bad ? mt_options.depth : mt_options.free_depth;
-    uint32_t free_stack = depth == 1 && t->caller ? mt_stack_of_caller(t, t->caller)
+    uint32_t free_stack = depth == 1 && t->caller ? mt_stack_intern(t, &t->caller, 1, 1)
                           : depth ? mt_stack_capture(t, depth) : 0;
     uint64_t now = mt_now_ns();
     if (bad) {
