@@ -26,19 +26,24 @@ struct stack_trie {
     uint32_t n_nodes;    /* node numbers given so far; the root is 0 */
 };
 
-/* The stacks row of a new stack, but for its id, process and truncated. */
-struct stack_row {
-    char *frames;        /* JSON array of frames.id, innermost first (malloc'd) */
+/* Where a new stack's outer frames are stored already. */
+struct stack_match {
+    size_t fresh;        /* spans[0..fresh) (innermost first) are not: the new row holds them */
+    uint32_t outer;      /* the trie node of the rest (0, the root, when none) */
     int64_t outer_id;    /* the row holding the outer frames; 0 when none */
     uint32_t outer_skip; /* how many of outer_id's frames are not this stack's */
 };
 
 void stack_trie_init(struct stack_trie *trie);
 void stack_trie_free(struct stack_trie *trie);
-/* Adds a stack, given as the spans of its return addresses innermost first,
- * that will be stored as row ROW, and fills *NEW_ROW.  0, or -1 when out of
- * memory. */
-int stack_trie_add(struct stack_trie *trie, const struct frame_span *spans, size_t depth, int64_t row,
-                   struct stack_row *new_row);
+/* Follows a stack, given as the spans of its return addresses innermost
+ * first, in from its outermost address as far as the trie has it. */
+void stack_trie_match(const struct stack_trie *trie, const struct frame_span *spans, size_t depth,
+                      struct stack_match *match);
+/* Records that row ROW, now stored, holds spans[0..match->fresh).  0, or -1
+ * when out of memory: the nodes added by then are right, the stacks after
+ * just share less. */
+int stack_trie_commit(struct stack_trie *trie, const struct frame_span *spans, const struct stack_match *match,
+                      int64_t row);
 
 #endif

@@ -18,6 +18,7 @@
 #include "schema_sql.h"
 #include "symbolize/symbolize.h"
 #include "trace/objects.h"
+#include "text_stream.h"
 #include "trace/stack_trie.h"
 #include "trace/writer.h"
 
@@ -197,6 +198,23 @@ static struct frame_span store_address(struct process_writer *pw, uint64_t addre
     return span;
 }
 
+/* The JSON array of the frames.id of spans[0..n) (innermost first), or NULL
+ * when out of memory. */
+static char *frames_json(const struct frame_span *spans, size_t n)
+{
+    struct text_stream json;
+    FILE *out = text_stream_open(&json);
+    if (!out)
+        return NULL;
+    const char *separator = "";
+    fputc('[', out);
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t k = 0; k < spans[i].count; k++, separator = ",")
+            fprintf(out, "%s%lld", separator, (long long)(spans[i].first + k));
+    fputc(']', out);
+    return text_stream_close(&json);
+}
+
 /* Stores stack `id` (once per process) and returns its stacks.id; 0 for
  * none.  Its row holds only the frames no stack stored before had. */
 static sqlite3_int64 store_stack(struct process_writer *pw, uint32_t id)
@@ -219,27 +237,33 @@ static sqlite3_int64 store_stack(struct process_writer *pw, uint32_t id)
             *span = store_address(pw, def->frames[i]);
         spans[i] = span ? *span : (struct frame_span){0};
     }
-    struct stack_row new_row;
-    sqlite3_int64 row = w->next_stack;
-    int added = stack_trie_add(&pw->trie, spans, depth, row, &new_row) == 0;
-    free(spans);
-    if (!added)
+    struct stack_match match;
+    stack_trie_match(&pw->trie, spans, depth, &match);
+    char *frames = frames_json(spans, match.fresh);
+    if (!frames) {
+        free(spans);
         return 0;
+    }
+    sqlite3_int64 row = w->next_stack;
     sqlite3_bind_int64(w->stack, 1, row);
     sqlite3_bind_int64(w->stack, 2, pw->process_id);
     sqlite3_bind_int(w->stack, 3, def ? (int)def->truncated : 0);
-    sqlite3_bind_text(w->stack, 4, new_row.frames, -1, SQLITE_STATIC);
-    if (new_row.outer_id) {
-        sqlite3_bind_int64(w->stack, 5, new_row.outer_id);
-        sqlite3_bind_int64(w->stack, 6, new_row.outer_skip);
+    sqlite3_bind_text(w->stack, 4, frames, -1, SQLITE_STATIC);
+    if (match.outer_id) {
+        sqlite3_bind_int64(w->stack, 5, match.outer_id);
+        sqlite3_bind_int64(w->stack, 6, match.outer_skip);
     }
-    int stored = step(w, w->stack) == row;
-    free(new_row.frames);
-    sqlite3_int64 *slot = stored ? u64map_put(&pw->stacks, id, NULL) : NULL;
-    if (!slot)
-        return 0;
-    w->next_stack++;
-    return *slot = row;
+    /* the trie learns of the row only once it is stored: a failed insert
+     * leaves no node naming a row that holds other frames */
+    sqlite3_int64 *slot = NULL;
+    if (step(w, w->stack) == row) {
+        w->next_stack++;
+        stack_trie_commit(&pw->trie, spans, &match, row);
+        slot = u64map_put(&pw->stacks, id, NULL);
+    }
+    free(frames);
+    free(spans);
+    return slot ? (*slot = row) : 0;
 }
 
 /* Binds a stack reference: NULL when there is none. */
