@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "collect/pacing.h"
 #include "collect/process.h"
 #include "collect/server.h"
 #include "commands.h"
@@ -204,9 +205,14 @@ static void collect(struct mt_server *server, struct finisher *f)
      * than at the next timeout (its connection closes a moment before it can
      * be waited for).  Without pidfds (Linux < 5.3), the timeout still ends it. */
     int ended_fd = (int)syscall(SYS_pidfd_open, f->top, 0);
+    struct pacing pacing = {0};
     for (;;) {
+        uint64_t before = server->batches;
         server_poll(server, f->top_status_known ? 50 : 200, f->top_status_known ? -1 : ended_fd);
         storer_gather(&f->storer, server->processes);
+        unsigned nap_us = pacing_after_drain(&pacing, server->batches - before);
+        if (nap_us)
+            usleep(nap_us);
         if (!f->top_status_known) {
             int status;
             pid_t r = waitpid(f->top, &status, WNOHANG);

@@ -35,6 +35,9 @@
 #define MT_PROTOCOL_VERSION 2
 #define MT_BATCH_MAGIC 0x4d544231u /* "MTB1" */
 #define MT_BATCH_MAX 65536u        /* bytes; fits the default socket send buffer */
+/* Batches a connection's send buffer holds before a send blocks: room for the
+ * collector to take several per wake-up (cli/collect/pacing.h). */
+#define MT_SEND_QUEUE_BATCHES 8u
 #define MT_MAX_DEPTH 256u
 #define MT_ENV_SOCKET "MEMTRACK_SOCKET"
 #define MT_ENV_DEPTH "MEMTRACK_DEPTH"

@@ -108,8 +108,8 @@ int mt_transport_connect(uint32_t hello_flags)
         return -1;
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     memcpy(addr.sun_path, socket_path, sizeof socket_path);
-    int one = MT_BATCH_MAX + 4096;
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &one, sizeof one);
+    int send_buffer = MT_SEND_QUEUE_BATCHES * (MT_BATCH_MAX + 4096);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
         close(fd);
         return -1;

@@ -1,0 +1,21 @@
+/*
+ * pacing.c - the collector's nap between drains (see pacing.h).
+ */
+#include "collect/pacing.h"
+#include "protocol.h"
+
+#define NAP_MIN_US 100u
+#define NAP_MAX_US 2000u /* the longest a batch waits in the queue for us */
+
+/* Adjusts the nap to what the drain found: one batch or none at a time means
+ * we are waking for each send; half the queue means the producer could soon
+ * block on a full one.  A drain that found nothing (the poll timed out or
+ * woke for something else) says nothing about the rate and changes nothing. */
+unsigned pacing_after_drain(struct pacing *p, uint64_t batches)
+{
+    if (batches >= MT_SEND_QUEUE_BATCHES / 2)
+        p->nap_us = p->nap_us / 2 >= NAP_MIN_US ? p->nap_us / 2 : 0;
+    else if (batches == 1)
+        p->nap_us = p->nap_us ? (p->nap_us * 2 < NAP_MAX_US ? p->nap_us * 2 : NAP_MAX_US) : NAP_MIN_US;
+    return p->nap_us;
+}

@@ -1,0 +1,27 @@
+/*
+ * pacing.h - how long the collector naps between drains of its connections.
+ *
+ * A send that finds the collector asleep in poll() wakes it, and on a
+ * virtual machine that wake-up (an inter-processor interrupt) cost the
+ * sending thread about 7% of a Python workload's time: one wake-up per
+ * 64 KiB batch.  A collector napping in usleep() is not waiting on the
+ * socket, so sends made meanwhile wake nobody; the batches queue in the
+ * socket (room for MT_SEND_QUEUE_BATCHES) and the next drain takes them
+ * all.  The nap adapts: it doubles while a drain finds at most one batch and
+ * halves once a drain finds half the queue full, so that a fast producer
+ * never fills the queue and waits.
+ */
+#ifndef MEMTRACK_PACING_H
+#define MEMTRACK_PACING_H
+
+#include <stdint.h>
+
+struct pacing {
+    unsigned nap_us; /* 0: poll again at once */
+};
+
+/* Given how many batches the last drain took, the nap to take before the
+ * next poll, in microseconds (0 for none). */
+unsigned pacing_after_drain(struct pacing *p, uint64_t batches);
+
+#endif
