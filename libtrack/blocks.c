@@ -26,7 +26,6 @@
  * capacity * 3/4 after every insert.
  */
 #define _GNU_SOURCE
-#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "huge_pages.h"
@@ -36,10 +35,10 @@
 #define INITIAL_CAPACITY 64        /* slots per shard: the first table is 128 KiB */
 
 struct shard {
-    atomic_flag lock;
+    mt_spinlock lock;
     unsigned generation;    /* the table generation whose mapping holds its entries */
     size_t count;
-    char pad[64 - sizeof(atomic_flag) - sizeof(unsigned) - sizeof(size_t)];
+    char pad[64 - sizeof(mt_spinlock) - sizeof(unsigned) - sizeof(size_t)];
 };
 
 static struct shard shards[SHARDS] __attribute__((aligned(64)));
@@ -65,16 +64,9 @@ static inline unsigned shard_index(uintptr_t a)
     return (unsigned)(mix(a) >> 58) & (SHARDS - 1);
 }
 
-static void lock(struct shard *s)
+static inline size_t home_slot(uintptr_t a, size_t mask)
 {
-    for (unsigned spins = 0; atomic_flag_test_and_set_explicit(&s->lock, memory_order_acquire); spins++)
-        if (spins > 64)
-            sched_yield(); /* the holder may be preempted; holding no lock ourselves */
-}
-
-static void unlock(struct shard *s)
-{
-    atomic_flag_clear_explicit(&s->lock, memory_order_release);
+    return mix(a) & mask;
 }
 
 /* The slot where `address` is, or the empty slot where it would go, in shard k
@@ -82,7 +74,7 @@ static void unlock(struct shard *s)
 static struct mt_block *probe(struct mt_block *slots, size_t capacity, unsigned k, uintptr_t address)
 {
     struct mt_block *shard_slots = slots + (size_t)k * capacity;
-    size_t i = mix(address) & (capacity - 1);
+    size_t i = home_slot(address, capacity - 1);
     while (shard_slots[i].address && shard_slots[i].address != address)
         i = (i + 1) & (capacity - 1);
     return &shard_slots[i];
@@ -123,13 +115,13 @@ static struct mt_block *settle(unsigned k, size_t *bytes)
  * gets what the caller must unmap after unlocking (NULL for nothing). */
 static void lock_settled(unsigned k, struct mt_block **stale, size_t *bytes)
 {
-    lock(&shards[k]);
+    mt_spin_lock(&shards[k].lock);
     *stale = table.capacity ? settle(k, bytes) : NULL;
 }
 
 static void unlock_and_unmap(unsigned k, struct mt_block *stale, size_t bytes)
 {
-    unlock(&shards[k]);
+    mt_spin_unlock(&shards[k].lock);
     if (stale)
         munmap(stale, bytes);
 }
@@ -181,7 +173,7 @@ void mt_blocks_prefetch(uintptr_t address)
     size_t capacity = __atomic_load_n(&table.capacity, __ATOMIC_RELAXED);
     struct mt_block *slots = __atomic_load_n(&table.slots, __ATOMIC_RELAXED);
     if (capacity && slots)
-        __builtin_prefetch(&slots[(size_t)k * capacity + (mix(address) & (capacity - 1))], 1);
+        __builtin_prefetch(&slots[(size_t)k * capacity + home_slot(address, capacity - 1)], 1);
 }
 
 void mt_blocks_insert(const struct mt_block *b)
@@ -219,7 +211,7 @@ static void erase(unsigned k, size_t i)
         j = (j + 1) & mask;
         if (!slots[j].address)
             break;
-        size_t home = mix(slots[j].address) & mask;
+        size_t home = home_slot(slots[j].address, mask);
         /* move j into the hole at i unless its home lies cyclically in (i, j] */
         if (((j - home) & mask) >= ((j - i) & mask)) {
             slots[i] = slots[j];
@@ -292,13 +284,13 @@ size_t mt_blocks_count(void)
 void mt_blocks_lock_all(void)
 {
     for (int k = 0; k < SHARDS; k++)
-        lock(&shards[k]);
+        mt_spin_lock(&shards[k].lock);
 }
 
 void mt_blocks_unlock_all(void)
 {
     for (int k = 0; k < SHARDS; k++)
-        unlock(&shards[k]);
+        mt_spin_unlock(&shards[k].lock);
 }
 
 void mt_blocks_own_ranges(mt_range_fn fn, void *arg)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include "protocol.h"
+#include "spinlock.h"
 
 #define MT_EXPORT __attribute__((visibility("default")))
 typedef void (*mt_range_fn)(uintptr_t lo, uintptr_t hi, void *arg);
@@ -89,7 +90,7 @@ struct mt_thread {
     void *caller;            /* return address into the caller of the current hook */
     uint64_t stack_hash[MT_STACK_CACHE]; /* stacks.c: recent stack hashes and their ids */
     uint32_t stack_id[MT_STACK_CACHE];
-    atomic_flag busy;        /* held while the buffer is appended to or flushed */
+    mt_spinlock busy;        /* held while the buffer is appended to or flushed */
     uint32_t used;           /* bytes in buf, committed or being written */
     char *buf;               /* MT_BATCH_MAX bytes: in the slot, or private when no slot */
     struct mt_slot_header *slot; /* shared with the collector; NULL when none could be had */
@@ -237,6 +238,31 @@ static inline void mt_count(struct mt_thread *t, enum mt_count kind)
 void mt_threads_sum(uint64_t *sums);
 void mt_threads_reset_counts(void);
 extern struct mt_counters mt_counters;
+/* Adds `delta` (two's complement for a decrease) to a counter shared by the
+ * process's threads, with a locked instruction only when there are several
+ * (spinlock.h says why that is safe); returns the new value. */
+static inline uint64_t mt_shared_add(atomic_uint_fast64_t *counter, uint64_t delta)
+{
+    if (__libc_single_threaded) {
+        uint64_t value = atomic_load_explicit(counter, memory_order_relaxed) + delta;
+        atomic_store_explicit(counter, value, memory_order_relaxed);
+        return value;
+    }
+    return atomic_fetch_add_explicit(counter, delta, memory_order_relaxed) + delta;
+}
+/* Raises a shared maximum to `value`; 1 when it was below. */
+static inline int mt_shared_raise(atomic_uint_fast64_t *max, uint64_t value)
+{
+    uint64_t seen = atomic_load_explicit(max, memory_order_relaxed);
+    if (__libc_single_threaded && value > seen) {
+        atomic_store_explicit(max, value, memory_order_relaxed);
+        return 1;
+    }
+    while (value > seen)
+        if (atomic_compare_exchange_weak_explicit(max, &seen, value, memory_order_relaxed, memory_order_relaxed))
+            return 1;
+    return 0;
+}
 struct mt_options {
     unsigned depth;
     unsigned temporary_window;

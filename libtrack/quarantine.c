@@ -19,14 +19,13 @@
  * workload spent a quarter of its time more in libc (docs/performance.md).
  */
 #include <string.h>
-#include <sched.h>
 #include "internal.h"
 
 #define SHARDS 64
 #define RING 256
 
 struct shard {
-    atomic_flag lock;
+    mt_spinlock lock;
     unsigned head;   /* next slot to write */
     unsigned count;
     struct mt_freed ring[RING];
@@ -40,34 +39,22 @@ static struct shard *shard_of(uintptr_t a)
     return &shards[(h >> 40) & (SHARDS - 1)];
 }
 
-static void lock(struct shard *s)
-{
-    for (unsigned spins = 0; atomic_flag_test_and_set_explicit(&s->lock, memory_order_acquire); spins++)
-        if (spins > 64)
-            sched_yield();
-}
-
-static void unlock(struct shard *s)
-{
-    atomic_flag_clear_explicit(&s->lock, memory_order_release);
-}
-
 void mt_quarantine_remember(const struct mt_freed *f)
 {
     struct shard *s = shard_of(f->address);
-    lock(s);
+    mt_spin_lock(&s->lock);
     s->ring[s->head] = *f;
     s->head = (s->head + 1) % RING;
     if (s->count < RING)
         s->count++;
-    unlock(s);
+    mt_spin_unlock(&s->lock);
 }
 
 int mt_quarantine_find(uintptr_t address, struct mt_freed *out)
 {
     struct shard *s = shard_of(address);
     int found = 0;
-    lock(s);
+    mt_spin_lock(&s->lock);
     for (unsigned k = 1; k <= s->count; k++) {
         const struct mt_freed *f = &s->ring[(s->head + RING - k) % RING];
         if (f->address == address) {
@@ -76,7 +63,7 @@ int mt_quarantine_find(uintptr_t address, struct mt_freed *out)
             break;
         }
     }
-    unlock(s);
+    mt_spin_unlock(&s->lock);
     return found;
 }
 

@@ -65,12 +65,12 @@ static struct mt_thread *claim_state(uint32_t tid)
 {
     int saved_errno = errno;
     for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
-        if (t->dying && owner_is_gone(t, tid) && !atomic_flag_test_and_set(&t->busy)) {
+        if (t->dying && owner_is_gone(t, tid) && mt_spin_trylock(&t->busy, 0)) {
             if (t->dying) {
                 errno = saved_errno;
                 return t; /* returned with busy held; caller resets it */
             }
-            atomic_flag_clear(&t->busy);
+            mt_spin_unlock(&t->busy);
         }
     }
     errno = saved_errno;
@@ -83,7 +83,7 @@ static struct mt_thread *claim_state(uint32_t tid)
     t->buf = t->slot ? (char *)(t->slot + 1) : (char *)mem + size;
     if (!t->slot)
         t->slot_id = MT_NO_SLOT;
-    atomic_flag_test_and_set(&t->busy);
+    mt_spin_lock(&t->busy);
     struct mt_thread *head = atomic_load(&registry);
     do
         t->next_all = head;
@@ -107,7 +107,7 @@ static struct mt_thread *init_thread(void)
     memset(t->recent, 0, sizeof t->recent);
     t->recent_pos = 0;
     t->used = 0;
-    atomic_flag_clear(&t->busy);
+    mt_spin_unlock(&t->busy);
     self = t;
     ensure_exit_key();
     if (atomic_load(&exit_key_state) == 2)
@@ -154,13 +154,11 @@ void mt_threads_flush_all(void)
     for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
         if (t == self)
             continue;
-        for (int spins = 0; atomic_flag_test_and_set(&t->busy); spins++)
-            if (spins > 1000)
-                goto next; /* its owner is stuck mid-record (e.g. stopped in a signal); skip it */
+        if (!mt_spin_trylock(&t->busy, 1000))
+            continue; /* its owner is stuck mid-record (e.g. stopped in a signal); skip it */
         if (t->used)
             mt_flush_locked(t);
-        atomic_flag_clear(&t->busy);
-    next:;
+        mt_spin_unlock(&t->busy);
     }
     if (self)
         mt_flush(self);
@@ -177,7 +175,7 @@ void mt_threads_after_fork(void)
         t->seq = 0;
         if (t->slot)
             memset(t->slot, 0, sizeof *t->slot);
-        atomic_flag_clear(&t->busy);
+        mt_spin_unlock(&t->busy);
         if (t != self)
             t->dying = 1;
     }

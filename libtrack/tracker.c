@@ -187,11 +187,7 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
                          .align_log2 = align ? (uint16_t)__builtin_ctzl(align) : 0};
     mt_blocks_insert(&b);
     mt_count(t, MT_COUNT_ALLOCATIONS);
-    uint64_t cur = atomic_fetch_add_explicit(&mt_counters.current_bytes, size, memory_order_relaxed) + size;
-    uint64_t peak = atomic_load_explicit(&mt_counters.peak_bytes, memory_order_relaxed);
-    while (cur > peak && !atomic_compare_exchange_weak(&mt_counters.peak_bytes, &peak, cur))
-        ;
-    if (cur > peak)
+    if (mt_shared_raise(&mt_counters.peak_bytes, mt_shared_add(&mt_counters.current_bytes, size)))
         atomic_store_explicit(&mt_counters.peak_ns, now, memory_order_relaxed);
     t->recent[t->recent_pos++ % mt_options.temporary_window] = b.id;
     struct mt_rec_alloc *r = mt_record_begin(t, MT_REC_ALLOC, sizeof *r, function);
@@ -290,7 +286,7 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, unsig
         report_error(t, &e);
     }
     mt_count(t, MT_COUNT_FREES);
-    atomic_fetch_sub_explicit(&mt_counters.current_bytes, b->size, memory_order_relaxed);
+    mt_shared_add(&mt_counters.current_bytes, -(uint64_t)b->size);
     struct mt_rec_free *r = mt_record_begin(t, MT_REC_FREE, sizeof *r, function);
     r->block = b->id;
     r->time_ns = now;

@@ -163,7 +163,7 @@ static void send_batch(const char *buf, size_t len)
     mt_transport_sendmsg(&mh);
 }
 
-static _Atomic uint64_t send_wait_max_ns, send_wait_total_ns;
+static atomic_uint_fast64_t send_wait_max_ns, send_wait_total_ns;
 
 void mt_transport_waits(uint64_t *max_ns, uint64_t *total_ns)
 {
@@ -175,10 +175,8 @@ void mt_transport_waits(uint64_t *max_ns, uint64_t *total_ns)
  * queue is full, so its length is how long the program waited for us. */
 static void note_wait(uint64_t ns)
 {
-    atomic_fetch_add_explicit(&send_wait_total_ns, ns, memory_order_relaxed);
-    uint64_t max = atomic_load_explicit(&send_wait_max_ns, memory_order_relaxed);
-    while (ns > max && !atomic_compare_exchange_weak(&send_wait_max_ns, &max, ns))
-        ;
+    mt_shared_add(&send_wait_total_ns, ns);
+    mt_shared_raise(&send_wait_max_ns, ns);
 }
 
 static void send_checked(const struct msghdr *mh)
@@ -227,18 +225,16 @@ void mt_flush_locked(struct mt_thread *t)
 
 void mt_flush(struct mt_thread *t)
 {
-    while (atomic_flag_test_and_set_explicit(&t->busy, memory_order_acquire))
-        ;
+    mt_spin_lock(&t->busy);
     mt_flush_locked(t);
-    atomic_flag_clear_explicit(&t->busy, memory_order_release);
+    mt_spin_unlock(&t->busy);
 }
 
 /* Reserves `size` bytes (a multiple of 8) for one record in the thread's batch
  * and fills its header; the caller fills the body and calls mt_record_end. */
 void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra)
 {
-    while (atomic_flag_test_and_set_explicit(&t->busy, memory_order_acquire))
-        ;
+    mt_spin_lock(&t->busy);
     if (t->used + size > MT_BATCH_MAX)
         mt_flush_locked(t);
     if (t->used == 0) {
@@ -265,5 +261,5 @@ void mt_record_end(struct mt_thread *t)
         atomic_store_explicit((_Atomic uint32_t *)&t->slot->used, t->used, memory_order_release);
     if (MT_UNLIKELY(t->dying))
         mt_flush_locked(t);
-    atomic_flag_clear_explicit(&t->busy, memory_order_release);
+    mt_spin_unlock(&t->busy);
 }
