@@ -99,6 +99,7 @@ struct mt_thread {
     struct mt_thread *next_all; /* registry of every thread's state, for flushing at exit */
     struct mt_walk_cache walk;  /* unwind.c */
     struct mt_frame_state fresh_walk[MT_MAX_DEPTH];
+    int walk_fresh, walk_kept; /* the last walk: fresh_walk[0, walk_fresh) inside walk.frame[0, walk_kept) */
     unsigned held_head, held_count; /* the thread's hold of released blocks (quarantine.c) */
     uint64_t held_bytes;
     struct mt_held {
@@ -151,7 +152,8 @@ void mt_transport_after_fork(void);
 #define MT_RULE_RBP_SAVED 8ull
 uint64_t mt_eh_frame_rule(uintptr_t return_address);
 void mt_unwind_init(void);
-int mt_unwind(struct mt_thread *t, void **ips, int max, int *truncated, uint64_t *hash);
+int mt_unwind(struct mt_thread *t, int max, int *truncated, uint64_t *hash);
+void mt_unwind_frames(const struct mt_thread *t, void **ips, int count);
 /* dlopen and dlclose run between these: cached rules may describe unloaded code */
 void mt_unwind_loader_enter(void);
 void mt_unwind_loader_leave(void);

@@ -71,7 +71,9 @@ uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, in
     return mt_stack_intern_hashed(t, frames, depth, truncated, mt_stack_hash(frames, depth));
 }
 
-/* mt_stack_intern for a caller that has the hash already.  A program
+/* mt_stack_intern for a caller that has the hash already; `frames` NULL
+ * means the thread's last walk (mt_unwind_frames), copied only if the stack
+ * is new.  A program
  * allocates from a few hot stacks, and releases from a few call sites (the
  * one-frame stacks releases record by default), over and over; each thread
  * remembers the ids of its recent ones, so most calls skip the shared table,
@@ -93,7 +95,10 @@ uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int de
         struct mt_rec_stack *r = mt_record_begin(t, MT_REC_STACK, size, (uint32_t)depth);
         r->id = id;
         r->truncated = (uint32_t)truncated;
-        memcpy(r + 1, frames, (size_t)depth * sizeof(uint64_t));
+        if (frames)
+            memcpy(r + 1, frames, (size_t)depth * sizeof(uint64_t));
+        else
+            mt_unwind_frames(t, (void **)(r + 1), depth);
         mt_record_end(t);
     }
     return id;
@@ -127,12 +132,12 @@ uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth)
     void *ips[MT_MAX_DEPTH + 1];
     int truncated;
     uint64_t hash;
-    int depth = mt_options.libunwind_only ? -1 : mt_unwind(t, ips, (int)max_depth, &truncated, &hash);
+    int depth = mt_options.libunwind_only ? -1 : mt_unwind(t, (int)max_depth, &truncated, &hash);
     mt_count(t, MT_COUNT_BACKTRACES);
     if (depth < 0)
         mt_count(t, MT_COUNT_BY_LIBUNWIND);
     if (depth > 0)
-        return mt_stack_intern_hashed(t, ips, depth, truncated, hash);
+        return mt_stack_intern_hashed(t, NULL, depth, truncated, hash);
     if (depth == 0)
         return 0;
     int want = (int)max_depth + 1;

@@ -183,10 +183,13 @@ static void remember_walk(struct mt_walk_cache *c, const struct mt_frame_state *
     c->generation = generation;
 }
 
-/* Stores in ips[] the return addresses of the calling thread, from the first
- * one outside libtrack, at most max of them, with *truncated set when there
- * were more and *hash their mt_stack_hash.  Returns how many, or -1 when some
- * frame needs libunwind.
+/* Walks the calling thread's stack from the first return address outside
+ * libtrack, at most max frames, with *truncated set when there were more and
+ * *hash the mt_stack_hash of the frames kept.  Returns how many, or -1 when
+ * some frame needs libunwind.  The return addresses stay in t until its next
+ * walk, for mt_unwind_frames: most stacks are known already, and their hash
+ * is all the caller needs (copying 64 frames out of the cache for each
+ * allocation was a tenth of the walk's time on a Python workload).
  *
  * Each thread keeps its last complete walk (t->walk).  When the walk reaches
  * a frame in the same state (return address, stack and frame pointers) as a
@@ -194,7 +197,7 @@ static void remember_walk(struct mt_walk_cache *c, const struct mt_frame_state *
  * it held, the rest of the walk is the cached one: the walk is a function of
  * that state and those slots.  A program allocating in a loop deep in its
  * stack thus pays for the frames that changed, not for the whole stack. */
-__attribute__((noinline)) int mt_unwind(struct mt_thread *t, void **ips, int max, int *truncated, uint64_t *hash)
+__attribute__((noinline)) int mt_unwind(struct mt_thread *t, int max, int *truncated, uint64_t *hash)
 {
     if (!table || atomic_load_explicit(&loader_busy, memory_order_acquire))
         return -1;
@@ -240,15 +243,32 @@ __attribute__((noinline)) int mt_unwind(struct mt_thread *t, void **ips, int max
         remember_walk(c, fresh, n, keep, generation);
     else
         c->n = 0;
+    t->walk_fresh = n;
+    t->walk_kept = keep > 0 ? keep : 0;
     int cached = keep >= 0 && c->n == (unsigned)(keep + n);
     int total = keep >= 0 ? n + keep : n + 1; /* not cached: more than the n frames walked */
     int available = keep >= 0 ? total : n;
     int out = available < max ? available : max;
-    for (int i = 0; i < out; i++)
-        ips[i] = (void *)(i < n ? fresh[i].ra : c->frame[keep + n - 1 - i].ra);
     *truncated = total > max;
-    *hash = cached && !*truncated ? c->frame[c->n - 1].hash : mt_stack_hash((void *const *)ips, out);
+    if (cached && !*truncated) {
+        *hash = c->frame[c->n - 1].hash;
+    } else {
+        void *ips[MT_MAX_DEPTH];
+        mt_unwind_frames(t, ips, out);
+        *hash = mt_stack_hash((void *const *)ips, out);
+    }
     return out;
+}
+
+/* The first `count` return addresses of the thread's last walk, innermost
+ * first: the frames walked afresh, then the cached ones it kept.  (When the
+ * walk was remembered, the fresh frames were copied to the cache too; read
+ * from fresh_walk they are the same.) */
+void mt_unwind_frames(const struct mt_thread *t, void **ips, int count)
+{
+    int n = t->walk_fresh, keep = t->walk_kept;
+    for (int i = 0; i < count; i++)
+        ips[i] = (void *)(i < n ? t->fresh_walk[i].ra : t->walk.frame[keep + n - 1 - i].ra);
 }
 
 void mt_unwind_own_ranges(mt_range_fn fn, void *arg)

@@ -95,7 +95,10 @@ __attribute__((noinline)) void probe_unwind_both(struct probe_walks *walks, int 
         max = PROBE_MAX_WALK;
     int truncated;
     uint64_t hash;
-    walks->fast = mt_unwind(&probe_thread, walks->fast_frames, max, &truncated, &hash);
+    walks->fast = mt_unwind(&probe_thread, max, &truncated, &hash);
+    if (walks->fast > 0)
+        mt_unwind_frames(&probe_thread, walks->fast_frames, walks->fast);
+    walks->fast_hash_agrees = walks->fast <= 0 || hash == mt_stack_hash((void *const *)walks->fast_frames, walks->fast);
     int n = unw_backtrace(all, max + 16);
     int skip = 0;
     while (skip < n && probe_owns((uint64_t)(uintptr_t)all[skip]))

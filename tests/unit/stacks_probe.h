@@ -36,6 +36,7 @@ struct probe_walks {
     int fast; /* what mt_unwind returned: a count, or -1 (libunwind needed) */
     int slow; /* how many frames libunwind gave */
     void *fast_frames[PROBE_MAX_WALK]; /* mt_unwind's return addresses */
+    int fast_hash_agrees; /* mt_unwind's hash is that of its frames (the cache's, when it came from there) */
     void *slow_frames[PROBE_MAX_WALK]; /* libunwind's, the probe's own frames left out */
 };
 /* Walks the caller's stack with mt_unwind and with libunwind (as stacks.c

@@ -97,8 +97,8 @@ static void print_walks(const struct probe_walks *walks)
 {
     int n = walks->fast > walks->slow ? walks->fast : walks->slow;
     char fast_name[64], slow_name[64];
-    print_message("  #   mt_unwind (%d)                              libunwind (%d)                      rule\n",
-                  walks->fast, walks->slow);
+    print_message("  #   mt_unwind (%d%s)                              libunwind (%d)                      rule\n",
+                  walks->fast, walks->fast_hash_agrees ? "" : ", wrong hash", walks->slow);
     for (int i = 0; i < n; i++) {
         if (i == PRINTED_ROWS && n > 2 * PRINTED_ROWS) {
             print_message("  ...\n");
@@ -113,10 +113,11 @@ static void print_walks(const struct probe_walks *walks)
     }
 }
 
-/* Whether both walks gave the same number of frames, and the same frames. */
+/* Whether both walks gave the same number of frames, and the same frames,
+ * and mt_unwind's hash is its frames' hash. */
 static int walks_agree(const struct probe_walks *walks)
 {
-    return walks->fast == walks->slow &&
+    return walks->fast == walks->slow && walks->fast_hash_agrees &&
            memcmp(walks->fast_frames, walks->slow_frames, (size_t)walks->fast * sizeof(void *)) == 0;
 }
 
