@@ -55,6 +55,7 @@ size_t mt_bootstrap_room(const void *p);
 #define MT_UNTRACKED_MAX 64
 #define MT_HOLD_MAX 64
 #define MT_STACK_CACHE 256
+#define MT_RULE_CACHE 256
 /* What each thread counts for the process (mt_count, mt_threads_sum). */
 enum mt_count { MT_COUNT_ALLOCATIONS, MT_COUNT_FREES, MT_COUNT_BACKTRACES, MT_COUNT_BY_LIBUNWIND, MT_COUNTS };
 /* One frame of a walk (unwind.c): its state on entry, and what stepping out
@@ -90,6 +91,8 @@ struct mt_thread {
     void *caller;            /* return address into the caller of the current hook */
     uint64_t stack_hash[MT_STACK_CACHE]; /* stacks.c: recent stack hashes and their ids */
     uint32_t stack_id[MT_STACK_CACHE];
+    uint64_t rule_key[MT_RULE_CACHE];   /* unwind.c: recent return addresses (with generation) */
+    uint64_t rule_value[MT_RULE_CACHE]; /* and their rules */
     mt_spinlock busy;        /* held while the buffer is appended to or flushed */
     uint32_t used;           /* bytes in buf, committed or being written */
     char *buf;               /* MT_BATCH_MAX bytes: in the slot, or private when no slot */
