@@ -91,22 +91,39 @@ static void read_options(void)
  * from its parent: done lazily, so a child that only execs sends nothing. */
 static atomic_int inherit_pending;
 
+/* The forking thread's state, its guard held from the prepare handler to
+ * the parent's or child's (glibc runs them under its atfork lock, one fork
+ * at a time): a signal handler that allocates meanwhile passes through
+ * untracked instead of spinning for ever on a shard lock this thread holds,
+ * or appending to the buffer being flushed.  NULL when it was not taken. */
+static struct mt_thread *forking;
+
 /* The parent's buffered records (stacks above all) must reach the collector
  * before the child's hello, which copies the parent's stacks. */
 static void before_fork(void)
 {
+    forking = mt_thread_get();
     mt_threads_flush_all();
     mt_blocks_lock_all();
+}
+
+static void end_fork(void)
+{
+    if (forking)
+        mt_thread_release(forking);
+    forking = NULL;
 }
 
 static void after_fork_parent(void)
 {
     mt_blocks_unlock_all();
+    end_fork();
 }
 
 static void after_fork_child(void)
 {
     mt_blocks_unlock_all();
+    end_fork();
     if (!mt_options.follow) {
         atomic_store(&mt_tracking_off, 1);
         return;
@@ -382,8 +399,8 @@ static void at_exit(int status, void *arg)
         return;
     int scanned = mt_leakscan_run(t, 0, NULL);
     send_exit(t, status, scanned, MT_EXIT_HANDLERS);
+    mt_threads_flush_all(); /* guarded: a signal handler's records would be lost mid-flush */
     mt_thread_release(t);
-    mt_threads_flush_all();
 }
 
 /* _exit and _Exit: no exit handlers run, so no leak scan; say how it ended. */
@@ -393,8 +410,8 @@ void mt_on_immediate_exit(int status)
     if (!t)
         return;
     send_exit(t, status, 0, MT_EXIT_IMMEDIATE);
-    mt_thread_release(t);
     mt_threads_flush_all();
+    mt_thread_release(t);
 }
 
 /* Runs once the program's initial objects are all loaded: describes them. */
@@ -410,6 +427,11 @@ __attribute__((constructor)) static void at_load(void)
 /* Last chance for records made after the exit handlers (library destructors). */
 __attribute__((destructor)) static void at_unload(void)
 {
-    if (atomic_load(&init_state) == 2)
-        mt_threads_flush_all();
+    if (atomic_load(&init_state) != 2)
+        return;
+    struct mt_thread *t = mt_thread_get(); /* NULL: this thread is inside a hook, whose buffer is not ours to send */
+    if (!t)
+        return;
+    mt_threads_flush_all();
+    mt_thread_release(t);
 }
