@@ -268,7 +268,9 @@ __attribute__((noinline)) int mt_unwind(struct mt_thread *t, int max, int *trunc
     int available = keep >= 0 ? total : n;
     int out = available < max ? available : max;
     *truncated = total > max;
-    if (cached && !*truncated) {
+    if (out == 0) {
+        *hash = 0; /* no frame (the first return address is 0): no stack, and no cached frame to read */
+    } else if (cached && !*truncated) {
         *hash = c->frame[c->n - 1].hash;
     } else {
         void *ips[MT_MAX_DEPTH];
