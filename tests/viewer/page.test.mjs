@@ -88,14 +88,41 @@ test('the error list shows the double free with where it was freed, allocated an
 // Width of the flame graph frame named NAME (0 when not drawn).
 const frameWidth = (name) => page.$eval(`#flame g.frame[name="${name}"] rect`, (rect) => Number(rect.getAttribute('width'))).catch(() => 0);
 const graphWidth = () => page.$eval('#flame svg', (svg) => Number(svg.getAttribute('width')));
+// Waits (20 s at most) for frame NAME to be WIDTH wide, give or take a pixel.
+async function widthBecomes(name, width, what) {
+  const seen = await page
+    .waitForFunction(
+      ([name, width]) => {
+        const rect = document.querySelector(`#flame g.frame[name="${name}"] rect`);
+        return rect && Math.abs(Number(rect.getAttribute('width')) - width) < 1;
+      },
+      [name, width],
+      { timeout: 20000 },
+    )
+    .then(() => true, () => false);
+  assert.ok(seen, `${what}: ${name} is ${await frameWidth(name)} wide, not ${width}`);
+}
+
+// What READ gives once the graph's transition is over: the same value twice,
+// 200 ms apart (a fixed wait of 600-800 ms was too short on a loaded machine).
+async function settled(read) {
+  let last = await read();
+  for (let tries = 0; tries < 100; tries++) {
+    await page.waitForTimeout(200);
+    const now = await read();
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
 
 test('the flame graph shows the leaking function under leaked bytes, with exact figures on hover', async () => {
   await page.selectOption('#flame select.metric', { label: 'leaked bytes' });
   await page.waitForFunction(() => document.querySelector('#flame g.frame[name="leak_report_buffer"]'));
-  await page.waitForTimeout(600); // labels appear once the transition ends
+  await settled(() => frameWidth('leak_report_buffer')); // labels appear once the transition ends
   const label = page.locator('#flame g.frame[name="leak_report_buffer"] .d3-flame-graph-label');
+  await label.waitFor({ state: 'visible', timeout: 20000 });
   assert.equal(await label.textContent(), 'leak_report_buffer');
-  assert.ok(await label.isVisible());
   await page.hover('#flame g.frame[name="leak_report_buffer"] rect');
   const tip = await page.textContent('.flame-tip');
   assert.match(tip, /leak_report_buffer/);
@@ -105,16 +132,13 @@ test('the flame graph shows the leaking function under leaked bytes, with exact 
 
 test('clicking a flame graph frame zooms into it, and reset zoom undoes it', async () => {
   await page.selectOption('#flame select.metric', { label: 'allocations' });
-  await page.waitForTimeout(600);
+  const before = await settled(() => frameWidth('leak_report_buffer'));
   const full = await graphWidth();
-  const before = await frameWidth('leak_report_buffer');
   assert.ok(before > 0 && before < full / 2, `leak_report_buffer is narrow before (${before} of ${full})`);
   await page.click('#flame g.frame[name="leak_report_buffer"]');
-  await page.waitForTimeout(800);
-  assert.ok(Math.abs((await frameWidth('leak_report_buffer')) - full) < 1, 'the clicked frame spans the graph');
+  await widthBecomes('leak_report_buffer', full, 'the clicked frame spans the graph');
   await page.click('#flame button:has-text("reset zoom")');
-  await page.waitForTimeout(800);
-  assert.ok(Math.abs((await frameWidth('leak_report_buffer')) - before) < 1);
+  await widthBecomes('leak_report_buffer', before, 'reset zoom gives back its width');
 });
 
 test('searching highlights the matching frames', async () => {
