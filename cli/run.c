@@ -210,9 +210,6 @@ static void collect(struct mt_server *server, struct finisher *f)
         uint64_t before = server->batches;
         server_poll(server, f->top_status_known ? 50 : 200, f->top_status_known ? -1 : ended_fd);
         storer_gather(&f->storer, server->processes);
-        unsigned nap_us = pacing_after_drain(&pacing, server->batches - before);
-        if (nap_us)
-            usleep(nap_us);
         if (!f->top_status_known) {
             int status;
             pid_t r = waitpid(f->top, &status, WNOHANG);
@@ -222,7 +219,10 @@ static void collect(struct mt_server *server, struct finisher *f)
                 clock_gettime(CLOCK_MONOTONIC, &quiet_since);
             }
         }
-        finish_processes(f, server, 0);
+        finish_processes(f, server, 0); /* reads every batch waiting, too */
+        unsigned nap_us = pacing_after_drain(&pacing, server->batches - before);
+        if (nap_us)
+            usleep(nap_us);
         if (!f->top_status_known)
             continue;
         if (server_open_connections(server) == 0)
