@@ -73,13 +73,12 @@ uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, in
 
 /* mt_stack_intern for a caller that has the hash already; `frames` NULL
  * means the thread's last walk (mt_unwind_frames), copied only if the stack
- * is new.  A program
- * allocates from a few hot stacks, and releases from a few call sites (the
- * one-frame stacks releases record by default), over and over; each thread
- * remembers the ids of its recent ones, so most calls skip the shared table,
- * whose megabytes are probed at random (a cache and TLB miss each time).  The table
- * knows a stack by its hash alone, so a hash remembered here names the same
- * id it would find there. */
+ * is new.  A program allocates from a few hot stacks, and releases from a
+ * few call sites (the one-frame stacks releases record by default), over and
+ * over; each thread remembers the ids of its recent ones, so most calls skip
+ * the shared table, whose megabytes are probed at random (a cache and TLB
+ * miss each time).  The table knows a stack by its hash alone, so a hash
+ * remembered here names the same id it would find there. */
 uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash)
 {
     hash = hash ? hash : 1;

@@ -207,7 +207,7 @@ static void remember_walk(struct mt_walk_cache *c, const struct mt_frame_state *
  * some frame needs libunwind.  The return addresses stay in t until its next
  * walk, for mt_unwind_frames: most stacks are known already, and their hash
  * is all the caller needs (copying 64 frames out of the cache for each
- * allocation was a tenth of the walk's time on a Python workload).
+ * allocation was about a sixth of the walk's time on a Python workload).
  *
  * Each thread keeps its last complete walk (t->walk).  When the walk reaches
  * a frame in the same state (return address, stack and frame pointers) as a

@@ -7,10 +7,10 @@
 #define NAP_MIN_US 100u
 #define NAP_MAX_US 2000u /* the longest a batch waits in the queue for us */
 
-/* Adjusts the nap to what the drain found: one batch or none at a time means
- * we are waking for each send; half the queue means the producer could soon
- * block on a full one.  A drain that found nothing (the poll timed out or
- * woke for something else) says nothing about the rate and changes nothing. */
+/* Adjusts the nap to what the turn read: one batch means we are waking for
+ * each send; half a queue means the producer could soon block on a full one.
+ * A turn that read nothing (the poll timed out or woke for something else)
+ * says nothing about the rate and changes nothing. */
 unsigned pacing_after_drain(struct pacing *p, uint64_t batches)
 {
     if (batches >= MT_SEND_QUEUE_BATCHES / 2)

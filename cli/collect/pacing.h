@@ -7,9 +7,9 @@
  * 64 KiB batch.  A collector napping in usleep() is not waiting on the
  * socket, so sends made meanwhile wake nobody; the batches queue in the
  * socket (room for MT_SEND_QUEUE_BATCHES) and the next drain takes them
- * all.  The nap adapts: it doubles while a drain finds at most one batch and
- * halves once a drain finds half the queue full, so that a fast producer
- * never fills the queue and waits.
+ * all.  The nap adapts: it doubles while a turn of the collector's loop reads
+ * one batch and halves once a turn reads half a queue, so that a fast
+ * producer never fills the queue and waits.
  */
 #ifndef MEMTRACK_PACING_H
 #define MEMTRACK_PACING_H
@@ -20,8 +20,8 @@ struct pacing {
     unsigned nap_us; /* 0: poll again at once */
 };
 
-/* Given how many batches the last drain took, the nap to take before the
- * next poll, in microseconds (0 for none). */
+/* Given how many batches the last turn of the loop read, the nap to take
+ * before the next poll, in microseconds (0 for none). */
 unsigned pacing_after_drain(struct pacing *p, uint64_t batches);
 
 #endif
