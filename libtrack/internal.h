@@ -62,18 +62,26 @@ enum mt_count { MT_COUNT_ALLOCATIONS, MT_COUNT_FREES, MT_COUNT_BACKTRACES, MT_CO
  * of it read.  ra_slot 0: the outermost frame by its unwind rule. */
 struct mt_frame_state {
     uintptr_t ra, sp, bp;     /* return address into the frame's code; stack and frame pointers */
-    uintptr_t cfa;            /* the caller's stack pointer */
     uintptr_t ra_slot;        /* where the caller's return address was read */
     uintptr_t bp_slot;        /* where the caller's rbp was read; 0: rbp unchanged */
-    uint64_t hash;            /* mt_stack_hash of this frame and every outer one (cache only) */
     uint32_t cfa_from_bp;     /* stepping out computes the CFA from rbp */
-    uint32_t needs_bp;        /* the walk from here on depends on rbp on entry (cache only) */
 };
-/* A thread's last complete walk, outermost frame first. */
+/* A stack slot a cached walk read, and what it held. */
+struct mt_slot_check {
+    uintptr_t slot, value;
+};
+/* A thread's last complete walk, outermost frame first, as parallel arrays:
+ * a walk reads sp[] to find where it meets the cached one and then only the
+ * slot checks below that frame, a few dense cache lines rather than a
+ * 64-byte state per frame (on an interpreter's stack, 20 frames on average). */
 struct mt_walk_cache {
     unsigned n;
     unsigned generation; /* unwind.c's rule generation it was walked under */
-    struct mt_frame_state frame[MT_MAX_DEPTH];
+    uintptr_t ra[MT_MAX_DEPTH], sp[MT_MAX_DEPTH], bp[MT_MAX_DEPTH];
+    uint64_t hash[MT_MAX_DEPTH];       /* mt_stack_hash of frame k and every outer one */
+    uint8_t needs_bp[MT_MAX_DEPTH];    /* the walk from frame k on depends on its rbp on entry */
+    uint16_t checks_to[MT_MAX_DEPTH];  /* check[0, checks_to[k]) are frames 0..k's reads */
+    struct mt_slot_check check[2 * MT_MAX_DEPTH];
 };
 
 struct mt_thread {

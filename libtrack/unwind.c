@@ -126,22 +126,15 @@ static uint64_t rule_for(struct mt_thread *t, uintptr_t ra, uint64_t tag)
     return rule;
 }
 
-/* Checks that the cached walk from frame b down to the outermost one would
- * read the same stack slots with the same contents today (an rbp only where
- * the rest of the walk depends on it).  Returns -1 when it would, else the
- * frame whose step out reads something else now. */
-static int first_changed_frame(const struct mt_walk_cache *c, int b)
+/* Whether every slot the cached walk read from frame b out to the outermost
+ * frame still holds what it held (an rbp only where the rest of the walk
+ * depends on it): then the walk from b on would be the cached one. */
+static int cached_reads_hold(const struct mt_walk_cache *c, int b)
 {
-    for (int k = b; k >= 0; k--) {
-        const struct mt_frame_state *f = &c->frame[k];
-        if (!f->ra_slot)
-            continue; /* the outermost frame by its rule: nothing is read */
-        if (*(const uintptr_t *)f->ra_slot != (k > 0 ? c->frame[k - 1].ra : 0))
-            return k;
-        if (k > 0 && f->bp_slot && c->frame[k - 1].needs_bp && *(const uintptr_t *)f->bp_slot != c->frame[k - 1].bp)
-            return k;
-    }
-    return -1;
+    for (unsigned i = 0; i < c->checks_to[b]; i++)
+        if (*(const uintptr_t *)c->check[i].slot != c->check[i].value)
+            return 0;
+    return 1;
 }
 
 /* Steps out of frame f by the rule for its return address: fills f's CFA and
@@ -167,7 +160,6 @@ static int step(struct mt_thread *t, struct mt_frame_state *f, uint64_t tag, str
         ((rule & MT_RULE_RBP_SAVED) && (bp_at < f->sp || bp_at + 8 > cfa)))
         return -1;
     f->ra_slot = ra_at;
-    f->cfa = cfa;
     f->cfa_from_bp = (rule & MT_RULE_CFA_FROM_RBP) != 0;
     next->bp = f->bp;
     if (rule & MT_RULE_RBP_SAVED) {
@@ -180,7 +172,8 @@ static int step(struct mt_thread *t, struct mt_frame_state *f, uint64_t tag, str
 }
 
 /* Copies the walk into the cache, outermost frame first: `fresh` frames
- * (innermost first) on top of cached frames [0, keep). */
+ * (innermost first) on top of cached frames [0, keep), with the reads a later
+ * walk must find unchanged to reuse them. */
 static void remember_walk(struct mt_walk_cache *c, const struct mt_frame_state *fresh, int n, int keep,
                           unsigned generation)
 {
@@ -188,14 +181,22 @@ static void remember_walk(struct mt_walk_cache *c, const struct mt_frame_state *
         c->n = 0;
         return;
     }
-    uint64_t h = keep ? c->frame[keep - 1].hash : MT_STACK_HASH_SEED;
-    uint32_t outer_needs_bp = keep ? c->frame[keep - 1].needs_bp : 0;
-    for (int i = 0; i < n; i++) {
-        struct mt_frame_state *to = &c->frame[keep + i];
-        *to = fresh[n - 1 - i];
-        h = to->hash = mt_stack_hash_step(h, to->ra);
-        to->needs_bp = to->cfa_from_bp || (!to->bp_slot && outer_needs_bp);
-        outer_needs_bp = to->needs_bp;
+    uint64_t h = keep ? c->hash[keep - 1] : MT_STACK_HASH_SEED;
+    unsigned checks = keep ? c->checks_to[keep - 1] : 0;
+    for (int k = keep; k < keep + n; k++) {
+        const struct mt_frame_state *f = &fresh[keep + n - 1 - k];
+        int outer_needs_bp = k > 0 && c->needs_bp[k - 1];
+        c->ra[k] = f->ra;
+        c->sp[k] = f->sp;
+        c->bp[k] = f->bp;
+        h = c->hash[k] = mt_stack_hash_step(h, f->ra);
+        if (f->ra_slot) { /* else the outermost frame by its rule: nothing is read */
+            c->check[checks++] = (struct mt_slot_check){f->ra_slot, k > 0 ? c->ra[k - 1] : 0};
+            if (f->bp_slot && outer_needs_bp)
+                c->check[checks++] = (struct mt_slot_check){f->bp_slot, c->bp[k - 1]};
+        }
+        c->checks_to[k] = (uint16_t)checks;
+        c->needs_bp[k] = f->cfa_from_bp || (!f->bp_slot && outer_needs_bp);
     }
     c->n = (unsigned)(keep + n);
     c->generation = generation;
@@ -235,21 +236,17 @@ __attribute__((noinline)) int mt_unwind(struct mt_thread *t, int max, int *trunc
             keep = -1; /* deeper than any walk kept: not cached, and cut */
             break;
         }
-        while (j > 0 && c->frame[j - 1].sp < now.sp)
+        while (j > 0 && c->sp[j - 1] < now.sp)
             j--;
-        const struct mt_frame_state *same = j > 0 ? &c->frame[j - 1] : NULL;
-        if (same && same->sp == now.sp && same->ra == now.ra && (!same->needs_bp || same->bp == now.bp)) {
-            if (first_changed_frame(c, j - 1) < 0) {
+        if (j > 0 && c->sp[j - 1] == now.sp && c->ra[j - 1] == now.ra && (!c->needs_bp[j - 1] || c->bp[j - 1] == now.bp)) {
+            if (cached_reads_hold(c, j - 1)) {
                 keep = j;
                 break;
             }
-            /* the same call site at the same depth, reached another way: walk
-             * it all again (the cached frames' rbp may be stale where it did
-             * not matter to them, and may matter to the new outer frames) */
-            n = 0;
+            /* the same call site at the same depth, reached another way: the
+             * rest is walked afresh (the cached frames' rbp may be stale where
+             * it did not matter to them, and may matter to the new outer ones) */
             j = 0;
-            now = first;
-            continue;
         }
         fresh[n] = now;
         int r = step(t, &fresh[n++], tag, &now);
@@ -271,7 +268,7 @@ __attribute__((noinline)) int mt_unwind(struct mt_thread *t, int max, int *trunc
     if (out == 0) {
         *hash = 0; /* no frame (the first return address is 0): no stack, and no cached frame to read */
     } else if (cached && !*truncated) {
-        *hash = c->frame[c->n - 1].hash;
+        *hash = c->hash[c->n - 1];
     } else {
         void *ips[MT_MAX_DEPTH];
         mt_unwind_frames(t, ips, out);
@@ -288,7 +285,7 @@ void mt_unwind_frames(const struct mt_thread *t, void **ips, int count)
 {
     int n = t->walk_fresh, keep = t->walk_kept;
     for (int i = 0; i < count; i++)
-        ips[i] = (void *)(i < n ? t->fresh_walk[i].ra : t->walk.frame[keep + n - 1 - i].ra);
+        ips[i] = (void *)(i < n ? t->fresh_walk[i].ra : t->walk.ra[keep + n - 1 - i]);
 }
 
 void mt_unwind_own_ranges(mt_range_fn fn, void *arg)
