@@ -284,16 +284,16 @@ static void on_bad_free(struct mt_thread *t, void *p, unsigned function)
     report_error(t, &e);
 }
 
-/* Records the release of live block b (already out of the table): mismatch
- * check, counters, FREE record, quarantine.  Returns what libc must release now. */
-static void *record_release(struct mt_thread *t, const struct mt_block *b, unsigned function, size_t claimed_size,
-                            size_t claimed_align, int keep)
+/* Records the release of live block b (already out of the table) at time
+ * now: mismatch check, counters, FREE record, quarantine.  Returns what libc
+ * must release now. */
+static void *record_release(struct mt_thread *t, const struct mt_block *b, uint64_t now, unsigned function,
+                            size_t claimed_size, size_t claimed_align, int keep)
 {
     int bad = mismatch(b, function, claimed_size, claimed_align);
     unsigned depth = bad ? mt_options.depth : mt_options.free_depth;
     uint32_t free_stack = depth == 1 && t->caller ? mt_stack_intern(t, &t->caller, 1, 1)
                           : depth ? mt_stack_capture(t, depth) : 0;
-    uint64_t now = mt_now_ns();
     if (bad) {
         struct mt_rec_error e = {.h.extra = MT_ERR_MISMATCHED_FREE, .address = b->address, .size = b->size,
                                  .offset = 0, .time_ns = now, .stack = free_stack,
@@ -329,6 +329,9 @@ void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed
 {
     if (MT_UNLIKELY(atomic_load_explicit(&inherit_pending, memory_order_relaxed)))
         send_inherited(t);
+    /* the block's slot is most likely a cache miss: the clock is read while it loads */
+    mt_blocks_prefetch((uintptr_t)p);
+    uint64_t now = mt_now_ns();
     struct mt_block b;
     if (!mt_blocks_remove((uintptr_t)p, &b)) {
         if (mt_take_untracked(p))
@@ -337,7 +340,7 @@ void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed
             on_bad_free(t, p, function);
         return NULL;
     }
-    return record_release(t, &b, function, claimed_size, claimed_align, 1);
+    return record_release(t, &b, now, function, claimed_size, claimed_align, 1);
 }
 
 /* realloc and reallocarray: the old block leaves the table before libc may
@@ -346,6 +349,8 @@ void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function
 {
     if (MT_UNLIKELY(atomic_load_explicit(&inherit_pending, memory_order_relaxed)))
         send_inherited(t);
+    mt_blocks_prefetch((uintptr_t)p);
+    uint64_t now = mt_now_ns();
     struct mt_block old;
     if (!mt_blocks_remove((uintptr_t)p, &old)) {
         on_bad_free(t, p, function);
@@ -360,7 +365,7 @@ void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function
         return NULL;
     }
     int saved = errno;
-    record_release(t, &old, function, 0, 0, 0);
+    record_release(t, &old, now, function, 0, 0, 0);
     mt_on_alloc(t, q, size, 0, function);
     errno = saved;
     return q;
