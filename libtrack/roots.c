@@ -3,10 +3,13 @@
  * the other threads held still in a signal handler while it is used.
  *
  * Stale pointers in dead stack frames must not keep lost blocks alive, so a
- * stack is scanned only from its owner's live stack pointer.  glibc's non-main
- * malloc arenas are 64 MiB-aligned anonymous mappings: they hold heap chunks,
- * freed ones included, and are not roots (a program's own 64 MiB-aligned
- * anonymous mapping is skipped too: a documented limit).
+ * stack is scanned only from its owner's live stack pointer, and the main
+ * stack of a main thread that has ended (pthread_exit) not at all: every
+ * frame of it is dead, and what libtrack's own frames left there made a lost
+ * block's verdict depend on the build.  glibc's non-main malloc arenas are
+ * 64 MiB-aligned anonymous mappings: they hold heap chunks, freed ones
+ * included, and are not roots (a program's own 64 MiB-aligned anonymous
+ * mapping is skipped too: a documented limit).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -269,6 +272,8 @@ int mt_roots_collect(struct mt_roots *roots, uintptr_t own_sp, const struct mt_r
             uintptr_t sp = (own_sp >= lo && own_sp < hi) ? own_sp : parked_sp_in(lo, hi);
             if (sp)
                 add_cut(roots, sp, hi, holes, n_holes);
+            else if (!strncmp(name, "[stack]", 7) && never_parks((int)getpid()))
+                ; /* the stack of an ended main thread */
             else if (!strncmp(name, "[heap]", 6) || (anonymous && lo % ARENA_ALIGN == 0) ||
                      (name[0] == '[' && strncmp(name, "[anon", 5) && strncmp(name, "[stack", 6)))
                 ; /* allocator memory, or the kernel's */
