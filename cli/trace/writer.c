@@ -61,40 +61,16 @@ static int set_meta(struct trace_writer *w, const char *key, const char *value)
     return rc;
 }
 
-/* The schema without its comments and with each run of blanks made one
- * space: SQLite keeps the text of every CREATE in the file, and schema.sql's
- * annotations (which docs/trace-format.md repeats) would be a good part of a
- * small trace.  NULL when out of memory. */
-static char *compact_schema(void)
-{
-    char *out = malloc(sizeof MT_SCHEMA_SQL), *end = out;
-    for (const char *in = MT_SCHEMA_SQL; out && *in; in++) {
-        if (in[0] == '-' && in[1] == '-')
-            in += strcspn(in, "\n") - 1;
-        else if (*in == ' ' && (end == out || end[-1] == ' ' || end[-1] == '\n'))
-            continue;
-        else if (*in == '\n' && end > out && end[-1] == ' ')
-            end[-1] = '\n';
-        else
-            *end++ = *in;
-    }
-    if (out)
-        *end = '\0';
-    return out;
-}
-
 /* Creates the tables and the meta rows of a new trace, in one transaction:
  * one statement at a time, each its own transaction with its own journal
  * file, took tens of milliseconds before the program could start. */
 static int create_schema(struct trace_writer *w, const char *command_line)
 {
-    char *schema = compact_schema();
-    int rc = !schema || exec(w, "BEGIN") || exec(w, schema) ||
-             set_meta(w, "schema_version", MT_SCHEMA_VERSION_TEXT) ||
-             set_meta(w, "memtrack_version", MEMTRACK_VERSION) || set_meta(w, "complete", "0") ||
-             set_meta(w, "command", command_line) || exec(w, "COMMIT") ? -1 : 0;
-    free(schema);
-    return rc;
+    return exec(w, "BEGIN") || exec(w, MT_SCHEMA_SQL) || set_meta(w, "schema_version", MT_SCHEMA_VERSION_TEXT) ||
+                   set_meta(w, "memtrack_version", MEMTRACK_VERSION) || set_meta(w, "complete", "0") ||
+                   set_meta(w, "command", command_line) || exec(w, "COMMIT")
+               ? -1
+               : 0;
 }
 
 struct trace_writer *trace_writer_open(const char *path, const char *command_line, char *err, size_t errlen)
