@@ -85,34 +85,36 @@ struct mt_walk_cache {
 };
 
 struct mt_thread {
+    /* What every allocation and release reads or writes comes first, in two
+     * cache lines: between two allocations of a program that works in a
+     * large heap, the state's lines are out of the cache. */
     int guard;               /* >0 while libtrack's own code runs on this thread */
-    int initialised;
     int dying;               /* thread-exit destructors ran: send each record at once */
-    uint32_t tid;
     uint64_t number;         /* process-unique thread number, high bits of block ids */
     uint64_t next_block;     /* sequence for block ids */
-    _Atomic uint64_t counts[MT_COUNTS]; /* enum mt_count; written by the owner only (relaxed), read by anyone */
-    uint64_t recent[MT_TEMP_WINDOW_MAX]; /* last allocated block ids (temporary detection) */
-    unsigned recent_pos;
-    uintptr_t untracked[MT_UNTRACKED_MAX]; /* blocks a signal handler got while libtrack was busy */
-    unsigned untracked_pos;
     void *caller;            /* return address into the caller of the current hook */
-    uint64_t stack_hash[MT_STACK_CACHE]; /* stacks.c: recent stack hashes and their ids */
-    uint32_t stack_id[MT_STACK_CACHE];
-    uint64_t rule_key[MT_RULE_CACHE];   /* unwind.c: recent return addresses (with generation) */
-    uint64_t rule_value[MT_RULE_CACHE]; /* and their rules */
+    unsigned recent_pos;
     mt_spinlock busy;        /* held while the buffer is appended to or flushed */
     uint32_t used;           /* bytes in buf, committed or being written */
     char *buf;               /* MT_BATCH_MAX bytes: in the slot, or private when no slot */
     struct mt_slot_header *slot; /* shared with the collector; NULL when none could be had */
+    int walk_fresh, walk_kept; /* the last walk: fresh_walk[0, walk_fresh) on top of walk's frames [0, walk_kept) */
+    unsigned held_head, held_count; /* the thread's hold of released blocks (quarantine.c) */
+    uint64_t held_bytes;
+    _Atomic uint64_t counts[MT_COUNTS]; /* enum mt_count; written by the owner only (relaxed), read by anyone */
+    uint64_t recent[MT_TEMP_WINDOW_MAX]; /* last allocated block ids (temporary detection) */
+    uint32_t tid;
     uint32_t slot_id;
     uint32_t seq;            /* batches sent from this buffer */
     struct mt_thread *next_all; /* registry of every thread's state, for flushing at exit */
+    uintptr_t untracked[MT_UNTRACKED_MAX]; /* blocks a signal handler got while libtrack was busy */
+    unsigned untracked_pos;
+    uint64_t stack_hash[MT_STACK_CACHE]; /* stacks.c: recent stack hashes and their ids */
+    uint32_t stack_id[MT_STACK_CACHE];
+    uint64_t rule_key[MT_RULE_CACHE];   /* unwind.c: recent return addresses (with generation) */
+    uint64_t rule_value[MT_RULE_CACHE]; /* and their rules */
     struct mt_walk_cache walk;  /* unwind.c */
     struct mt_frame_state fresh_walk[MT_MAX_DEPTH];
-    int walk_fresh, walk_kept; /* the last walk: fresh_walk[0, walk_fresh) inside walk.frame[0, walk_kept) */
-    unsigned held_head, held_count; /* the thread's hold of released blocks (quarantine.c) */
-    uint64_t held_bytes;
     struct mt_held {
         uintptr_t address;
         uint64_t size;
