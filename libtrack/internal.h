@@ -254,24 +254,15 @@ void mt_threads_sum(uint64_t *sums);
 void mt_threads_reset_counts(void);
 extern struct mt_counters mt_counters;
 /* Adds `delta` (two's complement for a decrease) to a counter shared by the
- * process's threads; returns the new value.  Plain in a solo window. */
+ * process's threads; returns the new value. */
 static inline uint64_t mt_shared_add(atomic_uint_fast64_t *counter, uint64_t delta)
 {
-    if (mt_solo) {
-        uint64_t value = atomic_load_explicit(counter, memory_order_relaxed) + delta;
-        atomic_store_explicit(counter, value, memory_order_relaxed);
-        return value;
-    }
     return atomic_fetch_add_explicit(counter, delta, memory_order_relaxed) + delta;
 }
 /* Raises a shared maximum to `value`; 1 when it was below. */
 static inline int mt_shared_raise(atomic_uint_fast64_t *max, uint64_t value)
 {
     uint64_t seen = atomic_load_explicit(max, memory_order_relaxed);
-    if (mt_solo && value > seen) {
-        atomic_store_explicit(max, value, memory_order_relaxed);
-        return 1;
-    }
     while (value > seen)
         if (atomic_compare_exchange_weak_explicit(max, &seen, value, memory_order_relaxed, memory_order_relaxed))
             return 1;

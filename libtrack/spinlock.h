@@ -4,22 +4,26 @@
  *
  * A holder never makes a system call: a waiter spins, then yields.
  *
- * In a window of solo mode (solo.h) the calling thread is alone: no lock is
- * taken at all.
+ * Always a locked instruction, even in a process with one thread: glibc's
+ * __libc_single_threaded stays true while threads started from a dlmopen'd
+ * namespace (LD_AUDIT modules among them) or by a raw clone run, and two
+ * threads taking a lock with plain stores crashed a test program that way.
+ * A handshake of libtrack's own (the first thread works without locks until
+ * another one arrives, revokes with membarrier and waits for the first to
+ * leave its hook) was safe in memory but not in time: a signal handler
+ * that stalls the first thread inside its hook stalled every new thread's
+ * first allocation (docs/performance.md).
  */
 #ifndef MEMTRACK_SPINLOCK_H
 #define MEMTRACK_SPINLOCK_H
 
 #include <sched.h>
 #include <stdatomic.h>
-#include "solo.h"
 
 typedef atomic_bool mt_spinlock;
 
 static inline void mt_spin_lock(mt_spinlock *l)
 {
-    if (mt_solo)
-        return;
     for (unsigned spins = 0; atomic_exchange_explicit(l, 1, memory_order_acquire); spins++)
         if (spins > 64)
             sched_yield(); /* the holder may be preempted */
@@ -29,8 +33,6 @@ static inline void mt_spin_lock(mt_spinlock *l)
  * e.g. stopped in a signal handler); 1 when taken. */
 static inline int mt_spin_trylock(mt_spinlock *l, unsigned max_spins)
 {
-    if (mt_solo)
-        return 1;
     for (unsigned spins = 0; atomic_exchange_explicit(l, 1, memory_order_acquire); spins++)
         if (spins >= max_spins)
             return 0;
@@ -39,8 +41,6 @@ static inline int mt_spin_trylock(mt_spinlock *l, unsigned max_spins)
 
 static inline void mt_spin_unlock(mt_spinlock *l)
 {
-    if (mt_solo)
-        return;
     atomic_store_explicit(l, 0, memory_order_release);
 }
 

@@ -126,17 +126,13 @@ struct mt_thread *mt_thread_get(void)
         if (t->guard)
             return NULL;
         t->guard = 1;
-        mt_solo_check(t);
         return t;
     }
     if (self_guard_early)
         return NULL;
     self_guard_early = 1;
-    int first = mt_solo_arrive();
     mt_init();
     t = atomic_load(&mt_tracking_off) ? NULL : init_thread();
-    if (first)
-        mt_solo_begin(t);
     self_guard_early = 0;
     return t;
 }

@@ -122,7 +122,6 @@ static void after_fork_parent(void)
 
 static void after_fork_child(void)
 {
-    mt_solo_after_fork_child();
     mt_blocks_unlock_all();
     end_fork();
     if (!mt_options.follow) {
@@ -203,7 +202,6 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
     struct mt_block b = {.address = (uintptr_t)p, .size = size, .id = mt_new_block_id(t),
                          .stack = mt_stack_capture(t, mt_options.depth), .function = (uint16_t)function,
                          .align_log2 = align ? (uint16_t)__builtin_ctzl(align) : 0};
-    mt_solo_enter(t);
     mt_blocks_insert(&b);
     mt_count(t, MT_COUNT_ALLOCATIONS);
     if (mt_shared_raise(&mt_counters.peak_bytes, mt_shared_add(&mt_counters.current_bytes, size)))
@@ -217,7 +215,6 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
     r->stack = b.stack;
     r->alignment = (uint32_t)align;
     mt_record_end(t);
-    mt_solo_leave();
 }
 
 /* Sends an ERROR record; in abort mode, makes sure it is out, then aborts. */
@@ -287,23 +284,6 @@ static void on_bad_free(struct mt_thread *t, void *p, unsigned function)
     report_error(t, &e);
 }
 
-/* The stack of a release, `depth` frames deep.  A walk may need libunwind,
- * which takes the loader's lock: never in a solo window (solo.h). */
-static uint32_t release_stack(struct mt_thread *t, unsigned depth)
-{
-    if (depth == 1 && t->caller)
-        return mt_stack_intern(t, &t->caller, 1, 1);
-    if (!depth)
-        return 0;
-    int in_window = mt_solo;
-    if (in_window)
-        mt_solo_leave();
-    uint32_t stack = mt_stack_capture(t, depth);
-    if (in_window)
-        mt_solo_enter(t);
-    return stack;
-}
-
 /* Records the release of live block b (already out of the table) at time
  * now: mismatch check, counters, FREE record, quarantine.  Returns what libc
  * must release now. */
@@ -311,7 +291,9 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, uint6
                             size_t claimed_size, size_t claimed_align, int keep)
 {
     int bad = mismatch(b, function, claimed_size, claimed_align);
-    uint32_t free_stack = release_stack(t, bad ? mt_options.depth : mt_options.free_depth);
+    unsigned depth = bad ? mt_options.depth : mt_options.free_depth;
+    uint32_t free_stack = depth == 1 && t->caller ? mt_stack_intern(t, &t->caller, 1, 1)
+                          : depth ? mt_stack_capture(t, depth) : 0;
     if (bad) {
         struct mt_rec_error e = {.h.extra = MT_ERR_MISMATCHED_FREE, .address = b->address, .size = b->size,
                                  .offset = 0, .time_ns = now, .stack = free_stack,
@@ -351,18 +333,14 @@ void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed
     mt_blocks_prefetch((uintptr_t)p);
     uint64_t now = mt_now_ns();
     struct mt_block b;
-    mt_solo_enter(t);
     if (!mt_blocks_remove((uintptr_t)p, &b)) {
-        mt_solo_leave();
         if (mt_take_untracked(p))
             return p;
         if (!mt_is_bootstrap(p))
             on_bad_free(t, p, function);
         return NULL;
     }
-    void *release = record_release(t, &b, now, function, claimed_size, claimed_align, 1);
-    mt_solo_leave();
-    return release;
+    return record_release(t, &b, now, function, claimed_size, claimed_align, 1);
 }
 
 /* realloc and reallocarray: the old block leaves the table before libc may
@@ -374,10 +352,7 @@ void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function
     mt_blocks_prefetch((uintptr_t)p);
     uint64_t now = mt_now_ns();
     struct mt_block old;
-    mt_solo_enter(t);
-    int found = mt_blocks_remove((uintptr_t)p, &old);
-    mt_solo_leave();
-    if (!found) {
+    if (!mt_blocks_remove((uintptr_t)p, &old)) {
         on_bad_free(t, p, function);
         errno = ENOMEM;
         return NULL;
@@ -390,9 +365,7 @@ void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function
         return NULL;
     }
     int saved = errno;
-    mt_solo_enter(t);
     record_release(t, &old, now, function, 0, 0, 0);
-    mt_solo_leave();
     mt_on_alloc(t, q, size, 0, function);
     errno = saved;
     return q;

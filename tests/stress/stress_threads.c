@@ -5,9 +5,8 @@
  *   stress_threads THREADS PAIRS LEAKS
  *
  * Each of THREADS threads (main among them: it starts the others and goes on
- * allocating while they start, so the first thread's solo mode, see
- * libtrack/solo.c, ends under load) makes PAIRS allocate/free pairs with
- * sizes drawn from a per-thread generator with a fixed seed, so every run
+ * allocating while they start) makes PAIRS allocate/free pairs with sizes
+ * drawn from a per-thread generator with a fixed seed, so every run
  * allocates the same bytes.  One block in HANDOFF_EVERY is not freed by its
  * own thread but posted to the next thread's mailbox and freed there: the
  * tracker must match a free to an allocation made elsewhere.  After every

@@ -13,15 +13,8 @@
  * own hold), and looks addresses up there and by interior pointer.  Every
  * answer is checked, and at the end the table must hold exactly the blocks
  * still live.  Exit status 0 when all was as expected, 1 otherwise.
- *
- * Thread 0 is the main thread, which starts alone, as libtrack's solo-mode
- * owner (libtrack/solo.c): every SOLO_WINDOW of its operations are a window
- * of plain operations.  The other threads join (and so end solo mode) once
- * it has made SOLO_OPERATIONS of them, while it goes on.
  */
-#include <limits.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,10 +30,6 @@
 /* live_ids value of an address whose block was handed to the next thread:
  * never reused, since the old block may still be in the table. */
 #define HANDED_OVER UINT64_MAX
-
-#define SOLO_OPERATIONS 20000 /* thread 0's operations before the others join */
-#define SOLO_WINDOW 256       /* operations per window: long, so that joining overlaps them */
-static atomic_ulong owner_progress;
 
 struct mt_options mt_options; /* quarantine.c reads the hold's byte budget here */
 
@@ -144,14 +133,7 @@ static void *run_worker(void *argument)
     struct worker *w = argument;
     uint64_t state = 0x9e3779b97f4a7c15ull * (w->index + 1);
     uint64_t next_id = (uint64_t)(w->index + 1) << 40;
-    if (w->index != 0) {
-        while (atomic_load(&owner_progress) < SOLO_OPERATIONS)
-            sched_yield();
-        mt_solo_join(); /* as libtrack's mt_thread_get does for a thread's first entry */
-    }
     for (unsigned long i = 0; i < w->operations; i++) {
-        if (i % SOLO_WINDOW == 0)
-            mt_solo_enter(w->thread); /* nothing unless this is the owner, alone */
         size_t slot = next_random(&state) % WINDOW;
         uintptr_t address = address_of(w->index, slot);
         if (w->live_ids[slot] == HANDED_OVER) {
@@ -175,13 +157,7 @@ static void *run_worker(void *argument)
             w->live_ids[slot] = b.id;
         }
         take_handoff(w);
-        if (i % SOLO_WINDOW == SOLO_WINDOW - 1)
-            mt_solo_leave();
-        if (w->index == 0)
-            atomic_store(&owner_progress, i + 1);
     }
-    mt_solo_leave();
-    atomic_store(&owner_progress, ULONG_MAX);
     return NULL;
 }
 
@@ -241,25 +217,16 @@ int main(int argc, char **argv)
         if (!workers[t].live_ids || !workers[t].thread)
             return 1;
     }
-    int first = mt_solo_arrive();
-    mt_solo_begin(first ? workers[0].thread : NULL);
-    int solo = atomic_load(&mt_solo_phase) == MT_SOLO_ON;
-    for (unsigned t = 1; t < threads; t++)
+    for (unsigned t = 0; t < threads; t++)
         if (pthread_create(&ids[t], NULL, run_worker, &workers[t]) != 0)
             return 1;
-    run_worker(&workers[0]);
-    for (unsigned t = 1; t < threads; t++)
+    for (unsigned t = 0; t < threads; t++)
         pthread_join(ids[t], NULL);
-    if (threads > 1 && atomic_load(&mt_solo_phase) != MT_SOLO_OFF) {
-        fputs("tsan_blocks: solo mode was not ended by the other threads\n", stderr);
-        return 1;
-    }
     unsigned long failures = check_final_table(workers, threads);
     for (unsigned t = 0; t < threads; t++) {
         free(workers[t].live_ids);
         free(workers[t].thread);
     }
-    printf("tsan_blocks: %u threads x %lu operations, %lu wrong answers; thread 0 %s\n", threads, operations,
-           failures, solo ? "began in solo mode" : "never in solo mode (no membarrier)");
+    printf("tsan_blocks: %u threads x %lu operations, %lu wrong answers\n", threads, operations, failures);
     return failures ? 1 : 0;
 }
