@@ -322,7 +322,7 @@ static void apply_free(struct mt_process *p, struct mt_live_block *b, const stru
     p->frees++;
     p->temporary += r->temporary != 0;
     p->current_bytes -= b->size;
-    u64map_remove(home, r->block); /* b is gone from here on */
+    u64map_remove_value(home, b); /* b is gone from here on */
     sample(p, r->time_ns);
 }
 

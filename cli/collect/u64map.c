@@ -201,6 +201,15 @@ int u64map_remove(struct u64map *m, uint64_t key)
     return 1;
 }
 
+void u64map_remove_value(struct u64map *m, void *value)
+{
+    uintptr_t entry = (uintptr_t)value - sizeof(uint64_t), start = (uintptr_t)m->now.entries;
+    struct u64table *t = entry >= start && entry < start + m->now.capacity * m->stride ? &m->now : &m->old;
+    erase(m, t, (entry - (uintptr_t)t->entries) / m->stride);
+    m->count--;
+    move_some(m, MOVES_PER_CHANGE);
+}
+
 /* Iteration runs over now's slots, then old's: cursor counts through both. */
 int u64map_next(const struct u64map *m, size_t *cursor, uint64_t *key, void **value)
 {

@@ -38,6 +38,9 @@ void u64map_clear(struct u64map *m);
 /* Removes key; returns 1 when it was present.  Any change (put, remove) may
  * move other entries: values found before it are not to be used after it. */
 int u64map_remove(struct u64map *m, uint64_t key);
+/* Removes the entry of `value`, which u64map_get or u64map_put returned with
+ * no change to the map since: u64map_remove without looking the key up again. */
+void u64map_remove_value(struct u64map *m, void *value);
 /* Iteration: for (size_t i = 0; u64map_next(m, &i, &key, &value);) */
 int u64map_next(const struct u64map *m, size_t *cursor, uint64_t *key, void **value);
 
