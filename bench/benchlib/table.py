@@ -81,6 +81,17 @@ def print_rows(rows):
             print("  " + row[0].ljust(widths[0]) + "  " + row[1])
 
 
+def paired_ratios(samples, wi):
+    """memtrack's wall time over heaptrack's, round by round, and the same for the time each adds to the
+    untraced run of that round: within a round the three run back to back, so a slow or fast spell of the
+    machine, which moves all of them, mostly cancels out of these ratios while it moves the medians."""
+    runs = [samples.get((wi, name), []) for name in ("memtrack", "heaptrack", "untraced")]
+    rounds = list(zip(*runs))
+    slowdown = [m["wall"] / h["wall"] for m, h, _ in rounds if h["wall"] > 0]
+    added = [(m["wall"] - u["wall"]) / (h["wall"] - u["wall"]) for m, h, u in rounds if h["wall"] > u["wall"]]
+    return slowdown, added
+
+
 def print_table(runs, tool_names, workloads, samples, reasons):
     """One block per workload, one line per tool that applies to it.
 
@@ -106,3 +117,8 @@ def print_table(runs, tool_names, workloads, samples, reasons):
         if worst is not None:
             print("  memtrack: the program waited for the collector %.1f ms in all (median), %.1f ms at most in "
                   "one send (worst run)" % (median_of(waits, "wait_total_ns") / 1e6, worst / 1e6))
+        slowdown, added = paired_ratios(samples, wi)
+        if slowdown:
+            text = lambda ratios: "%s (median %.2f)" % (" ".join("%.2f" % r for r in ratios), statistics.median(ratios))
+            print("  memtrack / heaptrack, round by round: slowdown %s; time added %s" % (
+                text(slowdown), text(added) if added else "n/a"))
