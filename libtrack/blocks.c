@@ -172,8 +172,11 @@ void mt_blocks_prefetch(uintptr_t address)
      * or at worst makes a prefetch of an unmapped address, which is harmless */
     size_t capacity = __atomic_load_n(&table.capacity, __ATOMIC_RELAXED);
     struct mt_block *slots = __atomic_load_n(&table.slots, __ATOMIC_RELAXED);
-    if (capacity && slots)
-        __builtin_prefetch(&slots[(size_t)k * capacity + home_slot(address, capacity - 1)], 1);
+    if (capacity && slots) {
+        const char *home = (const char *)&slots[(size_t)k * capacity + home_slot(address, capacity - 1)];
+        __builtin_prefetch(home, 1);
+        __builtin_prefetch(home + 64, 1); /* a release's backward shift reads the slots after it */
+    }
 }
 
 void mt_blocks_insert(const struct mt_block *b)
