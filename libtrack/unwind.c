@@ -137,10 +137,10 @@ static int cached_reads_hold(const struct mt_walk_cache *c, int b)
     return 1;
 }
 
-/* Steps out of frame f by the rule for its return address: fills f's CFA and
- * slots and returns the caller's state in *next (ra 0 at the end of the stack).
- * Returns 1 when f is the outermost frame, 0 after a step, -1 when libunwind
- * must walk. */
+/* Steps out of frame f by the rule for its return address: fills in the
+ * slots it reads and whether its CFA comes from rbp, and returns the
+ * caller's state in *next (ra 0 at the end of the stack).  Returns 1 when f
+ * is the outermost frame, 0 after a step, -1 when libunwind must walk. */
 static int step(struct mt_thread *t, struct mt_frame_state *f, uint64_t tag, struct mt_frame_state *next)
 {
     f->ra_slot = f->bp_slot = 0;
@@ -225,8 +225,7 @@ __attribute__((noinline)) int mt_unwind(struct mt_thread *t, int max, int *trunc
     const uintptr_t *fp = __builtin_frame_address(0);
     while (fp[1] >= mt_self_text_start && fp[1] < mt_self_text_end)
         fp = (const uintptr_t *)fp[0];
-    const struct mt_frame_state first = {.ra = fp[1], .sp = (uintptr_t)(fp + 2), .bp = fp[0]};
-    struct mt_frame_state now = first;
+    struct mt_frame_state now = {.ra = fp[1], .sp = (uintptr_t)(fp + 2), .bp = fp[0]};
     struct mt_walk_cache *c = &t->walk;
     struct mt_frame_state *fresh = t->fresh_walk;
     int j = c->generation == generation ? (int)c->n : 0; /* cached frames still to compare: [0, j) */

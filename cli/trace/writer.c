@@ -177,18 +177,16 @@ static struct frame_span store_address(struct process_writer *pw, uint64_t addre
     return span;
 }
 
-/* Writes id in decimal at out; returns the characters written (at most 20). */
-static size_t put_decimal(char *out, int64_t id)
+/* Writes id (a row id: positive) in decimal at out; returns the characters
+ * written (at most 20). */
+static size_t put_decimal(char *out, uint64_t id)
 {
     char digits[20];
     size_t n = 0;
-    uint64_t v = id < 0 ? -(uint64_t)id : (uint64_t)id;
     do
-        digits[n++] = (char)('0' + v % 10);
-    while (v /= 10);
+        digits[n++] = (char)('0' + id % 10);
+    while (id /= 10);
     size_t written = 0;
-    if (id < 0)
-        out[written++] = '-';
     while (n)
         out[written++] = digits[--n];
     return written;
@@ -217,7 +215,7 @@ static const char *frames_json(struct process_writer *pw, const struct frame_spa
         for (uint32_t k = 0; k < spans[i].count; k++) {
             if (out > pw->json + 1)
                 *out++ = ',';
-            out += put_decimal(out, spans[i].first + k);
+            out += put_decimal(out, (uint64_t)(spans[i].first + k));
         }
     *out++ = ']';
     *out = '\0';
