@@ -79,6 +79,8 @@ test('the error list shows the double free with where it was freed, allocated an
   const error = page.locator('.errors-section details.error').first();
   assert.match(await error.locator('summary').textContent(), /double free: free\(\) of 0x[0-9a-f]+ \(block of 6 bytes/);
   await error.locator('summary').click();
+  // The body is built by the details' toggle event, a task after the click.
+  await error.locator('ol.backtrace').nth(2).waitFor();
   assert.deepEqual(await error.locator('h4').allTextContents(), ['freed at', 'block allocated at', 'first freed at']);
   const traces = await error.locator('ol.backtrace').allTextContents();
   assert.equal(traces.length, 3);
