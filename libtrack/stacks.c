@@ -82,7 +82,7 @@ uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, in
 uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash)
 {
     hash = hash ? hash : 1;
-    unsigned k = (unsigned)(hash >> 56) % MT_STACK_CACHE;
+    unsigned k = (unsigned)(hash >> (64 - MT_STACK_CACHE_BITS));
     if (t->stack_hash[k] == hash)
         return t->stack_id[k];
     int is_new;

@@ -117,7 +117,7 @@ static uint64_t shared_rule_for(uintptr_t ra, uint64_t tag)
 static uint64_t rule_for(struct mt_thread *t, uintptr_t ra, uint64_t tag)
 {
     uint64_t want = ra | tag;
-    unsigned k = (unsigned)(((uint64_t)ra * 0x9e3779b97f4a7c15ull) >> 56) % MT_RULE_CACHE;
+    unsigned k = (unsigned)(((uint64_t)ra * 0x9e3779b97f4a7c15ull) >> (64 - MT_RULE_CACHE_BITS));
     if (t->rule_key[k] == want)
         return t->rule_value[k];
     uint64_t rule = shared_rule_for(ra, tag);
@@ -137,38 +137,46 @@ static int cached_reads_hold(const struct mt_walk_cache *c, int b)
     return 1;
 }
 
-/* Steps out of frame f by the rule for its return address: fills in the
- * slots it reads and whether its CFA comes from rbp, and returns the
- * caller's state in *next (ra 0 at the end of the stack).  Returns 1 when f
- * is the outermost frame, 0 after a step, -1 when libunwind must walk. */
-static int step(struct mt_thread *t, struct mt_frame_state *f, uint64_t tag, struct mt_frame_state *next)
+/* Steps out of the frame in state (*ra, *sp, *bp) by the rule for its
+ * return address: records that state in f, with the slots it reads and
+ * whether its CFA comes from rbp, and leaves the caller's state in *ra, *sp,
+ * *bp (ra 0 at the end of the stack).  The state travels in scalars, not in
+ * a struct copied into f: gcc copied such a struct with 16-byte loads of
+ * fields just stored 8 bytes at a time (a store-forwarding stall per frame).
+ * Returns 1 when the frame is the outermost, 0 after a step, -1 when
+ * libunwind must walk. */
+static int step(struct mt_thread *t, struct mt_frame_state *f, uint64_t tag, uintptr_t *ra, uintptr_t *sp,
+                uintptr_t *bp)
 {
+    uintptr_t here_sp = *sp, here_bp = *bp;
+    f->ra = *ra;
+    f->sp = here_sp;
+    f->bp = here_bp;
     f->ra_slot = f->bp_slot = 0;
     f->cfa_from_bp = 0;
-    if (f->ra >> ADDRESS_BITS)
+    if (*ra >> ADDRESS_BITS)
         return -1;
-    uint64_t rule = rule_for(t, f->ra, tag);
+    uint64_t rule = rule_for(t, *ra, tag);
     uint64_t kind = rule & MT_RULE_KIND_MASK;
     if (kind == MT_RULE_TERMINAL)
         return 1;
     if (kind != MT_RULE_STEP)
         return -1;
-    uintptr_t cfa = ((rule & MT_RULE_CFA_FROM_RBP) ? f->bp : f->sp) + (uint32_t)(rule >> 32);
+    uintptr_t cfa = ((rule & MT_RULE_CFA_FROM_RBP) ? here_bp : here_sp) + (uint32_t)(rule >> 32);
     uintptr_t ra_at = cfa + (int8_t)(rule >> 24), bp_at = cfa + (int16_t)(rule >> 8);
     /* every slot read lies in this frame: between its stack pointer and its CFA */
-    if (cfa <= f->sp || cfa - f->sp > MAX_FRAME_SIZE || ra_at < f->sp || ra_at + 8 > cfa ||
-        ((rule & MT_RULE_RBP_SAVED) && (bp_at < f->sp || bp_at + 8 > cfa)))
+    if (cfa <= here_sp || cfa - here_sp > MAX_FRAME_SIZE || ra_at < here_sp || ra_at + 8 > cfa ||
+        ((rule & MT_RULE_RBP_SAVED) && (bp_at < here_sp || bp_at + 8 > cfa)))
         return -1;
     f->ra_slot = ra_at;
     f->cfa_from_bp = (rule & MT_RULE_CFA_FROM_RBP) != 0;
-    next->bp = f->bp;
     if (rule & MT_RULE_RBP_SAVED) {
         f->bp_slot = bp_at;
-        next->bp = *(const uintptr_t *)bp_at;
+        *bp = *(const uintptr_t *)bp_at;
     }
-    next->ra = *(const uintptr_t *)ra_at;
-    next->sp = cfa;
-    return next->ra ? 0 : 1;
+    *ra = *(const uintptr_t *)ra_at;
+    *sp = cfa;
+    return *ra ? 0 : 1;
 }
 
 /* Copies the walk into the cache, outermost frame first: `fresh` frames
@@ -225,19 +233,19 @@ __attribute__((noinline)) int mt_unwind(struct mt_thread *t, int max, int *trunc
     const uintptr_t *fp = __builtin_frame_address(0);
     while (fp[1] >= mt_self_text_start && fp[1] < mt_self_text_end)
         fp = (const uintptr_t *)fp[0];
-    struct mt_frame_state now = {.ra = fp[1], .sp = (uintptr_t)(fp + 2), .bp = fp[0]};
+    uintptr_t ra = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0]; /* the frame the walk is at */
     struct mt_walk_cache *c = &t->walk;
     struct mt_frame_state *fresh = t->fresh_walk;
     int j = c->generation == generation ? (int)c->n : 0; /* cached frames still to compare: [0, j) */
-    int n = 0, keep = 0, end = now.ra == 0;
+    int n = 0, keep = 0, end = ra == 0;
     while (!end && keep == 0) {
         if (n == (int)MT_MAX_DEPTH) {
             keep = -1; /* deeper than any walk kept: not cached, and cut */
             break;
         }
-        while (j > 0 && c->sp[j - 1] < now.sp)
+        while (j > 0 && c->sp[j - 1] < sp)
             j--;
-        if (j > 0 && c->sp[j - 1] == now.sp && c->ra[j - 1] == now.ra && (!c->needs_bp[j - 1] || c->bp[j - 1] == now.bp)) {
+        if (j > 0 && c->sp[j - 1] == sp && c->ra[j - 1] == ra && (!c->needs_bp[j - 1] || c->bp[j - 1] == bp)) {
             if (cached_reads_hold(c, j - 1)) {
                 keep = j;
                 break;
@@ -247,8 +255,7 @@ __attribute__((noinline)) int mt_unwind(struct mt_thread *t, int max, int *trunc
              * it did not matter to them, and may matter to the new outer ones) */
             j = 0;
         }
-        fresh[n] = now;
-        int r = step(t, &fresh[n++], tag, &now);
+        int r = step(t, &fresh[n++], tag, &ra, &sp, &bp);
         if (r < 0)
             return -1;
         end = r;
