@@ -1,73 +1,53 @@
 /*
- * objects.c - the objects table of a trace being written (objects.h).  A run
- * loads a few dozen objects, so a list searched in order is enough.
+ * objects.c - the objects table of a trace being written (objects.h).
+ *
+ * The table itself is the only record of what is stored: a run loads a few
+ * dozen objects, so looking one up is a scan of a few dozen rows, and a
+ * process whose transaction is rolled back takes its new rows with it.
  */
 #include "trace/objects.h"
 
-#include <stdlib.h>
-#include <string.h>
-#include "array_push.h"
+#include <stddef.h>
 
-/* Prepares the one statement the table needs. */
+/* Prepares the two statements the table needs. */
 int object_table_open(struct object_table *table, sqlite3 *db)
 {
     *table = (struct object_table){.db = db};
-    return sqlite3_prepare_v3(db, "INSERT INTO objects(path, build_id) VALUES (?,?)", -1,
-                              SQLITE_PREPARE_PERSISTENT, &table->insert, NULL) == SQLITE_OK ? 0 : -1;
-}
-
-/* Whether two optional strings are equal (both NULL counts as equal). */
-static int same_text(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/* Stores a new objects row and remembers it; its id, or -1. */
-static sqlite3_int64 insert_object(struct object_table *table, const char *path, const char *build_id)
-{
-    struct object_row *row = array_push((void **)&table->rows, &table->count, &table->capacity, sizeof *row);
-    if (!row)
+    if (sqlite3_prepare_v3(db, "SELECT id FROM objects WHERE path = ?1 AND build_id IS ?2", -1,
+                           SQLITE_PREPARE_PERSISTENT, &table->find, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, "INSERT INTO objects(path, build_id) VALUES (?1, ?2)", -1,
+                           SQLITE_PREPARE_PERSISTENT, &table->insert, NULL) != SQLITE_OK)
         return -1;
-    *row = (struct object_row){.path = strdup(path), .build_id = build_id ? strdup(build_id) : NULL};
-    sqlite3_bind_text(table->insert, 1, path, -1, SQLITE_STATIC);
+    return 0;
+}
+
+/* Binds (PATH, BUILD_ID) to ST and steps it once: SQLITE_ROW, SQLITE_DONE
+ * or an error.  The caller resets ST. */
+static int step_with(sqlite3_stmt *st, const char *path, const char *build_id)
+{
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
     if (build_id)
-        sqlite3_bind_text(table->insert, 2, build_id, -1, SQLITE_STATIC);
-    int stored = sqlite3_step(table->insert) == SQLITE_DONE;
-    sqlite3_reset(table->insert);
-    sqlite3_clear_bindings(table->insert);
-    if (!stored || !row->path || (build_id && !row->build_id)) {
-        free(row->path);
-        free(row->build_id);
-        table->count--;
-        return -1;
-    }
-    row->id = sqlite3_last_insert_rowid(table->db);
-    return row->id;
+        sqlite3_bind_text(st, 2, build_id, -1, SQLITE_STATIC);
+    return sqlite3_step(st);
 }
 
 /* Finds the object among those stored, or stores it. */
 sqlite3_int64 object_table_id(struct object_table *table, const char *path, const char *build_id)
 {
-    for (size_t i = 0; i < table->count; i++)
-        if (strcmp(table->rows[i].path, path) == 0 && same_text(table->rows[i].build_id, build_id))
-            return table->rows[i].id;
-    return insert_object(table, path, build_id);
+    int rc = step_with(table->find, path, build_id);
+    sqlite3_int64 id = rc == SQLITE_ROW ? sqlite3_column_int64(table->find, 0) : rc == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(table->find);
+    if (id)
+        return id;
+    rc = step_with(table->insert, path, build_id);
+    id = rc == SQLITE_DONE ? sqlite3_last_insert_rowid(table->db) : -1;
+    sqlite3_reset(table->insert);
+    return id;
 }
 
-/* Drops the rows after the first KEEP, which the trace no longer holds. */
-void object_table_forget(struct object_table *table, size_t keep)
-{
-    while (table->count > keep) {
-        table->count--;
-        free(table->rows[table->count].path);
-        free(table->rows[table->count].build_id);
-    }
-}
-
-/* Frees the list and the statement. */
 void object_table_close(struct object_table *table)
 {
-    object_table_forget(table, 0);
-    free(table->rows);
+    sqlite3_finalize(table->find);
     sqlite3_finalize(table->insert);
 }

@@ -89,7 +89,7 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
         create_schema(w, command_line) || object_table_open(&w->objects, w->db)) {
         snprintf(err, errlen, "cannot write trace %s: %s", path, trace_writer_error(w));
         if (w) {
-            sqlite3_finalize(w->objects.insert);
+            object_table_close(&w->objects);
             sqlite3_close(w->db);
         }
         free(w);
@@ -504,7 +504,6 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
     u64map_init(&pw.stacks, sizeof(sqlite3_int64));
     u64map_init(&pw.addresses, sizeof(struct frame_span));
     stack_trie_init(&pw.trie);
-    size_t objects_before = w->objects.count;
     int rc = -1;
     if (exec(w, "BEGIN") == 0 && (pw.process_id = insert_process(w, p)) > 0 && store_modules(&pw) == 0) {
         store_sites(&pw);
@@ -514,10 +513,8 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
         store_timeline(&pw);
         rc = exec(w, "COMMIT");
     }
-    if (rc) {
+    if (rc)
         exec(w, "ROLLBACK");
-        object_table_forget(&w->objects, objects_before);
-    }
     u64map_free(&pw.stacks);
     u64map_free(&pw.addresses);
     stack_trie_free(&pw.trie);

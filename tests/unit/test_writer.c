@@ -366,6 +366,41 @@ static void test_a_trace_closed_incomplete_says_so(void **state)
     sqlite3_close(db);
 }
 
+/* A process whose transaction is rolled back (its COMMIT refused while a
+ * reader holds the file) takes its objects rows with it: the next process
+ * loading the same object stores the row again and names it. */
+static void test_a_rolled_back_process_leaves_no_object_behind(void **state)
+{
+    char err[512];
+    struct trace_writer *w = trace_writer_open(trace_path, "memtrack run ./prog", err, sizeof err);
+    assert_non_null(w);
+    struct symbolizer *sym = symbolizer_new();
+    assert_non_null(sym);
+    sqlite3 *reader;
+    assert_int_equal(sqlite3_open_v2(trace_path, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM meta", NULL, NULL, NULL), SQLITE_OK);
+    struct mt_process *refused = sample_process();
+    assert_int_equal(trace_write_process(w, refused, sym), -1);
+    assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(reader);
+    struct mt_process *stored = sample_process();
+    assert_int_equal(trace_write_process(w, stored, sym), 0);
+    assert_int_equal(trace_writer_close(w, 1), 0);
+    symbolizer_free(sym);
+    process_free(refused);
+    process_free(stored);
+
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_string_equal(sql_value(db, "SELECT count(*) FROM processes"), "1");
+    assert_string_equal(sql_value(db, "SELECT group_concat(path || '|' || build_id, ';') FROM objects"),
+                        MISSING_MODULE "|abcd");
+    assert_string_equal(sql_value(db, "SELECT group_concat(path, ';') FROM modules JOIN objects"
+                                      " ON objects.id = modules.object_id"),
+                        MISSING_MODULE);
+    sqlite3_close(db);
+}
+
 static void test_an_existing_file_is_never_overwritten(void **state)
 {
     FILE *f = fopen(trace_path, "w");
@@ -408,6 +443,7 @@ int main(void)
         cmocka_unit_test_teardown(test_the_trace_holds_every_row, remove_trace),
         cmocka_unit_test_teardown(test_the_report_reads_what_was_written, remove_trace),
         cmocka_unit_test_teardown(test_a_trace_closed_incomplete_says_so, remove_trace),
+        cmocka_unit_test_teardown(test_a_rolled_back_process_leaves_no_object_behind, remove_trace),
         cmocka_unit_test_teardown(test_an_existing_file_is_never_overwritten, remove_trace),
         cmocka_unit_test(test_an_unwritable_directory_gives_a_message),
     };
