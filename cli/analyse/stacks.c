@@ -180,8 +180,8 @@ static void free_stack_rows(void *kept)
 }
 
 /* The stacks row ID, read now unless an earlier stack shared it; NULL with
- * the failure recorded.  A row that does not exist comes back with no
- * sql_rows. */
+ * the failure recorded (and the row not kept).  A row that does not exist
+ * comes back with no sql_rows. */
 static const struct stack_row *stack_row(struct trace *trace, int64_t id)
 {
     struct stack_rows *rows = trace->stack_rows;
@@ -203,7 +203,17 @@ static const struct stack_row *stack_row(struct trace *trace, int64_t id)
     rows->zero_read |= id == 0;
     row->frames.id = id;
     const char *sql = trace->schema_version >= 3 ? CHAIN_ROW_SQL : WHOLE_ROW_SQL;
-    return query_each_row(trace, sql, id, "reading stacks", append_frame, row) == 0 ? row : NULL;
+    if (query_each_row(trace, sql, id, "reading stacks", append_frame, row) == 0)
+        return row;
+    /* kept rows are whole: a row that failed half-way is not one */
+    free(row->frames.frames);
+    if (id)
+        u64map_remove_value(&rows->by_id, row);
+    else {
+        *row = (struct stack_row){0};
+        rows->zero_read = false;
+    }
+    return NULL;
 }
 
 /* Fills STACK with the frames of STACK_ID, following its chain of rows; an

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "analyse/analyse.h"
+#include "analyse/stacks.h"
 #include "commands.h"
 #include "output/json_string.h"
 #include "output/render.h"
@@ -659,6 +660,23 @@ static void test_hostile_values(void **state)
     free(schema);
 }
 
+/* A stack that failed to load half-way (its second frame missing) fails
+ * again when asked for again, rather than coming back with the first frame. */
+static void test_a_stack_that_failed_fails_again(void **state)
+{
+    (void)state;
+    create_trace(temp_path("half.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+    execute_sql(temp_path("half.db"), "UPDATE stacks SET frames = '[1, 99]' WHERE id = 1");
+    struct trace trace;
+    assert_int_equal(trace_open(&trace, temp_path("half.db")), 0);
+    struct report_stack stack;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        assert_int_equal(load_stack(&trace, (struct maybe_int){true, 1}, &stack), -1);
+        free(stack.frames);
+    }
+    trace_close(&trace);
+}
+
 /* The text report shows at most 12 frames of a stack and counts the rest. */
 static void test_text_shortens_deep_stacks(void **state)
 {
@@ -698,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_unusable_files),
         cmocka_unit_test(test_hostile_values),
+        cmocka_unit_test(test_a_stack_that_failed_fails_again),
         cmocka_unit_test(test_text_shortens_deep_stacks),
         cmocka_unit_test(test_odd_values_still_report),
     };
