@@ -8,13 +8,17 @@
  * socket, so sends made meanwhile wake nobody; the batches queue in the
  * socket (room for MT_SEND_QUEUE_BATCHES) and the next drain takes them
  * all.  The nap adapts: it doubles while a turn of the collector's loop reads
- * one batch and halves once a turn reads half a queue, so that a fast
- * producer never fills the queue and waits.
+ * one batch and halves once a turn reads PACING_BUSY_TURN, so that a fast
+ * producer does not fill the queue and wait.
  */
 #ifndef MEMTRACK_PACING_H
 #define MEMTRACK_PACING_H
 
 #include <stdint.h>
+
+/* Batches read in one turn that say the producer outruns the nap: half the
+ * smallest queue it may have (7 batches under Debian's default wmem_max). */
+#define PACING_BUSY_TURN 4u
 
 struct pacing {
     unsigned nap_us; /* 0: poll again at once */
