@@ -115,8 +115,8 @@ def print_table(runs, tool_names, workloads, samples, reasons):
         waits = samples.get((wi, "memtrack"), [])
         worst = max((s["wait_max_ns"] for s in waits if s.get("wait_max_ns") is not None), default=None)
         if worst is not None:
-            print("  memtrack: the program waited for the collector %.1f ms in all (median), %.1f ms at most in "
-                  "one send (worst run)" % (median_of(waits, "wait_total_ns") / 1e6, worst / 1e6))
+            print("  memtrack: the program spent %.1f ms in all in its sends to the collector (median), %.1f ms at "
+                  "most in one send (worst run)" % (median_of(waits, "wait_total_ns") / 1e6, worst / 1e6))
         slowdown, added = paired_ratios(samples, wi)
         if slowdown:
             text = lambda ratios: "%s (median %.2f)" % (" ".join("%.2f" % r for r in ratios), statistics.median(ratios))

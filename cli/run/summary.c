@@ -50,8 +50,9 @@ static void print_process(FILE *out, const struct mt_process *p)
     for (size_t i = 0; i < p->n_errors && i < 5; i++)
         print_error(out, &p->errors[i]);
     if (p->exited && p->exit.send_wait_max_ns >= NOTABLE_WAIT_NS)
-        fprintf(out, "memtrack:   the program waited %.1f ms for memtrack to keep up (%.1f ms at most at once)\n",
-                (double)p->exit.send_wait_total_ns / 1e6, (double)p->exit.send_wait_max_ns / 1e6);
+        fprintf(out, "memtrack:   the program waited up to %.1f ms at once for memtrack to keep up (%.1f ms in all"
+                     " in its sends)\n",
+                (double)p->exit.send_wait_max_ns / 1e6, (double)p->exit.send_wait_total_ns / 1e6);
     if (p->note)
         fprintf(out, "memtrack:   note: %s\n", p->note);
 }
