@@ -1,0 +1,107 @@
+"""The issue's targets, judged on a run, and the run compared with the recorded baseline (bench/baseline.json).
+
+Every figure here is a ratio of memtrack to heaptrack measured in the same run, so a baseline from another day
+(or another machine of the same kind) can be compared with: the machine's speed moves both tools.
+"""
+import json
+import statistics
+
+from benchlib.table import median_of, paired_ratios
+
+# name, the target's limit (None: no target, compared with the baseline only), and how much worse than the
+# baseline (relatively) it may be before it is called worse: wall-time ratios moved by up to 0.1 between runs of
+# one build on the machines in docs/performance.md, sizes not at all, report times of a few milliseconds by half.
+FIGURES = (
+    ("slowdown", 0.5, 0.15),          # memtrack's slowdown / heaptrack's, median of the rounds
+    ("time_added", None, 0.15),       # time memtrack adds / time heaptrack adds, median of the rounds
+    ("trace_size", 1.0, 0.10),        # memtrack's trace / heaptrack's compressed trace
+    ("report_time", 1.0, 0.50),       # memtrack report / heaptrack_print
+    ("collector_memory", 1.0, 0.25),  # memtrack's collector peak RSS / heaptrack_interpret's
+)
+
+
+def ratio(samples, wi, field):
+    """memtrack's median FIELD over heaptrack's, or None when either is missing or heaptrack's is 0."""
+    m, h = median_of(samples.get((wi, "memtrack"), []), field), median_of(samples.get((wi, "heaptrack"), []), field)
+    return m / h if m is not None and h else None
+
+
+def summarize(workloads, samples):
+    """{workload label: {figure: value}} for the figures this run measured."""
+    summary = {}
+    for wi, workload in enumerate(workloads):
+        slowdown, added = paired_ratios(samples, wi)
+        figures = {"slowdown": statistics.median(slowdown) if slowdown else None,
+                   "time_added": statistics.median(added) if added else None,
+                   "trace_size": ratio(samples, wi, "trace_bytes"),
+                   "report_time": ratio(samples, wi, "report_seconds"),
+                   "collector_memory": ratio(samples, wi, "collector_kb")}
+        figures = {name: round(value, 3) for name, value in figures.items() if value is not None}
+        if figures:
+            summary[workload.label] = figures
+    return summary
+
+
+def verdict_lines(summary):
+    """One line per workload: each figure with a target, met or not."""
+    lines = []
+    for label, figures in summary.items():
+        parts = []
+        for name, limit, _ in FIGURES:
+            if limit is not None and name in figures:
+                parts.append("%s %.2f (target <= %.2f: %s)" % (name.replace("_", " "), figures[name], limit,
+                                                               "met" if figures[name] <= limit else "NOT met"))
+        lines.append("  %s: %s" % (label, "; ".join(parts)))
+    return lines
+
+
+def regression_lines(summary, baseline):
+    """Each figure of this run against the baseline's for the same workload: the change, and "WORSE" where it
+    is worse by more than its tolerance.  Workloads the baseline does not have (other sizes) are skipped."""
+    lines = []
+    recorded = baseline.get("workloads", {})
+    for label, figures in summary.items():
+        if label not in recorded:
+            continue
+        parts = []
+        for name, _, tolerance in FIGURES:
+            before, now = recorded[label].get(name), figures.get(name)
+            if before is None or now is None:
+                continue
+            worse = now > before * (1 + tolerance)
+            parts.append("%s %.2f -> %.2f%s" % (name.replace("_", " "), before, now, " WORSE" if worse else ""))
+        if parts:
+            lines.append("  %s: %s" % (label, "; ".join(parts)))
+    return lines
+
+
+def load_baseline(path):
+    """The recorded baseline, or None when there is none (or it cannot be read)."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def save_baseline(path, summary, commit, date, machine):
+    """Records this run's figures as the baseline later runs are compared with."""
+    with open(path, "w") as f:
+        json.dump({"commit": commit, "date": date, "machine": machine, "workloads": summary}, f, indent=2,
+                  sort_keys=True)
+        f.write("\n")
+
+
+def print_targets(summary, baseline):
+    """The targets' verdicts, then the comparison with the baseline when there is one."""
+    if not summary:
+        return
+    print("\ntargets (memtrack / heaptrack in this run):")
+    for line in verdict_lines(summary):
+        print(line)
+    if baseline:
+        lines = regression_lines(summary, baseline)
+        print("\nagainst the baseline (bench/baseline.json: %s, %s; WORSE = beyond the noise allowed):" % (
+            baseline.get("commit", "?"), baseline.get("date", "?")))
+        for line in lines or ["  (no workload of this run is in the baseline)"]:
+            print(line)

@@ -1,0 +1,69 @@
+"""test_targets.py - bench/run's verdicts on the targets and its comparison with the recorded baseline
+(bench/benchlib/targets.py), on made-up runs: no timing is measured here."""
+import os
+import sys
+import tempfile
+import unittest
+from types import SimpleNamespace
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+sys.dont_write_bytecode = True
+
+from benchlib.targets import load_baseline, regression_lines, save_baseline, summarize, verdict_lines  # noqa: E402
+
+
+def run(wall, trace=None, report=None, collector=None):
+    return {"wall": wall, "trace_bytes": trace, "report_seconds": report, "collector_kb": collector}
+
+
+# churn: memtrack 2 s and 3 s against heaptrack 5 s and 5 s, untraced 1 s: slowdowns 0.4 and 0.6 (median 0.5),
+# time added 0.25 and 0.5; sizes and times make the other figures 0.1, 0.2 and 0.5.
+WORKLOADS = [SimpleNamespace(label="churn 2000000 8 1"), SimpleNamespace(label="pyjson 13 rounds of 2000")]
+SAMPLES = {
+    (0, "untraced"): [run(1.0), run(1.0)],
+    (0, "memtrack"): [run(2.0, 100, 0.1, 50), run(3.0, 100, 0.1, 50)],
+    (0, "heaptrack"): [run(5.0, 1000, 0.5, 100), run(5.0, 1000, 0.5, 100)],
+    (1, "untraced"): [run(1.0)],
+    (1, "memtrack"): [run(4.0, 2000, 1.0, 80)],
+    (1, "heaptrack"): [run(5.0, 1000, 0.5, 100)],
+}
+
+
+class TargetsTest(unittest.TestCase):
+    def test_summary_holds_each_ratio(self):
+        summary = summarize(WORKLOADS, SAMPLES)
+        self.assertEqual(summary["churn 2000000 8 1"], {"slowdown": 0.5, "time_added": 0.375, "trace_size": 0.1,
+                                                        "report_time": 0.2, "collector_memory": 0.5})
+        self.assertEqual(summary["pyjson 13 rounds of 2000"]["slowdown"], 0.8)
+
+    def test_verdicts_say_met_or_not(self):
+        lines = verdict_lines(summarize(WORKLOADS, SAMPLES))
+        self.assertIn("slowdown 0.50 (target <= 0.50: met)", lines[0])
+        self.assertIn("slowdown 0.80 (target <= 0.50: NOT met)", lines[1])
+        self.assertIn("trace size 2.00 (target <= 1.00: NOT met)", lines[1])
+        self.assertNotIn("time added", lines[0])  # no target, only compared with the baseline
+
+    def test_a_figure_worse_than_its_noise_is_flagged(self):
+        baseline = {"workloads": {"pyjson 13 rounds of 2000": {"slowdown": 0.6, "trace_size": 1.9},
+                                  "churn 2000000 8 1": {"slowdown": 0.45, "report_time": 0.3}}}
+        lines = regression_lines(summarize(WORKLOADS, SAMPLES), baseline)
+        self.assertEqual(lines, ["  churn 2000000 8 1: slowdown 0.45 -> 0.50; report time 0.30 -> 0.20",
+                                 "  pyjson 13 rounds of 2000: slowdown 0.60 -> 0.80 WORSE; trace size 1.90 -> 2.00"])
+
+    def test_workloads_of_other_sizes_are_not_compared(self):
+        self.assertEqual(regression_lines(summarize(WORKLOADS, SAMPLES), {"workloads": {"churn 200000 8 1": {}}}), [])
+
+    def test_a_saved_baseline_reads_back(self):
+        summary = summarize(WORKLOADS, SAMPLES)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "baseline.json")
+            self.assertIsNone(load_baseline(path))
+            save_baseline(path, summary, "abc1234", "2026-12-01 20:00 UTC", "2 CPUs, a CPU")
+            self.assertEqual(load_baseline(path)["workloads"], summary)
+            with open(path, "w") as f:
+                f.write("{not json")
+            self.assertIsNone(load_baseline(path))
+
+
+if __name__ == "__main__":
+    unittest.main()
