@@ -36,7 +36,7 @@ def summarize(workloads, samples):
                    "trace_size": ratio(samples, wi, "trace_bytes"),
                    "report_time": ratio(samples, wi, "report_seconds"),
                    "collector_memory": ratio(samples, wi, "collector_kb")}
-        figures = {name: round(value, 3) for name, value in figures.items() if value is not None}
+        figures = {name: float("%.4g" % value) for name, value in figures.items() if value is not None}
         if figures:
             summary[workload.label] = figures
     return summary
@@ -49,7 +49,7 @@ def verdict_lines(summary):
         parts = []
         for name, limit, _ in FIGURES:
             if limit is not None and name in figures:
-                parts.append("%s %.2f (target <= %.2f: %s)" % (name.replace("_", " "), figures[name], limit,
+                parts.append("%s %.3g (target <= %.3g: %s)" % (name.replace("_", " "), figures[name], limit,
                                                                "met" if figures[name] <= limit else "NOT met"))
         lines.append("  %s: %s" % (label, "; ".join(parts)))
     return lines
@@ -57,9 +57,13 @@ def verdict_lines(summary):
 
 def regression_lines(summary, baseline):
     """Each figure of this run against the baseline's for the same workload: the change, and "WORSE" where it
-    is worse by more than its tolerance.  Workloads the baseline does not have (other sizes) are skipped."""
+    is worse by more than its tolerance.  Workloads the baseline does not have (other sizes) are skipped; those
+    it has and this run did not judge are named."""
     lines = []
     recorded = baseline.get("workloads", {})
+    for label in recorded:
+        if label not in summary:
+            lines.append("  %s: not measured in this run" % label)
     for label, figures in summary.items():
         if label not in recorded:
             continue
@@ -69,7 +73,7 @@ def regression_lines(summary, baseline):
             if before is None or now is None:
                 continue
             worse = now > before * (1 + tolerance)
-            parts.append("%s %.2f -> %.2f%s" % (name.replace("_", " "), before, now, " WORSE" if worse else ""))
+            parts.append("%s %.3g -> %.3g%s" % (name.replace("_", " "), before, now, " WORSE" if worse else ""))
         if parts:
             lines.append("  %s: %s" % (label, "; ".join(parts)))
     return lines
@@ -85,16 +89,23 @@ def load_baseline(path):
 
 
 def save_baseline(path, summary, commit, date, machine):
-    """Records this run's figures as the baseline later runs are compared with."""
+    """Records this run's figures as the baseline later runs are compared with: its workloads replace the
+    baseline's of the same label, the others stay.  False (and nothing written) when the run judged nothing."""
+    if not summary:
+        return False
+    workloads = dict((load_baseline(path) or {}).get("workloads", {}))
+    workloads.update(summary)
     with open(path, "w") as f:
-        json.dump({"commit": commit, "date": date, "machine": machine, "workloads": summary}, f, indent=2,
+        json.dump({"commit": commit, "date": date, "machine": machine, "workloads": workloads}, f, indent=2,
                   sort_keys=True)
         f.write("\n")
+    return True
 
 
 def print_targets(summary, baseline):
     """The targets' verdicts, then the comparison with the baseline when there is one."""
     if not summary:
+        print("\ntargets: not judged (they are ratios to heaptrack, which gave no figures in this run)")
         return
     print("\ntargets (memtrack / heaptrack in this run):")
     for line in verdict_lines(summary):

@@ -38,31 +38,56 @@ class TargetsTest(unittest.TestCase):
 
     def test_verdicts_say_met_or_not(self):
         lines = verdict_lines(summarize(WORKLOADS, SAMPLES))
-        self.assertIn("slowdown 0.50 (target <= 0.50: met)", lines[0])
-        self.assertIn("slowdown 0.80 (target <= 0.50: NOT met)", lines[1])
-        self.assertIn("trace size 2.00 (target <= 1.00: NOT met)", lines[1])
+        self.assertIn("slowdown 0.5 (target <= 0.5: met)", lines[0])
+        self.assertIn("slowdown 0.8 (target <= 0.5: NOT met)", lines[1])
+        self.assertIn("trace size 2 (target <= 1: NOT met)", lines[1])
         self.assertNotIn("time added", lines[0])  # no target, only compared with the baseline
 
     def test_a_figure_worse_than_its_noise_is_flagged(self):
         baseline = {"workloads": {"pyjson 13 rounds of 2000": {"slowdown": 0.6, "trace_size": 1.9},
                                   "churn 2000000 8 1": {"slowdown": 0.45, "report_time": 0.3}}}
         lines = regression_lines(summarize(WORKLOADS, SAMPLES), baseline)
-        self.assertEqual(lines, ["  churn 2000000 8 1: slowdown 0.45 -> 0.50; report time 0.30 -> 0.20",
-                                 "  pyjson 13 rounds of 2000: slowdown 0.60 -> 0.80 WORSE; trace size 1.90 -> 2.00"])
+        self.assertEqual(lines, ["  churn 2000000 8 1: slowdown 0.45 -> 0.5; report time 0.3 -> 0.2",
+                                 "  pyjson 13 rounds of 2000: slowdown 0.6 -> 0.8 WORSE; trace size 1.9 -> 2"])
+
+    def test_tiny_ratios_keep_their_precision(self):
+        """A trace 500 times smaller than heaptrack's: a 1% change is noise, a 25% one is not."""
+        def trace_ratio(memtrack_bytes):
+            samples = dict(SAMPLES)
+            samples[(0, "memtrack")] = [run(2.0, memtrack_bytes, 0.1, 50)]
+            samples[(0, "heaptrack")] = [run(5.0, 1000000, 0.5, 100)]
+            return summarize(WORKLOADS[:1], samples)
+        baseline = {"workloads": trace_ratio(2000)}
+        self.assertNotIn("WORSE", regression_lines(trace_ratio(2020), baseline)[0])
+        self.assertIn("trace size 0.002 -> 0.0025 WORSE", regression_lines(trace_ratio(2500), baseline)[0])
 
     def test_workloads_of_other_sizes_are_not_compared(self):
-        self.assertEqual(regression_lines(summarize(WORKLOADS, SAMPLES), {"workloads": {"churn 200000 8 1": {}}}), [])
+        other = {"churn 200000 8 1": {"slowdown": 0.01}}
+        self.assertEqual(regression_lines(summarize(WORKLOADS, SAMPLES), {"workloads": other}),
+                         ["  churn 200000 8 1: not measured in this run"])
 
     def test_a_saved_baseline_reads_back(self):
         summary = summarize(WORKLOADS, SAMPLES)
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "baseline.json")
             self.assertIsNone(load_baseline(path))
-            save_baseline(path, summary, "abc1234", "2026-12-01 20:00 UTC", "2 CPUs, a CPU")
+            self.assertTrue(save_baseline(path, summary, "abc1234", "2026-12-01 20:00 UTC", "2 CPUs, a CPU"))
             self.assertEqual(load_baseline(path)["workloads"], summary)
             with open(path, "w") as f:
                 f.write("{not json")
             self.assertIsNone(load_baseline(path))
+
+    def test_saving_keeps_the_workloads_this_run_did_not_measure(self):
+        summary = summarize(WORKLOADS, SAMPLES)
+        churn, pyjson = ({label: summary[label]} for label in summary)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "baseline.json")
+            self.assertTrue(save_baseline(path, churn, "abc1234", "then", "a CPU"))
+            self.assertTrue(save_baseline(path, pyjson, "def5678", "now", "a CPU"))
+            self.assertFalse(save_baseline(path, {}, "0000000", "later", "a CPU"))  # heaptrack missing
+            saved = load_baseline(path)
+            self.assertEqual(saved["workloads"], summary)
+            self.assertEqual(saved["commit"], "def5678")
 
 
 if __name__ == "__main__":
