@@ -155,7 +155,8 @@ void mt_record_end(struct mt_thread *t);
 void mt_flush(struct mt_thread *t);        /* takes t->busy */
 void mt_flush_locked(struct mt_thread *t); /* t->busy already held */
 int mt_transport_connect(uint32_t hello_flags);
-/* The longest send and all sends' time so far, in ns (the program waiting for the collector). */
+/* The longest send and all sends' time so far, in ns: a send copies its batch, and waits while the
+ * collector's queue is full. */
 void mt_transport_waits(uint64_t *max_ns, uint64_t *total_ns);
 void mt_transport_after_fork(void);
 

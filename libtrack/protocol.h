@@ -37,9 +37,9 @@
 #define MT_BATCH_MAX 65536u        /* bytes; fits the default socket send buffer */
 /* Batches a connection's send buffer asks room for before a send blocks:
  * room for the collector to take several per wake-up (cli/collect/pacing.h)
- * and to fall behind for a while.  The kernel doubles the request and caps
- * it at net.core.wmem_max; with 8, a Python workload still waited up to
- * 15-30 ms in one send on a 4 MiB cap, with 32 at most 1-4 ms. */
+ * and to fall behind for a while.  The kernel caps the request at
+ * net.core.wmem_max and doubles it; with 8, a Python workload still waited
+ * up to 9-30 ms in one send under a 4 MiB cap, with 32 at most 1-4 ms. */
 #define MT_SEND_QUEUE_BATCHES 32u
 #define MT_MAX_DEPTH 256u
 #define MT_ENV_SOCKET "MEMTRACK_SOCKET"

@@ -171,8 +171,9 @@ void mt_transport_waits(uint64_t *max_ns, uint64_t *total_ns)
     *total_ns = atomic_load(&send_wait_total_ns);
 }
 
-/* Keeps the figures of one send: a send blocks only while the collector's
- * queue is full, so its length is how long the program waited for us. */
+/* Keeps the figures of one send: its copy of the batch into the socket, and
+ * any wait while the collector's queue was full (the longest send is the
+ * longest the program waited for us). */
 static void note_wait(uint64_t ns)
 {
     mt_shared_add(&send_wait_total_ns, ns);

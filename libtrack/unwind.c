@@ -112,7 +112,7 @@ static uint64_t shared_rule_for(uintptr_t ra, uint64_t tag)
  * lately, else from the shared table.  The table's 2 MiB are probed at
  * random, a cache (and, under a hypervisor, costly TLB) miss per frame: on a
  * Python workload that was a sixth of the walk's time, while the frames a
- * thread walks afresh come from a few hundred return addresses.  The key
+ * thread walks afresh come from a few thousand return addresses.  The key
  * carries the generation, so a dlopen or dlclose retires these entries too. */
 static uint64_t rule_for(struct mt_thread *t, uintptr_t ra, uint64_t tag)
 {
