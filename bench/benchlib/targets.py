@@ -57,13 +57,12 @@ def verdict_lines(summary):
 
 def regression_lines(summary, baseline):
     """Each figure of this run against the baseline's for the same workload: the change, and "WORSE" where it
-    is worse by more than its tolerance.  Workloads the baseline does not have (other sizes) are skipped; those
-    it has and this run did not judge are named."""
+    is worse by more than its tolerance.  Workloads the baseline does not have (other sizes) are skipped; when
+    some workload matched, those the baseline has and this run did not judge are named."""
     lines = []
     recorded = baseline.get("workloads", {})
-    for label in recorded:
-        if label not in summary:
-            lines.append("  %s: not measured in this run" % label)
+    if any(label in recorded for label in summary):
+        lines += ["  %s: not measured in this run" % label for label in recorded if label not in summary]
     for label, figures in summary.items():
         if label not in recorded:
             continue

@@ -63,8 +63,14 @@ class TargetsTest(unittest.TestCase):
 
     def test_workloads_of_other_sizes_are_not_compared(self):
         other = {"churn 200000 8 1": {"slowdown": 0.01}}
-        self.assertEqual(regression_lines(summarize(WORKLOADS, SAMPLES), {"workloads": other}),
-                         ["  churn 200000 8 1: not measured in this run"])
+        self.assertEqual(regression_lines(summarize(WORKLOADS, SAMPLES), {"workloads": other}), [])
+
+    def test_a_workload_of_the_baseline_this_run_missed_is_named(self):
+        summary = summarize(WORKLOADS, SAMPLES)
+        baseline = {"workloads": {"churn 2000000 8 1": summary["churn 2000000 8 1"], "sqlite 200000 rows": {}}}
+        lines = regression_lines({"churn 2000000 8 1": summary["churn 2000000 8 1"]}, baseline)
+        self.assertEqual(lines[0], "  sqlite 200000 rows: not measured in this run")
+        self.assertNotIn("WORSE", lines[1])
 
     def test_a_saved_baseline_reads_back(self):
         summary = summarize(WORKLOADS, SAMPLES)
