@@ -8,8 +8,9 @@
 
 /* Adjusts the nap to what the turn read: one batch means we are waking for
  * each send; PACING_BUSY_TURN or more mean the producer outruns the nap and
- * would fill its queue if it went on.  A turn that read nothing (the poll timed out or woke for something else)
- * says nothing about the rate and changes nothing. */
+ * would fill its queue if it went on.  A turn that read nothing (the poll
+ * timed out or woke for something else) says nothing about the rate and
+ * changes nothing. */
 unsigned pacing_after_drain(struct pacing *p, uint64_t batches)
 {
     if (batches >= PACING_BUSY_TURN)
