@@ -130,7 +130,9 @@ static void gather_process(struct storer *s, struct mt_process *p, size_t *budge
             if (!address || !u64map_put(&s->offered, address, &created) || !created)
                 continue;
             const struct mt_module *m = process_module_of(p, address);
-            if (m && add_address(s, m->path, m->base, address) != 0)
+            if (!m) /* its module may be announced later: a later stack may offer it */
+                u64map_remove(&s->offered, address);
+            else if (add_address(s, m->path, m->base, address) != 0)
                 return;
         }
     }

@@ -1,7 +1,8 @@
 /*
  * stacks_probe.c - the stand-ins for the rest of libtrack that stacks.c and
  * modules.c need, and the probe's entry points (stacks_probe.h).  The records
- * are kept here instead of going to a thread buffer; there is no thread state,
+ * are kept here instead of going to a thread buffer (MODULE records only
+ * counted, as buffered until mt_flush); there is no thread state,
  * so modules.c's dlopen/dlclose hooks find none and do nothing.
  */
 #define UNW_LOCAL_ONLY
@@ -16,9 +17,11 @@ struct mt_options mt_options;
 __thread int mt_in_unwinder;
 
 static struct mt_thread probe_thread;
-static _Alignas(8) unsigned char record[sizeof(struct mt_rec_stack) + MT_MAX_DEPTH * sizeof(uint64_t)];
+/* room for the largest STACK record, and for a MODULE record (paths up to 2 KiB) */
+static _Alignas(8) unsigned char record[sizeof(struct mt_rec_stack) + MT_MAX_DEPTH * sizeof(uint64_t) + 4096];
 static struct probe_stack stacks[PROBE_MAX_RECORDS];
 static size_t n_stacks;
+static size_t modules_buffered, modules_flushed;
 
 void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra)
 {
@@ -30,10 +33,13 @@ void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_
     return record;
 }
 
-/* Keeps the record just written, when it is a well-formed STACK record. */
+/* Keeps the record just written, when it is a well-formed STACK record;
+ * counts MODULE records as buffered. */
 void mt_record_end(struct mt_thread *t)
 {
     const struct mt_rec_stack *r = (const void *)record;
+    if (r->h.type == MT_REC_MODULE)
+        modules_buffered++;
     if (r->h.type != MT_REC_STACK || n_stacks == PROBE_MAX_RECORDS || r->h.extra > MT_MAX_DEPTH ||
         r->h.size != sizeof *r + r->h.extra * sizeof(uint64_t))
         return;
@@ -42,6 +48,12 @@ void mt_record_end(struct mt_thread *t)
     s->truncated = r->truncated;
     s->depth = r->h.extra;
     memcpy(s->frames, r + 1, s->depth * sizeof(uint64_t));
+}
+
+void mt_flush(struct mt_thread *t)
+{
+    modules_flushed += modules_buffered;
+    modules_buffered = 0;
 }
 
 struct mt_thread *mt_thread_get(void)
@@ -78,6 +90,13 @@ size_t probe_stack_count(void)
 const struct probe_stack *probe_stack_at(size_t i)
 {
     return i < n_stacks ? &stacks[i] : NULL;
+}
+
+void probe_announce_modules(size_t *sent, size_t *still_buffered)
+{
+    mt_modules_send_all(&probe_thread);
+    *sent = modules_flushed;
+    *still_buffered = modules_buffered;
 }
 
 int probe_owns(uint64_t address)

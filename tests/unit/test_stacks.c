@@ -126,6 +126,17 @@ static void test_a_stack_deeper_than_the_limit_is_cut_and_marked(void **state)
     assert_string_equal(function_at(s->frames[2]), "allocate_deep");
 }
 
+/* The collector resolves addresses while the program runs once it knows
+ * their modules; a worker thread's stacks must not reach it first while the
+ * list waits in the main thread's buffer. */
+static void test_the_list_of_modules_is_sent_at_once(void **state)
+{
+    size_t sent, still_buffered;
+    probe_announce_modules(&sent, &still_buffered);
+    assert_true(sent > 0);
+    assert_int_equal(still_buffered, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_the_same_call_site_gives_the_same_id_and_one_record),
         cmocka_unit_test(test_different_call_sites_give_different_ids),
         cmocka_unit_test(test_a_stack_deeper_than_the_limit_is_cut_and_marked),
+        cmocka_unit_test(test_the_list_of_modules_is_sent_at_once),
     };
     return cmocka_run_group_tests(tests, start_probe, NULL);
 }
