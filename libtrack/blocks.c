@@ -91,14 +91,13 @@ static size_t region_of(unsigned k, struct mt_block **slots)
     return capacity;
 }
 
-/* Moves shard k's entries from the previous table into the current one if
- * they are still there; k's lock is held.  Returns the previous table when k
- * was the last shard in it, for the caller to unmap (*bytes long) once it
- * holds no lock; else NULL. */
-static struct mt_block *settle(unsigned k, size_t *bytes)
+/* Moves shard k's entries from the previous table into the current one;
+ * k's lock is held and they are still there.  Returns the previous table when
+ * k was the last shard in it, for the caller to unmap (*bytes long) once it
+ * holds no lock; else NULL.  Out of line: it runs once per shard and table,
+ * and inlined its registers would cost every lock_settled. */
+static __attribute__((noinline)) struct mt_block *move_shard(unsigned k, size_t *bytes)
 {
-    if (shards[k].generation == table.generation)
-        return NULL;
     struct mt_block *from;
     size_t n = region_of(k, &from);
     for (size_t i = 0; i < n; i++)
@@ -111,9 +110,15 @@ static struct mt_block *settle(unsigned k, size_t *bytes)
     return table.old;
 }
 
+/* move_shard if shard k's entries are still in the previous table. */
+static inline struct mt_block *settle(unsigned k, size_t *bytes)
+{
+    return shards[k].generation == table.generation ? NULL : move_shard(k, bytes);
+}
+
 /* Takes shard k's lock and brings its entries into the current table; *stale
  * gets what the caller must unmap after unlocking (NULL for nothing). */
-static void lock_settled(unsigned k, struct mt_block **stale, size_t *bytes)
+static inline void lock_settled(unsigned k, struct mt_block **stale, size_t *bytes)
 {
     mt_spin_lock(&shards[k].lock);
     *stale = table.capacity ? settle(k, bytes) : NULL;

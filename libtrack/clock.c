@@ -12,23 +12,21 @@
  * Until the first measurement, and wherever the counter is not invariant
  * (cpuid 0x80000007, EDX bit 8), every timestamp comes from clock_gettime.
  *
- * Invariant: `slope` (nanoseconds per tick, 32.32 fixed point) only moves
- * from 0 to its first measurement and then to better ones; tsc0 and ns0 are
+ * Invariant: mt_clock.slope (nanoseconds per tick, 32.32 fixed point) only
+ * moves from 0 to its first measurement and then to better ones; tsc0 and ns0 are
  * written once, before the first slope, and never again.
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <time.h>
-#include <x86intrin.h>
+#include <x86intrin.h> /* __rdtsc, for read_pair */
 #include "internal.h"
 
 #define FIRST_MEASUREMENT_NS 1000000ull
 
-static uint64_t tsc0, ns0;
+struct mt_clock mt_clock; /* read inline by mt_now_ns (internal.h) */
 static int tsc_usable;
-static _Atomic uint64_t slope;             /* ns per tick << 32; 0 until measured */
-static _Atomic uint64_t next_measure_tsc;  /* measure the slope again past this count */
-static _Atomic uint64_t first_measure_ns;  /* clock time of the first measurement */
+static _Atomic uint64_t first_measure_ns; /* clock time of the first measurement */
 
 static uint64_t monotonic_ns(void)
 {
@@ -59,8 +57,8 @@ void mt_clock_init(void)
     unsigned eax, ebx, ecx, edx;
     if (!__get_cpuid(0x80000007, &eax, &ebx, &ecx, &edx) || !(edx & (1u << 8)))
         return;
-    read_pair(&tsc0, &ns0);
-    atomic_store(&first_measure_ns, ns0 + FIRST_MEASUREMENT_NS);
+    read_pair(&mt_clock.tsc0, &mt_clock.ns0);
+    atomic_store(&first_measure_ns, mt_clock.ns0 + FIRST_MEASUREMENT_NS);
     tsc_usable = 1;
 }
 
@@ -70,29 +68,27 @@ static uint64_t measure(uint64_t expected_next)
 {
     uint64_t tsc, ns;
     read_pair(&tsc, &ns);
-    uint64_t ticks = tsc - tsc0;
-    if (ticks == 0 || ns <= ns0)
+    uint64_t ticks = tsc - mt_clock.tsc0;
+    if (ticks == 0 || ns <= mt_clock.ns0)
         return ns;
-    if (atomic_compare_exchange_strong(&next_measure_tsc, &expected_next, tsc0 + 2 * ticks))
-        atomic_store_explicit(&slope, (uint64_t)(((unsigned __int128)(ns - ns0) << 32) / ticks),
+    if (atomic_compare_exchange_strong(&mt_clock.next_measure_tsc, &expected_next, mt_clock.tsc0 + 2 * ticks))
+        atomic_store_explicit(&mt_clock.slope, (uint64_t)(((unsigned __int128)(ns - mt_clock.ns0) << 32) / ticks),
                               memory_order_relaxed);
     return ns;
 }
 
-uint64_t mt_now_ns(void)
+/* mt_now_ns when the counter alone does not tell the time: it is not
+ * usable, the slope is not measured yet, or a measurement is due (the counter
+ * reached `next_measure`). */
+uint64_t mt_now_ns_measuring(uint64_t slope, uint64_t next_measure)
 {
     if (!tsc_usable)
         return monotonic_ns();
-    uint64_t tsc = __rdtsc();
-    uint64_t s = atomic_load_explicit(&slope, memory_order_relaxed);
-    uint64_t next = atomic_load_explicit(&next_measure_tsc, memory_order_relaxed);
-    if (MT_UNLIKELY(s == 0)) {
+    if (slope == 0) {
         uint64_t ns = monotonic_ns();
         if (ns >= atomic_load_explicit(&first_measure_ns, memory_order_relaxed))
-            measure(next);
+            measure(next_measure);
         return ns;
     }
-    if (MT_UNLIKELY(tsc >= next))
-        return measure(next);
-    return ns0 + (uint64_t)(((unsigned __int128)(tsc - tsc0) * s) >> 32);
+    return measure(next_measure);
 }

@@ -126,7 +126,25 @@ struct mt_thread {
         uint64_t size;
     } held[MT_HOLD_MAX];
 };
-struct mt_thread *mt_thread_get(void); /* NULL when the guard is held or tracking is off */
+extern __thread struct mt_thread *mt_self; /* the calling thread's state; NULL before its first hook */
+extern atomic_int mt_tracking_off;          /* tracker.c: no collector, every hook passes through */
+struct mt_thread *mt_thread_first_get(void);
+/* Enters libtrack on this thread: returns its state with the guard taken, or
+ * NULL when the call must pass straight to libc (re-entry, or not ready).
+ * Inline because every hook starts here; a thread's first call, which makes
+ * its state, is out of line. */
+static inline struct mt_thread *mt_thread_get(void)
+{
+    struct mt_thread *t = mt_self;
+    if (MT_UNLIKELY(atomic_load_explicit(&mt_tracking_off, memory_order_relaxed)))
+        return NULL;
+    if (MT_UNLIKELY(t == NULL))
+        return mt_thread_first_get();
+    if (t->guard)
+        return NULL;
+    t->guard = 1;
+    return t;
+}
 void mt_thread_release(struct mt_thread *t);
 /* A block handed out while the guard was held and libunwind was not running:
  * a signal handler that interrupted libtrack allocated it. */
@@ -150,10 +168,35 @@ void mt_segments_after_fork(void);
 /* ---- transport.c: records to the collector ---- */
 /* Sends one message on the connection, if it still is ours (see transport.c). */
 void mt_transport_sendmsg(const struct msghdr *mh);
-void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra);
-void mt_record_end(struct mt_thread *t);
 void mt_flush(struct mt_thread *t);        /* takes t->busy */
 void mt_flush_locked(struct mt_thread *t); /* t->busy already held */
+void mt_record_make_room(struct mt_thread *t, unsigned size);
+/* Reserves `size` bytes (a multiple of 8) for one record in the thread's
+ * batch and fills its header; the caller fills the body and calls
+ * mt_record_end.  Inline, as is mt_record_end, because every hook writes a
+ * record; starting a batch (and sending the last) is out of line. */
+static inline void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra)
+{
+    mt_spin_lock(&t->busy);
+    if (MT_UNLIKELY(t->used == 0 || t->used + size > MT_BATCH_MAX))
+        mt_record_make_room(t, size);
+    struct mt_record_header *h = (void *)(t->buf + t->used);
+    h->type = (uint16_t)type;
+    h->size = (uint16_t)size;
+    h->extra = extra;
+    t->used += size;
+    return h;
+}
+/* Commits the record: from here on the collector can read it from the slot
+ * even if the process dies before sending it. */
+static inline void mt_record_end(struct mt_thread *t)
+{
+    if (t->slot)
+        atomic_store_explicit((_Atomic uint32_t *)&t->slot->used, t->used, memory_order_release);
+    if (MT_UNLIKELY(t->dying))
+        mt_flush_locked(t);
+    mt_spin_unlock(&t->busy);
+}
 int mt_transport_connect(uint32_t hello_flags);
 /* The longest send and all sends' time so far, in ns: a send copies its batch, and waits while the
  * collector's queue is full. */
@@ -180,7 +223,26 @@ void mt_unwind_loader_leave(void);
 
 /* ---- clock.c: timestamps (CLOCK_MONOTONIC nanoseconds) ---- */
 void mt_clock_init(void);
-uint64_t mt_now_ns(void);
+/* The line that turns the time-stamp counter into nanoseconds (clock.c
+ * says how it is kept). */
+struct mt_clock {
+    uint64_t tsc0, ns0;                /* the anchor */
+    _Atomic uint64_t slope;            /* ns per tick << 32; 0 until measured */
+    _Atomic uint64_t next_measure_tsc; /* measure the slope again past this count */
+};
+extern struct mt_clock mt_clock;
+uint64_t mt_now_ns_measuring(uint64_t slope, uint64_t next_measure);
+/* The time now.  Inline because every hook reads it: the counter and a
+ * multiplication, except when the slope is due (or the counter unusable). */
+static inline uint64_t mt_now_ns(void)
+{
+    uint64_t tsc = __builtin_ia32_rdtsc();
+    uint64_t s = atomic_load_explicit(&mt_clock.slope, memory_order_relaxed);
+    uint64_t next = atomic_load_explicit(&mt_clock.next_measure_tsc, memory_order_relaxed);
+    if (MT_UNLIKELY(s == 0 || tsc >= next))
+        return mt_now_ns_measuring(s, next);
+    return mt_clock.ns0 + (uint64_t)(((unsigned __int128)(tsc - mt_clock.tsc0) * s) >> 32);
+}
 
 /* ---- stacks.c: backtrace capture and interning ---- */
 uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth);
@@ -287,7 +349,6 @@ struct mt_options {
 };
 extern struct mt_options mt_options;
 extern uintptr_t mt_self_text_start, mt_self_text_end;
-extern atomic_int mt_tracking_off;
 void mt_init(void);
 void mt_on_immediate_exit(int status);
 void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsigned function);

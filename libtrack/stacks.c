@@ -79,12 +79,24 @@ uint32_t mt_stack_intern(struct mt_thread *t, void *const *frames, int depth, in
  * the shared table, whose megabytes are probed at random (a cache and TLB
  * miss each time).  The table knows a stack by its hash alone, so a hash
  * remembered here names the same id it would find there. */
+static uint32_t intern_uncached(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash,
+                                unsigned k);
+
 uint32_t mt_stack_intern_hashed(struct mt_thread *t, void *const *frames, int depth, int truncated, uint64_t hash)
 {
     hash = hash ? hash : 1;
     unsigned k = (unsigned)(hash >> (64 - MT_STACK_CACHE_BITS));
     if (t->stack_hash[k] == hash)
         return t->stack_id[k];
+    return intern_uncached(t, frames, depth, truncated, hash, k);
+}
+
+/* mt_stack_intern_hashed for a stack the thread's cache does not hold (in
+ * its entry k): the shared table, and the STACK record if the stack is new.
+ * Out of line, so that a cache hit pays for no more registers than it uses. */
+static __attribute__((noinline)) uint32_t intern_uncached(struct mt_thread *t, void *const *frames, int depth,
+                                                         int truncated, uint64_t hash, unsigned k)
+{
     int is_new;
     uint32_t id = intern(hash, &is_new);
     t->stack_hash[k] = hash;
@@ -126,21 +138,30 @@ static int libunwind_backtrace(void **ips, int max)
  * first frame outside libtrack (the caller of the allocation function), at
  * most max_depth frames deep.  unwind.c walks it when it can, libunwind
  * otherwise; one frame past max_depth tells whether the stack was cut. */
+static uint32_t capture_by_libunwind(struct mt_thread *t, unsigned max_depth);
+
 uint32_t mt_stack_capture(struct mt_thread *t, unsigned max_depth)
 {
-    void *ips[MT_MAX_DEPTH + 1];
     int truncated;
     uint64_t hash;
     int depth = mt_options.libunwind_only ? -1 : mt_unwind(t, (int)max_depth, &truncated, &hash);
     mt_count(t, MT_COUNT_BACKTRACES);
-    if (depth < 0)
-        mt_count(t, MT_COUNT_BY_LIBUNWIND);
     if (depth > 0)
         return mt_stack_intern_hashed(t, NULL, depth, truncated, hash);
     if (depth == 0)
         return 0;
+    mt_count(t, MT_COUNT_BY_LIBUNWIND);
+    return capture_by_libunwind(t, max_depth);
+}
+
+/* mt_stack_capture's backtrace when unwind.c cannot walk the stack.  Out of
+ * line: its arrays would otherwise make every capture's frame 4 KiB. */
+static __attribute__((noinline)) uint32_t capture_by_libunwind(struct mt_thread *t, unsigned max_depth)
+{
+    void *ips[MT_MAX_DEPTH + 1];
+    int truncated;
     int want = (int)max_depth + 1;
-    depth = libunwind_backtrace(ips, want);
+    int depth = libunwind_backtrace(ips, want);
     truncated = depth == want;
     if (truncated)
         depth = (int)max_depth;

@@ -22,8 +22,8 @@
 
 #define STATE_BYTES ((sizeof(struct mt_thread) + 4095) & ~(size_t)4095) /* buffer follows */
 
-static __thread struct mt_thread *self;
-static __thread int self_guard_early; /* guard for the time before `self` exists */
+__thread struct mt_thread *mt_self;
+static __thread int self_guard_early; /* guard for the time before `mt_self` exists */
 static _Atomic(struct mt_thread *) registry;
 static atomic_uint_fast64_t next_number = 1;
 static pthread_key_t exit_key;
@@ -108,31 +108,22 @@ static struct mt_thread *init_thread(void)
     t->recent_pos = 0;
     t->used = 0;
     mt_spin_unlock(&t->busy);
-    self = t;
+    mt_self = t;
     ensure_exit_key();
     if (atomic_load(&exit_key_state) == 2)
         pthread_setspecific(exit_key, t);
     return t;
 }
 
-/* Enters libtrack on this thread: returns its state with the guard taken, or
- * NULL when the call must pass straight to libc (re-entry, or not ready). */
-struct mt_thread *mt_thread_get(void)
+/* mt_thread_get for a thread without state yet: starts the library if it
+ * is the first, and makes the thread's state. */
+struct mt_thread *mt_thread_first_get(void)
 {
-    struct mt_thread *t = self;
-    if (MT_UNLIKELY(atomic_load_explicit(&mt_tracking_off, memory_order_relaxed)))
-        return NULL;
-    if (MT_LIKELY(t != NULL)) {
-        if (t->guard)
-            return NULL;
-        t->guard = 1;
-        return t;
-    }
     if (self_guard_early)
         return NULL;
     self_guard_early = 1;
     mt_init();
-    t = atomic_load(&mt_tracking_off) ? NULL : init_thread();
+    struct mt_thread *t = atomic_load(&mt_tracking_off) ? NULL : init_thread();
     self_guard_early = 0;
     return t;
 }
@@ -152,7 +143,7 @@ uint64_t mt_new_block_id(struct mt_thread *t)
 void mt_threads_flush_all(void)
 {
     for (struct mt_thread *t = atomic_load(&registry); t; t = t->next_all) {
-        if (t == self)
+        if (t == mt_self)
             continue;
         if (!mt_spin_trylock(&t->busy, 1000))
             continue; /* its owner is stuck mid-record (e.g. stopped in a signal); skip it */
@@ -160,8 +151,8 @@ void mt_threads_flush_all(void)
             mt_flush_locked(t);
         mt_spin_unlock(&t->busy);
     }
-    if (self)
-        mt_flush(self);
+    if (mt_self)
+        mt_flush(mt_self);
 }
 
 /* In a fork child only the forking thread lives on: every other state is free
@@ -176,11 +167,11 @@ void mt_threads_after_fork(void)
         if (t->slot)
             memset(t->slot, 0, sizeof *t->slot);
         mt_spin_unlock(&t->busy);
-        if (t != self)
+        if (t != mt_self)
             t->dying = 1;
     }
-    if (self)
-        self->tid = tid;
+    if (mt_self)
+        mt_self->tid = tid;
 }
 
 void mt_threads_own_ranges(mt_range_fn fn, void *arg)
@@ -217,14 +208,14 @@ void mt_threads_held_ranges(mt_range_fn fn, void *arg)
 
 void mt_note_untracked(void *p)
 {
-    struct mt_thread *t = self;
+    struct mt_thread *t = mt_self;
     if (p && t && t->guard && !mt_in_unwinder)
         t->untracked[t->untracked_pos++ % MT_UNTRACKED_MAX] = (uintptr_t)p;
 }
 
 int mt_take_untracked(void *p)
 {
-    struct mt_thread *t = self;
+    struct mt_thread *t = mt_self;
     for (unsigned i = 0; t && i < MT_UNTRACKED_MAX; i++)
         if (t->untracked[i] == (uintptr_t)p) {
             t->untracked[i] = 0;

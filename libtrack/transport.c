@@ -231,11 +231,11 @@ void mt_flush(struct mt_thread *t)
     mt_spin_unlock(&t->busy);
 }
 
-/* Reserves `size` bytes (a multiple of 8) for one record in the thread's batch
- * and fills its header; the caller fills the body and calls mt_record_end. */
-void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra)
+/* mt_record_begin's room for a record of `size` bytes (t->busy held): sends
+ * the batch when the record would not fit, and starts a batch with its
+ * header. */
+void mt_record_make_room(struct mt_thread *t, unsigned size)
 {
-    mt_spin_lock(&t->busy);
     if (t->used + size > MT_BATCH_MAX)
         mt_flush_locked(t);
     if (t->used == 0) {
@@ -246,21 +246,4 @@ void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_
         bh->seq = t->seq;
         t->used = sizeof *bh;
     }
-    struct mt_record_header *h = (void *)(t->buf + t->used);
-    h->type = (uint16_t)type;
-    h->size = (uint16_t)size;
-    h->extra = extra;
-    t->used += size;
-    return h;
-}
-
-/* Commits the record: from here on the collector can read it from the slot
- * even if the process dies before sending it. */
-void mt_record_end(struct mt_thread *t)
-{
-    if (t->slot)
-        atomic_store_explicit((_Atomic uint32_t *)&t->slot->used, t->used, memory_order_release);
-    if (MT_UNLIKELY(t->dying))
-        mt_flush_locked(t);
-    mt_spin_unlock(&t->busy);
 }

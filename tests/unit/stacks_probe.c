@@ -1,9 +1,11 @@
 /*
  * stacks_probe.c - the stand-ins for the rest of libtrack that stacks.c and
- * modules.c need, and the probe's entry points (stacks_probe.h).  The records
- * are kept here instead of going to a thread buffer (MODULE records only
- * counted, as buffered until mt_flush); there is no thread state,
- * so modules.c's dlopen/dlclose hooks find none and do nothing.
+ * modules.c need, and the probe's entry points (stacks_probe.h).  Records go
+ * to the probe thread's buffer as in libtrack (mt_record_begin is inline);
+ * instead of being sent, the buffer is read here: STACK records are kept,
+ * MODULE records counted (as flushed when mt_flush read them, else as still
+ * buffered).  No thread has a state, so modules.c's dlopen/dlclose hooks
+ * find none and do nothing.
  */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -16,31 +18,16 @@
 struct mt_options mt_options;
 __thread int mt_in_unwinder;
 
-static struct mt_thread probe_thread;
-/* room for the largest STACK record, and for a MODULE record (paths up to 2 KiB) */
-static _Alignas(8) unsigned char record[sizeof(struct mt_rec_stack) + MT_MAX_DEPTH * sizeof(uint64_t) + 4096];
+static _Alignas(8) char probe_buffer[MT_BATCH_MAX];
+static struct mt_thread probe_thread = {.buf = probe_buffer};
 static struct probe_stack stacks[PROBE_MAX_RECORDS];
 static size_t n_stacks;
-static size_t modules_buffered, modules_flushed;
+static size_t modules_flushed;
 
-void *mt_record_begin(struct mt_thread *t, unsigned type, unsigned size, uint32_t extra)
+/* Keeps a well-formed STACK record. */
+static void keep_stack(const struct mt_rec_stack *r)
 {
-    memset(record, 0, sizeof record);
-    struct mt_record_header *h = (void *)record;
-    h->type = (uint16_t)type;
-    h->size = size <= sizeof record ? (uint16_t)size : 0;
-    h->extra = extra;
-    return record;
-}
-
-/* Keeps the record just written, when it is a well-formed STACK record;
- * counts MODULE records as buffered. */
-void mt_record_end(struct mt_thread *t)
-{
-    const struct mt_rec_stack *r = (const void *)record;
-    if (r->h.type == MT_REC_MODULE)
-        modules_buffered++;
-    if (r->h.type != MT_REC_STACK || n_stacks == PROBE_MAX_RECORDS || r->h.extra > MT_MAX_DEPTH ||
+    if (n_stacks == PROBE_MAX_RECORDS || r->h.extra > MT_MAX_DEPTH ||
         r->h.size != sizeof *r + r->h.extra * sizeof(uint64_t))
         return;
     struct probe_stack *s = &stacks[n_stacks++];
@@ -50,13 +37,44 @@ void mt_record_end(struct mt_thread *t)
     memcpy(s->frames, r + 1, s->depth * sizeof(uint64_t));
 }
 
-void mt_flush(struct mt_thread *t)
+/* Reads the records buffered since the last read: keeps the stacks, and
+ * returns how many MODULE records there were. */
+static size_t read_buffer(struct mt_thread *t)
 {
-    modules_flushed += modules_buffered;
-    modules_buffered = 0;
+    size_t modules = 0;
+    for (uint32_t at = sizeof(struct mt_batch_header); at < t->used;) {
+        const struct mt_record_header *h = (const void *)(t->buf + at);
+        if (h->size == 0)
+            break;
+        if (h->type == MT_REC_STACK)
+            keep_stack((const void *)h);
+        modules += h->type == MT_REC_MODULE;
+        at += h->size;
+    }
+    t->used = sizeof(struct mt_batch_header);
+    return modules;
 }
 
-struct mt_thread *mt_thread_get(void)
+void mt_record_make_room(struct mt_thread *t, unsigned size)
+{
+    if (t->used == 0 || t->used + size > MT_BATCH_MAX)
+        read_buffer(t);
+}
+
+void mt_flush_locked(struct mt_thread *t)
+{
+    modules_flushed += read_buffer(t);
+}
+
+void mt_flush(struct mt_thread *t)
+{
+    mt_flush_locked(t);
+}
+
+__thread struct mt_thread *mt_self;
+atomic_int mt_tracking_off;
+
+struct mt_thread *mt_thread_first_get(void)
 {
     return NULL;
 }
@@ -84,11 +102,13 @@ __attribute__((noinline)) uint32_t probe_allocation_hook(void)
 
 size_t probe_stack_count(void)
 {
+    read_buffer(&probe_thread);
     return n_stacks;
 }
 
 const struct probe_stack *probe_stack_at(size_t i)
 {
+    read_buffer(&probe_thread);
     return i < n_stacks ? &stacks[i] : NULL;
 }
 
@@ -96,7 +116,7 @@ void probe_announce_modules(size_t *sent, size_t *still_buffered)
 {
     mt_modules_send_all(&probe_thread);
     *sent = modules_flushed;
-    *still_buffered = modules_buffered;
+    *still_buffered = read_buffer(&probe_thread);
 }
 
 int probe_owns(uint64_t address)
