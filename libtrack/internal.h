@@ -198,6 +198,7 @@ static inline void mt_record_end(struct mt_thread *t)
     mt_spin_unlock(&t->busy);
 }
 int mt_transport_connect(uint32_t hello_flags);
+int mt_transport_connected(void); /* 1 when a send would reach the collector */
 /* The longest send and all sends' time so far, in ns: a send copies its batch, and waits while the
  * collector's queue is full. */
 void mt_transport_waits(uint64_t *max_ns, uint64_t *total_ns);

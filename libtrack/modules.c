@@ -88,11 +88,14 @@ static int send_one(struct dl_phdr_info *info, size_t size, void *arg)
  * collector resolves a stack's addresses while the program runs only once it
  * knows their modules, and the stacks of other threads (a program whose main
  * thread starts workers and waits) would otherwise all arrive first and be
- * resolved after the program ends, in the time it waits for memtrack. */
+ * resolved after the program ends, in the time it waits for memtrack.  Not
+ * while another thread is still connecting: a send then would drop the
+ * batch, which instead waits in the buffer for the connection. */
 void mt_modules_send_all(struct mt_thread *t)
 {
     dl_iterate_phdr(send_one, t);
-    mt_flush(t);
+    if (mt_transport_connected())
+        mt_flush(t);
 }
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *arg)

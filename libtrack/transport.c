@@ -127,6 +127,11 @@ int mt_transport_connect(uint32_t hello_flags)
     return 0;
 }
 
+int mt_transport_connected(void)
+{
+    return atomic_load(&sock) >= 0;
+}
+
 /* A fork child is a new process: new connection, new token. */
 void mt_transport_after_fork(void)
 {
