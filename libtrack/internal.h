@@ -234,13 +234,18 @@ struct mt_clock {
 extern struct mt_clock mt_clock;
 uint64_t mt_now_ns_measuring(uint64_t slope, uint64_t next_measure);
 /* The time now.  Inline because every hook reads it: the counter and a
- * multiplication, except when the slope is due (or the counter unusable). */
+ * multiplication, except when a measurement of the slope is due.  No slope
+ * yet (or a counter that is not invariant, which never gets one): the
+ * counter is not read at all, since where it is not invariant a hypervisor
+ * may trap it, or the program may have made it fault (PR_SET_TSC). */
 static inline uint64_t mt_now_ns(void)
 {
-    uint64_t tsc = __builtin_ia32_rdtsc();
     uint64_t s = atomic_load_explicit(&mt_clock.slope, memory_order_relaxed);
     uint64_t next = atomic_load_explicit(&mt_clock.next_measure_tsc, memory_order_relaxed);
-    if (MT_UNLIKELY(s == 0 || tsc >= next))
+    if (MT_UNLIKELY(s == 0))
+        return mt_now_ns_measuring(0, next);
+    uint64_t tsc = __builtin_ia32_rdtsc();
+    if (MT_UNLIKELY(tsc >= next))
         return mt_now_ns_measuring(s, next);
     return mt_clock.ns0 + (uint64_t)(((unsigned __int128)(tsc - mt_clock.tsc0) * s) >> 32);
 }

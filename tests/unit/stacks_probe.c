@@ -23,6 +23,7 @@ static struct mt_thread probe_thread = {.buf = probe_buffer};
 static struct probe_stack stacks[PROBE_MAX_RECORDS];
 static size_t n_stacks;
 static size_t modules_flushed;
+static int connected = 1;
 
 /* Keeps a well-formed STACK record. */
 static void keep_stack(const struct mt_rec_stack *r)
@@ -55,10 +56,11 @@ static size_t read_buffer(struct mt_thread *t)
     return modules;
 }
 
+/* A full batch is sent as libtrack would send it. */
 void mt_record_make_room(struct mt_thread *t, unsigned size)
 {
     if (t->used == 0 || t->used + size > MT_BATCH_MAX)
-        read_buffer(t);
+        modules_flushed += read_buffer(t);
 }
 
 void mt_flush_locked(struct mt_thread *t)
@@ -73,7 +75,7 @@ void mt_flush(struct mt_thread *t)
 
 int mt_transport_connected(void)
 {
-    return 1;
+    return connected;
 }
 
 __thread struct mt_thread *mt_self;
@@ -117,9 +119,12 @@ const struct probe_stack *probe_stack_at(size_t i)
     return i < n_stacks ? &stacks[i] : NULL;
 }
 
-void probe_announce_modules(size_t *sent, size_t *still_buffered)
+void probe_announce_modules(int is_connected, size_t *sent, size_t *still_buffered)
 {
+    connected = is_connected;
+    modules_flushed = 0;
     mt_modules_send_all(&probe_thread);
+    connected = 1;
     *sent = modules_flushed;
     *still_buffered = read_buffer(&probe_thread);
 }

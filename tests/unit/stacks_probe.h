@@ -26,9 +26,11 @@ uint32_t probe_allocation_hook(void);
 /* The STACK records emitted so far, oldest first. */
 size_t probe_stack_count(void);
 const struct probe_stack *probe_stack_at(size_t i);
-/* Plays the start of a process: sends the list of loaded objects; says how
- * many MODULE records were flushed and how many are left in the buffer. */
-void probe_announce_modules(size_t *sent, size_t *still_buffered);
+/* Plays the start of a process: sends the list of loaded objects, with the
+ * connection made or (is_connected 0) still being made by another thread;
+ * says how many MODULE records were sent and how many were left in the
+ * buffer (then read and forgotten). */
+void probe_announce_modules(int is_connected, size_t *sent, size_t *still_buffered);
 /* Whether `address` lies in the probe's own text. */
 int probe_owns(uint64_t address);
 

@@ -132,9 +132,18 @@ static void test_a_stack_deeper_than_the_limit_is_cut_and_marked(void **state)
 static void test_the_list_of_modules_is_sent_at_once(void **state)
 {
     size_t sent, still_buffered;
-    probe_announce_modules(&sent, &still_buffered);
+    probe_announce_modules(1, &sent, &still_buffered);
     assert_true(sent > 0);
     assert_int_equal(still_buffered, 0);
+}
+
+/* A send before the connection exists would drop the batch: the list waits. */
+static void test_the_list_of_modules_waits_for_the_connection(void **state)
+{
+    size_t sent, still_buffered;
+    probe_announce_modules(0, &sent, &still_buffered);
+    assert_int_equal(sent, 0);
+    assert_true(still_buffered > 0);
 }
 
 int main(void)
@@ -145,6 +154,7 @@ int main(void)
         cmocka_unit_test(test_different_call_sites_give_different_ids),
         cmocka_unit_test(test_a_stack_deeper_than_the_limit_is_cut_and_marked),
         cmocka_unit_test(test_the_list_of_modules_is_sent_at_once),
+        cmocka_unit_test(test_the_list_of_modules_waits_for_the_connection),
     };
     return cmocka_run_group_tests(tests, start_probe, NULL);
 }
