@@ -17,7 +17,13 @@ FIGURES = (
     ("trace_size", 1.0, 0.10),        # memtrack's trace / heaptrack's compressed trace
     ("report_time", 1.0, 0.50),       # memtrack report / heaptrack_print
     ("collector_memory", 1.0, 0.25),  # memtrack's collector peak RSS / heaptrack_interpret's
-)
+    ("instructions", None, 0.02),     # libtrack's instructions per allocation and release (instructions.py):
+)                                     # not a ratio, but the same in every run of one build
+
+
+def figure_text(name, value):
+    """A figure as printed: a count whole, a ratio to three significant figures."""
+    return "%d" % value if name == "instructions" else "%.3g" % value
 
 
 def ratio(samples, wi, field):
@@ -43,7 +49,7 @@ def summarize(workloads, samples):
 
 
 def verdict_lines(summary):
-    """One line per workload: each figure with a target, met or not."""
+    """One line per workload with a figure that has a target: each such figure, met or not."""
     lines = []
     for label, figures in summary.items():
         parts = []
@@ -51,17 +57,20 @@ def verdict_lines(summary):
             if limit is not None and name in figures:
                 parts.append("%s %.3g (target <= %.3g: %s)" % (name.replace("_", " "), figures[name], limit,
                                                                "met" if figures[name] <= limit else "NOT met"))
-        lines.append("  %s: %s" % (label, "; ".join(parts)))
+        if parts:
+            lines.append("  %s: %s" % (label, "; ".join(parts)))
     return lines
 
 
 def regression_lines(summary, baseline):
     """Each figure of this run against the baseline's for the same workload: the change, and "WORSE" where it
     is worse by more than its tolerance.  Workloads the baseline does not have (other sizes) are skipped; when
-    some workload matched, those the baseline has and this run did not judge are named."""
+    some timed workload matched (not only the instruction count, which every size of run makes), those the
+    baseline has and this run did not judge are named."""
     lines = []
     recorded = baseline.get("workloads", {})
-    if any(label in recorded for label in summary):
+    timed = [label for label, figures in summary.items() if set(figures) - {"instructions"}]
+    if any(label in recorded for label in timed):
         lines += ["  %s: not measured in this run" % label for label in recorded if label not in summary]
     for label, figures in summary.items():
         if label not in recorded:
@@ -72,7 +81,8 @@ def regression_lines(summary, baseline):
             if before is None or now is None:
                 continue
             worse = now > before * (1 + tolerance)
-            parts.append("%s %.3g -> %.3g%s" % (name.replace("_", " "), before, now, " WORSE" if worse else ""))
+            parts.append("%s %s -> %s%s" % (name.replace("_", " "), figure_text(name, before), figure_text(name, now),
+                                            " WORSE" if worse else ""))
         if parts:
             lines.append("  %s: %s" % (label, "; ".join(parts)))
     return lines
@@ -103,13 +113,14 @@ def save_baseline(path, summary, commit, date, machine):
 
 def print_targets(summary, baseline):
     """The targets' verdicts, then the comparison with the baseline when there is one."""
-    if not summary:
+    verdicts = verdict_lines(summary)
+    if verdicts:
+        print("\ntargets (memtrack / heaptrack in this run):")
+        for line in verdicts:
+            print(line)
+    else:
         print("\ntargets: not judged (they are ratios to heaptrack, which gave no figures in this run)")
-        return
-    print("\ntargets (memtrack / heaptrack in this run):")
-    for line in verdict_lines(summary):
-        print(line)
-    if baseline:
+    if summary and baseline:
         lines = regression_lines(summary, baseline)
         print("\nagainst the baseline (bench/baseline.json: %s, %s; WORSE = beyond the noise allowed):" % (
             baseline.get("commit", "?"), baseline.get("date", "?")))

@@ -20,9 +20,14 @@ class Workload:
         self.allocations = None  # counted from memtrack's report, when memtrack ran it
 
 
+def churn_path(work):
+    """Where make_workloads builds the churn program (whichever workloads are run)."""
+    return os.path.join(work, "churn")
+
+
 def make_workloads(workload_dir, work, quick, only):
     """The workloads at full or quick size, restricted to the names in ONLY when given."""
-    churn = compile_c(os.path.join(workload_dir, "churn.c"), os.path.join(work, "churn"), work, ["-pthread"])
+    churn = compile_c(os.path.join(workload_dir, "churn.c"), churn_path(work), work, ["-pthread"])
     python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
     rounds, documents, rows = ("1", "500", 20000) if quick else ("13", "2000", FULL_ROWS)
     big, small = ("200000", "50000") if quick else ("2000000", "500000")

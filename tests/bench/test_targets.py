@@ -9,6 +9,7 @@ from types import SimpleNamespace
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 sys.dont_write_bytecode = True
 
+from benchlib.instructions import LABEL, libtrack_instructions  # noqa: E402
 from benchlib.targets import load_baseline, regression_lines, save_baseline, summarize, verdict_lines  # noqa: E402
 
 
@@ -94,6 +95,58 @@ class TargetsTest(unittest.TestCase):
             saved = load_baseline(path)
             self.assertEqual(saved["workloads"], summary)
             self.assertEqual(saved["commit"], "def5678")
+
+
+# A cachegrind output file: libtrack's files (one of them the leak scan) among libc's.
+CACHEGRIND_OUT = """desc: I1 cache: 32768 B, 64 B, 8-way associative
+cmd: /tmp/churn 200000 8 1
+events: Ir
+fl=./malloc/./malloc/malloc.c
+fn=_int_malloc
+100 5000
+fl=/src/memtrack/libtrack/tracker.c
+fn=mt_on_alloc
+10 300
+11 20
+fl=/src/memtrack/libtrack/internal.h
+fn=mt_on_alloc
+5 7
+fl=/src/memtrack/libtrack/leakscan.c
+fn=find
+3 90000
+fl=/src/memtrack/libtrack/unwind.c
+fn=mt_unwind
+40 400
+summary: 95727
+"""
+
+
+class InstructionsTest(unittest.TestCase):
+    def count(self, text):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "cachegrind.out")
+            with open(path, "w") as f:
+                f.write(text)
+            return libtrack_instructions(path)
+
+    def test_libtrack_files_are_counted_and_the_leak_scan_is_not(self):
+        self.assertEqual(self.count(CACHEGRIND_OUT), 300 + 20 + 7 + 400)
+
+    def test_a_library_without_debug_information_is_not_counted(self):
+        self.assertIsNone(self.count("events: Ir\nfl=???\nfn=malloc\n0 1234\n"))
+
+    def test_the_count_is_compared_with_the_baseline_but_has_no_target(self):
+        summary = summarize(WORKLOADS, SAMPLES)
+        summary[LABEL] = {"instructions": 1320}
+        self.assertFalse(any(LABEL in line for line in verdict_lines(summary)))
+        baseline = {"workloads": {LABEL: {"instructions": 1293}}}
+        self.assertEqual(regression_lines(summary, baseline), ["  %s: instructions 1293 -> 1320 WORSE" % LABEL])
+        self.assertNotIn("WORSE", regression_lines({LABEL: {"instructions": 1300}}, baseline)[0])
+
+    def test_a_run_of_other_sizes_matching_only_the_count_names_no_missing_workload(self):
+        baseline = {"workloads": {"churn 2000000 8 1": {"slowdown": 0.5}, LABEL: {"instructions": 1293}}}
+        quick = {"churn 200000 8 1": {"slowdown": 0.5}, LABEL: {"instructions": 1293}}
+        self.assertEqual(regression_lines(quick, baseline), ["  %s: instructions 1293 -> 1293" % LABEL])
 
 
 if __name__ == "__main__":
