@@ -24,17 +24,18 @@ static atomic_int init_state; /* 0 not started, 1 running, 2 done */
 static int tracking_enabled;
 atomic_int mt_tracking_off; /* set once start-up found no collector: every hook passes through */
 
+/* The family of each entry point (MT_FAMILY_MALLOC, 0, where none is
+ * given): one load per release instead of a chain of range checks. */
+static const uint8_t family_of_function[MT_FN_END] = {
+    [MT_FN_NEW ... MT_FN_NEW_ALIGNED_NOTHROW] = MT_FAMILY_NEW,
+    [MT_FN_NEW_ARRAY ... MT_FN_NEW_ARRAY_ALIGNED_NOTHROW] = MT_FAMILY_NEW_ARRAY,
+    [MT_FN_DELETE ... MT_FN_DELETE_ALIGNED_NOTHROW] = MT_FAMILY_NEW,
+    [MT_FN_DELETE_ARRAY ... MT_FN_DELETE_ARRAY_ALIGNED_NOTHROW] = MT_FAMILY_NEW_ARRAY,
+};
+
 int mt_family_of(unsigned function)
 {
-    if (function >= MT_FN_NEW && function <= MT_FN_NEW_ALIGNED_NOTHROW)
-        return MT_FAMILY_NEW;
-    if (function >= MT_FN_NEW_ARRAY && function <= MT_FN_NEW_ARRAY_ALIGNED_NOTHROW)
-        return MT_FAMILY_NEW_ARRAY;
-    if (function >= MT_FN_DELETE && function <= MT_FN_DELETE_ALIGNED_NOTHROW)
-        return MT_FAMILY_NEW;
-    if (function >= MT_FN_DELETE_ARRAY && function <= MT_FN_DELETE_ARRAY_ALIGNED_NOTHROW)
-        return MT_FAMILY_NEW_ARRAY;
-    return MT_FAMILY_MALLOC;
+    return function < MT_FN_END ? family_of_function[function] : MT_FAMILY_MALLOC;
 }
 
 static int is_aligned_cxx(unsigned f)
@@ -206,7 +207,8 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
     mt_count(t, MT_COUNT_ALLOCATIONS);
     if (mt_shared_raise(&mt_counters.peak_bytes, mt_shared_add(&mt_counters.current_bytes, size)))
         atomic_store_explicit(&mt_counters.peak_ns, now, memory_order_relaxed);
-    t->recent[t->recent_pos++ % mt_options.temporary_window] = b.id;
+    t->recent[t->recent_pos] = b.id;
+    t->recent_pos = t->recent_pos + 1 == mt_options.temporary_window ? 0 : t->recent_pos + 1; /* no division */
     struct mt_rec_alloc *r = mt_record_begin(t, MT_REC_ALLOC, sizeof *r, function);
     r->block = b.id;
     r->address = b.address;
