@@ -99,6 +99,7 @@ struct mt_thread {
     uint64_t number;         /* process-unique thread number, high bits of block ids */
     uint64_t next_block;     /* sequence for block ids */
     void *caller;            /* return address into the caller of the current hook */
+    const void *hook_frame;  /* frame of the function that entered libtrack (mt_thread_get); the walk starts there */
     unsigned recent_pos;
     mt_spinlock busy;        /* held while the buffer is appended to or flushed */
     uint32_t used;           /* bytes in buf, committed or being written */
@@ -128,21 +129,25 @@ struct mt_thread {
 };
 extern __thread struct mt_thread *mt_self; /* the calling thread's state; NULL before its first hook */
 extern atomic_int mt_tracking_off;          /* tracker.c: no collector, every hook passes through */
-struct mt_thread *mt_thread_first_get(void);
+struct mt_thread *mt_thread_first_get(const void *hook_frame);
 /* Enters libtrack on this thread: returns its state with the guard taken, or
  * NULL when the call must pass straight to libc (re-entry, or not ready).
  * Inline because every hook starts here; a thread's first call, which makes
- * its state, is out of line. */
-static inline struct mt_thread *mt_thread_get(void)
+ * its state, is out of line.  Always inline, too, because it keeps the frame
+ * of the function it is written in (the hook): a backtrace taken before that
+ * function returns starts from there instead of walking out of libtrack's
+ * own frames one by one. */
+static inline __attribute__((always_inline)) struct mt_thread *mt_thread_get(void)
 {
     struct mt_thread *t = mt_self;
     if (MT_UNLIKELY(atomic_load_explicit(&mt_tracking_off, memory_order_relaxed)))
         return NULL;
     if (MT_UNLIKELY(t == NULL))
-        return mt_thread_first_get();
+        return mt_thread_first_get(__builtin_frame_address(0));
     if (t->guard)
         return NULL;
     t->guard = 1;
+    t->hook_frame = __builtin_frame_address(0);
     return t;
 }
 void mt_thread_release(struct mt_thread *t);

@@ -117,7 +117,7 @@ static struct mt_thread *init_thread(void)
 
 /* mt_thread_get for a thread without state yet: starts the library if it
  * is the first, and makes the thread's state. */
-struct mt_thread *mt_thread_first_get(void)
+struct mt_thread *mt_thread_first_get(const void *hook_frame)
 {
     if (self_guard_early)
         return NULL;
@@ -125,6 +125,8 @@ struct mt_thread *mt_thread_first_get(void)
     mt_init();
     struct mt_thread *t = atomic_load(&mt_tracking_off) ? NULL : init_thread();
     self_guard_early = 0;
+    if (t)
+        t->hook_frame = hook_frame;
     return t;
 }
 

@@ -14,7 +14,9 @@
  * libunwind itself.  tests/e2e compares the two on real programs.
  *
  * libtrack's own frames are walked by their frame pointers (libtrack is built
- * with -fno-omit-frame-pointer), down to the first return address outside it.
+ * with -fno-omit-frame-pointer), down to the first return address outside it,
+ * starting at the frame of the hook that entered libtrack (mt_thread_get keeps
+ * it), so the frames between the hook and the walk are not visited.
  *
  * Invariants of the rule table:
  *  - a key is (return address | generation << 48), written last with release
@@ -230,7 +232,7 @@ __attribute__((noinline)) int mt_unwind(struct mt_thread *t, int max, int *trunc
         return -1;
     unsigned generation = atomic_load_explicit(&generation_now, memory_order_relaxed);
     uint64_t tag = (uint64_t)generation << ADDRESS_BITS;
-    const uintptr_t *fp = __builtin_frame_address(0);
+    const uintptr_t *fp = t->hook_frame ? t->hook_frame : __builtin_frame_address(0);
     while (fp[1] >= mt_self_text_start && fp[1] < mt_self_text_end)
         fp = (const uintptr_t *)fp[0];
     uintptr_t ra = fp[1], sp = (uintptr_t)(fp + 2), bp = fp[0]; /* the frame the walk is at */

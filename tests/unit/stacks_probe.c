@@ -81,7 +81,7 @@ int mt_transport_connected(void)
 __thread struct mt_thread *mt_self;
 atomic_int mt_tracking_off;
 
-struct mt_thread *mt_thread_first_get(void)
+struct mt_thread *mt_thread_first_get(const void *hook_frame)
 {
     return NULL;
 }
