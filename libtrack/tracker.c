@@ -286,6 +286,19 @@ static void on_bad_free(struct mt_thread *t, void *p, unsigned function)
     report_error(t, &e);
 }
 
+/* Reports the release of block b by the wrong function (`detail`: the size
+ * or alignment the release claimed).  Out of line: the error record would
+ * otherwise make every release's frame larger. */
+static __attribute__((noinline)) void report_mismatch(struct mt_thread *t, const struct mt_block *b, uint64_t now,
+                                                      unsigned function, uint32_t free_stack, size_t detail)
+{
+    struct mt_rec_error e = {.h.extra = MT_ERR_MISMATCHED_FREE, .address = b->address, .size = b->size,
+                             .offset = 0, .time_ns = now, .stack = free_stack,
+                             .alloc_stack = b->stack, .alloc_function = b->function,
+                             .free_function = (uint16_t)function, .block = b->id, .detail = detail};
+    report_error(t, &e);
+}
+
 /* Records the release of live block b (already out of the table) at time
  * now: mismatch check, counters, FREE record, quarantine.  Returns what libc
  * must release now. */
@@ -296,14 +309,8 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, uint6
     unsigned depth = bad ? mt_options.depth : mt_options.free_depth;
     uint32_t free_stack = depth == 1 && t->caller ? mt_stack_intern(t, &t->caller, 1, 1)
                           : depth ? mt_stack_capture(t, depth) : 0;
-    if (bad) {
-        struct mt_rec_error e = {.h.extra = MT_ERR_MISMATCHED_FREE, .address = b->address, .size = b->size,
-                                 .offset = 0, .time_ns = now, .stack = free_stack,
-                                 .alloc_stack = b->stack, .alloc_function = b->function,
-                                 .free_function = (uint16_t)function, .block = b->id,
-                                 .detail = is_sized_delete(function) ? claimed_size : claimed_align};
-        report_error(t, &e);
-    }
+    if (bad)
+        report_mismatch(t, b, now, function, free_stack, is_sized_delete(function) ? claimed_size : claimed_align);
     mt_count(t, MT_COUNT_FREES);
     mt_shared_add(&mt_counters.current_bytes, -(uint64_t)b->size);
     struct mt_rec_free *r = mt_record_begin(t, MT_REC_FREE, sizeof *r, function);
