@@ -79,6 +79,22 @@ static uint32_t slot_of(uintptr_t ra)
     return (uint32_t)(h >> (64 - TABLE_BITS));
 }
 
+/* The rule for ra as the walk may follow it.  A rule whose CFA is rsp +
+ * offset reads its slots at fixed distances from the frame's stack pointer,
+ * so whether they lie within the frame (what step() checks of a frame whose
+ * CFA comes from rbp) is decided here, once per rule; one whose slots do not
+ * is left to libunwind. */
+static uint64_t walkable_rule(uintptr_t ra)
+{
+    uint64_t rule = mt_eh_frame_rule(ra);
+    if ((rule & MT_RULE_KIND_MASK) != MT_RULE_STEP || (rule & MT_RULE_CFA_FROM_RBP))
+        return rule;
+    int64_t size = (uint32_t)(rule >> 32), ra_at = size + (int8_t)(rule >> 24), bp_at = size + (int16_t)(rule >> 8);
+    int inside = size > 0 && size <= (int64_t)MAX_FRAME_SIZE && ra_at >= 0 && ra_at + 8 <= size &&
+                 (!(rule & MT_RULE_RBP_SAVED) || (bp_at >= 0 && bp_at + 8 <= size));
+    return inside ? rule : MT_RULE_UNSUPPORTED;
+}
+
 /* The rule for ra under generation key bits `tag` from the shared table,
  * computing and caching it on a miss. */
 static uint64_t shared_rule_for(uintptr_t ra, uint64_t tag)
@@ -100,14 +116,14 @@ static uint64_t shared_rule_for(uintptr_t ra, uint64_t tag)
         if (key & KEY_BUSY)
             break; /* being written: compute without caching */
         /* empty, or left from an earlier generation: claim it */
-        uint64_t rule = mt_eh_frame_rule(ra);
+        uint64_t rule = walkable_rule(ra);
         if (atomic_compare_exchange_strong(&e->key, &key, want | KEY_BUSY)) {
             atomic_store_explicit(&e->rule, rule, memory_order_relaxed);
             atomic_store_explicit(&e->key, want, memory_order_release);
         }
         return rule;
     }
-    return mt_eh_frame_rule(ra);
+    return walkable_rule(ra);
 }
 
 /* The rule for ra: from the thread's own small cache when it was looked up
@@ -166,9 +182,11 @@ static int step(struct mt_thread *t, struct mt_frame_state *f, uint64_t tag, uin
         return -1;
     uintptr_t cfa = ((rule & MT_RULE_CFA_FROM_RBP) ? here_bp : here_sp) + (uint32_t)(rule >> 32);
     uintptr_t ra_at = cfa + (int8_t)(rule >> 24), bp_at = cfa + (int16_t)(rule >> 8);
-    /* every slot read lies in this frame: between its stack pointer and its CFA */
-    if (cfa <= here_sp || cfa - here_sp > MAX_FRAME_SIZE || ra_at < here_sp || ra_at + 8 > cfa ||
-        ((rule & MT_RULE_RBP_SAVED) && (bp_at < here_sp || bp_at + 8 > cfa)))
+    /* every slot read lies in this frame, between its stack pointer and its
+     * CFA: for a CFA from rsp walkable_rule made sure of it */
+    if ((rule & MT_RULE_CFA_FROM_RBP) &&
+        (cfa <= here_sp || cfa - here_sp > MAX_FRAME_SIZE || ra_at < here_sp || ra_at + 8 > cfa ||
+         ((rule & MT_RULE_RBP_SAVED) && (bp_at < here_sp || bp_at + 8 > cfa))))
         return -1;
     f->ra_slot = ra_at;
     f->cfa_from_bp = (rule & MT_RULE_CFA_FROM_RBP) != 0;
