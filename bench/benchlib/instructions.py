@@ -1,9 +1,10 @@
-"""libtrack's instructions per allocation and release, counted by cachegrind on a small churn.
+"""libtrack's instructions per allocation and release, counted by cachegrind on small runs of two workloads.
 
 Wall times on a shared machine move by a tenth or more between runs of one build (docs/performance.md), so a
 hot-path change of a few percent hides in them.  The count of instructions libtrack runs is the same in every
 run of one build: it shows such a change, though not the cost of cache misses, locked instructions or reads of
-the time-stamp counter, which only the timings see.
+the time-stamp counter, which only the timings see.  Two workloads: the churn (shallow stacks, a small heap) and
+the Python one (deep stacks that change from one allocation to the next), with Python's hashing fixed.
 """
 import os
 import shutil
@@ -11,9 +12,15 @@ import subprocess
 
 from benchlib.build import Unavailable, last_line
 
-ALLOCATIONS, DEPTH, THREADS = "200000", "8", "1"
-LABEL = "libtrack instructions (churn %s %s %s)" % (ALLOCATIONS, DEPTH, THREADS)
 FIGURE = "instructions"
+
+
+def counted_runs(churn_exe, python, workload_dir):
+    """(label, argv, environment) of each run whose instructions are counted."""
+    return [("libtrack instructions (churn 200000 8 1)", [churn_exe, "200000", "8", "1"], {}),
+            ("libtrack instructions (pyjson 1 round of 500)",
+             [python, os.path.join(workload_dir, "pyjson.py"), "1", "500"],
+             {"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0"})]
 
 
 def libtrack_instructions(out_path):
@@ -34,17 +41,17 @@ def libtrack_instructions(out_path):
     return total if seen else None
 
 
-def count_per_pair(memtrack, churn_exe, work):
-    """libtrack's instructions per allocation and release of the churn, under MEMTRACK; raises Unavailable
-    with the reason when it cannot be counted."""
+def count_per_pair(memtrack, argv, env, work):
+    """libtrack's instructions per allocation and release of ARGV run under MEMTRACK with ENV added; raises
+    Unavailable with the reason when they cannot be counted."""
     valgrind = shutil.which("valgrind")
     if not valgrind:
         raise Unavailable("valgrind is not installed")
     out, trace, log = (os.path.join(work, name) for name in ("cachegrind.out", "cachegrind.db", "cachegrind.log"))
-    argv = [memtrack.binary, "run", "-f", "-o", trace, "--", valgrind, "--tool=cachegrind", "--cache-sim=no",
-            "--cachegrind-out-file=" + out, churn_exe, ALLOCATIONS, DEPTH, THREADS]
+    command = [memtrack.binary, "run", "-f", "-o", trace, "--", valgrind, "--tool=cachegrind", "--cache-sim=no",
+               "--cachegrind-out-file=" + out] + argv
     with open(log, "w") as err:
-        rc = subprocess.call(argv, stdout=subprocess.DEVNULL, stderr=err)
+        rc = subprocess.call(command, stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ, **env))
     try:
         if rc != 0 or not os.path.exists(out):
             raise Unavailable("the cachegrind run failed (exit %d): %s" % (rc, last_line(log)))

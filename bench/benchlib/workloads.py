@@ -25,10 +25,15 @@ def churn_path(work):
     return os.path.join(work, "churn")
 
 
+def python_path():
+    """The Python that runs the pyjson workload: the system's, whose allocations a Debian user traces."""
+    return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
 def make_workloads(workload_dir, work, quick, only):
     """The workloads at full or quick size, restricted to the names in ONLY when given."""
     churn = compile_c(os.path.join(workload_dir, "churn.c"), churn_path(work), work, ["-pthread"])
-    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    python = python_path()
     rounds, documents, rows = ("1", "500", 20000) if quick else ("13", "2000", FULL_ROWS)
     big, small = ("200000", "50000") if quick else ("2000000", "500000")
     workloads = [

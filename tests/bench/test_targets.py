@@ -9,7 +9,7 @@ from types import SimpleNamespace
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 sys.dont_write_bytecode = True
 
-from benchlib.instructions import LABEL, libtrack_instructions  # noqa: E402
+from benchlib.instructions import counted_runs, libtrack_instructions  # noqa: E402
 from benchlib.targets import load_baseline, regression_lines, save_baseline, summarize, verdict_lines  # noqa: E402
 
 
@@ -96,6 +96,8 @@ class TargetsTest(unittest.TestCase):
             self.assertEqual(saved["workloads"], summary)
             self.assertEqual(saved["commit"], "def5678")
 
+
+LABEL = counted_runs("churn", "python3", "workloads")[0][0]
 
 # A cachegrind output file: libtrack's files (one of them the leak scan) among libc's.
 CACHEGRIND_OUT = """desc: I1 cache: 32768 B, 64 B, 8-way associative
