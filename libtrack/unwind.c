@@ -149,10 +149,13 @@ static uint64_t rule_for(struct mt_thread *t, uintptr_t ra, uint64_t tag)
  * depends on it): then the walk from b on would be the cached one. */
 static int cached_reads_hold(const struct mt_walk_cache *c, int b)
 {
-    for (unsigned i = 0; i < c->checks_to[b]; i++)
-        if (*(const uintptr_t *)c->check[i].slot != c->check[i].value)
+    const struct mt_slot_check *k = c->check, *end = c->check + c->checks_to[b];
+    /* two at a time, one branch for both: a deep stack has dozens, all
+     * checked on every allocation that hits the cache */
+    for (; end - k >= 2; k += 2)
+        if ((*(const uintptr_t *)k[0].slot ^ k[0].value) | (*(const uintptr_t *)k[1].slot ^ k[1].value))
             return 0;
-    return 1;
+    return k == end || *(const uintptr_t *)k->slot == k->value;
 }
 
 /* Steps out of the frame in state (*ra, *sp, *bp) by the rule for its
@@ -211,20 +214,24 @@ static void remember_walk(struct mt_walk_cache *c, const struct mt_frame_state *
     }
     uint64_t h = keep ? c->hash[keep - 1] : MT_STACK_HASH_SEED;
     unsigned checks = keep ? c->checks_to[keep - 1] : 0;
+    /* the next outer frame's state, carried from one frame to the next */
+    uintptr_t outer_ra = keep ? c->ra[keep - 1] : 0, outer_bp = keep ? c->bp[keep - 1] : 0;
+    int outer_needs_bp = keep ? c->needs_bp[keep - 1] : 0;
     for (int k = keep; k < keep + n; k++) {
         const struct mt_frame_state *f = &fresh[keep + n - 1 - k];
-        int outer_needs_bp = k > 0 && c->needs_bp[k - 1];
         c->ra[k] = f->ra;
         c->sp[k] = f->sp;
         c->bp[k] = f->bp;
         h = c->hash[k] = mt_stack_hash_step(h, f->ra);
         if (f->ra_slot) { /* else the outermost frame by its rule: nothing is read */
-            c->check[checks++] = (struct mt_slot_check){f->ra_slot, k > 0 ? c->ra[k - 1] : 0};
+            c->check[checks++] = (struct mt_slot_check){f->ra_slot, outer_ra};
             if (f->bp_slot && outer_needs_bp)
-                c->check[checks++] = (struct mt_slot_check){f->bp_slot, c->bp[k - 1]};
+                c->check[checks++] = (struct mt_slot_check){f->bp_slot, outer_bp};
         }
         c->checks_to[k] = (uint16_t)checks;
-        c->needs_bp[k] = f->cfa_from_bp || (!f->bp_slot && outer_needs_bp);
+        outer_needs_bp = c->needs_bp[k] = f->cfa_from_bp || (!f->bp_slot && outer_needs_bp);
+        outer_ra = f->ra;
+        outer_bp = f->bp;
     }
     c->n = (unsigned)(keep + n);
     c->generation = generation;
