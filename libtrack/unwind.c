@@ -237,6 +237,18 @@ static void remember_walk(struct mt_walk_cache *c, const struct mt_frame_state *
     c->generation = generation;
 }
 
+/* mt_stack_hash of the first `count` frames of the thread's last walk (as
+ * mt_unwind_frames gives them), without copying them out: a stack cut at
+ * the depth limit, whose hash the cache does not hold. */
+static uint64_t hash_of_last_walk(const struct mt_thread *t, int count)
+{
+    int n = t->walk_fresh, keep = t->walk_kept;
+    uint64_t h = MT_STACK_HASH_SEED;
+    for (int i = count - 1; i >= 0; i--)
+        h = mt_stack_hash_step(h, i < n ? t->fresh_walk[i].ra : t->walk.ra[keep + n - 1 - i]);
+    return h;
+}
+
 /* Walks the calling thread's stack from the first return address outside
  * libtrack, at most max frames, with *truncated set when there were more and
  * *hash the mt_stack_hash of the frames kept.  Returns how many, or -1 when
@@ -303,9 +315,7 @@ __attribute__((noinline)) int mt_unwind(struct mt_thread *t, int max, int *trunc
     } else if (cached && !*truncated) {
         *hash = c->hash[c->n - 1];
     } else {
-        void *ips[MT_MAX_DEPTH];
-        mt_unwind_frames(t, ips, out);
-        *hash = mt_stack_hash((void *const *)ips, out);
+        *hash = hash_of_last_walk(t, out);
     }
     return out;
 }
