@@ -147,6 +147,9 @@ static inline __attribute__((always_inline)) struct mt_thread *mt_thread_get(voi
     if (t->guard)
         return NULL;
     t->guard = 1;
+    /* the guard first: a signal handler's hook that came in between would
+     * leave its own, soon dead, frame here for this one to walk from */
+    atomic_signal_fence(memory_order_seq_cst);
     t->hook_frame = __builtin_frame_address(0);
     return t;
 }

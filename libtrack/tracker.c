@@ -208,7 +208,7 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
     if (mt_shared_raise(&mt_counters.peak_bytes, mt_shared_add(&mt_counters.current_bytes, size)))
         atomic_store_explicit(&mt_counters.peak_ns, now, memory_order_relaxed);
     t->recent[t->recent_pos] = b.id;
-    t->recent_pos = t->recent_pos + 1 == mt_options.temporary_window ? 0 : t->recent_pos + 1; /* no division */
+    t->recent_pos = t->recent_pos + 1 >= mt_options.temporary_window ? 0 : t->recent_pos + 1; /* no division */
     struct mt_rec_alloc *r = mt_record_begin(t, MT_REC_ALLOC, sizeof *r, function);
     r->block = b.id;
     r->address = b.address;

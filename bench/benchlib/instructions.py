@@ -13,6 +13,7 @@ import subprocess
 from benchlib.build import Unavailable, last_line
 
 FIGURE = "instructions"
+TIMEOUT_SECONDS = 600  # a few seconds each, here
 
 
 def counted_runs(churn_exe, python, workload_dir):
@@ -50,18 +51,22 @@ def count_per_pair(memtrack, argv, env, work):
     out, trace, log = (os.path.join(work, name) for name in ("cachegrind.out", "cachegrind.db", "cachegrind.log"))
     command = [memtrack.binary, "run", "-f", "-o", trace, "--", valgrind, "--tool=cachegrind", "--cache-sim=no",
                "--cachegrind-out-file=" + out] + argv
-    with open(log, "w") as err:
-        rc = subprocess.call(command, stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ, **env))
     try:
+        with open(log, "w") as err:
+            rc = subprocess.call(command, stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ, **env),
+                                 timeout=TIMEOUT_SECONDS)
         if rc != 0 or not os.path.exists(out):
             raise Unavailable("the cachegrind run failed (exit %d): %s" % (rc, last_line(log)))
         instructions = libtrack_instructions(out)
         if instructions is None:
             raise Unavailable("libmemtrack.so has no debug information to attribute instructions by")
-        allocations = memtrack.count_allocations(trace)
+        # the program's process: the largest (valgrind's launcher, traced too, makes a few)
+        allocations = max(memtrack.allocations_per_process(trace) or [0])
         if not allocations:
             raise Unavailable("the trace of the cachegrind run holds no allocation")
         return instructions / allocations
+    except subprocess.TimeoutExpired:
+        raise Unavailable("the cachegrind run took more than %d s" % TIMEOUT_SECONDS)
     finally:
         for path in (out, trace):
             if os.path.exists(path):

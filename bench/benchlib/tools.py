@@ -65,12 +65,21 @@ class Memtrack(Untraced):
         finally:
             db.close()
 
-    def count_allocations(self, trace):
-        """Allocation calls in a trace, from `memtrack report --format json`, over all its processes."""
+    def allocations_per_process(self, trace):
+        """Allocation calls of each process in a trace, from `memtrack report --format json`; None when the
+        report fails or is not what it should be."""
         out = subprocess.run([self.binary, "report", "--format", "json", trace], capture_output=True, text=True)
         if out.returncode != 0:
             return None
-        return sum(p["summary"]["allocations"] for p in json.loads(out.stdout)["processes"])
+        try:
+            return [p["summary"]["allocations"] for p in json.loads(out.stdout)["processes"]]
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def count_allocations(self, trace):
+        """Allocation calls in a trace, over all its processes; None when they cannot be read."""
+        counts = self.allocations_per_process(trace)
+        return sum(counts) if counts is not None else None
 
 
 class Heaptrack(Untraced):

@@ -102,9 +102,13 @@ void probe_set_depth_limit(unsigned depth_limit)
     mt_options.depth = depth_limit;
 }
 
+/* Starts the walk at its own frame, as a hook's mt_thread_get does. */
 __attribute__((noinline)) uint32_t probe_allocation_hook(void)
 {
-    return mt_stack_capture(&probe_thread, mt_options.depth);
+    probe_thread.hook_frame = __builtin_frame_address(0);
+    uint32_t id = mt_stack_capture(&probe_thread, mt_options.depth);
+    probe_thread.hook_frame = NULL;
+    return id;
 }
 
 size_t probe_stack_count(void)
@@ -144,7 +148,9 @@ __attribute__((noinline)) void probe_unwind_both(struct probe_walks *walks, int 
         max = PROBE_MAX_WALK;
     int truncated;
     uint64_t hash;
+    probe_thread.hook_frame = __builtin_frame_address(0);
     walks->fast = mt_unwind(&probe_thread, max, &truncated, &hash);
+    probe_thread.hook_frame = NULL;
     if (walks->fast > 0)
         mt_unwind_frames(&probe_thread, walks->fast_frames, walks->fast);
     walks->fast_hash_agrees = walks->fast <= 0 || hash == mt_stack_hash((void *const *)walks->fast_frames, walks->fast);

@@ -47,7 +47,8 @@ struct probe_walks {
 /* Walks the caller's stack with mt_unwind and with libunwind (as stacks.c
  * does when mt_unwind gives up), at most `max` frames (<= PROBE_MAX_WALK) each. */
 void probe_unwind_both(struct probe_walks *walks, int max);
-/* mt_eh_frame_rule(return_address): the rule unwind.c would cache for it. */
+/* mt_eh_frame_rule(return_address): the rule eh_frame.c computes for it (which unwind.c caches, unless it
+ * is based on rsp and reads outside its frame: then libunwind walks). */
 uint64_t probe_eh_frame_rule(uint64_t return_address);
 
 #endif
