@@ -17,16 +17,19 @@
 #ifndef MEMTRACK_SPINLOCK_H
 #define MEMTRACK_SPINLOCK_H
 
-#include <sched.h>
 #include <stdatomic.h>
 
 typedef atomic_bool mt_spinlock;
 
+void mt_spin_lock_contended(mt_spinlock *l); /* spinlock.c */
+
+/* One exchange when the lock is free; the waiting is out of line, so that a
+ * lock taken on every allocation costs its caller no loop and no call. */
 static inline void mt_spin_lock(mt_spinlock *l)
 {
-    for (unsigned spins = 0; atomic_exchange_explicit(l, 1, memory_order_acquire); spins++)
-        if (spins > 64)
-            sched_yield(); /* the holder may be preempted */
+    if (__builtin_expect(!atomic_exchange_explicit(l, 1, memory_order_acquire), 1))
+        return;
+    mt_spin_lock_contended(l);
 }
 
 /* Takes the lock unless it stays held for `max_spins` tries (a holder stuck,
