@@ -15,7 +15,7 @@
 struct mt_real mt_real;
 atomic_int mt_real_ready;
 
-static _Alignas(64) char arena[64 * 1024];
+_Alignas(64) char mt_bootstrap_arena[MT_BOOTSTRAP_BYTES]; /* read inline by mt_is_bootstrap */
 static atomic_size_t arena_used;
 
 /* Serves an early request from the static arena; NULL when it is exhausted. */
@@ -26,21 +26,16 @@ void *mt_bootstrap_alloc(size_t size, size_t align)
     size_t old = atomic_load(&arena_used), start;
     do {
         start = (old + align - 1) & ~(align - 1);
-        if (start + size > sizeof arena || start + size < start)
+        if (start + size > sizeof mt_bootstrap_arena || start + size < start)
             return NULL;
     } while (!atomic_compare_exchange_weak(&arena_used, &old, start + size));
-    return arena + start; /* static storage is zero, as calloc promises */
+    return mt_bootstrap_arena + start; /* static storage is zero, as calloc promises */
 }
 
-/* Bytes of arena from p to its end: the most a realloc can copy out of it. */
+/* Bytes of the arena from p to its end: the most a realloc can copy out of it. */
 size_t mt_bootstrap_room(const void *p)
 {
-    return (size_t)(arena + sizeof arena - (const char *)p);
-}
-
-int mt_is_bootstrap(const void *p)
-{
-    return (const char *)p >= arena && (const char *)p < arena + sizeof arena;
+    return (size_t)(mt_bootstrap_arena + sizeof mt_bootstrap_arena - (const char *)p);
 }
 
 /* Looks up the next definition of `name` after libtrack in the search order. */

@@ -47,7 +47,13 @@ extern struct mt_real mt_real;
 extern atomic_int mt_real_ready;
 void mt_resolve_real(void);
 void *mt_bootstrap_alloc(size_t size, size_t align);
-int mt_is_bootstrap(const void *p);
+#define MT_BOOTSTRAP_BYTES (64 * 1024)
+extern char mt_bootstrap_arena[MT_BOOTSTRAP_BYTES];
+/* Whether p came from the arena (inline: every free asks). */
+static inline int mt_is_bootstrap(const void *p)
+{
+    return (const char *)p >= mt_bootstrap_arena && (const char *)p < mt_bootstrap_arena + MT_BOOTSTRAP_BYTES;
+}
 size_t mt_bootstrap_room(const void *p);
 
 /* ---- thread_state.c: per-thread state, reachable without malloc ---- */
@@ -99,6 +105,8 @@ struct mt_thread {
     uint64_t number;         /* process-unique thread number, high bits of block ids */
     uint64_t next_block;     /* sequence for block ids */
     void *caller;            /* return address into the caller of the current hook */
+    void *last_call_site;    /* the caller of the last release that recorded its call site, */
+    uint32_t last_call_site_stack; /* and the id of that one-frame stack */
     const void *hook_frame;  /* frame of the function that entered libtrack (mt_thread_get); the walk starts there */
     unsigned recent_pos;
     mt_spinlock busy;        /* held while the buffer is appended to or flushed */
