@@ -105,8 +105,6 @@ struct mt_thread {
     uint64_t number;         /* process-unique thread number, high bits of block ids */
     uint64_t next_block;     /* sequence for block ids */
     void *caller;            /* return address into the caller of the current hook */
-    void *last_call_site;    /* the caller of the last release that recorded its call site, */
-    uint32_t last_call_site_stack; /* and the id of that one-frame stack */
     const void *hook_frame;  /* frame of the function that entered libtrack (mt_thread_get); the walk starts there */
     unsigned recent_pos;
     mt_spinlock busy;        /* held while the buffer is appended to or flushed */

@@ -299,19 +299,6 @@ static __attribute__((noinline)) void report_mismatch(struct mt_thread *t, const
     report_error(t, &e);
 }
 
-/* The one-frame stack of the hook's caller, as releases record by default.
- * A program releases from few call sites, most often the same one again (an
- * allocator wrapper), so the last one's id is kept: a stack's id never
- * changes once made. */
-static uint32_t call_site_stack(struct mt_thread *t)
-{
-    if (t->caller != t->last_call_site) {
-        t->last_call_site_stack = mt_stack_intern(t, &t->caller, 1, 1);
-        t->last_call_site = t->caller;
-    }
-    return t->last_call_site_stack;
-}
-
 /* Records the release of live block b (already out of the table) at time
  * now: mismatch check, counters, FREE record, quarantine.  Returns what libc
  * must release now. */
@@ -320,7 +307,8 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, uint6
 {
     int bad = mismatch(b, function, claimed_size, claimed_align);
     unsigned depth = bad ? mt_options.depth : mt_options.free_depth;
-    uint32_t free_stack = depth == 1 && t->caller ? call_site_stack(t) : depth ? mt_stack_capture(t, depth) : 0;
+    uint32_t free_stack = depth == 1 && t->caller ? mt_stack_intern(t, &t->caller, 1, 1)
+                          : depth ? mt_stack_capture(t, depth) : 0;
     if (bad)
         report_mismatch(t, b, now, function, free_stack, is_sized_delete(function) ? claimed_size : claimed_align);
     mt_count(t, MT_COUNT_FREES);
