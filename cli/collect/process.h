@@ -82,7 +82,6 @@ struct mt_process {
     uint32_t *arrived_stacks; /* the ids of its own stacks, in order of arrival */
     size_t n_arrived_stacks, cap_arrived_stacks;
     size_t presymbolized;   /* arrived_stacks[0..presymbolized) went to symbolizing ahead */
-    int modules_prepared;   /* its executable and libc went to symbolizing ahead (run/storer.c) */
     struct mt_process *next_to_store; /* run/storer.c's queue */
     struct u64map blocks;   /* block id -> struct mt_live_block */
     struct u64map early;    /* block id -> struct mt_early: its FREE or VERDICT came before its ALLOC */

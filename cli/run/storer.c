@@ -35,19 +35,14 @@ static int store(struct storer *s, struct mt_process *p)
     return -1;
 }
 
-/* Resolves n addresses into the symbolizer's cache (address 0: opens the
- * object and its debug information, symbolizer_prepare). */
+/* Resolves n addresses into the symbolizer's cache. */
 static void resolve(struct storer *s, const struct storer_address *at, size_t n)
 {
     struct symbol_frame frames[FRAMES_PER_ADDRESS];
     if (!s->symbolizer)
         s->symbolizer = symbolizer_new();
-    for (size_t i = 0; i < n && s->symbolizer; i++) {
-        if (at[i].address)
-            symbolizer_resolve(s->symbolizer, at[i].path, at[i].base, at[i].address, frames, FRAMES_PER_ADDRESS);
-        else
-            symbolizer_prepare(s->symbolizer, at[i].path);
-    }
+    for (size_t i = 0; i < n && s->symbolizer; i++)
+        symbolizer_resolve(s->symbolizer, at[i].path, at[i].base, at[i].address, frames, FRAMES_PER_ADDRESS);
 }
 
 /* Takes the first queued process off the queue (the lock is held). */
@@ -121,27 +116,6 @@ static int add_address(struct storer *s, const char *path, uint64_t base, uint64
     return 0;
 }
 
-/* Offers p's executable (its first module) and libc for opening ahead, once
- * both are known: nearly every stack has frames in them, and for a program
- * that runs a few milliseconds, opening libc's debug information (inflating
- * it) was most of the time memtrack run took after the program had ended,
- * since a short program's stacks arrive only with its last batch.  The lock
- * is held. */
-static void prepare_modules(struct storer *s, struct mt_process *p)
-{
-    const struct mt_module *libc = NULL;
-    for (size_t i = 0; i < p->n_modules && !libc; i++) {
-        const char *slash = strrchr(p->modules[i].path, '/');
-        if (!strncmp(slash ? slash + 1 : p->modules[i].path, "libc.so", 7))
-            libc = &p->modules[i];
-    }
-    if (!libc)
-        return;
-    p->modules_prepared = 1;
-    add_address(s, p->modules[0].path, p->modules[0].base, 0);
-    add_address(s, libc->path, libc->base, 0);
-}
-
 /* Adds the new addresses of p's next arrived stacks, at most *budget stacks.
  * The set of offered addresses spans processes: an address two processes map
  * to different objects is resolved ahead for the first one only, and the
@@ -171,13 +145,9 @@ void storer_gather(struct storer *s, struct mt_process *processes)
     size_t budget = STACKS_PER_GATHER;
     pthread_mutex_lock(&s->lock);
     size_t before = s->n_addresses;
-    for (struct mt_process *p = processes; p && budget; p = p->next) {
-        if (p->written)
-            continue;
-        if (!p->modules_prepared)
-            prepare_modules(s, p);
-        gather_process(s, p, &budget);
-    }
+    for (struct mt_process *p = processes; p && budget; p = p->next)
+        if (!p->written)
+            gather_process(s, p, &budget);
     if (s->n_addresses != before)
         pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);

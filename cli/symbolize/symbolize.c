@@ -387,14 +387,6 @@ void symbolizer_free(struct symbolizer *s)
     free(s);
 }
 
-void symbolizer_prepare(struct symbolizer *s, const char *path)
-{
-    struct module *m = get_module(s, path);
-    Dwarf_Addr bias;
-    if (m && m->mod)
-        dwfl_module_getdwarf(m->mod, &bias);
-}
-
 int symbolizer_resolve(struct symbolizer *s, const char *path, uint64_t base, uint64_t address,
                        struct symbol_frame *out, int max)
 {

@@ -28,11 +28,6 @@ void symbolizer_free(struct symbolizer *s);
 int symbolizer_resolve(struct symbolizer *s, const char *path, uint64_t base, uint64_t address,
                        struct symbol_frame *out, int max);
 
-/* Opens the ELF object at `path` and its debug information ahead of its first symbolizer_resolve: the part
- * of a first resolve that takes long (finding the debug file, inflating compressed DWARF: about 0.1 s for
- * Debian's libc), done while the traced program still runs. */
-void symbolizer_prepare(struct symbolizer *s, const char *path);
-
 /* Demangle a C++ symbol name (an ELF "@VERSION" suffix is dropped first). Returns the demangled name, or
  * the name unchanged when it is not mangled; NULL only for NULL. Owned by the symbolizer. */
 const char *symbolize_demangle(struct symbolizer *s, const char *name);

@@ -240,24 +240,6 @@ static void test_missing_and_corrupt_files(void **state)
     assert_true(n >= 1 && n <= 4);
 }
 
-/* Opening an object ahead changes nothing of what it resolves to, and a
- * missing or unreadable path is no harm either. */
-static void test_prepare_ahead(void **state)
-{
-    struct symbolizer *s = *state;
-    outer_function();
-    struct where w = locate(captured);
-    symbolizer_prepare(s, w.path);
-    symbolizer_prepare(s, "/nonexistent/libnothing.so");
-    symbolizer_prepare(s, "/dev/null");
-    symbolizer_prepare(s, "");
-    struct symbol_frame f[8];
-    assert_int_equal(symbolizer_resolve(s, w.path, w.base, (uint64_t)(uintptr_t)captured, f, 8), 3);
-    assert_frame(&f[0], "leaf_inline", "test_symbolize.c", line_in_leaf, 1);
-    assert_frame(&f[2], "outer_function", "test_symbolize.c", line_in_outer, 0);
-    assert_unknown(s, "/nonexistent/libnothing.so", 0x1000, 0x1234);
-}
-
 static void test_garbage_addresses(void **state)
 {
     direct_caller();
@@ -354,7 +336,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_direct_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_and_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_and_corrupt_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_prepare_ahead, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_demangle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cxx_shared_library, setup, teardown),
