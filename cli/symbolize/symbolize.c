@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #endif
 #include "symbolize.h"
+#include "symbolize/symbol_index.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -31,6 +32,8 @@ struct module {
     Dwfl *dwfl;         /* NULL when the file could not be opened as ELF */
     Dwfl_Module *mod;
     Dwarf_Addr bias;    /* module address = link-time vaddr + bias */
+    struct symbol_index symbols; /* read at the module's first address */
+    int symbols_read;
 };
 
 struct entry {
@@ -347,9 +350,9 @@ static int compute_frames(struct symbolizer *s, struct module *m, Dwarf_Addr pc,
     /* The real function: the ELF symbol (exact linkage name) unless it is a GCC clone of a C function
      * ("foo.constprop.0", "foo.cold"), where the DIE's plain name reads better. */
     const char *name = NULL;
-    GElf_Off off;
-    GElf_Sym sym;
-    const char *symname = dwfl_module_addrinfo(m->mod, pc, &off, &sym, NULL, NULL, NULL);
+    if (!m->symbols_read)
+        m->symbols_read = symbol_index_build(&m->symbols, m->mod) == 0;
+    const char *symname = symbol_index_lookup(&m->symbols, pc);
     if (symname && !(real && strncmp(symname, "_Z", 2) != 0 && strchr(symname, '.')))
         name = symbolize_demangle(s, symname);
     if (!name && real)
@@ -370,6 +373,7 @@ struct symbolizer *symbolizer_new(void)
 static void free_module(void *p)
 {
     struct module *m = p;
+    symbol_index_free(&m->symbols);
     if (m->dwfl)
         dwfl_end(m->dwfl);
     free(m->path);
