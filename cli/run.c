@@ -38,6 +38,7 @@ struct run_options {
     int force;
     unsigned fail_on; /* KIND_BIT()s; 0: no gate */
     int error_exitcode;
+    int no_symbol_cache;
     char options_env[256]; /* MEMTRACK_OPTIONS for libtrack */
 };
 
@@ -63,6 +64,9 @@ void usage_run(FILE *out)
           "      --unwinder=WHICH      fast (default: cached rules from .eh_frame, libunwind\n"
           "                            where they do not apply) or libunwind (always)\n"
           "      --no-follow           trace only PROGRAM, not the processes it starts\n"
+          "      --no-symbol-cache     resolve every address from the object files, without\n"
+          "                            reading or filling the symbol cache shared by runs\n"
+          "                            ($XDG_CACHE_HOME/memtrack, else ~/.cache/memtrack)\n"
           "      --fail-on=KINDS       exit with the gate's status when findings of these\n"
           "                            kinds remain: definite, indirect, possible,\n"
           "                            reachable, double-free, invalid-free, mismatch,\n"
@@ -104,6 +108,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"free-depth", required_argument, 0, 'D'},
         {"temporary-window", required_argument, 0, 't'}, {"quarantine", required_argument, 0, 'q'},
         {"no-follow", no_argument, 0, 'n'}, {"unwinder", required_argument, 0, 'u'},
+        {"no-symbol-cache", no_argument, 0, 'S'},
         {"fail-on", required_argument, 0, 'F'}, {"error-exitcode", required_argument, 0, 'X'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
@@ -116,6 +121,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         case 'o': o->output = optarg; break;
         case 'f': o->force = 1; break;
         case 'n': add_option(o, "follow", "0"); break;
+        case 'S': o->no_symbol_cache = 1; break;
         case 'F':
             if (gate_parse_kinds(optarg, &o->fail_on, gate_error, sizeof gate_error) != 0) {
                 fprintf(stderr, "memtrack run: --fail-on: %s\n", gate_error);
@@ -319,7 +325,7 @@ int cmd_run(int argc, char **argv)
     }
     route_signals(child);
     struct finisher f;
-    finisher_init(&f, w, child);
+    finisher_init(&f, w, child, !o.no_symbol_cache);
     collect(&server, &f);
     struct mt_process *top = server_find_pid(&server, child);
     if (!top) {

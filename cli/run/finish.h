@@ -19,8 +19,9 @@ struct finisher {
 /* Harvests and stores every process that has ended; with at_end, every
  * process left, ended or not. */
 void finish_processes(struct finisher *f, struct mt_server *server, int at_end);
-/* Makes f ready to store the processes of `top` in `writer`. */
-void finisher_init(struct finisher *f, struct trace_writer *writer, pid_t top);
+/* Makes f ready to store the processes of `top` in `writer`, resolving their addresses through the
+ * symbol cache unless symbol_cache is 0. */
+void finisher_init(struct finisher *f, struct trace_writer *writer, pid_t top, int symbol_cache);
 /* Waits until every process handed over is stored, and ends the storer. */
 void finisher_close(struct finisher *f);
 

@@ -24,11 +24,19 @@
 #define RESOLVE_SLICE 256
 #define FRAMES_PER_ADDRESS 64
 
+/* Creates the symbolizer on first use, with the symbol cache when the run wants it; NULL when out of
+ * memory. */
+static struct symbolizer *symbolizer_of(struct storer *s)
+{
+    if (!s->symbolizer && (s->symbolizer = symbolizer_new()) && s->symbol_cache)
+        symbolizer_use_cache(s->symbolizer, NULL);
+    return s->symbolizer;
+}
+
 /* Stores p; returns 0, or -1 after saying why it could not. */
 static int store(struct storer *s, struct mt_process *p)
 {
-    if (!s->symbolizer)
-        s->symbolizer = symbolizer_new();
+    symbolizer_of(s);
     if (trace_write_process(s->writer, p, s->symbolizer) == 0)
         return 0;
     fprintf(stderr, "memtrack: cannot store process %u in the trace: %s\n", p->pid, trace_writer_error(s->writer));
@@ -39,8 +47,7 @@ static int store(struct storer *s, struct mt_process *p)
 static void resolve(struct storer *s, const struct storer_address *at, size_t n)
 {
     struct symbol_frame frames[FRAMES_PER_ADDRESS];
-    if (!s->symbolizer)
-        s->symbolizer = symbolizer_new();
+    symbolizer_of(s);
     for (size_t i = 0; i < n && s->symbolizer; i++)
         symbolizer_resolve(s->symbolizer, at[i].path, at[i].base, at[i].address, frames, FRAMES_PER_ADDRESS);
 }
@@ -96,9 +103,9 @@ static void *run(void *arg)
     return NULL;
 }
 
-void storer_init(struct storer *s, struct trace_writer *writer)
+void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache)
 {
-    *s = (struct storer){.writer = writer};
+    *s = (struct storer){.writer = writer, .symbol_cache = symbol_cache};
     u64map_init(&s->offered, 0);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
@@ -180,8 +187,10 @@ int storer_close(struct storer *s)
     while (s->first)
         s->failures += store(s, take_first(s)) != 0;
     int failures = s->failures;
-    if (s->symbolizer)
+    if (s->symbolizer) {
+        symbolizer_save(s->symbolizer); /* the trace is complete: a cache that cannot be written is no failure */
         symbolizer_free(s->symbolizer);
+    }
     free(s->addresses);
     u64map_free(&s->offered);
     pthread_cond_destroy(&s->wake);

@@ -37,6 +37,7 @@ struct storer_address {
 struct storer {
     struct trace_writer *writer;
     struct symbolizer *symbolizer;
+    int symbol_cache;               /* resolve through the symbol cache (symbolize.h) */
     pthread_t thread;
     int started;                    /* the thread runs; otherwise storing happens in storer_store */
     pthread_mutex_t lock;           /* guards what follows, up to `offered` */
@@ -49,8 +50,9 @@ struct storer {
     struct u64map offered;          /* the collector's: addresses gathered already (a set) */
 };
 
-/* Starts the thread; without one, storer_store stores on the caller's thread. */
-void storer_init(struct storer *s, struct trace_writer *writer);
+/* Starts the thread; without one, storer_store stores on the caller's thread.  With symbol_cache, the
+ * symbolizer reads and fills the symbol cache shared by runs. */
+void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache);
 /* Gathers the addresses of a few of the stacks that arrived since the last
  * call, for the thread to resolve when it has nothing to store.  Its time is
  * bounded: the collector calls it between drains of the programs' batches. */

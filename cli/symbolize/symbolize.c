@@ -7,9 +7,11 @@
 #define _GNU_SOURCE
 #endif
 #include "symbolize.h"
+#include "symbolize/symbol_cache.h"
 #include "symbolize/symbol_index.h"
 
 #include <dwarf.h>
+#include <limits.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <stdlib.h>
@@ -29,6 +31,8 @@ struct table {
 
 struct module {
     char *path;
+    char *cache_key;    /* the object's identity in the symbol cache; NULL without a cache */
+    int opened;         /* the file was opened (on the first address the cache did not hold) */
     Dwfl *dwfl;         /* NULL when the file could not be opened as ELF */
     Dwfl_Module *mod;
     Dwarf_Addr bias;    /* module address = link-time vaddr + bias */
@@ -39,12 +43,14 @@ struct module {
 struct entry {
     const struct module *module;
     uint64_t rel;       /* address - base */
+    int cached;         /* it came from the symbol cache, or has been stored there */
     int n;
     struct symbol_frame frames[];
 };
 
 struct symbolizer {
     struct table modules, strings, entries;
+    struct symbol_cache *cache; /* NULL: none */
 };
 
 static const Dwfl_Callbacks offline_callbacks = {
@@ -229,8 +235,52 @@ static void call_site(struct symbolizer *s, Dwarf_Die *inl, const char **file, i
                             dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &attr)));
 }
 
-/* Returns the module record for path, opening it on first use with base 0. A path that cannot be
- * read as ELF is still recorded (dwfl NULL) so it is not retried; NULL only when out of memory. */
+/* Opens m's file as ELF, with its debug information, at base 0.  A file that cannot be read as ELF
+ * leaves dwfl NULL, and is not retried. */
+static void open_module(struct module *m)
+{
+    m->opened = 1;
+    struct stat st;
+    if (stat(m->path, &st) != 0 || !S_ISREG(st.st_mode)) /* also keeps us from blocking on a FIFO */
+        return;
+    m->dwfl = dwfl_begin(&offline_callbacks);
+    if (!m->dwfl)
+        return;
+    dwfl_report_begin(m->dwfl);
+    /* ET_DYN is placed at its link-time addresses (bias 0); ET_EXEC ignores the base anyway. */
+    m->mod = dwfl_report_elf(m->dwfl, m->path, m->path, -1, 0, true);
+    if (dwfl_report_end(m->dwfl, NULL, NULL) != 0 || !m->mod || !dwfl_module_getelf(m->mod, &m->bias)) {
+        dwfl_end(m->dwfl);
+        m->dwfl = NULL;
+        m->mod = NULL;
+    }
+}
+
+/* Adds one address the cache holds for a module to the entries (symbol_cache_load's callback). */
+struct cache_load {
+    struct symbolizer *s;
+    struct module *m;
+};
+
+static int add_entry(struct symbolizer *s, struct entry *e);
+
+static void add_cached(void *arg, uint64_t rel, const struct symbol_frame *frames, int n)
+{
+    struct cache_load *load = arg;
+    struct entry *e = malloc(sizeof *e + (size_t)n * sizeof frames[0]);
+    if (!e)
+        return;
+    *e = (struct entry){.module = load->m, .rel = rel, .cached = 1, .n = n};
+    for (int i = 0; i < n; i++)
+        e->frames[i] = (struct symbol_frame){intern(load->s, frames[i].function), intern(load->s, frames[i].file),
+                                             frames[i].line, frames[i].inlined};
+    if (add_entry(load->s, e) != 0)
+        free(e);
+}
+
+/* Returns the module record for path, created on first use with the addresses the symbol cache holds for
+ * it; the file itself is opened only for an address the cache does not hold.  NULL only when out of
+ * memory. */
 static struct module *get_module(struct symbolizer *s, const char *path)
 {
     uint64_t h = hash_str(path);
@@ -244,20 +294,9 @@ static struct module *get_module(struct symbolizer *s, const char *path)
         free(m);
         return NULL;
     }
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) /* also keeps us from blocking on a FIFO */
-        return m;
-    m->dwfl = dwfl_begin(&offline_callbacks);
-    if (!m->dwfl)
-        return m;
-    dwfl_report_begin(m->dwfl);
-    /* ET_DYN is placed at its link-time addresses (bias 0); ET_EXEC ignores the base anyway. */
-    m->mod = dwfl_report_elf(m->dwfl, path, path, -1, 0, true);
-    if (dwfl_report_end(m->dwfl, NULL, NULL) != 0 || !m->mod || !dwfl_module_getelf(m->mod, &m->bias)) {
-        dwfl_end(m->dwfl);
-        m->dwfl = NULL;
-        m->mod = NULL;
-    }
+    char key[PATH_MAX + 128];
+    if (s->cache && symbol_cache_key(path, key, sizeof key) == 0 && (m->cache_key = strdup(key)))
+        symbol_cache_load(s->cache, key, add_cached, &(struct cache_load){s, m});
     return m;
 }
 
@@ -313,6 +352,8 @@ static int find_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int *
 static int compute_frames(struct symbolizer *s, struct module *m, Dwarf_Addr pc, struct symbol_frame *f)
 {
     memset(f, 0, sizeof *f);
+    if (!m->opened)
+        open_module(m);
     if (!m->mod)
         return 1;
     pc += m->bias;
@@ -376,6 +417,7 @@ static void free_module(void *p)
     symbol_index_free(&m->symbols);
     if (m->dwfl)
         dwfl_end(m->dwfl);
+    free(m->cache_key);
     free(m->path);
     free(m);
 }
@@ -388,7 +430,50 @@ void symbolizer_free(struct symbolizer *s)
     table_clear(&s->entries, free);
     table_clear(&s->modules, free_module);
     table_clear(&s->strings, free);
+    symbol_cache_close(s->cache);
     free(s);
+}
+
+/* Adds an entry not yet present; -1 when out of memory. */
+static int add_entry(struct symbolizer *s, struct entry *e)
+{
+    return table_add(&s->entries, hash_entry(e->module, e->rel), e);
+}
+
+int symbolizer_use_cache(struct symbolizer *s, const char *dir)
+{
+    /* Modules met before this call have no cache key, and stay out of the cache. */
+    if (!s || s->cache)
+        return s && s->cache ? 0 : -1;
+    s->cache = symbol_cache_open(dir);
+    return s->cache ? 0 : -1;
+}
+
+int symbolizer_save(struct symbolizer *s)
+{
+    /* One transaction for the whole run: every module with a key is marked used, and each address
+     * resolved in this run is stored. */
+    if (!s || !s->cache || symbol_cache_begin(s->cache) != 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < s->modules.cap && rc == 0; i++) {
+        const struct module *m = s->modules.items[i];
+        if (m && m->cache_key)
+            rc = symbol_cache_touch(s->cache, m->cache_key);
+    }
+    for (size_t i = 0; i < s->entries.cap && rc == 0; i++) {
+        struct entry *e = s->entries.items[i];
+        if (!e || e->cached || !e->module->cache_key)
+            continue;
+        rc = symbol_cache_put(s->cache, e->module->cache_key, e->rel, e->frames, e->n);
+        e->cached = rc == 0;
+    }
+    if (rc != 0) {
+        symbol_cache_close(s->cache); /* rolls back */
+        s->cache = NULL;
+        return -1;
+    }
+    return symbol_cache_commit(s->cache);
 }
 
 int symbolizer_resolve(struct symbolizer *s, const char *path, uint64_t base, uint64_t address,
@@ -420,7 +505,7 @@ int symbolizer_resolve(struct symbolizer *s, const char *path, uint64_t base, ui
         *e = key;
         e->n = n;
         memcpy(e->frames, frames, (size_t)n * sizeof frames[0]);
-        if (table_add(&s->entries, h, e) < 0) {
+        if (add_entry(s, e) < 0) {
             int k = n < max ? n : max;
             memcpy(out, e->frames, (size_t)k * sizeof *out);
             free(e);

@@ -28,6 +28,16 @@ void symbolizer_free(struct symbolizer *s);
 int symbolizer_resolve(struct symbolizer *s, const char *path, uint64_t base, uint64_t address,
                        struct symbol_frame *out, int max);
 
+/* Keeps resolved addresses between runs in the symbol cache in dir (NULL: $XDG_CACHE_HOME/memtrack, else
+ * ~/.cache/memtrack; see symbol_cache.h): an object's cached addresses are read when its first address is
+ * asked for, before any file is opened.  Call before the first symbolizer_resolve.  Returns 0, or -1 when
+ * the cache cannot be used (the symbolizer works the same without it). */
+int symbolizer_use_cache(struct symbolizer *s, const char *dir);
+
+/* Stores the addresses resolved since the cache was read, in one transaction.  0, or -1 when they could
+ * not be stored (another run holding the cache too long, a full disk): nothing else is affected. */
+int symbolizer_save(struct symbolizer *s);
+
 /* Demangle a C++ symbol name (an ELF "@VERSION" suffix is dropped first). Returns the demangled name, or
  * the name unchanged when it is not mangled; NULL only for NULL. Owned by the symbolizer. */
 const char *symbolize_demangle(struct symbolizer *s, const char *name);

@@ -12,6 +12,7 @@ import argparse
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 
@@ -166,6 +167,49 @@ def check_send_waits_recorded(ctx):
         else:
             expect(most is None and total is None,
                    "%s: a killed process sent no exit record, yet waits %r, %r" % (program, most, total))
+
+
+def check_symbol_cache(ctx):
+    """The symbol cache shared by runs changes no report: a first run fills it, a second reads it, two
+    runs started together both use it, a damaged cache file is passed over, and --no-symbol-cache
+    neither reads nor writes one."""
+    program = ctx.case("leak_lost_block")
+    cache = ctx.path("cache")
+    env = dict(os.environ, XDG_CACHE_HOME=cache)
+
+    def traced(name, *options, environment=env):
+        proc = e2e_lib.run([ctx.memtrack, "run", "-o", name] + list(options) + ["--", program], cwd=ctx.workdir,
+                           env=environment)
+        expect(proc.returncode == 0, "%s: expected status 0" % name, proc)
+        return e2e_lib.dump(e2e_lib.normalize(e2e_lib.memtrack_report_json(ctx.memtrack, ctx.path(name)), program))
+
+    cold = traced("cold.db")
+    db_file = os.path.join(cache, "memtrack", "symbols.db")
+    expect(os.path.exists(db_file), "the first run left no %s" % db_file)
+    db = sqlite3.connect(db_file)
+    objects, frames = db.execute("SELECT (SELECT count(*) FROM objects), (SELECT count(*) FROM frames)").fetchone()
+    db.close()
+    expect(objects > 0 and frames > 0, "the cache holds %d objects, %d frames" % (objects, frames))
+    expect(traced("warm.db") == cold, "the report from the cache differs from the first")
+
+    together = [subprocess.Popen([ctx.memtrack, "run", "-o", "together%d.db" % i, "--", program], cwd=ctx.workdir,
+                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in range(3)]
+    for i, proc in enumerate(together):
+        _, err = proc.communicate(timeout=e2e_lib.TIMEOUT_S)
+        expect(proc.returncode == 0, "run %d of 3 started together exited %d: %s" % (i, proc.returncode, err))
+        report = e2e_lib.memtrack_report_json(ctx.memtrack, ctx.path("together%d.db" % i))
+        expect(e2e_lib.dump(e2e_lib.normalize(report, program)) == cold, "run %d of 3 reported otherwise" % i)
+
+    for name in os.listdir(os.path.dirname(db_file)):
+        os.remove(os.path.join(os.path.dirname(db_file), name))
+    with open(db_file, "wb") as f:
+        f.write(b"not a database, written over the cache" * 100)
+    expect(traced("damaged.db") == cold, "with a damaged cache file the report differs")
+
+    bypass = ctx.path("unused-cache")
+    expect(traced("bypass.db", "--no-symbol-cache", environment=dict(os.environ, XDG_CACHE_HOME=bypass)) == cold,
+           "--no-symbol-cache: the report differs")
+    expect(not os.path.exists(bypass), "--no-symbol-cache created %s" % bypass)
 
 
 def check_unknown_option(ctx):
