@@ -12,17 +12,19 @@ from benchlib.table import median_of, paired_ratios
 # baseline (relatively) it may be before it is called worse: wall-time ratios moved by up to 0.1 between runs of
 # one build on the machines in docs/performance.md, sizes not at all, report times of a few milliseconds by half.
 FIGURES = (
-    ("slowdown", 0.5, 0.15),          # memtrack's slowdown / heaptrack's, median of the rounds
-    ("time_added", None, 0.15),       # time memtrack adds / time heaptrack adds, median of the rounds
+    ("time_added", 0.5, 0.15),        # time memtrack adds / time heaptrack adds, median of the rounds
+    ("slowdown", None, 0.15),         # memtrack's slowdown / heaptrack's, median of the rounds
     ("trace_size", 1.0, 0.10),        # memtrack's trace / heaptrack's compressed trace
     ("report_time", 1.0, 0.50),       # memtrack report / heaptrack_print
     ("collector_memory", 1.0, 0.25),  # memtrack's collector peak RSS / heaptrack_interpret's
+    ("program_memory", 1.35, 0.10),   # the traced program's peak RSS / untraced (live-set workloads only)
+    ("added_seconds", 0.1, 0.50),     # seconds memtrack adds, median of the rounds (the warm clang --version)
     ("instructions", None, 0.02),     # libtrack's instructions per allocation and release (instructions.py):
 )                                     # not a ratio, but the same in every run of one build
 
 
 def figure_text(name, value):
-    """A figure as printed: a count whole, a ratio to three significant figures."""
+    """A figure as printed: a count whole, a ratio or a time to three significant figures."""
     return "%d" % value if name == "instructions" else "%.3g" % value
 
 
@@ -30,6 +32,19 @@ def ratio(samples, wi, field):
     """memtrack's median FIELD over heaptrack's, or None when either is missing or heaptrack's is 0."""
     m, h = median_of(samples.get((wi, "memtrack"), []), field), median_of(samples.get((wi, "heaptrack"), []), field)
     return m / h if m is not None and h else None
+
+
+def program_memory(samples, wi):
+    """memtrack's traced program's median peak RSS over the untraced program's, or None."""
+    m, u = median_of(samples.get((wi, "memtrack"), []), "program_kb"), median_of(samples.get((wi, "untraced"), []),
+                                                                               "program_kb")
+    return m / u if m is not None and u else None
+
+
+def added_seconds(samples, wi):
+    """The seconds memtrack adds to the untraced run, round by round, median; None without both."""
+    rounds = list(zip(samples.get((wi, "memtrack"), []), samples.get((wi, "untraced"), [])))
+    return statistics.median(m["wall"] - u["wall"] for m, u in rounds) if rounds else None
 
 
 def summarize(workloads, samples):
@@ -42,6 +57,10 @@ def summarize(workloads, samples):
                    "trace_size": ratio(samples, wi, "trace_bytes"),
                    "report_time": ratio(samples, wi, "report_seconds"),
                    "collector_memory": ratio(samples, wi, "collector_kb")}
+        if getattr(workload, "live_set", False):
+            figures["program_memory"] = program_memory(samples, wi)
+        if getattr(workload, "added_budget", None) is not None:
+            figures["added_seconds"] = added_seconds(samples, wi)
         figures = {name: float("%.4g" % value) for name, value in figures.items() if value is not None}
         if figures:
             summary[workload.label] = figures

@@ -36,6 +36,10 @@ class Untraced:
         """The command producing this tool's report from its trace."""
         return None
 
+    def environment(self, workload, work):
+        """Variables this tool's run of WORKLOAD needs besides the workload's own."""
+        return {}
+
 
 class Memtrack(Untraced):
     name = "memtrack"
@@ -47,6 +51,20 @@ class Memtrack(Untraced):
 
     def command(self, workload, trace_base):
         return [self.binary, "run", "-f", "-o", trace_base + ".db", "--"] + workload.argv
+
+    def environment(self, workload, work):
+        """The symbol cache's directory: empty for a cold run; for a warm one, filled by one run of the same
+        program before the first measured run, and kept."""
+        cache = os.path.join(work, "symbol-cache-" + ("warm-" + workload.label if workload.warm else "cold"))
+        if not workload.warm:
+            shutil.rmtree(cache, ignore_errors=True)
+        elif not os.path.isdir(cache):
+            trace = os.path.join(work, "filling-the-cache.db")
+            subprocess.run(self.command(workload, trace[:-3]), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=dict(os.environ, **workload.env, XDG_CACHE_HOME=cache))
+            if os.path.exists(trace):
+                os.remove(trace)
+        return {"XDG_CACHE_HOME": cache}
 
     def trace_files(self, trace_base):
         return [trace_base + ".db"] if os.path.exists(trace_base + ".db") else []

@@ -39,10 +39,27 @@ class TargetsTest(unittest.TestCase):
 
     def test_verdicts_say_met_or_not(self):
         lines = verdict_lines(summarize(WORKLOADS, SAMPLES))
-        self.assertIn("slowdown 0.5 (target <= 0.5: met)", lines[0])
-        self.assertIn("slowdown 0.8 (target <= 0.5: NOT met)", lines[1])
+        self.assertIn("time added 0.375 (target <= 0.5: met)", lines[0])
+        self.assertIn("time added 0.75 (target <= 0.5: NOT met)", lines[1])
         self.assertIn("trace size 2 (target <= 1: NOT met)", lines[1])
-        self.assertNotIn("time added", lines[0])  # no target, only compared with the baseline
+        self.assertNotIn("slowdown", lines[0])  # no target, only compared with the baseline
+
+    def test_live_set_and_budget_are_judged_where_asked(self):
+        """The traced program's memory only on a live-set workload; the seconds added only with a budget."""
+        workloads = [SimpleNamespace(label="pylive", live_set=True),
+                     SimpleNamespace(label="clang --version (warm symbol cache)", added_budget=0.1)]
+        samples = {
+            (0, "untraced"): [dict(run(1.0), program_kb=1000)],
+            (0, "memtrack"): [dict(run(2.0), program_kb=1500)],
+            (1, "untraced"): [run(0.05), run(0.07)],
+            (1, "memtrack"): [run(0.12), run(0.20)],
+        }
+        summary = summarize(workloads, samples)
+        self.assertEqual(summary["pylive"], {"program_memory": 1.5})
+        self.assertEqual(summary["clang --version (warm symbol cache)"], {"added_seconds": 0.1})
+        lines = verdict_lines(summary)
+        self.assertIn("program memory 1.5 (target <= 1.35: NOT met)", lines[0])
+        self.assertIn("added seconds 0.1 (target <= 0.1: met)", lines[1])
 
     def test_a_figure_worse_than_its_noise_is_flagged(self):
         baseline = {"workloads": {"pyjson 13 rounds of 2000": {"slowdown": 0.6, "trace_size": 1.9},
