@@ -96,35 +96,54 @@ static long now_ms(void)
     return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* True when thread tid will never run park(): it is gone, a zombie, or
- * exiting (PF_EXITING in the flags, the ninth field of its stat), as is a
- * thread a tracer holds at its exit.  Waiting for such a thread held the exit
- * of a program for the whole timeout. */
-static int never_parks(int tid)
+/* Reads /proc/self/task/TID/NAME into buf (NUL-terminated, cut at size - 1);
+ * the bytes read, or -1 when the thread is gone.  No allocation: this runs
+ * inside the exit handler. */
+static ssize_t read_task_file(int tid, const char *name, char *buf, size_t size)
 {
-    char path[48] = "/proc/self/task/", digits[12], stat[512];
+    char path[64] = "/proc/self/task/", digits[12];
     size_t n = 0, len = strlen(path);
     for (unsigned v = (unsigned)tid; n == 0 || v; v /= 10)
         digits[n++] = (char)('0' + v % 10);
     while (n)
         path[len++] = digits[--n];
-    memcpy(path + len, "/stat", sizeof "/stat");
+    path[len++] = '/';
+    memcpy(path + len, name, strlen(name) + 1);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 1;
-    ssize_t got = read(fd, stat, sizeof stat - 1);
+        return -1;
+    ssize_t got = read(fd, buf, size - 1);
     close(fd);
     if (got <= 0)
+        return -1;
+    buf[got] = 0;
+    return got;
+}
+
+/* True when thread tid will never run park(): it is gone, a zombie, or
+ * exiting (PF_EXITING in the flags, the ninth field of its stat), as is a
+ * thread a tracer holds at its exit; or it blocks the park signal (node's
+ * signal-watching thread blocks nearly every signal), which then stays
+ * pending.  Waiting for such a thread held the exit of a program for the
+ * whole timeout. */
+static int never_parks(int tid)
+{
+    char text[2048];
+    if (read_task_file(tid, "stat", text, sizeof text) < 0)
         return 1;
-    stat[got] = 0;
-    const char *p = strrchr(stat, ')'); /* the command name may hold anything */
-    if (!p || p[1] != ' ' || !p[2])
-        return 0;
-    if (p[2] == 'Z' || p[2] == 'X')
+    const char *p = strrchr(text, ')'); /* the command name may hold anything */
+    if (p && p[1] == ' ' && p[2]) {
+        if (p[2] == 'Z' || p[2] == 'X')
+            return 1;
+        for (int field = 3; field <= 9 && p; field++) /* to the blank before field `field` */
+            p = strchr(p + 1, ' ');
+        if (p && (strtoul(p + 1, NULL, 10) & 0x4) != 0) /* PF_EXITING */
+            return 1;
+    }
+    if (read_task_file(tid, "status", text, sizeof text) < 0)
         return 1;
-    for (int field = 3; field <= 9 && p; field++) /* to the blank before field `field` */
-        p = strchr(p + 1, ' ');
-    return p && (strtoul(p + 1, NULL, 10) & 0x4) != 0; /* PF_EXITING */
+    const char *blocked = strstr(text, "\nSigBlk:");
+    return blocked && (strtoull(blocked + sizeof "\nSigBlk:" - 1, NULL, 16) >> (park_signal - 1) & 1);
 }
 
 void mt_threads_stop(void)
@@ -153,8 +172,11 @@ void mt_threads_stop(void)
     }
     if (dir >= 0)
         close(dir);
+    /* A thread that blocks the signal is not sent it: it would stay pending
+     * after the scan, when the program's own action for it (by default,
+     * terminate) is back. */
     for (size_t i = 0; i < n_parked; i++)
-        if (syscall(SYS_tgkill, getpid(), parked[i].tid, park_signal) < 0)
+        if (never_parks(parked[i].tid) || syscall(SYS_tgkill, getpid(), parked[i].tid, park_signal) < 0)
             atomic_store(&parked[i].state, 2);
     long deadline = now_ms() + PARK_TIMEOUT_MS;
     for (size_t i = 0; i < n_parked; i++)

@@ -21,8 +21,8 @@ struct mt_roots {
 };
 
 /* Stops every other thread of the process in a signal handler, recording its
- * stack pointer and registers.  Threads that do not stop in time (signal
- * blocked) are scanned whole. */
+ * stack pointer and registers.  A thread that blocks the signal is not sent
+ * it; such threads, and those that do not stop in time, are scanned whole. */
 void mt_threads_stop(void);
 void mt_threads_resume(void);
 

@@ -151,6 +151,21 @@ def check_client_api(ctx):
     expect(marks == ["after the first leak", "memtrack_check_leaks", "memtrack_check_leaks"], "marks %s" % marks)
 
 
+def check_signals_blocked(ctx):
+    """A leak check while a thread blocks every signal: the thread is scanned without being stopped, and no
+    signal of libtrack's is left pending to kill the program when the thread unblocks signals."""
+    trace = os.path.join(ctx.workdir, "blocked.db")
+    proc = subprocess.run([ctx.memtrack, "run", "-o", trace, ctx.case("signals_blocked")], cwd=ctx.workdir,
+                          capture_output=True, text=True, timeout=120)
+    expect(proc.returncode == 0, "exit status %d: %s" % (proc.returncode, proc.stderr))
+    expect(proc.stdout.strip() == "first=1", "under memtrack: %r" % proc.stdout)
+    rep = subprocess.run([ctx.memtrack, "report", "--format", "json", trace], capture_output=True, text=True,
+                         timeout=120)
+    leaks = json.loads(rep.stdout)["processes"][0]["leaks"]
+    expect([(leak["kind"], leak["bytes"]) for leak in leaks if leak["kind"] == "definite"] == [("definite", 10)],
+           "leaks %s" % leaks)
+
+
 def check_fork_in_signal(ctx):
     """A signal handler that allocates while fork() runs neither hangs the
     program (libtrack's fork handlers hold its locks then) nor loses a record."""
