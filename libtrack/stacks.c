@@ -17,6 +17,7 @@
 #include <libunwind.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "huge_pages.h"
 #include "internal.h"
 
 #define TABLE_BITS 20
@@ -30,10 +31,12 @@ void mt_stacks_init(void)
 {
     if (table)
         return;
-    void *mem = mmap(NULL, TABLE_SIZE * sizeof(uint64_t), PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (mem != MAP_FAILED)
-        table = mem;
+    /* On huge pages: probes read a slot before they claim it, and on 4 KiB
+     * pages each first read mapped the zero page, which the claim then
+     * replaced with a copy-on-write fault and a TLB flush on every CPU the
+     * program runs on (node's start-up: a third of its kernel samples). */
+    size_t mapped;
+    table = mt_map_table(TABLE_SIZE * sizeof(uint64_t), &mapped);
     mt_unwind_init();
     mt_in_unwinder = 1; /* libunwind initialises itself here: see descriptors.c */
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);

@@ -28,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
+#include "huge_pages.h"
 #include "internal.h"
 
 #define TABLE_BITS 17
@@ -53,10 +54,8 @@ void mt_unwind_init(void)
 {
     if (table)
         return;
-    void *mem = mmap(NULL, TABLE_SIZE * sizeof(struct entry), PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (mem != MAP_FAILED)
-        table = mem;
+    size_t mapped; /* on huge pages, as the stack table (stacks.c) and for the same reason */
+    table = mt_map_table(TABLE_SIZE * sizeof(struct entry), &mapped);
 }
 
 void mt_unwind_loader_enter(void)
