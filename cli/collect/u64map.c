@@ -16,17 +16,26 @@
  * Tables come from calloc, not from huge pages as libtrack's live-block table
  * does: random moves into a new table of hundreds of MiB faulted in all its
  * huge pages at once, and zeroing them stalled the collector for 0.6 s at
- * four million live blocks, with the program waiting.
+ * four million live blocks, with the program waiting.  A large new table is
+ * faulted in writable at once (MADV_POPULATE_WRITE) instead of page by page:
+ * a probe reads a slot before it writes one, so each page's first read
+ * mapped the zero page and the write then replaced it, a copy-on-write fault
+ * and a TLB flush sent to every CPU the collector's threads ran on; on
+ * Python holding three million blocks that was a fifth of all the run's
+ * samples.
  *
  * Invariants: a key is in at most one of the two tables; `old` is a valid
  * table at all times (entries leave it by backward-shift deletion), and its
  * slots below `moved` are empty (deletion only pulls entries back to the
  * slot being emptied, never below it); count = now.count + old.count.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "collect/u64map.h"
 
+#define POPULATE_FROM ((size_t)1 << 20) /* bytes: smaller tables fault in few pages anyway */
 #define MOVES_PER_CHANGE 8 /* old slots emptied per put or remove: > 2 finishes before now fills */
 
 static size_t slot_of(uint64_t key, size_t capacity)
@@ -146,6 +155,19 @@ static void move_some(struct u64map *m, size_t slots)
     }
 }
 
+/* Faults in the whole pages of a large new table, writable (see the top of
+ * this file).  Advice only: where the kernel refuses, the pages come one by
+ * one as before. */
+static void populate(unsigned char *entries, size_t bytes)
+{
+    const uintptr_t page = 4096;
+    if (bytes < POPULATE_FROM)
+        return;
+    uintptr_t lo = ((uintptr_t)entries + page - 1) & ~(page - 1), hi = ((uintptr_t)entries + bytes) & ~(page - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+}
+
 /* Makes room for one more entry; 0 on success. */
 static int reserve(struct u64map *m)
 {
@@ -156,6 +178,7 @@ static int reserve(struct u64map *m)
     unsigned char *entries = calloc(capacity, m->stride);
     if (!entries)
         return -1;
+    populate(entries, capacity * m->stride);
     m->old = m->now;
     m->now = (struct u64table){.capacity = capacity, .entries = entries};
     m->moved = 0;
