@@ -327,7 +327,7 @@ uint64_t mt_eh_frame_rule(uintptr_t ra)
     uintptr_t data_base = (uintptr_t)found.dlfo_eh_frame;
     const uint8_t *fde = find_fde(found.dlfo_eh_frame, pc);
     if (!fde)
-        return MT_RULE_UNSUPPORTED;
+        return MT_RULE_NO_INFO;
     uint32_t length, cie_offset;
     memcpy(&length, fde, 4);
     memcpy(&cie_offset, fde + 4, 4);
@@ -341,8 +341,10 @@ uint64_t mt_eh_frame_rule(uintptr_t ra)
     uintptr_t range = read_encoded(&r, c.fde_encoding & 0x0f, data_base);
     if (c.has_augmentation_data)
         r.p += read_uleb(&r);
-    if (r.bad || r.p > r.end || pc < start || pc - start >= range)
+    if (r.bad || r.p > r.end)
         return MT_RULE_UNSUPPORTED;
+    if (pc < start || pc - start >= range) /* the nearest FDE below pc ends before it */
+        return MT_RULE_NO_INFO;
     struct row row = {.cfa_reg = REG_RSP, .rbp = {HOW_SAME, 0}, .rsp = {HOW_SAME, 0}, .ra = {HOW_SAME, 0}};
     if (c.ra_reg != REG_RA ||
         run_cfa_program(c.instructions, c.end, &c, start, UINTPTR_MAX, data_base, &row, NULL) != 0)

@@ -226,6 +226,11 @@ void mt_transport_after_fork(void);
 #define MT_RULE_STEP 1ull        /* an ordinary frame: step to the caller */
 #define MT_RULE_TERMINAL 2ull    /* the outermost frame: the return address is undefined */
 #define MT_RULE_UNSUPPORTED 3ull /* only libunwind can step out of this frame */
+/* Unsupported because no unwind information covers the address (bit 2 set):
+ * with rbp 0 there, libunwind's frame-pointer fallback ends the stack, and so
+ * does the walk (the dynamic loader's _dl_start_user, below every static
+ * constructor, is such a frame). */
+#define MT_RULE_NO_INFO (MT_RULE_UNSUPPORTED | 4ull)
 #define MT_RULE_CFA_FROM_RBP 4ull
 #define MT_RULE_RBP_SAVED 8ull
 uint64_t mt_eh_frame_rule(uintptr_t return_address);

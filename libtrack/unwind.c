@@ -180,8 +180,12 @@ static int step(struct mt_thread *t, struct mt_frame_state *f, uint64_t tag, uin
     uint64_t kind = rule & MT_RULE_KIND_MASK;
     if (kind == MT_RULE_TERMINAL)
         return 1;
-    if (kind != MT_RULE_STEP)
-        return -1;
+    if (kind != MT_RULE_STEP) {
+        /* the end of the stack as libunwind sees it; the outcome depends on
+         * rbp, which a cached walk must then find the same */
+        f->cfa_from_bp = rule == MT_RULE_NO_INFO && here_bp == 0;
+        return f->cfa_from_bp ? 1 : -1;
+    }
     uintptr_t cfa = ((rule & MT_RULE_CFA_FROM_RBP) ? here_bp : here_sp) + (uint32_t)(rule >> 32);
     uintptr_t ra_at = cfa + (int8_t)(rule >> 24), bp_at = cfa + (int16_t)(rule >> 8);
     /* every slot read lies in this frame, between its stack pointer and its

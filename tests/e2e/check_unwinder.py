@@ -87,6 +87,15 @@ def program_sqlite3(cases):
     return Program([sqlite, ":memory:", SQLITE_SCRIPT])
 
 
+def program_clang(cases):
+    """clang --version: thousands of allocations in static constructors that the dynamic loader's
+    _dl_start_user calls (assembly without unwind information, the outermost frame), in libLLVM."""
+    clang = shutil.which("clang")
+    if not clang:
+        return "clang is not installed"
+    return Program([clang, "--version"])
+
+
 def program_cxx_exception(cases):
     """The C++ case that throws an exception nobody catches (dies_throw)."""
     return Program([os.path.join(cases, "dies_throw")])
