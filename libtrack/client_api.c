@@ -49,7 +49,7 @@ MT_EXPORT long __memtrack_check_leaks(void)
         return -1;
     uint64_t fresh = 0;
     pthread_mutex_lock(&one_scan_at_a_time);
-    int ran = mt_leakscan_run(t, 1, &fresh);
+    int ran = mt_leakscan_run(t, 1, &fresh, 0);
     pthread_mutex_unlock(&one_scan_at_a_time);
     send_mark(t, "memtrack_check_leaks");
     mt_thread_release(t);

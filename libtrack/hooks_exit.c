@@ -10,7 +10,9 @@
 
 MT_EXPORT void _exit(int status)
 {
-    mt_on_immediate_exit(status);
+    /* libtrack keeps frame pointers: above this frame's saved rbp and return
+     * address lies the caller's stack as it was at the call */
+    mt_on_immediate_exit(status, (uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *));
     for (;;)
         syscall(SYS_exit_group, status);
 }

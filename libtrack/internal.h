@@ -375,7 +375,7 @@ struct mt_options {
 extern struct mt_options mt_options;
 extern uintptr_t mt_self_text_start, mt_self_text_end;
 void mt_init(void);
-void mt_on_immediate_exit(int status);
+void mt_on_immediate_exit(int status, uintptr_t caller_sp);
 void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsigned function);
 /* Checks and records a release.  Returns what must be handed to libc now: `p`
  * itself, or NULL (a bad pointer, reported; or `p` kept in quarantine).  Blocks
@@ -404,6 +404,8 @@ void mt_self_own_ranges(mt_range_fn fn, void *arg);
 /* Classifies every live block and sends VERDICT records: for every block, or
  * with only_new_definite for the definite leaks not reported by an earlier
  * call (their count goes to *new_definite).  Returns 1 when the scan ran. */
-int mt_leakscan_run(struct mt_thread *t, int only_new_definite, uint64_t *new_definite);
+/* from_sp: where the calling thread's live stack begins, the stack pointer it
+ * had when exit (or _exit) was called; 0: the caller's own frame. */
+int mt_leakscan_run(struct mt_thread *t, int only_new_definite, uint64_t *new_definite, uintptr_t from_sp);
 
 #endif

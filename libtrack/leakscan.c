@@ -321,11 +321,11 @@ static uint64_t send_verdicts(struct mt_thread *t, int only_new_definite)
     return fresh;
 }
 
-int mt_leakscan_run(struct mt_thread *t, int only_new_definite, uint64_t *new_definite)
+int mt_leakscan_run(struct mt_thread *t, int only_new_definite, uint64_t *new_definite, uintptr_t from_sp)
 {
     size_t stack_size = 1 << 20;
     memset(&scan, 0, sizeof scan);
-    scan.own_sp = (uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *);
+    scan.own_sp = from_sp ? from_sp : (uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *);
     mt_threads_stop();
     scan.cap = mt_blocks_count() + 16;
     scan.nodes = map_array(scan.cap * sizeof *scan.nodes);

@@ -13,6 +13,8 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#define UNW_LOCAL_ONLY /* _UL symbols: this process only, no remote unwinding */
+#include <libunwind.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -87,6 +89,29 @@ static void park(int sig, siginfo_t *info, void *context)
         atomic_store(&parked[i].state, 2);
         return;
     }
+}
+
+uintptr_t mt_roots_exit_caller_sp(void)
+{
+    /* The frame whose procedure starts at exit's entry: the next frame's
+     * stack pointer is the caller's when it made the call. */
+    unw_context_t context;
+    unw_cursor_t cursor;
+    unw_proc_info_t proc;
+    uintptr_t sp = 0, entry = (uintptr_t)&exit;
+    mt_in_unwinder = 1; /* libunwind's descriptors stay its own: see descriptors.c */
+    if (unw_getcontext(&context) == 0 && unw_init_local(&cursor, &context) == 0) {
+        for (int depth = 0; depth < 64 && unw_step(&cursor) > 0; depth++) {
+            if (unw_get_proc_info(&cursor, &proc) != 0 || proc.start_ip != entry)
+                continue;
+            unw_word_t caller_sp;
+            if (unw_step(&cursor) > 0 && unw_get_reg(&cursor, UNW_REG_SP, &caller_sp) == 0)
+                sp = (uintptr_t)caller_sp;
+            break;
+        }
+    }
+    mt_in_unwinder = 0;
+    return sp;
 }
 
 static long now_ms(void)

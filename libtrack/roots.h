@@ -26,6 +26,12 @@ struct mt_roots {
 void mt_threads_stop(void);
 void mt_threads_resume(void);
 
+/* The stack pointer the calling thread had when it called libc's exit(), found
+ * by walking out of the exit handlers (libunwind); 0 when exit is not on the
+ * stack.  The frames below it are dead: main's locals after main returned,
+ * and a joined thread's result kept in one of them. */
+uintptr_t mt_roots_exit_caller_sp(void);
+
 /* Fills roots.  `own_sp` is the stack pointer of the exiting thread before the
  * scan switched stacks.  `holes` (sorted by lo, not overlapping) are cut out
  * of every mapping: heap blocks, quarantined memory, libtrack's own memory.

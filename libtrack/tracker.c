@@ -14,8 +14,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "internal.h"
+#include "roots.h"
 
 struct mt_counters mt_counters;
 struct mt_options mt_options = {.depth = 64, .temporary_window = 1, .quarantine_bytes = 1u << 20, .free_depth = 1,
@@ -99,6 +101,10 @@ static atomic_int inherit_pending;
  * or appending to the buffer being flushed.  NULL when it was not taken. */
 static struct mt_thread *forking;
 
+/* The process libtrack's state belongs to (set at start-up and in a fork
+ * child): a vfork or clone child shares that state without being it. */
+static pid_t known_pid;
+
 /* The parent's buffered records (stacks above all) must reach the collector
  * before the child's hello, which copies the parent's stacks. */
 static void before_fork(void)
@@ -123,6 +129,7 @@ static void after_fork_parent(void)
 
 static void after_fork_child(void)
 {
+    known_pid = (pid_t)syscall(SYS_getpid);
     mt_blocks_unlock_all();
     end_fork();
     if (!mt_options.follow) {
@@ -175,6 +182,7 @@ void mt_init(void)
     int expected = 0;
     if (!atomic_compare_exchange_strong(&init_state, &expected, 1))
         return;
+    known_pid = (pid_t)syscall(SYS_getpid);
     mt_clock_init();
     read_options();
     mt_modules_locate_self();
@@ -411,19 +419,27 @@ static void at_exit(int status, void *arg)
     struct mt_thread *t = mt_thread_get();
     if (!t)
         return;
-    int scanned = mt_leakscan_run(t, 0, NULL);
+    int scanned = mt_leakscan_run(t, 0, NULL, mt_roots_exit_caller_sp());
     send_exit(t, status, scanned, MT_EXIT_HANDLERS);
     mt_threads_flush_all(); /* guarded: a signal handler's records would be lost mid-flush */
     mt_thread_release(t);
 }
 
-/* _exit and _Exit: no exit handlers run, so no leak scan; say how it ended. */
-void mt_on_immediate_exit(int status)
+/* _exit and _Exit: no exit handlers run, but the blocks are classified as
+ * at exit (memcheck does the same), from caller_sp, the stack pointer _exit
+ * was called with; say how it ended.  A fork child that has sent nothing yet
+ * (it only closes descriptors before _exit, say) sends nothing now either;
+ * nor does a child of vfork or clone, which runs on its parent's memory and
+ * thread state: its pid is not the one libtrack knows. */
+void mt_on_immediate_exit(int status, uintptr_t caller_sp)
 {
+    if ((pid_t)syscall(SYS_getpid) != known_pid)
+        return;
     struct mt_thread *t = mt_thread_get();
     if (!t)
         return;
-    send_exit(t, status, 0, MT_EXIT_IMMEDIATE);
+    int scanned = atomic_load(&inherit_pending) ? 0 : mt_leakscan_run(t, 0, NULL, caller_sp);
+    send_exit(t, status, scanned, MT_EXIT_IMMEDIATE);
     mt_threads_flush_all();
     mt_thread_release(t);
 }
