@@ -180,7 +180,7 @@ static void text_unclassified_reason(FILE *out, const struct report_process *pro
     else if (process->end_reason == END_EXEC)
         fputs("the process called exec, so no leak scan could run", out);
     else if (process->end_reason == END_UNDERSCORE_EXIT)
-        fputs("the process ended through _exit, so no leak scan could run", out);
+        fputs("the process ended through _exit without a leak scan", out);
     else
         fputs("the process was still running, so no leak scan could run", out);
     fputs(")\n", out);
