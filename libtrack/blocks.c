@@ -230,7 +230,8 @@ static void erase(unsigned k, size_t i)
     shards[k].count--;
 }
 
-int mt_blocks_remove(uintptr_t address, struct mt_block *out)
+int mt_blocks_remove_then(uintptr_t address, struct mt_block *out,
+                          void (*while_held)(const struct mt_block *, void *), void *arg)
 {
     unsigned k = shard_index(address);
     struct mt_block *stale;
@@ -243,6 +244,8 @@ int mt_blocks_remove(uintptr_t address, struct mt_block *out)
             *out = *slot;
             erase(k, (size_t)(slot - table.slots) - (size_t)k * table.capacity);
             found = 1;
+            if (while_held)
+                while_held(out, arg);
         }
     }
     unlock_and_unmap(k, stale, stale_bytes);

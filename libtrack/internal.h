@@ -302,8 +302,16 @@ struct mt_block {
 };
 void mt_blocks_insert(const struct mt_block *b);
 void mt_blocks_prefetch(uintptr_t address);
-/* Removes the block that starts at `address` into *out; 0 when none does. */
-int mt_blocks_remove(uintptr_t address, struct mt_block *out);
+/* Removes the block that starts at `address` into *out; 0 when none does.
+ * When it does and while_held is not NULL, while_held(out, arg) runs before
+ * the shard's lock is dropped: a release remembered there (the quarantine)
+ * is seen by any other thread that then misses the block in the table. */
+int mt_blocks_remove_then(uintptr_t address, struct mt_block *out,
+                          void (*while_held)(const struct mt_block *, void *), void *arg);
+static inline int mt_blocks_remove(uintptr_t address, struct mt_block *out)
+{
+    return mt_blocks_remove_then(address, out, NULL, NULL);
+}
 /* Finds a live block containing `address` (not at its start); 0 when none. Slow: error path only. */
 int mt_blocks_find_containing(uintptr_t address, struct mt_block *out);
 /* Calls fn for every live block; the table must not change meanwhile (exit, fork). */

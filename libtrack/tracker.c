@@ -307,18 +307,51 @@ static __attribute__((noinline)) void report_mismatch(struct mt_thread *t, const
     report_error(t, &e);
 }
 
-/* Records the release of live block b (already out of the table) at time
- * now: mismatch check, counters, FREE record, quarantine.  Returns what libc
- * must release now. */
+/* What the quarantine remembers of a release besides the block itself. */
+struct release_note {
+    uint32_t free_stack;
+    uint16_t function;
+};
+
+/* The stack of a release (--free-depth): by default the call site alone,
+ * which needs no unwinding. */
+static uint32_t release_stack(struct mt_thread *t)
+{
+    unsigned depth = mt_options.free_depth;
+    return depth == 1 && t->caller ? mt_stack_intern(t, &t->caller, 1, 1) : depth ? mt_stack_capture(t, depth) : 0;
+}
+
+/* Remembers the release of block b in the quarantine while b leaves the
+ * table, under its shard's lock (mt_blocks_remove_then): a thread that frees
+ * the same block at the same moment then finds it in one or the other, and
+ * reports a double free with the block's allocation, never an invalid free
+ * of an unknown block. */
+static void remember_release(const struct mt_block *b, void *arg)
+{
+    const struct release_note *note = arg;
+    struct mt_freed f = {.address = b->address, .size = b->size, .alloc_stack = b->stack,
+                         .free_stack = note->free_stack, .alloc_function = b->function,
+                         .free_function = note->function};
+    mt_quarantine_remember(&f);
+}
+
+/* Takes the block at p out of the table into *b, remembering its release;
+ * 0 when p starts no live block. */
+static int take_block(struct mt_thread *t, void *p, unsigned function, struct mt_block *b)
+{
+    struct release_note note = {release_stack(t), (uint16_t)function};
+    return mt_blocks_remove_then((uintptr_t)p, b, remember_release, &note);
+}
+
+/* Records the release of live block b (already out of the table, its
+ * release remembered) at time now: mismatch check, counters, FREE record,
+ * the thread's hold.  Returns what libc must release now. */
 static void *record_release(struct mt_thread *t, const struct mt_block *b, uint64_t now, unsigned function,
                             size_t claimed_size, size_t claimed_align, int keep)
 {
-    int bad = mismatch(b, function, claimed_size, claimed_align);
-    unsigned depth = bad ? mt_options.depth : mt_options.free_depth;
-    uint32_t free_stack = depth == 1 && t->caller ? mt_stack_intern(t, &t->caller, 1, 1)
-                          : depth ? mt_stack_capture(t, depth) : 0;
-    if (bad)
-        report_mismatch(t, b, now, function, free_stack, is_sized_delete(function) ? claimed_size : claimed_align);
+    if (mismatch(b, function, claimed_size, claimed_align))
+        report_mismatch(t, b, now, function, mt_stack_capture(t, mt_options.depth),
+                        is_sized_delete(function) ? claimed_size : claimed_align);
     mt_count(t, MT_COUNT_FREES);
     mt_shared_add(&mt_counters.current_bytes, -(uint64_t)b->size);
     struct mt_rec_free *r = mt_record_begin(t, MT_REC_FREE, sizeof *r, function);
@@ -327,11 +360,6 @@ static void *record_release(struct mt_thread *t, const struct mt_block *b, uint6
     r->temporary = (uint32_t)was_recent(t, b->id);
     r->pad = 0;
     mt_record_end(t);
-
-    struct mt_freed f = {.address = b->address, .size = b->size, .alloc_stack = b->stack,
-                         .free_stack = free_stack, .alloc_function = b->function,
-                         .free_function = (uint16_t)function};
-    mt_quarantine_remember(&f);
     if (!keep)
         return NULL;
     void *evicted[MT_HOLD_MAX];
@@ -350,7 +378,7 @@ void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed
     mt_blocks_prefetch((uintptr_t)p);
     uint64_t now = mt_now_ns();
     struct mt_block b;
-    if (!mt_blocks_remove((uintptr_t)p, &b)) {
+    if (!take_block(t, p, function, &b)) {
         if (mt_take_untracked(p))
             return p;
         if (!mt_is_bootstrap(p))
@@ -369,7 +397,7 @@ void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function
     mt_blocks_prefetch((uintptr_t)p);
     uint64_t now = mt_now_ns();
     struct mt_block old;
-    if (!mt_blocks_remove((uintptr_t)p, &old)) {
+    if (!take_block(t, p, function, &old)) { /* should libc fail, the block comes back; its release stays remembered */
         on_bad_free(t, p, function);
         errno = ENOMEM;
         return NULL;
