@@ -30,6 +30,7 @@
 #ifndef MEMTRACK_PROTOCOL_H
 #define MEMTRACK_PROTOCOL_H
 
+#include <fcntl.h> /* F_SEAL_*: MT_SEGMENT_SEALS */
 #include <stdint.h>
 
 #define MT_PROTOCOL_VERSION 2
@@ -103,6 +104,9 @@ struct mt_slot_header {
 };
 #define MT_SLOT_SIZE (sizeof(struct mt_slot_header) + MT_BATCH_MAX)
 #define MT_SLOTS_PER_SEGMENT 64u
+/* The seals every segment carries (fcntl F_ADD_SEALS): its size can change
+ * no more, nor its seals.  The collector refuses a segment without them. */
+#define MT_SEGMENT_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
 struct mt_record_header {
     uint16_t type;

@@ -12,6 +12,7 @@
  * address, so it never writes into its parent's memory.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,13 +32,16 @@ static struct segment segments[MAX_SEGMENTS];
 static unsigned n_segments, next_slot; /* under lock */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Maps a new memfd of SEGMENT_BYTES, at `at` when given; -1 on failure. */
+/* Maps a new memfd of SEGMENT_BYTES, at `at` when given; -1 on failure.
+ * Its size is sealed: the program can reach the descriptor, and a segment it
+ * shrank would fault the collector reading it (SIGBUS), which refuses a
+ * segment without these seals. */
 static int map_segment(struct segment *s, void *at)
 {
-    int fd = mt_fd_move_high(memfd_create("memtrack", MFD_CLOEXEC));
+    int fd = mt_fd_move_high(memfd_create("memtrack", MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (fd < 0)
         return -1;
-    if (ftruncate(fd, (off_t)SEGMENT_BYTES) < 0) {
+    if (ftruncate(fd, (off_t)SEGMENT_BYTES) < 0 || fcntl(fd, F_ADD_SEALS, MT_SEGMENT_SEALS) < 0) {
         close(fd);
         return -1;
     }

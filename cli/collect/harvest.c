@@ -8,6 +8,7 @@
  * The segments are the dead process's memory and may hold anything: every
  * batch is copied out and goes through the same decoder as the socket's.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,6 +23,14 @@ void process_add_segment(struct mt_process *p, const struct mt_rec_segment *rec,
     size_t size = (size_t)MT_SLOTS_PER_SEGMENT * MT_SLOT_SIZE;
     if (rec->slots != MT_SLOTS_PER_SEGMENT || rec->slot_size != MT_SLOT_SIZE || rec->index > 4096 ||
         fstat(fd, &st) < 0 || (size_t)st.st_size < size) {
+        close(fd);
+        return;
+    }
+    /* an unsealed segment could be shrunk under the mapping, and reading it would kill the collector */
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || (seals & MT_SEGMENT_SEALS) != MT_SEGMENT_SEALS) {
+        process_add_note(p, "a shared-memory segment came without its seals and was not used: records not sent "
+                            "over the socket before the process ended are lost");
         close(fd);
         return;
     }

@@ -173,6 +173,20 @@ def check_signals_blocked(ctx):
            "leaks %s" % leaks)
 
 
+def check_truncate_segments(ctx):
+    """A program that shrinks every memfd it holds cannot shrink libtrack's segments (sealed): memtrack
+    keeps running, exits with the program's status, and the trace holds everything."""
+    trace = os.path.join(ctx.workdir, "truncate.db")
+    proc = subprocess.run([ctx.memtrack, "run", "-o", trace, ctx.case("truncate_segments")], cwd=ctx.workdir,
+                          capture_output=True, text=True, timeout=120)
+    expect(proc.returncode == 0, "exit status %d: %s" % (proc.returncode, proc.stderr))
+    expect(proc.stdout.strip() == "truncated=0", "the program shrank a segment: %r" % proc.stdout)
+    rep = subprocess.run([ctx.memtrack, "report", "--format", "json", trace], capture_output=True, text=True,
+                         timeout=120)
+    p = json.loads(rep.stdout)["processes"][0]
+    expect(p["summary"]["allocations"] >= 1001 and p["leak_scan"], "summary %s" % p["summary"])
+
+
 def check_fork_in_signal(ctx):
     """A signal handler that allocates while fork() runs neither hangs the
     program (libtrack's fork handlers hold its locks then) nor loses a record."""
