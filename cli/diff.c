@@ -164,6 +164,8 @@ int cmd_diff(int argc, char **argv)
         if (trace_open(&traces[side], options.paths[side]) != 0 || analyse_trace(&traces[side], &reports[side]) != 0) {
             fprintf(stderr, "memtrack diff: %s: %s\n", options.paths[side], traces[side].problem);
             status = MT_EXIT_USAGE;
+        } else {
+            command_warn_incomplete("diff", &traces[side]);
         }
     }
     if (status == 0 && growth_compare(&reports[GROWTH_OLD], &reports[GROWTH_NEW], &growth) != 0) {

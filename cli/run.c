@@ -72,7 +72,7 @@ void usage_run(FILE *out)
           "\n"
           "Exit status: PROGRAM's; 127 when PROGRAM is not found, 126 when it cannot be\n"
           "executed, 2 for bad usage or an unwritable trace; with --fail-on, 86 (or N)\n"
-          "when the gate fails.\n",
+          "when the gate fails or the trace is incomplete (a process could not be stored).\n",
           out);
 }
 

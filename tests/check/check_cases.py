@@ -10,10 +10,13 @@ when they edit them) and assert on exit statuses and outputs.
 import json
 import os
 import re
+import resource
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ElementTree
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -532,6 +535,86 @@ def case_run_ctest_gate():
     result = run([MEMTRACK, "run", "-f", "-o", work("run_suite.db"), "--fail-on=leaks", "--",
                   os.environ.get("CTEST", "ctest"), "--test-dir", build_dir], status=GATE_EXIT)
     expect(re.search(r"pid \d+ \(\S*/build/leaky\) fails the gate", result.stderr), result.stderr)
+
+
+# --- traces not stored whole ---------------------------------------------------
+
+INCOMPLETE = "incomplete: memtrack run did not store every process"
+
+
+def expect_incomplete_refused(path, *options):
+    """check refuses PATH (2, one line naming it, nothing on stdout); report,
+    diff and view still show it, each saying on stderr that it is incomplete."""
+    result = check(*options, path, status=2)
+    expect(result.stdout == "" and result.stderr == f"memtrack check: {path}: {INCOMPLETE}" +
+           " (it was killed or is still running, or a process could not be written)\n", result.stderr)
+    for command in (["report"], ["report", "--format=json"], ["diff", path], ["view", "-o", work("page.html")]):
+        result = run([MEMTRACK, *command, path], status=0)
+        expect(f"memtrack {command[0]}: {path}: {INCOMPLETE}" in result.stderr, result.stderr)
+
+
+def case_incomplete_trace():
+    # The collector killed: meta.complete stays 0, whatever the trace holds.
+    edited = copy_trace("clean", "clean_incomplete")
+    with sqlite3.connect(edited) as db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'complete'")
+    expect_incomplete_refused(edited)
+    expect_incomplete_refused(edited, "--fail-on=none")
+    result = check("--baseline", edited, trace("leaky"), status=2)
+    expect(f"baseline {edited}: {INCOMPLETE}" in result.stderr, result.stderr)
+    # The same from a real kill: memtrack and its program stopped by SIGKILL
+    # while the program runs (so the new trace's schema is written: memtrack
+    # writes it before the program starts).
+    killed, running = work("killed.db"), work("killed.running")
+    for path in (killed, running):
+        if os.path.exists(path):
+            os.unlink(path)
+    program = ["sh", "-c", 'touch "$0"; exec sleep 30', running]
+    started = subprocess.Popen([MEMTRACK, "run", "-o", killed, "--", *program], start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(3000):
+            if os.path.exists(running):
+                break
+            time.sleep(0.01)
+        expect(os.path.exists(running), "the traced program did not start")
+    finally:
+        os.killpg(started.pid, signal.SIGKILL)
+        started.wait()
+    expect_incomplete_refused(killed)
+
+
+def limited_file_size(limit):
+    """A preexec_fn: files may grow to LIMIT bytes, and a write past it fails
+    (EFBIG) instead of killing the writer with SIGXFSZ, as a full disk would."""
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def case_run_disk_full():
+    # Python's start-up allocates from thousands of stacks: a trace far larger
+    # than a new trace's schema (about 20 KiB).
+    program = [sys.executable, "-c", "pass"]
+    limit = 40 * 1024
+    whole = work("disk_whole.db")
+    run([MEMTRACK, "run", "-f", "-o", whole, "--fail-on=leaks", "--", *program], status=0)
+    expect(os.path.getsize(whole) > 2 * limit, f"the whole trace is only {os.path.getsize(whole)} bytes")
+    full = work("disk_full.db")
+    for gated, status in ((["--fail-on=leaks"], GATE_EXIT), ([], 0)):
+        command = [MEMTRACK, "run", "-f", "-o", full, *gated, "--", *program]
+        result = subprocess.run(command, capture_output=True, text=True, preexec_fn=limited_file_size(limit))
+        expect(result.returncode == status, f"{command}: exit {result.returncode}, expected {status}\n"
+               f"{result.stderr}")
+        stored = re.search(r"memtrack: cannot store process \d+ in the trace: (.*)", result.stderr)
+        expect(stored and "no transaction is active" not in stored.group(1) and
+               re.match(r"(disk I/O error|database or disk is full)", stored.group(1)), result.stderr)
+        expect(f"memtrack: the trace {full} is incomplete" in result.stderr, result.stderr)
+        expect("PASS" not in result.stderr, result.stderr)
+        if gated:
+            expect(f"memtrack: cannot check {full}: {INCOMPLETE}" in result.stderr, result.stderr)
+    expect_incomplete_refused(full)
 
 
 CASES = {name[len("case_"):]: function for name, function in globals().items() if name.startswith("case_")}
