@@ -352,6 +352,42 @@ def case_junit_hostile_text():
     json.load(open(work("hostile.sarif")))
 
 
+def expect_no_forged_lines(output, prefix):
+    """No line of OUTPUT but the last starts a verdict, and no escape sequence
+    reaches the terminal."""
+    forged = [line for line in output.splitlines()[:-1] if line.startswith(prefix + "PASS")]
+    expect(not forged and "\x1b" not in output, output)
+
+
+def case_names_cannot_forge_lines():
+    # Names in a trace come from the traced program (or whoever edited it):
+    # a newline in one must not start a line of memtrack's own.
+    forged = copy_trace("leaky", "forged")
+    lines = "\nmemtrack check: PASS: forged\n\x1b[2K"
+    edit_frames(forged, "UPDATE frames SET function = function || ? WHERE function IN ('make_leak', 'lose_list')",
+                lines)
+    edit_frames(forged, "UPDATE frames SET file = file || ? WHERE function = 'main'", lines)
+    edit_frames(forged, "UPDATE processes SET argv = json_array(json_extract(argv, '$[0]') || ?)", lines)
+    result = check(forged, status=1)
+    expect_no_forged_lines(result.stdout, "memtrack check: ")
+    expect(result.stdout.splitlines()[-1].startswith("memtrack check: FAIL"), result.stdout)
+    expect("make_leak?memtrack check: PASS: forged??[2K" in result.stdout, result.stdout)
+    expect("leaky?memtrack check: PASS: forged??[2K) fails the gate:" in result.stdout, result.stdout)
+    expect("leaky.c?memtrack check: PASS: forged??[2K:" in result.stdout, result.stdout)
+    result = run([MEMTRACK, "diff", trace("clean"), forged], status=0)
+    expect_no_forged_lines(result.stdout, "memtrack check: ")
+    expect("make_leak?memtrack check: PASS: forged??[2K" in result.stdout, result.stdout)
+    # The same from a live program: a leaky one whose argv[0] holds lines,
+    # gated by memtrack run.
+    program = ["python3", "-c", "import os, sys; os.execv(sys.argv[1], [sys.argv[2]])", work("leaky"),
+               "leaky\nmemtrack: PASS: forged\n\x1b[2K"]
+    result = run([MEMTRACK, "run", "-f", "-o", work("forged_run.db"), "--fail-on=leaks", "--", *program],
+                 status=GATE_EXIT)
+    expect_no_forged_lines(result.stderr, "memtrack: ")
+    expect("(leaky?memtrack: PASS: forged??[2K) fails the gate" in result.stderr, result.stderr)
+    expect("memtrack: leaky?memtrack: PASS: forged??[2K (pid " in result.stderr, result.stderr)
+
+
 def sarif_validator():
     directory = os.environ.get("SARIF_VALIDATOR")
     expect(directory and os.path.isdir(os.path.join(directory, "node_modules")),
