@@ -3,8 +3,20 @@
  */
 #include "printable.h"
 
+/* Shows control character C as '?'. */
+static int printable(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f ? '?' : c;
+}
+
 void write_printable(FILE *out, const char *text)
 {
     for (const unsigned char *at = (const unsigned char *)text; *at != '\0'; at++)
-        fputc(*at < 0x20 || *at == 0x7f ? '?' : *at, out);
+        fputc(printable(*at), out);
+}
+
+void make_printable(char *text)
+{
+    for (char *at = text; *at != '\0'; at++)
+        *at = (char)printable((unsigned char)*at);
 }

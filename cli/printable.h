@@ -10,5 +10,7 @@
  * name from a traced program or a hostile trace can neither drive the
  * terminal nor start a line of its own (a forged "memtrack check: PASS"). */
 void write_printable(FILE *out, const char *text);
+/* The same in place, for a message built before it is written. */
+void make_printable(char *text);
 
 #endif

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "printable.h"
+
 /* The tables the report reads; meta is checked on its own, first.  Traces
  * of schema 3 and later name their frames' objects in a table of their own. */
 static const char *const REPORTED_TABLES[] = {"processes", "frames", "stacks", "sites",
@@ -37,9 +39,7 @@ int trace_fail(struct trace *trace, const char *format, ...)
     va_start(arguments, format);
     vsnprintf(trace->problem, sizeof trace->problem, format, arguments);
     va_end(arguments);
-    for (char *at = trace->problem; *at != '\0'; at++)
-        if ((unsigned char)*at < 0x20 || *at == 0x7f)
-            *at = '?';
+    make_printable(trace->problem);
     return -1;
 }
 

@@ -386,6 +386,12 @@ def case_names_cannot_forge_lines():
     expect_no_forged_lines(result.stderr, "memtrack: ")
     expect("(leaky?memtrack: PASS: forged??[2K) fails the gate" in result.stderr, result.stderr)
     expect("memtrack: leaky?memtrack: PASS: forged??[2K (pid " in result.stderr, result.stderr)
+    # A suppression file may come with the change under test: its mistakes
+    # are quoted printable too.
+    supp = write(work("forged.supp"), "bogus\x1b[2K\rmemtrack check: PASS: forged\n")
+    result = check("--suppressions", supp, trace("clean"), status=2)
+    expect(result.stderr.startswith(f"memtrack check: {supp}:1: unknown suppression type 'bogus?[2K?memtrack check'")
+           and result.stderr.count("\n") == 1, repr(result.stderr))
 
 
 def sarif_validator():
