@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "trace/reader.h"
 
 int command_error(const char *command, const char *format, ...)
 {
@@ -15,4 +16,13 @@ int command_error(const char *command, const char *format, ...)
     fputc('\n', stderr);
     va_end(arguments);
     return -1;
+}
+
+/* Warns that TRACE lacks processes, so that no one takes what is shown for
+ * the whole run. */
+void command_warn_incomplete(const char *command, const struct trace *trace)
+{
+    if (!trace->complete)
+        fprintf(stderr, "memtrack %s: %s: %s; only the processes it stored are shown\n", command, trace->path,
+                TRACE_INCOMPLETE);
 }

@@ -17,6 +17,12 @@
 /* Says on stderr what is wrong, as "memtrack COMMAND: MESSAGE"; returns -1. */
 int command_error(const char *command, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
+struct trace;
+/* Says on stderr, when TRACE is incomplete, that what the command shows of it
+ * lacks the processes `memtrack run` did not store (commands that only show
+ * a trace go on; the gate refuses it). */
+void command_warn_incomplete(const char *command, const struct trace *trace);
+
 /* The command line of a command reading one trace (trace_arguments.c). */
 struct trace_arguments {
     const char *command; /* names the command in messages */

@@ -12,6 +12,7 @@
 #include "analyse/growth.h"
 #include "commands.h"
 #include "gate/describe.h"
+#include "printable.h"
 
 #define DIFF_DEFAULT_TOP 20
 #define DIFF_SITE_FRAMES 3
@@ -89,9 +90,9 @@ static void write_site(FILE *out, const struct site_growth *site)
     const struct report_stack *stack = site->stack;
     size_t shown = stack->depth < DIFF_SITE_FRAMES ? stack->depth : DIFF_SITE_FRAMES;
     for (size_t i = 0; i < shown; i++) {
-        char *label = frame_label(&stack->frames[i]);
+        char *label = frame_label(&stack->frames[i]); /* printable already */
         fputs(i > 0 ? " < " : "", out);
-        write_printable(out, label != NULL ? label : "?");
+        fputs(label != NULL ? label : "?", out);
         free(label);
     }
     if (stack->depth == 0)
@@ -164,6 +165,8 @@ int cmd_diff(int argc, char **argv)
         if (trace_open(&traces[side], options.paths[side]) != 0 || analyse_trace(&traces[side], &reports[side]) != 0) {
             fprintf(stderr, "memtrack diff: %s: %s\n", options.paths[side], traces[side].problem);
             status = MT_EXIT_USAGE;
+        } else {
+            command_warn_incomplete("diff", &traces[side]);
         }
     }
     if (status == 0 && growth_compare(&reports[GROWTH_OLD], &reports[GROWTH_NEW], &growth) != 0) {

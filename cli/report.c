@@ -94,9 +94,12 @@ int cmd_report(int argc, char **argv)
     if (trace_open(&trace, options.trace_path) != 0 || analyse_trace(&trace, &report) != 0) {
         fprintf(stderr, "memtrack report: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
-    } else if (options.render(stdout, &report) != 0) {
-        fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
-        status = 1;
+    } else {
+        command_warn_incomplete("report", &trace);
+        if (options.render(stdout, &report) != 0) {
+            fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
+            status = 1;
+        }
     }
     report_free(&report);
     trace_close(&trace);

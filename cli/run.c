@@ -13,6 +13,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "trace/writer.h"
 
 #define DRAIN_IDLE_MS 2000 /* after the program exits, how long a silent descendant may hold the run */
+#define OPTIONS_ENV_MAX 4096 /* MEMTRACK_OPTIONS as run passes it on, with its NUL */
 
 struct run_options {
     const char *output;
@@ -39,7 +41,20 @@ struct run_options {
     unsigned fail_on; /* KIND_BIT()s; 0: no gate */
     int error_exitcode;
     int no_symbol_cache;
-    char options_env[256]; /* MEMTRACK_OPTIONS for libtrack */
+    char options_env[OPTIONS_ENV_MAX]; /* MEMTRACK_OPTIONS for libtrack */
+};
+
+/* The options that take a number, the key libtrack reads it under, and the
+ * values libtrack uses as given (it would clamp others silently). */
+struct number_option {
+    const char *name, *key;
+    unsigned long long min, max;
+};
+static const struct number_option NUMBER_OPTIONS[] = {
+    {"--depth", "depth", 1, MT_MAX_DEPTH},
+    {"--free-depth", "free_depth", 0, MT_MAX_DEPTH},
+    {"--temporary-window", "temporary_window", 1, MT_TEMP_WINDOW_MAX},
+    {"--quarantine", "quarantine", 0, SIZE_MAX},
 };
 
 void usage_run(FILE *out)
@@ -52,13 +67,14 @@ void usage_run(FILE *out)
           "\n"
           "  -o, --output FILE         trace file (default memtrack.PROGRAM.PID.db)\n"
           "  -f, --force               overwrite FILE if it exists\n"
-          "      --depth N             frames per allocation backtrace (default 64, at most 256)\n"
+          "      --depth N             frames per allocation backtrace (1 to 256, default 64)\n"
           "      --free-depth N        frames per release backtrace, shown as where a\n"
-          "                            double-freed block was first freed (default 1:\n"
-          "                            the call site only, which needs no unwinding)\n"
+          "                            double-freed block was first freed (0 to 256,\n"
+          "                            default 1: the call site only, which needs no\n"
+          "                            unwinding)\n"
           "      --on-error=MODE       continue (default) or abort at the first bad free\n"
           "      --temporary-window N  a block freed before N more allocations of its\n"
-          "                            thread counts as temporary (default 1)\n"
+          "                            thread counts as temporary (1 to 16, default 1)\n"
           "      --quarantine BYTES    freed memory each thread holds back (its last 64\n"
           "                            releases, at most BYTES; default 1048576)\n"
           "      --unwinder=WHICH      fast (default: cached rules from .eh_frame, libunwind\n"
@@ -76,15 +92,23 @@ void usage_run(FILE *out)
           "\n"
           "Exit status: PROGRAM's; 127 when PROGRAM is not found, 126 when it cannot be\n"
           "executed, 2 for bad usage or an unwritable trace; with --fail-on, 86 (or N)\n"
-          "when the gate fails.\n",
+          "when the gate fails or the trace is incomplete (a process could not be stored).\n",
           out);
 }
 
-/* Appends key=value to MEMTRACK_OPTIONS. */
-static void add_option(struct run_options *o, const char *key, const char *value)
+/* Appends key=value to MEMTRACK_OPTIONS; -1 after saying so when it does not
+ * fit (cut, it would pass libtrack another value than the one given). */
+static int add_option(struct run_options *o, const char *key, const char *value)
 {
     size_t len = strlen(o->options_env);
-    snprintf(o->options_env + len, sizeof o->options_env - len, "%s%s=%s", len ? "," : "", key, value);
+    size_t room = sizeof o->options_env - len;
+    if ((size_t)snprintf(o->options_env + len, room, "%s%s=%s", len ? "," : "", key, value) >= room) {
+        o->options_env[len] = '\0';
+        fprintf(stderr, "memtrack run: the options for libtrack (MEMTRACK_OPTIONS and the command line's) exceed "
+                        "%d characters\n", OPTIONS_ENV_MAX - 1);
+        return -1;
+    }
+    return 0;
 }
 
 /* Appends key=value when value is one of the option's two words; else says so and returns -1. */
@@ -95,8 +119,23 @@ static int add_choice(struct run_options *o, const char *option, const char *key
         fprintf(stderr, "memtrack run: %s takes %s or %s, not '%s'\n", option, one, other, value);
         return -1;
     }
-    add_option(o, key, value);
-    return 0;
+    return add_option(o, key, value);
+}
+
+/* Appends the number option's key=value when value is a whole number in its
+ * range, written in decimal digits alone; else says so and returns -1. */
+static int add_number(struct run_options *o, const struct number_option *option, const char *value)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long number = strtoull(value, &end, 10);
+    if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || number < option->min ||
+        number > option->max) {
+        fprintf(stderr, "memtrack run: %s takes a number from %llu to %llu, not '%s'\n", option->name, option->min,
+                option->max, value);
+        return -1;
+    }
+    return add_option(o, option->key, value);
 }
 
 /* Parses run's options; returns the index of PROGRAM in argv, or -1 after printing why not. */
@@ -104,9 +143,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 {
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"force", no_argument, 0, 'f'},
-        {"depth", required_argument, 0, 'd'}, {"on-error", required_argument, 0, 'e'},
-        {"free-depth", required_argument, 0, 'D'},
-        {"temporary-window", required_argument, 0, 't'}, {"quarantine", required_argument, 0, 'q'},
+        {"depth", required_argument, 0, '0'}, {"on-error", required_argument, 0, 'e'},
+        {"free-depth", required_argument, 0, '1'},
+        {"temporary-window", required_argument, 0, '2'}, {"quarantine", required_argument, 0, '3'},
         {"no-follow", no_argument, 0, 'n'}, {"unwinder", required_argument, 0, 'u'},
         {"no-symbol-cache", no_argument, 0, 'S'},
         {"fail-on", required_argument, 0, 'F'}, {"error-exitcode", required_argument, 0, 'X'},
@@ -116,11 +155,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+o:fh", longopts, NULL)) != -1) {
-        char *end = NULL;
         switch (c) {
         case 'o': o->output = optarg; break;
         case 'f': o->force = 1; break;
-        case 'n': add_option(o, "follow", "0"); break;
+        case 'n':
+            if (add_option(o, "follow", "0") != 0)
+                return -1;
+            break;
         case 'S': o->no_symbol_cache = 1; break;
         case 'F':
             if (gate_parse_kinds(optarg, &o->fail_on, gate_error, sizeof gate_error) != 0) {
@@ -135,13 +176,9 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             }
             break;
         case 'h': usage_run(stdout); exit(0);
-        case 'd': case 't': case 'q': case 'D':
-            if (strtoul(optarg, &end, 10), !*optarg || *end) {
-                fprintf(stderr, "memtrack run: %s needs a number, not '%s'\n", argv[optind - 1], optarg);
+        case '0': case '1': case '2': case '3': /* NUMBER_OPTIONS[c - '0'] */
+            if (add_number(o, &NUMBER_OPTIONS[c - '0'], optarg) != 0)
                 return -1;
-            }
-            add_option(o, c == 'd' ? "depth" : c == 'D' ? "free_depth" : c == 't' ? "temporary_window" : "quarantine",
-                       optarg);
             break;
         case 'u':
             if (add_choice(o, "--unwinder", "unwinder", optarg, "fast", "libunwind") != 0)
@@ -268,8 +305,13 @@ int cmd_run(int argc, char **argv)
 {
     struct run_options o = {.error_exitcode = GATE_DEFAULT_EXITCODE};
     /* libtrack's own variable, when set, goes first: the command line's options override it */
-    const char *inherited = getenv("MEMTRACK_OPTIONS");
-    if (inherited && strlen(inherited) < sizeof o.options_env / 2)
+    const char *inherited = getenv(MT_ENV_OPTIONS);
+    if (inherited && strlen(inherited) >= sizeof o.options_env) {
+        fprintf(stderr, "memtrack run: MEMTRACK_OPTIONS is too long: %zu characters, at most %zu\n",
+                strlen(inherited), sizeof o.options_env - 1);
+        return MT_EXIT_USAGE;
+    }
+    if (inherited)
         strcpy(o.options_env, inherited);
     int first = parse_options(argc, argv, &o);
     if (first < 0)

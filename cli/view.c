@@ -147,6 +147,17 @@ static int open_page(const char *page_path)
     return 0;
 }
 
+/* Writes the page, prints its path, and opens it when OPEN: 0, or 1 after
+ * saying what failed. */
+static int show_page(const char *page_path, const struct view *view, bool open)
+{
+    if (write_page(page_path, view) != 0)
+        return 1;
+    printf("%s\n", page_path);
+    fflush(stdout);
+    return open && open_page(page_path) != 0 ? 1 : 0;
+}
+
 /* Runs `memtrack view`: 0 when the page was written (and opened, with
  * --open), 2 for bad usage or an unusable trace, 1 when the page could not be
  * written or opened. */
@@ -179,13 +190,9 @@ int cmd_view(int argc, char **argv)
     if (trace_open(&trace, options.trace_path) != 0 || read_view(&trace, &report, &timelines) != 0) {
         fprintf(stderr, "memtrack view: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
-    } else if (write_page(page_path, &(struct view){options.trace_path, &report, timelines}) != 0) {
-        status = 1;
     } else {
-        printf("%s\n", page_path);
-        fflush(stdout);
-        if (options.open && open_page(page_path) != 0)
-            status = 1;
+        command_warn_incomplete("view", &trace);
+        status = show_page(page_path, &(struct view){options.trace_path, &report, timelines}, options.open);
     }
     for (size_t i = 0; timelines != NULL && i < report.process_count; i++)
         process_timeline_free(&timelines[i]);

@@ -57,7 +57,6 @@ static inline int mt_is_bootstrap(const void *p)
 size_t mt_bootstrap_room(const void *p);
 
 /* ---- thread_state.c: per-thread state, reachable without malloc ---- */
-#define MT_TEMP_WINDOW_MAX 16
 #define MT_UNTRACKED_MAX 64
 #define MT_HOLD_MAX 64
 /* Per-thread caches of stack ids and unwind rules, direct-mapped: a

@@ -43,6 +43,7 @@
  * up to 9-30 ms in one send under a 4 MiB cap, with 32 at most 1-4 ms. */
 #define MT_SEND_QUEUE_BATCHES 32u
 #define MT_MAX_DEPTH 256u
+#define MT_TEMP_WINDOW_MAX 16 /* the largest --temporary-window: each thread keeps that many block ids */
 #define MT_ENV_SOCKET "MEMTRACK_SOCKET"
 #define MT_ENV_DEPTH "MEMTRACK_DEPTH"
 #define MT_ENV_OPTIONS "MEMTRACK_OPTIONS"

@@ -113,11 +113,12 @@ int growth_compare(const struct report *old_report, const struct report *new_rep
     int result = add_sites(&keyed, old_report, GROWTH_OLD) == 0 && add_sites(&keyed, new_report, GROWTH_NEW) == 0
                      ? 0
                      : -1;
-    if (result == 0) {
+    /* traces without sites leave the arrays NULL, which qsort may not be given */
+    if (result == 0 && keyed.count > 1)
         qsort(keyed.items, keyed.count, sizeof *keyed.items, compare_keyed);
-        result = merge(&keyed, growth);
-    }
     if (result == 0)
+        result = merge(&keyed, growth);
+    if (result == 0 && growth->count > 1)
         qsort(growth->sites, growth->count, sizeof *growth->sites, compare_growth);
     for (size_t i = 0; i < keyed.count; i++)
         free(keyed.items[i].signature);

@@ -2,6 +2,7 @@
  * describe.c - findings and processes in words.
  */
 #include "gate/describe.h"
+#include "printable.h"
 #include "text_stream.h"
 
 #include <inttypes.h>
@@ -16,10 +17,12 @@ char *process_label(const struct report_process *process)
     if (out == NULL)
         return NULL;
     fprintf(out, "pid %" PRId64 " (", process->pid);
-    for (size_t i = 0; i < process->argc; i++)
-        fprintf(out, "%s%s", i > 0 ? " " : "", process->argv[i]);
+    for (size_t i = 0; i < process->argc; i++) {
+        fputs(i > 0 ? " " : "", out);
+        write_printable(out, process->argv[i]);
+    }
     if (process->argc == 0)
-        fputs(process->executable != NULL ? process->executable : "?", out);
+        write_printable(out, process->executable != NULL ? process->executable : "?");
     fputc(')', out);
     return text_stream_close(&stream);
 }
@@ -37,10 +40,13 @@ char *finding_headline(const struct finding *finding)
         fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s", finding->bytes, finding->blocks, phrase);
     } else {
         const struct report_error *error = finding->error;
-        fprintf(out, "%s of 0x%" PRIx64 " by %s", phrase, error->address, error->free_function);
-        if (error->size.present)
-            fprintf(out, " (block of %" PRId64 " bytes allocated by %s)", error->size.value,
-                    error->alloc_function != NULL ? error->alloc_function : "?");
+        fprintf(out, "%s of 0x%" PRIx64 " by ", phrase, error->address);
+        write_printable(out, error->free_function);
+        if (error->size.present) {
+            fprintf(out, " (block of %" PRId64 " bytes allocated by ", error->size.value);
+            write_printable(out, error->alloc_function != NULL ? error->alloc_function : "?");
+            fputc(')', out);
+        }
     }
     return text_stream_close(&stream);
 }
@@ -52,13 +58,17 @@ char *frame_label(const struct report_frame *frame)
     FILE *out = text_stream_open(&stream);
     if (out == NULL)
         return NULL;
-    fputs(frame->function != NULL ? frame->function : "???", out);
-    if (frame->file != NULL && frame->line.present)
-        fprintf(out, " %s:%" PRId64, frame->file, frame->line.value);
-    else if (frame->file != NULL)
-        fprintf(out, " %s", frame->file);
-    else if (frame->module != NULL)
-        fprintf(out, " (in %s)", frame->module);
+    write_printable(out, frame->function != NULL ? frame->function : "???");
+    if (frame->file != NULL) {
+        fputc(' ', out);
+        write_printable(out, frame->file);
+        if (frame->line.present)
+            fprintf(out, ":%" PRId64, frame->line.value);
+    } else if (frame->module != NULL) {
+        fputs(" (in ", out);
+        write_printable(out, frame->module);
+        fputc(')', out);
+    }
     return text_stream_close(&stream);
 }
 
@@ -100,12 +110,4 @@ char *finding_stacks(const struct finding *finding, size_t max_frames)
         write_stack(out, &error->first_free_stack, max_frames);
     }
     return text_stream_close(&stream);
-}
-
-/* Writes TEXT for a terminal: control characters other than newline become
- * '?', so a hostile trace cannot drive the terminal. */
-void write_printable(FILE *out, const char *text)
-{
-    for (const unsigned char *at = (const unsigned char *)text; *at != '\0'; at++)
-        fputc((*at < 0x20 && *at != '\n') || *at == 0x7f ? '?' : *at, out);
 }

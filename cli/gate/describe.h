@@ -1,14 +1,15 @@
 /*
  * describe.h - findings and processes in words, shared by every gate output
- * (text, JUnit, SARIF, GitHub annotations).  The strings are raw trace text:
- * each output escapes them its own way.  All return a string the caller frees,
- * or NULL when memory runs out.
+ * (text, JUnit, SARIF, GitHub annotations).  Text from the trace is written
+ * printable (printable.h), so in every output one frame is one line whatever
+ * a name holds; the only newlines are finding_stacks' own, between frames.
+ * Each output still escapes what its format needs.  All return a string the
+ * caller frees, or NULL when memory runs out.
  */
 #ifndef MEMTRACK_GATE_DESCRIBE_H
 #define MEMTRACK_GATE_DESCRIBE_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "gate/findings.h"
 
@@ -16,6 +17,5 @@ char *process_label(const struct report_process *process);
 char *finding_headline(const struct finding *finding);
 char *finding_stacks(const struct finding *finding, size_t max_frames);
 char *frame_label(const struct report_frame *frame);
-void write_printable(FILE *out, const char *text);
 
 #endif

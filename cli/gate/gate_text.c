@@ -9,13 +9,15 @@
 
 #include "gate/describe.h"
 #include "gate/gate.h"
+#include "printable.h"
 
 #define TEXT_MAX_FRAMES 24
 
-/* Writes a string from describe.c, or "?" when it could not be made, and frees it. */
+/* Writes a string from describe.c (printable already), or "?" when it could
+ * not be made, and frees it. */
 static void write_owned(FILE *out, char *text)
 {
-    write_printable(out, text != NULL ? text : "?");
+    fputs(text != NULL ? text : "?", out);
     free(text);
 }
 

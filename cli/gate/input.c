@@ -6,12 +6,17 @@
 #include "analyse/analyse.h"
 
 /* Opens the trace at PATH and reads its processes, leaks and errors.  Returns
- * 0, or -1 with the reason in input->trace.problem.  Either way
- * gate_input_close() releases what was opened. */
+ * 0, or -1 with the reason in input->trace.problem.  An incomplete trace is
+ * refused: the processes it lacks may be the ones that leak, so no verdict on
+ * it can pass.  Either way gate_input_close() releases what was opened. */
 int gate_input_open(struct gate_input *input, const char *path)
 {
     *input = (struct gate_input){.path = path};
-    if (trace_open(&input->trace, path) != 0 || analyse_summary(&input->trace, &input->report) != 0)
+    if (trace_open(&input->trace, path) != 0)
+        return -1;
+    if (!input->trace.complete)
+        return trace_fail(&input->trace, "%s", TRACE_INCOMPLETE);
+    if (analyse_summary(&input->trace, &input->report) != 0)
         return -1;
     for (size_t i = 0; i < input->report.process_count; i++) {
         struct report_process *process = &input->report.processes[i];

@@ -12,6 +12,7 @@
 
 #include "gate/pattern.h"
 #include "gate/runtime.h"
+#include "printable.h"
 
 const char *const SUPPRESSION_TYPE_NAMES[SUPPRESSION_TYPE_COUNT] = {"leak", "double_free", "invalid_free",
                                                                     "mismatch"};
@@ -22,7 +23,9 @@ struct line_origin {
     size_t line;
 };
 
-/* Writes "FILE:LINE: " followed by the formatted reason into ERROR; returns -1. */
+/* Writes "FILE:LINE: " followed by the formatted reason into ERROR, printable
+ * (it quotes the line, and a suppression file may come with the change under
+ * test); returns -1. */
 __attribute__((format(printf, 4, 5))) static int line_error(struct line_origin origin, char *error,
                                                             size_t error_size, const char *format, ...)
 {
@@ -34,6 +37,7 @@ __attribute__((format(printf, 4, 5))) static int line_error(struct line_origin o
         vsnprintf(error + used, error_size - (size_t)used, format, arguments);
         va_end(arguments);
     }
+    make_printable(error);
     return -1;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "output/render.h"
+#include "printable.h"
 
 #define TEXT_MAX_FRAMES 12
 #define TEXT_TOP_SITES 10
@@ -16,14 +17,10 @@
 static const char *const LEAK_KIND_PHRASES[LEAK_KIND_COUNT] = {"definitely lost", "indirectly lost",
                                                                "possibly lost", "still reachable", "unclassified"};
 
-/* Writes a string from the trace, or UNKNOWN when it is NULL, with control
- * characters shown as '?' so a hostile trace cannot drive the terminal. */
+/* Writes a string from the trace printable, or UNKNOWN when it is NULL. */
 static void text_field(FILE *out, const char *text, const char *unknown)
 {
-    if (text == NULL)
-        text = unknown;
-    for (const unsigned char *at = (const unsigned char *)text; *at != '\0'; at++)
-        fputc(*at < 0x20 || *at == 0x7f ? '?' : *at, out);
+    write_printable(out, text != NULL ? text : unknown);
 }
 
 /* Writes one frame memcheck-style: "at 0x4011d6: leak_here (src.c:12)", or

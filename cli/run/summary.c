@@ -7,6 +7,7 @@
 #include "collect/names.h"
 #include "collect/process.h"
 #include "collect/server.h"
+#include "printable.h"
 #include "run/summary.h"
 
 /* A wait for the collector worth telling: one the user could notice. */
@@ -34,9 +35,10 @@ static void print_process(FILE *out, const struct mt_process *p)
     uint64_t allocations = p->exited ? p->exit.allocations : p->allocations;
     uint64_t frees = p->exited ? p->exit.frees : p->frees;
     uint64_t peak = p->exited ? p->exit.peak_bytes : p->peak_bytes;
-    fprintf(out, "memtrack: %s (pid %" PRIu32 "): %" PRIu64 " allocations, %" PRIu64 " frees, peak %" PRIu64
-                 " bytes\n",
-            p->argc ? p->argv[0] : "?", p->pid, allocations, frees, peak);
+    fputs("memtrack: ", out);
+    write_printable(out, p->argc && p->argv[0] ? p->argv[0] : "?");
+    fprintf(out, " (pid %" PRIu32 "): %" PRIu64 " allocations, %" PRIu64 " frees, peak %" PRIu64 " bytes\n", p->pid,
+            allocations, frees, peak);
     uint64_t total_bytes = 0, total_blocks = 0;
     for (int k = 0; k < MT_LEAK_END; k++)
         total_bytes += bytes[k], total_blocks += blocks[k];
@@ -53,8 +55,11 @@ static void print_process(FILE *out, const struct mt_process *p)
         fprintf(out, "memtrack:   the program waited up to %.1f ms at once for memtrack to keep up (%.1f ms in all"
                      " in its sends)\n",
                 (double)p->exit.send_wait_max_ns / 1e6, (double)p->exit.send_wait_total_ns / 1e6);
-    if (p->note)
-        fprintf(out, "memtrack:   note: %s\n", p->note);
+    if (p->note) {
+        fputs("memtrack:   note: ", out);
+        write_printable(out, p->note);
+        fputc('\n', out);
+    }
 }
 
 void summary_print(FILE *out, const struct mt_server *server, const struct mt_process *top, const char *trace)

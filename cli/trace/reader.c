@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "printable.h"
+
 /* The tables the report reads; meta is checked on its own, first.  Traces
  * of schema 3 and later name their frames' objects in a table of their own. */
 static const char *const REPORTED_TABLES[] = {"processes", "frames", "stacks", "sites",
@@ -37,9 +39,7 @@ int trace_fail(struct trace *trace, const char *format, ...)
     va_start(arguments, format);
     vsnprintf(trace->problem, sizeof trace->problem, format, arguments);
     va_end(arguments);
-    for (char *at = trace->problem; *at != '\0'; at++)
-        if ((unsigned char)*at < 0x20 || *at == 0x7f)
-            *at = '?';
+    make_printable(trace->problem);
     return -1;
 }
 
@@ -186,6 +186,23 @@ static int check_schema_version(struct trace *trace)
     return result;
 }
 
+/* Reads meta.complete into trace->complete.  A trace without the key counts
+ * as incomplete: every trace memtrack writes has it from the start. */
+static int read_completeness(struct trace *trace)
+{
+    sqlite3_stmt *statement = NULL;
+    const char *sql = "SELECT value = '1' FROM meta WHERE key = 'complete'";
+    if (sqlite3_prepare_v2(trace->db, sql, -1, &statement, NULL) != SQLITE_OK)
+        return trace_fail_sql(trace, "reading meta");
+    int step = sqlite3_step(statement), result = 0;
+    if (step == SQLITE_ROW || step == SQLITE_DONE)
+        trace->complete = step == SQLITE_ROW && sqlite3_column_int(statement, 0) == 1;
+    else
+        result = trace_fail_sql(trace, "reading meta");
+    sqlite3_finalize(statement);
+    return result;
+}
+
 /* Runs SQLite's structural check, so a truncated or overwritten file is
  * reported as damaged up front rather than half-way through a report. */
 static int check_integrity(struct trace *trace)
@@ -214,7 +231,7 @@ static int check_trace(struct trace *trace)
     int has_meta = has_ordinary_table(trace, "meta");
     if (has_meta <= 0)
         return has_meta < 0 ? -1 : trace_fail(trace, "not a memtrack trace (no meta table)");
-    if (check_schema_version(trace) != 0 || check_integrity(trace) != 0)
+    if (check_schema_version(trace) != 0 || check_integrity(trace) != 0 || read_completeness(trace) != 0)
         return -1;
     size_t tables = sizeof REPORTED_TABLES / sizeof REPORTED_TABLES[0];
     if (trace->schema_version < 3)

@@ -10,6 +10,7 @@
 #define MEMTRACK_TRACE_READER_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 /* The newest meta.schema_version this build understands.  It reads older
  * traces too: version 3 changed how stacks and modules are stored, and
@@ -22,6 +23,7 @@ struct trace {
     sqlite3 *db;
     const char *path;
     long schema_version; /* meta.schema_version, once trace_open() has checked it */
+    bool complete;       /* meta.complete is 1: `memtrack run` ended and stored every process */
     char problem[512]; /* the first failure, for people: "damaged: ..."; "" when none */
     /* Prepared statements kept by the text of their SQL (the analyses run the
      * same query once per stack: preparing it each time dominated big traces). */
@@ -34,6 +36,12 @@ struct trace {
     void *stack_rows;
     void (*free_stack_rows)(void *stack_rows);
 };
+
+/* Why a trace that is not complete cannot be judged, for messages: it holds
+ * only the processes stored before the run stopped. */
+#define TRACE_INCOMPLETE                                                                                         \
+    "incomplete: memtrack run did not store every process (it was killed or is still running, or a process "     \
+    "could not be written)"
 
 int trace_open(struct trace *trace, const char *path);
 void trace_close(struct trace *trace);

@@ -30,22 +30,47 @@ struct trace_writer {
     sqlite3_stmt *frame, *stack, *site, *block, *error, *mark, *module, *sample;
     struct object_table objects;
     sqlite3_int64 next_stack; /* stacks.id of the next stacks row */
+    char failure[256];        /* the first failure of the store under way; "" when none */
 };
 
 const char *trace_writer_error(struct trace_writer *w)
 {
-    return w && w->db ? sqlite3_errmsg(w->db) : "out of memory";
+    if (!w || !w->db)
+        return "out of memory";
+    return w->failure[0] ? w->failure : sqlite3_errmsg(w->db);
 }
 
+/* Keeps the first failure of a store, for trace_writer_error: what fails
+ * after it only follows from it (once a full disk has made SQLite give up
+ * the transaction, COMMIT and ROLLBACK fail with "no transaction is
+ * active"). */
+static void fail(struct trace_writer *w, const char *why)
+{
+    if (!w->failure[0])
+        snprintf(w->failure, sizeof w->failure, "%s", why);
+}
+
+/* fail() with SQLite's reason for the call that just failed. */
+static void fail_sql(struct trace_writer *w)
+{
+    fail(w, sqlite3_errmsg(w->db));
+}
+
+/* Runs SQL without results; 0, or -1 with the failure kept. */
 static int exec(struct trace_writer *w, const char *sql)
 {
-    return sqlite3_exec(w->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    fail_sql(w);
+    return -1;
 }
 
+/* Prepares SQL; NULL with the failure kept. */
 static sqlite3_stmt *prepare(struct trace_writer *w, const char *sql)
 {
     sqlite3_stmt *st = NULL;
-    sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        fail_sql(w);
     return st;
 }
 
@@ -58,6 +83,8 @@ static int set_meta(struct trace_writer *w, const char *key, const char *value)
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc)
+        fail_sql(w);
     sqlite3_finalize(st);
     return rc;
 }
@@ -116,10 +143,14 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
     return w;
 }
 
-/* Runs a prepared insert and resets it; returns the new rowid or -1. */
+/* Runs a prepared insert and resets it; returns the new rowid, or -1 with
+ * the failure kept (which makes the whole store fail: a process is stored
+ * whole or not at all). */
 static sqlite3_int64 step(struct trace_writer *w, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        fail_sql(w);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(w->db) : -1;
@@ -220,8 +251,10 @@ static sqlite3_int64 store_stack(struct process_writer *pw, uint32_t id)
     const struct mt_stack_def *def = u64map_get(&pw->p->stacks, id);
     uint32_t depth = def ? def->depth : 0;
     struct frame_span *spans = malloc((depth + 1) * sizeof *spans);
-    if (!spans)
+    if (!spans) {
+        fail(w, "out of memory");
         return 0;
+    }
     for (uint32_t i = 0; i < depth; i++) {
         int created;
         struct frame_span *span = u64map_put(&pw->addresses, def->frames[i] ? def->frames[i] : 1, &created);
@@ -233,6 +266,7 @@ static sqlite3_int64 store_stack(struct process_writer *pw, uint32_t id)
     stack_trie_match(&pw->trie, spans, depth, &match);
     const char *frames = frames_json(pw, spans, match.fresh);
     if (!frames) {
+        fail(w, "out of memory");
         free(spans);
         return 0;
     }
@@ -288,7 +322,10 @@ static char *argv_json(struct trace_writer *w, const struct mt_process *p)
     for (int i = 0; st && json && i < p->argc; i++) {
         sqlite3_bind_text(st, 1, json, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, p->argv[i] ? p->argv[i] : "", -1, SQLITE_STATIC);
-        char *next = sqlite3_step(st) == SQLITE_ROW ? strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+            fail_sql(w);
+        char *next = rc == SQLITE_ROW ? strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
         sqlite3_reset(st);
         free(json);
         json = next;
@@ -307,6 +344,7 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
         "backtraces_by_libunwind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     char *argv = argv_json(w, p);
     if (!st || !argv) {
+        fail(w, "out of memory"); /* unless prepare() or argv_json() kept SQLite's reason first */
         sqlite3_finalize(st);
         free(argv);
         return -1;
@@ -354,13 +392,17 @@ static int store_modules(struct process_writer *pw)
 {
     struct trace_writer *w = pw->w;
     pw->module_objects = calloc(pw->p->n_modules + 1, sizeof *pw->module_objects);
-    if (!pw->module_objects)
+    if (!pw->module_objects) {
+        fail(w, "out of memory");
         return -1;
+    }
     for (size_t i = 0; i < pw->p->n_modules; i++) {
         const struct mt_module *m = &pw->p->modules[i];
         sqlite3_int64 object = object_table_id(&w->objects, m->path, m->build_id);
-        if (object < 0)
+        if (object < 0) {
+            fail_sql(w);
             return -1;
+        }
         pw->module_objects[i] = object;
         sqlite3_bind_int64(w->module, 1, pw->process_id);
         sqlite3_bind_int64(w->module, 2, object);
@@ -392,8 +434,10 @@ static void store_sites(struct process_writer *pw)
     struct trace_writer *w = pw->w;
     size_t n = 0;
     struct site_ref *order = malloc((pw->p->sites.count + 1) * sizeof *order);
-    if (!order)
+    if (!order) {
+        fail(w, "out of memory");
         return;
+    }
     void *v;
     for (size_t i = 0; u64map_next(&pw->p->sites, &i, &order[n].key, &v);)
         order[n++].site = v;
@@ -489,17 +533,19 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
     u64map_init(&pw.stacks, sizeof(sqlite3_int64));
     u64map_init(&pw.addresses, sizeof(struct frame_span));
     stack_trie_init(&pw.trie);
-    int rc = -1;
+    w->failure[0] = '\0';
     if (exec(w, "BEGIN") == 0 && (pw.process_id = insert_process(w, p)) > 0 && store_modules(&pw) == 0) {
         store_sites(&pw);
         store_blocks(&pw);
         store_errors(&pw);
         store_marks(&pw);
         store_timeline(&pw);
-        rc = exec(w, "COMMIT");
+        if (!w->failure[0])
+            exec(w, "COMMIT");
     }
-    if (rc)
-        exec(w, "ROLLBACK");
+    int rc = w->failure[0] ? -1 : 0;
+    if (rc) /* its own failure ("no transaction is active") would only repeat the first one */
+        sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     u64map_free(&pw.stacks);
     u64map_free(&pw.addresses);
     stack_trie_free(&pw.trie);

@@ -10,10 +10,13 @@ when they edit them) and assert on exit statuses and outputs.
 import json
 import os
 import re
+import resource
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ElementTree
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -349,6 +352,48 @@ def case_junit_hostile_text():
     json.load(open(work("hostile.sarif")))
 
 
+def expect_no_forged_lines(output, prefix):
+    """No line of OUTPUT but the last starts a verdict, and no escape sequence
+    reaches the terminal."""
+    forged = [line for line in output.splitlines()[:-1] if line.startswith(prefix + "PASS")]
+    expect(not forged and "\x1b" not in output, output)
+
+
+def case_names_cannot_forge_lines():
+    # Names in a trace come from the traced program (or whoever edited it):
+    # a newline in one must not start a line of memtrack's own.
+    forged = copy_trace("leaky", "forged")
+    lines = "\nmemtrack check: PASS: forged\n\x1b[2K"
+    edit_frames(forged, "UPDATE frames SET function = function || ? WHERE function IN ('make_leak', 'lose_list')",
+                lines)
+    edit_frames(forged, "UPDATE frames SET file = file || ? WHERE function = 'main'", lines)
+    edit_frames(forged, "UPDATE processes SET argv = json_array(json_extract(argv, '$[0]') || ?)", lines)
+    result = check(forged, status=1)
+    expect_no_forged_lines(result.stdout, "memtrack check: ")
+    expect(result.stdout.splitlines()[-1].startswith("memtrack check: FAIL"), result.stdout)
+    expect("make_leak?memtrack check: PASS: forged??[2K" in result.stdout, result.stdout)
+    expect("leaky?memtrack check: PASS: forged??[2K) fails the gate:" in result.stdout, result.stdout)
+    expect("leaky.c?memtrack check: PASS: forged??[2K:" in result.stdout, result.stdout)
+    result = run([MEMTRACK, "diff", trace("clean"), forged], status=0)
+    expect_no_forged_lines(result.stdout, "memtrack check: ")
+    expect("make_leak?memtrack check: PASS: forged??[2K" in result.stdout, result.stdout)
+    # The same from a live program: a leaky one whose argv[0] holds lines,
+    # gated by memtrack run.
+    program = ["python3", "-c", "import os, sys; os.execv(sys.argv[1], [sys.argv[2]])", work("leaky"),
+               "leaky\nmemtrack: PASS: forged\n\x1b[2K"]
+    result = run([MEMTRACK, "run", "-f", "-o", work("forged_run.db"), "--fail-on=leaks", "--", *program],
+                 status=GATE_EXIT)
+    expect_no_forged_lines(result.stderr, "memtrack: ")
+    expect("(leaky?memtrack: PASS: forged??[2K) fails the gate" in result.stderr, result.stderr)
+    expect("memtrack: leaky?memtrack: PASS: forged??[2K (pid " in result.stderr, result.stderr)
+    # A suppression file may come with the change under test: its mistakes
+    # are quoted printable too.
+    supp = write(work("forged.supp"), "bogus\x1b[2K\rmemtrack check: PASS: forged\n")
+    result = check("--suppressions", supp, trace("clean"), status=2)
+    expect(result.stderr.startswith(f"memtrack check: {supp}:1: unknown suppression type 'bogus?[2K?memtrack check'")
+           and result.stderr.count("\n") == 1, repr(result.stderr))
+
+
 def sarif_validator():
     directory = os.environ.get("SARIF_VALIDATOR")
     expect(directory and os.path.isdir(os.path.join(directory, "node_modules")),
@@ -532,6 +577,86 @@ def case_run_ctest_gate():
     result = run([MEMTRACK, "run", "-f", "-o", work("run_suite.db"), "--fail-on=leaks", "--",
                   os.environ.get("CTEST", "ctest"), "--test-dir", build_dir], status=GATE_EXIT)
     expect(re.search(r"pid \d+ \(\S*/build/leaky\) fails the gate", result.stderr), result.stderr)
+
+
+# --- traces not stored whole ---------------------------------------------------
+
+INCOMPLETE = "incomplete: memtrack run did not store every process"
+
+
+def expect_incomplete_refused(path, *options):
+    """check refuses PATH (2, one line naming it, nothing on stdout); report,
+    diff and view still show it, each saying on stderr that it is incomplete."""
+    result = check(*options, path, status=2)
+    expect(result.stdout == "" and result.stderr == f"memtrack check: {path}: {INCOMPLETE}" +
+           " (it was killed or is still running, or a process could not be written)\n", result.stderr)
+    for command in (["report"], ["report", "--format=json"], ["diff", path], ["view", "-o", work("page.html")]):
+        result = run([MEMTRACK, *command, path], status=0)
+        expect(f"memtrack {command[0]}: {path}: {INCOMPLETE}" in result.stderr, result.stderr)
+
+
+def case_incomplete_trace():
+    # The collector killed: meta.complete stays 0, whatever the trace holds.
+    edited = copy_trace("clean", "clean_incomplete")
+    with sqlite3.connect(edited) as db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'complete'")
+    expect_incomplete_refused(edited)
+    expect_incomplete_refused(edited, "--fail-on=none")
+    result = check("--baseline", edited, trace("leaky"), status=2)
+    expect(f"baseline {edited}: {INCOMPLETE}" in result.stderr, result.stderr)
+    # The same from a real kill: memtrack and its program stopped by SIGKILL
+    # while the program runs (so the new trace's schema is written: memtrack
+    # writes it before the program starts).
+    killed, running = work("killed.db"), work("killed.running")
+    for path in (killed, running):
+        if os.path.exists(path):
+            os.unlink(path)
+    program = ["sh", "-c", 'touch "$0"; exec sleep 30', running]
+    started = subprocess.Popen([MEMTRACK, "run", "-o", killed, "--", *program], start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(3000):
+            if os.path.exists(running):
+                break
+            time.sleep(0.01)
+        expect(os.path.exists(running), "the traced program did not start")
+    finally:
+        os.killpg(started.pid, signal.SIGKILL)
+        started.wait()
+    expect_incomplete_refused(killed)
+
+
+def limited_file_size(limit):
+    """A preexec_fn: files may grow to LIMIT bytes, and a write past it fails
+    (EFBIG) instead of killing the writer with SIGXFSZ, as a full disk would."""
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def case_run_disk_full():
+    # Python's start-up allocates from thousands of stacks: a trace far larger
+    # than a new trace's schema (about 20 KiB).
+    program = [sys.executable, "-c", "pass"]
+    limit = 40 * 1024
+    whole = work("disk_whole.db")
+    run([MEMTRACK, "run", "-f", "-o", whole, "--fail-on=leaks", "--", *program], status=0)
+    expect(os.path.getsize(whole) > 2 * limit, f"the whole trace is only {os.path.getsize(whole)} bytes")
+    full = work("disk_full.db")
+    for gated, status in ((["--fail-on=leaks"], GATE_EXIT), ([], 0)):
+        command = [MEMTRACK, "run", "-f", "-o", full, *gated, "--", *program]
+        result = subprocess.run(command, capture_output=True, text=True, preexec_fn=limited_file_size(limit))
+        expect(result.returncode == status, f"{command}: exit {result.returncode}, expected {status}\n"
+               f"{result.stderr}")
+        stored = re.search(r"memtrack: cannot store process \d+ in the trace: (.*)", result.stderr)
+        expect(stored and "no transaction is active" not in stored.group(1) and
+               re.match(r"(disk I/O error|database or disk is full)", stored.group(1)), result.stderr)
+        expect(f"memtrack: the trace {full} is incomplete" in result.stderr, result.stderr)
+        expect("PASS" not in result.stderr, result.stderr)
+        if gated:
+            expect(f"memtrack: cannot check {full}: {INCOMPLETE}" in result.stderr, result.stderr)
+    expect_incomplete_refused(full)
 
 
 CASES = {name[len("case_"):]: function for name, function in globals().items() if name.startswith("case_")}

@@ -227,6 +227,56 @@ def check_unknown_option(ctx):
                proc)
 
 
+def expect_refused_run(ctx, argv, message, env=None):
+    """`memtrack run ARGV`: status 2, exactly MESSAGE on stderr, nothing on
+    stdout (the program did not run) and no trace left."""
+    proc = ctx.memtrack_cmd("run", "-o", "T.db", *argv, "--", ctx.case("leak_lost_block"), env=env)
+    expect(proc.returncode == 2, "%s: expected status 2" % " ".join(argv), proc)
+    expect(e2e_lib.text(proc.stderr) == "memtrack run: %s\n" % message,
+           "%s: expected only 'memtrack run: %s' on stderr" % (" ".join(argv), message), proc)
+    expect(proc.stdout == b"" and not os.path.exists(ctx.path("T.db")), "the program must not have run", proc)
+
+
+def check_run_bad_numbers(ctx):
+    """A number option given a value that is not a number, or one out of the
+    range libtrack uses as given: 2, and a line naming the option, its range
+    and the value."""
+    for option, value, low, high in (("--depth", "-5", 1, 256), ("--depth", "0", 1, 256),
+                                     ("--depth", "257", 1, 256), ("--depth", "abc", 1, 256),
+                                     ("--depth", "", 1, 256), ("--depth", "+5", 1, 256),
+                                     ("--free-depth", "-1", 0, 256), ("--free-depth", "257", 0, 256),
+                                     ("--temporary-window", "0", 1, 16), ("--temporary-window", "17", 1, 16),
+                                     ("--quarantine", "-1", 0, 2 ** 64 - 1), ("--quarantine", "1e3", 0, 2 ** 64 - 1),
+                                     ("--quarantine", str(2 ** 64), 0, 2 ** 64 - 1)):
+        message = "%s takes a number from %d to %d, not '%s'" % (option, low, high, value)
+        expect_refused_run(ctx, [option, value], message)
+        expect_refused_run(ctx, ["%s=%s" % (option, value)], message)
+
+
+def leak_stack_depths(ctx, env):
+    """The depth of each leak's stack when leak_lost_block runs with ENV."""
+    proc = ctx.memtrack_cmd("run", "-f", "-o", "T.db", "--", ctx.case("leak_lost_block"), env=env)
+    expect(proc.returncode == 0, "expected the program to run", proc)
+    report = e2e_lib.memtrack_report_json(ctx.memtrack, ctx.path("T.db"))
+    return [len(leak["stack"]) for leak in report["processes"][0]["leaks"]]
+
+
+def check_run_options_environment(ctx):
+    """MEMTRACK_OPTIONS reaches libtrack whole, however long (up to 4095
+    characters); a longer one is refused with a line saying so."""
+    plain = dict(os.environ)
+    plain.pop("MEMTRACK_OPTIONS", None)
+    long_options = "unwinder=fast," * 20 + "depth=2"
+    expect(len(long_options) > 127, "the options must be long")
+    depths = leak_stack_depths(ctx, dict(plain, MEMTRACK_OPTIONS=long_options))
+    expect(depths and max(depths) <= 2 < max(leak_stack_depths(ctx, plain)),
+           "MEMTRACK_OPTIONS=%s: expected stacks of at most 2 frames, got %r" % (long_options, depths))
+    os.unlink(ctx.path("T.db"))
+    too_long = "unwinder=fast," * 300
+    expect_refused_run(ctx, [], "MEMTRACK_OPTIONS is too long: %d characters, at most 4095" % len(too_long),
+                       env=dict(plain, MEMTRACK_OPTIONS=too_long))
+
+
 def check_help_and_version(ctx):
     """--help, help run, run --help, report --help and --version: 0, on stdout."""
     for argv, wanted in ((["--help"], "usage: memtrack"), (["help"], "usage: memtrack"),

@@ -76,7 +76,7 @@ static char temp_dir[] = "/tmp/memtrack-test-report-XXXXXX";
     " (6, 0x401310, " prog ", 'inline_fn', '/abs/inl.h', 5, 1);"
 
 static const char SAMPLE_ROWS_SQL[] =
-    "INSERT INTO meta VALUES ('schema_version', '3');"
+    "INSERT INTO meta VALUES ('schema_version', '3'), ('complete', '1');"
     "INSERT INTO objects (id, path, build_id) VALUES (1, '/abs/prog', NULL), (2, '/lib/libc.so.6', 'abcd');"
     "INSERT INTO frames (id, address, object_id, function, file, line, inlined) VALUES" FRAME_ROWS("1", "2")
     "INSERT INTO stacks (id, process_id, frames, outer_id, outer_skip) VALUES"
@@ -92,7 +92,7 @@ static const char SCHEMA_2_ROWS_SQL[] =
     "  file TEXT, line INTEGER, inlined INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE stacks (id INTEGER PRIMARY KEY, process_id INTEGER NOT NULL,"
     "  truncated INTEGER NOT NULL DEFAULT 0, frames TEXT NOT NULL);"
-    "INSERT INTO meta VALUES ('schema_version', '2');"
+    "INSERT INTO meta VALUES ('schema_version', '2'), ('complete', '1');"
     "INSERT INTO frames (id, address, module, function, file, line, inlined) VALUES"
     FRAME_ROWS("'/abs/prog'", "'/lib/libc.so.6'")
     "INSERT INTO stacks (id, process_id, frames) VALUES"
