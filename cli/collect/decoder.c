@@ -75,6 +75,55 @@ static const char *check_tail(const struct mt_record_header *h, size_t fixed)
     }
 }
 
+/* Whether v fits the trace's signed 64-bit integers (sizes, counts, times). */
+static int fits(uint64_t v)
+{
+    return v <= (uint64_t)INT64_MAX;
+}
+
+/* Whether v fits, or is the protocol's "none" (UINT64_MAX). */
+static int fits_or_none(uint64_t v)
+{
+    return v == UINT64_MAX || fits(v);
+}
+
+const char *mt_record_out_of_range(const struct mt_record_header *h)
+{
+    switch (h->type) {
+    case MT_REC_ALLOC:
+    case MT_REC_INHERIT: {
+        const struct mt_rec_alloc *r = (const void *)h;
+        if (h->extra == MT_FN_NONE || h->extra >= MT_FN_FREE)
+            return "an allocation by an unknown function";
+        return fits(r->size) && fits(r->time_ns) ? NULL : "an allocation's size or time out of range";
+    }
+    case MT_REC_FREE:
+        return fits(((const struct mt_rec_free *)h)->time_ns) ? NULL : "a release's time out of range";
+    case MT_REC_ERROR: {
+        const struct mt_rec_error *r = (const void *)h;
+        if (h->extra != MT_ERR_DOUBLE_FREE && h->extra != MT_ERR_INVALID_FREE && h->extra != MT_ERR_MISMATCHED_FREE)
+            return "an error of an unknown type";
+        if (r->alloc_function >= MT_FN_END || r->free_function >= MT_FN_END)
+            return "an error naming an unknown function";
+        return fits_or_none(r->size) && fits_or_none(r->offset) && fits(r->time_ns) ? NULL
+                                                                                  : "an error's size or offset out of range";
+    }
+    case MT_REC_VERDICT:
+        return h->extra < MT_LEAK_END ? NULL : "a verdict of an unknown kind";
+    case MT_REC_EXIT: {
+        const struct mt_rec_exit *r = (const void *)h;
+        return fits(r->allocations) && fits(r->frees) && fits(r->current_bytes) && fits(r->peak_bytes) &&
+                       fits(r->peak_ns)
+                   ? NULL
+                   : "exit counters out of range";
+    }
+    case MT_REC_MARK:
+        return fits(((const struct mt_rec_mark *)h)->time_ns) ? NULL : "a mark's time out of range";
+    default:
+        return NULL;
+    }
+}
+
 int mt_decode_batch(const void *batch, size_t len, mt_record_fn fn, void *ctx, const char **why)
 {
     const unsigned char *p = batch;

@@ -18,6 +18,12 @@ typedef int (*mt_record_fn)(void *ctx, uint32_t tid, const struct mt_record_head
  * to a static description (records before the bad one were delivered). */
 int mt_decode_batch(const void *batch, size_t len, mt_record_fn fn, void *ctx, const char **why);
 
+/* Why a well-formed record's fields cannot be true (a size or count of 2^63
+ * or more, an error type, allocator or leak kind libtrack has not), or NULL
+ * when they can: such a record is dropped and counted, so that the trace
+ * never holds a row its reader would refuse. */
+const char *mt_record_out_of_range(const struct mt_record_header *rec);
+
 /* The NUL-terminated strings after a HELLO, MODULE or MARK record's fixed
  * part: argv then executable, the path, or the label.  Validated by the walk. */
 const char *mt_record_tail(const struct mt_record_header *rec, size_t fixed_size);

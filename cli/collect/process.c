@@ -331,6 +331,8 @@ static void apply_free(struct mt_process *p, struct mt_live_block *b, const stru
  * instead of stalling one record at a time. */
 void process_preview(struct mt_process *p, const struct mt_record_header *rec)
 {
+    if (mt_record_out_of_range(rec))
+        return; /* process_apply drops it */
     if (rec->type == MT_REC_ALLOC) {
         const struct mt_rec_alloc *r = (const void *)rec;
         u64map_prefetch(&p->blocks, r->block);
@@ -355,8 +357,23 @@ void process_batch_end(struct mt_process *p)
     u64map_clear(&p->released_in_batch);
 }
 
+/* Whether an allocation would take the live bytes past 2^63 - 1, which no
+ * address space holds: the trace's sums of live blocks (leaks) must fit its
+ * integers, or its reader refuses it. */
+static int past_live_limit(const struct mt_process *p, const struct mt_record_header *rec)
+{
+    if (rec->type != MT_REC_ALLOC && rec->type != MT_REC_INHERIT)
+        return 0;
+    uint64_t size = ((const struct mt_rec_alloc *)rec)->size;
+    return p->current_bytes > (uint64_t)INT64_MAX - size;
+}
+
 void process_apply(struct mt_process *p, const struct mt_record_header *rec)
 {
+    if (mt_record_out_of_range(rec) || past_live_limit(p, rec)) {
+        p->dropped_records++;
+        return;
+    }
     switch (rec->type) {
     case MT_REC_MODULE:
         add_module(p, (const void *)rec);

@@ -105,6 +105,7 @@ struct mt_process {
     int ordinal;             /* 1, 2, ... in order of hello: its processes.id */
     int stand_in;            /* known only from outside: it never said hello */
     int written;             /* stored in the trace */
+    uint64_t dropped_records; /* well-formed records whose fields were out of range (decoder.h) */
 
     /* the collector's own running figures, used when no EXIT record came */
     uint64_t allocations, frees, allocated_bytes, current_bytes, peak_bytes, peak_ns, peak_seq, temporary;

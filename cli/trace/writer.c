@@ -156,12 +156,34 @@ static sqlite3_int64 step(struct trace_writer *w, sqlite3_stmt *st)
     return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(w->db) : -1;
 }
 
+/* Binds a count or a sum of sizes, saturated at the largest integer the
+ * trace holds: sizes that each fit can still add up past 2^63, and the
+ * reader refuses a negative count. */
+static void bind_count(sqlite3_stmt *st, int i, uint64_t v)
+{
+    sqlite3_bind_int64(st, i, v > (uint64_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)v);
+}
+
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 {
     if (s)
         sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, i);
+}
+
+/* The process's note with how many of its records were dropped for fields
+ * out of range appended (the reader would refuse the rows they made), or
+ * NULL when none was (or when out of memory: the plain note is stored). */
+static char *note_with_drops(const struct mt_process *p)
+{
+    if (!p->dropped_records)
+        return NULL;
+    char *note = NULL;
+    if (asprintf(&note, "%s%s%llu records with fields out of range were dropped", p->note ? p->note : "",
+                 p->note ? "; " : "", (unsigned long long)p->dropped_records) < 0)
+        return NULL;
+    return note;
 }
 
 /* What storing one process needs: the stacks and addresses already stored. */
@@ -366,13 +388,14 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
     sqlite3_bind_text(st, 9, end_reason(p), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 10, exited && p->exit.h.extra);
     /* libtrack's atomic counters are exact; the collector's own are the fallback */
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)(exited ? p->exit.allocations : p->allocations));
-    sqlite3_bind_int64(st, 12, (sqlite3_int64)(exited ? p->exit.frees : p->frees));
-    sqlite3_bind_int64(st, 13, (sqlite3_int64)p->allocated_bytes);
-    sqlite3_bind_int64(st, 14, (sqlite3_int64)(exited ? p->exit.peak_bytes : p->peak_bytes));
+    bind_count(st, 11, exited ? p->exit.allocations : p->allocations);
+    bind_count(st, 12, exited ? p->exit.frees : p->frees);
+    bind_count(st, 13, p->allocated_bytes);
+    bind_count(st, 14, exited ? p->exit.peak_bytes : p->peak_bytes);
     sqlite3_bind_int64(st, 15, (sqlite3_int64)(exited ? p->exit.peak_ns : p->peak_ns));
-    sqlite3_bind_int64(st, 16, (sqlite3_int64)p->temporary);
-    bind_text_or_null(st, 17, p->note);
+    bind_count(st, 16, p->temporary);
+    char *note = note_with_drops(p);
+    bind_text_or_null(st, 17, note ? note : p->note);
     sqlite3_bind_int(st, 18, p->ordinal); /* ids follow the order processes started, not ended */
     if (exited) {
         sqlite3_bind_int64(st, 19, (sqlite3_int64)p->exit.send_wait_max_ns);
@@ -383,6 +406,7 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
     sqlite3_int64 id = step(w, st);
     sqlite3_finalize(st);
     free(argv);
+    free(note);
     return id;
 }
 
@@ -451,12 +475,12 @@ static void store_sites(struct process_writer *pw)
             s->at_peak = s->live_bytes;
         sqlite3_bind_int64(w->site, 1, stack);
         sqlite3_bind_int64(w->site, 2, pw->process_id);
-        sqlite3_bind_int64(w->site, 3, (sqlite3_int64)s->allocations);
-        sqlite3_bind_int64(w->site, 4, (sqlite3_int64)s->bytes);
-        sqlite3_bind_int64(w->site, 5, (sqlite3_int64)s->temporary);
-        sqlite3_bind_int64(w->site, 6, (sqlite3_int64)s->at_peak);
+        bind_count(w->site, 3, s->allocations);
+        bind_count(w->site, 4, s->bytes);
+        bind_count(w->site, 5, s->temporary);
+        bind_count(w->site, 6, s->at_peak);
         for (int b = 0; b < MT_LIFETIME_BUCKETS; b++)
-            sqlite3_bind_int64(w->site, 7 + b, (sqlite3_int64)s->lifetimes[b]);
+            bind_count(w->site, 7 + b, s->lifetimes[b]);
         step(w, w->site);
     }
     free(order);
