@@ -16,13 +16,14 @@
  * Tables come from calloc, not from huge pages as libtrack's live-block table
  * does: random moves into a new table of hundreds of MiB faulted in all its
  * huge pages at once, and zeroing them stalled the collector for 0.6 s at
- * four million live blocks, with the program waiting.  A large new table is
- * faulted in writable at once (MADV_POPULATE_WRITE) instead of page by page:
- * a probe reads a slot before it writes one, so each page's first read
- * mapped the zero page and the write then replaced it, a copy-on-write fault
- * and a TLB flush sent to every CPU the collector's threads ran on; on
- * Python holding three million blocks that was a fifth of all the run's
- * samples.
+ * four million live blocks, with the program waiting.  A new table of 16 KiB
+ * or more is faulted in writable at once (MADV_POPULATE_WRITE) instead of
+ * page by page: a probe reads a slot before it writes one, so each page's
+ * first read mapped the zero page and the write then replaced it, a
+ * copy-on-write fault and a TLB flush sent to every CPU the collector's
+ * threads ran on; on Python holding three million blocks that was a fifth of
+ * all the run's samples, and on clang --version, whose tables are small, a
+ * tenth of the collector's CPU.
  *
  * Invariants: a key is in at most one of the two tables; `old` is a valid
  * table at all times (entries leave it by backward-shift deletion), and its
@@ -35,7 +36,7 @@
 #include <sys/mman.h>
 #include "collect/u64map.h"
 
-#define POPULATE_FROM ((size_t)1 << 20) /* bytes: smaller tables fault in few pages anyway */
+#define POPULATE_FROM ((size_t)16 << 10) /* bytes: a smaller table lies within a few pages */
 #define MOVES_PER_CHANGE 8 /* old slots emptied per put or remove: > 2 finishes before now fills */
 
 static size_t slot_of(uint64_t key, size_t capacity)
