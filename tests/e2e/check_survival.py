@@ -158,17 +158,22 @@ def check_client_api(ctx):
     expect(marks == ["after the first leak", "memtrack_check_leaks", "memtrack_check_leaks"], "marks %s" % marks)
 
 
+def run_to_the_end(ctx, case, output):
+    """Runs a case program that must exit 0 and print OUTPUT under memtrack; returns its process's report."""
+    trace = os.path.join(ctx.workdir, case + ".db")
+    proc = subprocess.run([ctx.memtrack, "run", "-o", trace, ctx.case(case)], cwd=ctx.workdir, capture_output=True,
+                          text=True, timeout=120)
+    expect(proc.returncode == 0, "%s: exit status %d: %s" % (case, proc.returncode, proc.stderr))
+    expect(proc.stdout.strip() == output, "%s under memtrack printed %r, want %r" % (case, proc.stdout, output))
+    rep = subprocess.run([ctx.memtrack, "report", "--format", "json", trace], capture_output=True, text=True,
+                         timeout=120)
+    return json.loads(rep.stdout)["processes"][0]
+
+
 def check_signals_blocked(ctx):
     """A leak check while a thread blocks every signal: the thread is scanned without being stopped, and no
     signal of libtrack's is left pending to kill the program when the thread unblocks signals."""
-    trace = os.path.join(ctx.workdir, "blocked.db")
-    proc = subprocess.run([ctx.memtrack, "run", "-o", trace, ctx.case("signals_blocked")], cwd=ctx.workdir,
-                          capture_output=True, text=True, timeout=120)
-    expect(proc.returncode == 0, "exit status %d: %s" % (proc.returncode, proc.stderr))
-    expect(proc.stdout.strip() == "first=1", "under memtrack: %r" % proc.stdout)
-    rep = subprocess.run([ctx.memtrack, "report", "--format", "json", trace], capture_output=True, text=True,
-                         timeout=120)
-    leaks = json.loads(rep.stdout)["processes"][0]["leaks"]
+    leaks = run_to_the_end(ctx, "signals_blocked", "first=1")["leaks"]
     expect([(leak["kind"], leak["bytes"]) for leak in leaks if leak["kind"] == "definite"] == [("definite", 10)],
            "leaks %s" % leaks)
 
@@ -176,14 +181,7 @@ def check_signals_blocked(ctx):
 def check_truncate_segments(ctx):
     """A program that shrinks every memfd it holds cannot shrink libtrack's segments (sealed): memtrack
     keeps running, exits with the program's status, and the trace holds everything."""
-    trace = os.path.join(ctx.workdir, "truncate.db")
-    proc = subprocess.run([ctx.memtrack, "run", "-o", trace, ctx.case("truncate_segments")], cwd=ctx.workdir,
-                          capture_output=True, text=True, timeout=120)
-    expect(proc.returncode == 0, "exit status %d: %s" % (proc.returncode, proc.stderr))
-    expect(proc.stdout.strip() == "truncated=0", "the program shrank a segment: %r" % proc.stdout)
-    rep = subprocess.run([ctx.memtrack, "report", "--format", "json", trace], capture_output=True, text=True,
-                         timeout=120)
-    p = json.loads(rep.stdout)["processes"][0]
+    p = run_to_the_end(ctx, "truncate_segments", "truncated=0")
     expect(p["summary"]["allocations"] >= 1001 and p["leak_scan"], "summary %s" % p["summary"])
 
 

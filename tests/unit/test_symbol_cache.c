@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "fixture_files.h"
 #include <sqlite3.h>
 
 #include "symbolize/symbol_cache.h"
@@ -23,17 +25,6 @@ static char tmpdir[] = "/tmp/mt_symbol_cache_XXXXXX";
 static char exe[PATH_MAX], stripped[PATH_MAX], cache_dir[PATH_MAX];
 static unsigned long exe_address;
 static int exe_line;
-
-/* Fixture sources: MT_FIXTURE_DIR, else tests/unit/fixtures next to this file. */
-static void fixture_source(char *buf, size_t len, const char *name)
-{
-    const char *dir = getenv("MT_FIXTURE_DIR");
-    const char *slash = strrchr(__FILE__, '/');
-    if (dir)
-        snprintf(buf, len, "%s/%s", dir, name);
-    else
-        snprintf(buf, len, "%.*s/fixtures/%s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", name);
-}
 
 /* Builds the non-PIE fixture (its return address is a fixed address) and a copy stripped of everything
  * but its build-id; a fresh cache directory for each test. */
@@ -58,9 +49,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return remove_tree(tmpdir);
 }
 
 static int setup(void **state)

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "fixture_files.h"
 #include <gelf.h>
 
 #include "symbolize/symbol_index.h"
@@ -181,8 +183,7 @@ static void test_nested_aliased_and_sizeless(void **state)
     assert_string_equal(symbol_index_lookup(&ix, first + 2), "outer");
     symbol_index_free(&ix);
     dwfl_end(dwfl);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(remove_tree(tmpdir), 0);
 }
 
 static void test_empty_index(void **state)

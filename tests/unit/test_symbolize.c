@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "fixture_files.h"
+
 #include "symbolize/symbolize.h"
 
 /* ---- code whose addresses we resolve ---------------------------------------------------------- */
@@ -106,18 +108,6 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-/* Fixture sources: MT_FIXTURE_DIR, else tests/unit/fixtures next to this file. */
-static void fixture_source(char *buf, size_t len, const char *name)
-{
-    const char *dir = getenv("MT_FIXTURE_DIR");
-    if (dir) {
-        snprintf(buf, len, "%s/%s", dir, name);
-        return;
-    }
-    const char *slash = strrchr(__FILE__, '/');
-    snprintf(buf, len, "%.*s/fixtures/%s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", name);
-}
-
 static char tmpdir[] = "/tmp/mt_symbolize_XXXXXX";
 
 static int group_setup(void **state)
@@ -129,9 +119,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return remove_tree(tmpdir);
 }
 
 static int setup(void **state)
