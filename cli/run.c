@@ -371,9 +371,8 @@ int cmd_run(int argc, char **argv)
     collect(&server, &f);
     struct mt_process *top = server_find_pid(&server, child);
     if (!top) {
-        top = process_stand_in(child, getpid(), prog, l.path);
+        top = process_stand_in(child, getpid(), prog, l.path, l.untraceable ? l.untraceable : MT_UNTRACED_SILENT);
         if (top) {
-            process_add_note(top, l.untraceable ? l.untraceable : "the program sent no events");
             server_adopt(&server, top);
             finish_processes(&f, &server, 1);
         }
@@ -382,6 +381,7 @@ int cmd_run(int argc, char **argv)
     int status = f.top_status, stored = f.failures ? -1 : 0;
     int closed = trace_writer_close(w, stored == 0);
     summary_print(stderr, &server, top, output);
+    const char *untraced = top ? top->untraced : NULL; /* a static string: outlives the processes */
     server_close(&server);
     for (struct mt_process *p = server.processes, *next; p; p = next) {
         next = p->next;
@@ -390,6 +390,6 @@ int cmd_run(int argc, char **argv)
     if (stored || closed)
         fprintf(stderr, "memtrack: the trace %s is incomplete\n", output);
     if (o.fail_on != 0)
-        return gate_after_run(output, o.fail_on, o.error_exitcode, exit_status_of(status), stderr);
+        return gate_after_run(output, o.fail_on, o.error_exitcode, exit_status_of(status), untraced, stderr);
     return exit_status_of(status);
 }

@@ -381,6 +381,8 @@ struct mt_options {
 };
 extern struct mt_options mt_options;
 extern uintptr_t mt_self_text_start, mt_self_text_end;
+/* MT_HELLO_FOREIGN_MALLOC or 0, found at start-up: every hello of the image says it. */
+extern uint32_t mt_hello_standing_flags;
 void mt_init(void);
 void mt_on_immediate_exit(int status, uintptr_t caller_sp);
 void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsigned function);
@@ -397,6 +399,9 @@ void mt_environment_stop_following(void);
 /* ---- modules.c: loaded objects ---- */
 void mt_modules_send_all(struct mt_thread *t);
 void mt_modules_locate_self(void);
+/* 1 when the malloc the program's calls resolve to is not libtrack's (the
+ * executable defines its own): none of its allocations reach libtrack. */
+int mt_modules_malloc_is_foreign(void);
 
 /* ---- libtrack's own memory, which the leak scan must not take for roots ---- */
 void mt_blocks_own_ranges(mt_range_fn fn, void *arg);

@@ -134,6 +134,15 @@ void mt_modules_locate_self(void)
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&mt_modules_locate_self);
 }
 
+/* Asks the loader which malloc the program's global scope binds: the
+ * executable comes before every preloaded object in it, so an executable
+ * exporting its own malloc wins over libtrack's for every caller. */
+int mt_modules_malloc_is_foreign(void)
+{
+    uintptr_t bound = (uintptr_t)dlsym(RTLD_DEFAULT, "malloc");
+    return bound != 0 && (bound < mt_self_text_start || bound >= mt_self_text_end);
+}
+
 /* After dlopen and dlclose the list changed: send it again. */
 static void modules_changed(void)
 {

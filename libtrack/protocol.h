@@ -129,6 +129,7 @@ struct mt_rec_hello {
 };
 #define MT_HELLO_RESUMED 1u /* the process lost its connection and came back */
 #define MT_HELLO_FORKED 2u  /* a fork child: starts with its parent's live blocks */
+#define MT_HELLO_FOREIGN_MALLOC 4u /* the program's malloc is not libtrack's: its allocations go unseen */
 
 /* extra: length of the build id in bytes (at most 32).  Followed by the build
  * id bytes, then the path (NUL-terminated), padded to 8. */

@@ -78,7 +78,7 @@ static int send_hello(int fd, uint32_t flags)
     clock_gettime(CLOCK_REALTIME, &ts);
     h->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     h->token = token;
-    h->flags = flags;
+    h->flags = flags | mt_hello_standing_flags;
     return send(fd, msg, sizeof *bh + body, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
