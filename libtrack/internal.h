@@ -212,6 +212,16 @@ static inline void mt_record_end(struct mt_thread *t)
 }
 int mt_transport_connect(uint32_t hello_flags);
 int mt_transport_connected(void); /* 1 when a send would reach the collector */
+/* Tells the collector, over a connection of its own, that process PID (child
+ * of PARENT_PID) runs, or is about to run, PATH with ARGV: a program libtrack
+ * cannot trace, for the reason WHY (enum mt_untraceable).  Returns that
+ * connection, close-on-exec so that a successful exec closes it, or -1.  It
+ * allocates nothing and touches no thread state: it may run in a vfork child. */
+int mt_transport_announce_untraceable(uint32_t pid, uint32_t parent_pid, const char *path, char *const argv[],
+                                      unsigned why);
+/* Says on CONNECTION (from mt_transport_announce_untraceable) that the exec
+ * failed after all, with errno ERROR, and closes it. */
+void mt_transport_exec_failed(int connection, int error);
 /* The longest send and all sends' time so far, in ns: a send copies its batch, and waits while the
  * collector's queue is full. */
 void mt_transport_waits(uint64_t *max_ns, uint64_t *total_ns);

@@ -10,6 +10,7 @@
 #include "collect/decoder.h"
 #include "array_push.h"
 #include "collect/process.h"
+#include "untraceable.h"
 
 /* An empty process with room for argc arguments (argc is 0 when there is no
  * memory for them). */
@@ -40,8 +41,12 @@ struct mt_process *process_new(const struct mt_rec_hello *hello)
     p->token = hello->token;
     p->start_ns = hello->start_ns;
     p->hello_flags = hello->flags;
-    if (hello->flags & MT_HELLO_FOREIGN_MALLOC)
+    if (hello->flags & MT_HELLO_UNTRACEABLE) {
+        p->untraced = mt_untraceable_reason(hello->untraceable); /* the decoder checked it is known */
+        p->stand_in = 1;
+    } else if (hello->flags & MT_HELLO_FOREIGN_MALLOC) {
         p->untraced = MT_UNTRACED_FOREIGN_MALLOC;
+    }
     const char *s = mt_record_tail(&hello->h, sizeof *hello);
     for (uint32_t i = 0; i < hello->argc; i++) {
         if (p->argv && i < (uint32_t)p->argc)

@@ -105,6 +105,8 @@ struct mt_process {
     int ordinal;             /* 1, 2, ... in order of hello: its processes.id */
     int stand_in;            /* known only from outside: it never said hello */
     const char *untraced;    /* why its allocations went unseen (a static string), or NULL */
+    struct mt_process *announced_over; /* the image an MT_HELLO_UNTRACEABLE announcement took as
+                                          replaced by exec: given back its life if the exec fails */
     int written;             /* stored in the trace */
 
     /* the collector's own running figures, used when no EXIT record came */
@@ -119,7 +121,8 @@ struct mt_process {
 
 struct mt_process *process_new(const struct mt_rec_hello *hello);
 /* A process known only from outside (no hello came: a static or setuid
- * program), untraced for the reason WHY (a static string). */
+ * program), untraced for the reason WHY (a static string).  One a traced
+ * process announced (MT_HELLO_UNTRACEABLE) is made by process_new. */
 struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable,
                                     const char *why);
 void process_free(struct mt_process *p);

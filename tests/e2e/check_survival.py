@@ -193,6 +193,40 @@ def check_untraced_gate(ctx):
         expect("not traced" in stream.read(), "JUnit names no untraced process")
 
 
+def check_untraced_children(ctx):
+    """The programs a traced process execs or spawns that cannot be traced (static, own malloc) are each
+    stored with why and named in the run's summary, whichever way they start (a shell's execve,
+    posix_spawn, subprocess); an exec that fails leaves no row; output and statuses are the programs'."""
+    static, own = ctx.case("static_program"), ctx.case("own_malloc")
+    unexecutable = os.path.join(ctx.workdir, "unexecutable")
+    with open(static, "rb") as source, open(unexecutable, "wb") as target:
+        target.write(source.read())  # a static program that cannot run: its exec fails with EACCES
+    script = "%s; echo static=$?; %s; echo own=$?; %s; echo unexecutable=$?" % (static, own, unexecutable)
+    plain = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=60)
+    trace = os.path.join(ctx.workdir, "t.db")
+    rc, out, err = memtrack(ctx, "run", "-o", trace, "--", "/bin/sh", "-c", script)
+    expect((rc, out) == (plain.returncode, plain.stdout) == (0, "static=3\nown malloc\nown=4\nunexecutable=126\n"),
+           "under memtrack %d %r, plainly %d %r" % (rc, out, plain.returncode, plain.stdout))
+    _, doc, _ = memtrack(ctx, "report", "--format=json", trace)
+    processes = json.loads(doc)["processes"]
+    shell = processes[0]
+    untraced = [(p["argv"], p["parent_pid"], p["untraced"].split(":")[0]) for p in processes if p["untraced"]]
+    expect(untraced == [([static], shell["pid"], "statically linked program"),
+                        ([own], shell["pid"], "the program defines its own malloc")], "untraced %s" % untraced)
+    expect("memtrack: not traced: %s (pid " % static in err and "memtrack: not traced: %s (pid " % own in err,
+           "the run's summary: %r" % err)
+    spawner = ("import os, subprocess, sys\n"
+               "pid = os.posix_spawn(sys.argv[1], [sys.argv[1], 'spawned'], os.environ)\n"
+               "print(os.waitpid(pid, 0)[1] >> 8)\n"
+               "print(subprocess.run([sys.argv[1], 'run']).returncode)\n")
+    rc, out, err = memtrack(ctx, "run", "-f", "-o", trace, "--fail-on=untraced", "--", sys.executable, "-c",
+                            spawner, static)
+    expect(rc == 86 and out == "3\n3\n", "python spawning: %d %r %r" % (rc, out, err))
+    _, doc, _ = memtrack(ctx, "report", "--format=json", trace)
+    argvs = [p["argv"] for p in json.loads(doc)["processes"] if p["untraced"]]
+    expect(argvs == [[static, "spawned"], [static, "run"]], "spawned untraced %s" % argvs)
+
+
 def check_dlclose(ctx):
     rc, _, doc = run(ctx.memtrack, ctx.workdir, ctx.case("dlclose_leak"), ctx.case("libe2e_plugin.so"))
     expect(rc == 0, "exit status %d" % rc)
