@@ -85,14 +85,15 @@ void usage_run(FILE *out)
           "                            ($XDG_CACHE_HOME/memtrack, else ~/.cache/memtrack)\n"
           "      --fail-on=KINDS       exit with the gate's status when findings of these\n"
           "                            kinds remain: definite, indirect, possible,\n"
-          "                            reachable, double-free, invalid-free, mismatch,\n"
-          "                            leaks, errors (see docs/ci.md)\n"
+          "                            reachable, unclassified, double-free, invalid-free,\n"
+          "                            mismatch, untraced, leaks, errors, all (see docs/ci.md)\n"
           "      --error-exitcode=N    that status (default 86)\n"
           "  -h, --help                this help\n"
           "\n"
           "Exit status: PROGRAM's; 127 when PROGRAM is not found, 126 when it cannot be\n"
           "executed, 2 for bad usage or an unwritable trace; with --fail-on, 86 (or N)\n"
-          "when the gate fails or the trace is incomplete (a process could not be stored).\n",
+          "when the gate fails, the trace is incomplete (a process could not be stored) or\n"
+          "PROGRAM itself could not be traced.\n",
           out);
 }
 
