@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "gate/gate.h"
 #include "output/gate_formats.h"
+#include "output_file.h"
 
 #define EXIT_GATE_FAILED 1
 
@@ -39,7 +40,8 @@ void usage_check(FILE *stream)
           "\n"
           "  --fail-on=KINDS             kinds that fail the gate (default leaks,errors): a comma list\n"
           "                              of definite, indirect, possible, reachable, unclassified,\n"
-          "                              double-free, invalid-free, mismatch; leaks = definite,indirect;\n"
+          "                              double-free, invalid-free, mismatch, untraced (processes memtrack\n"
+          "                              could not see into); leaks = definite,indirect;\n"
           "                              errors = the three bad frees; all; none\n"
           "  --suppressions FILE         LeakSanitizer-style suppressions (leak:, double_free:,\n"
           "                              invalid_free:, mismatch:); may be repeated\n"
@@ -160,34 +162,52 @@ static int load_and_evaluate(struct gate *gate, const struct check_options *opti
     return 0;
 }
 
-/* Writes one output file with RENDER; -1 after saying why it failed. */
-static int write_file(const char *path, int (*render)(FILE *, const struct gate *), const struct gate *gate)
+/* Renders JUnit XML (output_renderer). */
+static int junit_renderer(FILE *out, const void *gate)
 {
-    FILE *out = fopen(path, "w");
-    if (out == NULL)
-        return usage_error("%s: cannot write: %s", path, strerror(errno));
-    int rendered = render(out, gate);
-    int saved_errno = errno;
-    if (fclose(out) != 0 && rendered == 0) {
-        saved_errno = errno;
-        rendered = -1;
+    return render_junit(out, gate);
+}
+
+/* Renders SARIF (output_renderer). */
+static int sarif_renderer(FILE *out, const void *gate)
+{
+    return render_sarif(out, gate);
+}
+
+/* Writes one output file with RENDER, never onto an input nor through a
+ * symlink (output_file.h); -1 after saying why it failed. */
+static int write_file(const char *path, output_renderer *render, const struct gate *gate, const char *const *inputs,
+                      size_t input_count)
+{
+    char error[1024];
+    switch (output_file_write(path, inputs, input_count, render, gate, error, sizeof error)) {
+    case OUTPUT_FILE_WRITTEN:
+        return 0;
+    case OUTPUT_FILE_REFUSED:
+        return usage_error("%s: writing it would overwrite the input %s", path, error);
+    default:
+        return usage_error("%s: cannot write: %s", path, error);
     }
-    if (rendered != 0)
-        return usage_error("%s: cannot write: %s", path, strerror(saved_errno));
-    return 0;
 }
 
 /* Writes the requested outputs: annotations and the verdict on stdout, then
- * the JUnit and SARIF files. */
-static int write_outputs(const struct gate *gate, const struct check_options *options)
+ * the JUnit and SARIF files.  INPUTS are the files they must not replace: the
+ * traces (argv from options->first_trace on) and the baseline. */
+static int write_outputs(const struct gate *gate, const struct check_options *options, int argc, char **argv)
 {
     if (options->github && render_github(stdout, gate) != 0)
         return usage_error("cannot write annotations: %s", strerror(errno));
     if (gate_write_text(stdout, gate, "memtrack check: ") != 0)
         return usage_error("cannot write the verdict: %s", strerror(errno));
-    if (options->junit != NULL && write_file(options->junit, render_junit, gate) != 0)
+    const char *inputs[argc - options->first_trace + 1];
+    size_t input_count = 0;
+    for (int i = options->first_trace; i < argc; i++)
+        inputs[input_count++] = argv[i];
+    if (options->baseline != NULL)
+        inputs[input_count++] = options->baseline;
+    if (options->junit != NULL && write_file(options->junit, junit_renderer, gate, inputs, input_count) != 0)
         return -1;
-    if (options->sarif != NULL && write_file(options->sarif, render_sarif, gate) != 0)
+    if (options->sarif != NULL && write_file(options->sarif, sarif_renderer, gate, inputs, input_count) != 0)
         return -1;
     return 0;
 }
@@ -212,7 +232,7 @@ int cmd_check(int argc, char **argv)
     struct gate gate = {.fail_on = options.fail_on, .has_leak_budget = options.has_leak_budget,
                         .max_leaked_bytes = options.max_leaked_bytes};
     int status = MT_EXIT_USAGE;
-    if (load_and_evaluate(&gate, &options, argc, argv) == 0 && write_outputs(&gate, &options) == 0)
+    if (load_and_evaluate(&gate, &options, argc, argv) == 0 && write_outputs(&gate, &options, argc, argv) == 0)
         status = gate.passed ? 0 : EXIT_GATE_FAILED;
     gate_free(&gate);
     free(options.suppression_files);

@@ -85,14 +85,15 @@ void usage_run(FILE *out)
           "                            ($XDG_CACHE_HOME/memtrack, else ~/.cache/memtrack)\n"
           "      --fail-on=KINDS       exit with the gate's status when findings of these\n"
           "                            kinds remain: definite, indirect, possible,\n"
-          "                            reachable, double-free, invalid-free, mismatch,\n"
-          "                            leaks, errors (see docs/ci.md)\n"
+          "                            reachable, unclassified, double-free, invalid-free,\n"
+          "                            mismatch, untraced, leaks, errors, all (see docs/ci.md)\n"
           "      --error-exitcode=N    that status (default 86)\n"
           "  -h, --help                this help\n"
           "\n"
           "Exit status: PROGRAM's; 127 when PROGRAM is not found, 126 when it cannot be\n"
           "executed, 2 for bad usage or an unwritable trace; with --fail-on, 86 (or N)\n"
-          "when the gate fails or the trace is incomplete (a process could not be stored).\n",
+          "when the gate fails, the trace is incomplete (a process could not be stored) or\n"
+          "PROGRAM itself could not be traced.\n",
           out);
 }
 
@@ -371,9 +372,8 @@ int cmd_run(int argc, char **argv)
     collect(&server, &f);
     struct mt_process *top = server_find_pid(&server, child);
     if (!top) {
-        top = process_stand_in(child, getpid(), prog, l.path);
+        top = process_stand_in(child, getpid(), prog, l.path, l.untraceable ? l.untraceable : MT_UNTRACED_SILENT);
         if (top) {
-            process_add_note(top, l.untraceable ? l.untraceable : "the program sent no events");
             server_adopt(&server, top);
             finish_processes(&f, &server, 1);
         }
@@ -382,6 +382,7 @@ int cmd_run(int argc, char **argv)
     int status = f.top_status, stored = f.failures ? -1 : 0;
     int closed = trace_writer_close(w, stored == 0);
     summary_print(stderr, &server, top, output);
+    const char *untraced = top ? top->untraced : NULL; /* a static string: outlives the processes */
     server_close(&server);
     for (struct mt_process *p = server.processes, *next; p; p = next) {
         next = p->next;
@@ -390,6 +391,6 @@ int cmd_run(int argc, char **argv)
     if (stored || closed)
         fprintf(stderr, "memtrack: the trace %s is incomplete\n", output);
     if (o.fail_on != 0)
-        return gate_after_run(output, o.fail_on, o.error_exitcode, exit_status_of(status), stderr);
+        return gate_after_run(output, o.fail_on, o.error_exitcode, exit_status_of(status), untraced, stderr);
     return exit_status_of(status);
 }

@@ -15,6 +15,7 @@
 #include "analyse/timeline.h"
 #include "commands.h"
 #include "output/html.h"
+#include "output_file.h"
 #include "trace/reader.h"
 
 extern char **environ;
@@ -103,26 +104,29 @@ static int read_view(struct trace *trace, struct report *report, struct process_
     return 0;
 }
 
-/* Writes the page to PAGE_PATH; on failure says why and removes what was
- * written, so no half page is left behind.  Returns 0 or -1. */
+/* Renders the page (output_renderer). */
+static int render_page(FILE *out, const void *view)
+{
+    return render_html(out, view);
+}
+
+/* Writes the page to PAGE_PATH, never onto the trace nor through a symlink
+ * (output_file.h).  Returns 0, 1 when it could not be written, or
+ * MT_EXIT_USAGE when PAGE_PATH is the trace; either after saying why. */
 static int write_page(const char *page_path, const struct view *view)
 {
-    FILE *page = fopen(page_path, "w");
-    if (page == NULL) {
-        fprintf(stderr, "memtrack view: cannot write %s: %s\n", page_path, strerror(errno));
-        return -1;
+    char error[1024];
+    const char *trace_path = view->trace_path;
+    switch (output_file_write(page_path, &trace_path, 1, render_page, view, error, sizeof error)) {
+    case OUTPUT_FILE_WRITTEN:
+        return 0;
+    case OUTPUT_FILE_REFUSED:
+        usage_error("the page would overwrite the trace %s; name it with -o", trace_path);
+        return MT_EXIT_USAGE;
+    default:
+        usage_error("cannot write %s: %s", page_path, error);
+        return 1;
     }
-    int result = render_html(page, view);
-    int saved_errno = errno;
-    if (fclose(page) != 0 && result == 0) {
-        saved_errno = errno;
-        result = -1;
-    }
-    if (result != 0) {
-        fprintf(stderr, "memtrack view: cannot write %s: %s\n", page_path, strerror(saved_errno));
-        remove(page_path);
-    }
-    return result;
 }
 
 /* Hands the page to xdg-open, the desktop's way to open a file in the
@@ -147,12 +151,13 @@ static int open_page(const char *page_path)
     return 0;
 }
 
-/* Writes the page, prints its path, and opens it when OPEN: 0, or 1 after
- * saying what failed. */
+/* Writes the page, prints its path, and opens it when OPEN: 0, or
+ * write_page's status, or 1 when it could not be opened, after saying why. */
 static int show_page(const char *page_path, const struct view *view, bool open)
 {
-    if (write_page(page_path, view) != 0)
-        return 1;
+    int written = write_page(page_path, view);
+    if (written != 0)
+        return written;
     printf("%s\n", page_path);
     fflush(stdout);
     return open && open_page(page_path) != 0 ? 1 : 0;
@@ -177,11 +182,6 @@ int cmd_view(int argc, char **argv)
     if (page_path == NULL) {
         fputs("memtrack view: out of memory\n", stderr);
         return 1;
-    }
-    if (strcmp(page_path, options.trace_path) == 0) {
-        free(default_page_path);
-        usage_error("the page would overwrite the trace %s; name it with -o", options.trace_path);
-        return MT_EXIT_USAGE;
     }
     struct trace trace;
     struct report report = {0};

@@ -212,6 +212,16 @@ static inline void mt_record_end(struct mt_thread *t)
 }
 int mt_transport_connect(uint32_t hello_flags);
 int mt_transport_connected(void); /* 1 when a send would reach the collector */
+/* Tells the collector, over a connection of its own, that process PID (child
+ * of PARENT_PID) runs, or is about to run, PATH with ARGV: a program libtrack
+ * cannot trace, for the reason WHY (enum mt_untraceable).  Returns that
+ * connection, close-on-exec so that a successful exec closes it, or -1.  It
+ * allocates nothing and touches no thread state: it may run in a vfork child. */
+int mt_transport_announce_untraceable(uint32_t pid, uint32_t parent_pid, const char *path, char *const argv[],
+                                      unsigned why);
+/* Says on CONNECTION (from mt_transport_announce_untraceable) that the exec
+ * failed after all, with errno ERROR, and closes it. */
+void mt_transport_exec_failed(int connection, int error);
 /* The longest send and all sends' time so far, in ns: a send copies its batch, and waits while the
  * collector's queue is full. */
 void mt_transport_waits(uint64_t *max_ns, uint64_t *total_ns);
@@ -381,6 +391,8 @@ struct mt_options {
 };
 extern struct mt_options mt_options;
 extern uintptr_t mt_self_text_start, mt_self_text_end;
+/* MT_HELLO_FOREIGN_MALLOC or 0, found at start-up: every hello of the image says it. */
+extern uint32_t mt_hello_standing_flags;
 void mt_init(void);
 void mt_on_immediate_exit(int status, uintptr_t caller_sp);
 void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsigned function);
@@ -397,6 +409,9 @@ void mt_environment_stop_following(void);
 /* ---- modules.c: loaded objects ---- */
 void mt_modules_send_all(struct mt_thread *t);
 void mt_modules_locate_self(void);
+/* 1 when the malloc the program's calls resolve to is not libtrack's (the
+ * executable defines its own): none of its allocations reach libtrack. */
+int mt_modules_malloc_is_foreign(void);
 
 /* ---- libtrack's own memory, which the leak scan must not take for roots ---- */
 void mt_blocks_own_ranges(mt_range_fn fn, void *arg);

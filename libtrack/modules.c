@@ -134,6 +134,22 @@ void mt_modules_locate_self(void)
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&mt_modules_locate_self);
 }
 
+/* Asks the loader which malloc the program's global scope binds: the
+ * executable comes before every preloaded object in it, so an executable
+ * exporting its own malloc wins over libtrack's for every caller.  A non-PIE
+ * executable that takes malloc's address makes dlsym return its PLT stub
+ * (the canonical address, an undefined symbol with a value), which still
+ * calls libtrack's: only a symbol some object defines is a malloc of its own. */
+int mt_modules_malloc_is_foreign(void)
+{
+    void *bound = dlsym(RTLD_DEFAULT, "malloc");
+    Dl_info info;
+    const ElfW(Sym) *symbol = NULL;
+    return bound != NULL && ((uintptr_t)bound < mt_self_text_start || (uintptr_t)bound >= mt_self_text_end) &&
+           dladdr1(bound, &info, (void **)&symbol, RTLD_DL_SYMENT) != 0 && info.dli_saddr == bound &&
+           symbol != NULL && symbol->st_shndx != SHN_UNDEF;
+}
+
 /* After dlopen and dlclose the list changed: send it again. */
 static void modules_changed(void)
 {

@@ -33,7 +33,7 @@
 #include <fcntl.h> /* F_SEAL_*: MT_SEGMENT_SEALS */
 #include <stdint.h>
 
-#define MT_PROTOCOL_VERSION 2
+#define MT_PROTOCOL_VERSION 3
 #define MT_BATCH_MAGIC 0x4d544231u /* "MTB1" */
 #define MT_BATCH_MAX 65536u        /* bytes; fits the default socket send buffer */
 /* Batches a connection's send buffer asks room for before a send blocks:
@@ -61,6 +61,7 @@ enum mt_record_type {
     MT_REC_MARK,        /* a user label on the timeline */
     MT_REC_SEGMENT,     /* a shared-memory segment of slots; its descriptor rides along */
     MT_REC_INHERIT,     /* a fork child's copy of a parent's live block (struct mt_rec_alloc) */
+    MT_REC_EXEC_FAILED, /* the exec an untraceable HELLO announced failed (header only; extra: errno) */
     MT_REC_TYPE_END
 };
 
@@ -125,10 +126,14 @@ struct mt_rec_hello {
     uint64_t start_ns; /* CLOCK_REALTIME at library start */
     uint64_t token;    /* random per process image; a reconnection repeats it */
     uint32_t flags;    /* MT_HELLO_* */
-    uint32_t pad;
+    uint32_t untraceable; /* enum mt_untraceable (untraceable.h) with MT_HELLO_UNTRACEABLE, else 0 */
 };
 #define MT_HELLO_RESUMED 1u /* the process lost its connection and came back */
 #define MT_HELLO_FORKED 2u  /* a fork child: starts with its parent's live blocks */
+#define MT_HELLO_FOREIGN_MALLOC 4u /* the program's malloc is not libtrack's: its allocations go unseen */
+/* Not the process's own voice: a traced process announcing a program it
+ * execs or spawned that cannot be traced (static, setuid). */
+#define MT_HELLO_UNTRACEABLE 8u
 
 /* extra: length of the build id in bytes (at most 32).  Followed by the build
  * id bytes, then the path (NUL-terminated), padded to 8. */

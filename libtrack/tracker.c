@@ -25,6 +25,7 @@ struct mt_options mt_options = {.depth = 64, .temporary_window = 1, .quarantine_
 static atomic_int init_state; /* 0 not started, 1 running, 2 done */
 static int tracking_enabled;
 atomic_int mt_tracking_off; /* set once start-up found no collector: every hook passes through */
+uint32_t mt_hello_standing_flags;
 
 /* The family of each entry point (MT_FAMILY_MALLOC, 0, where none is
  * given): one load per release instead of a chain of range checks. */
@@ -186,6 +187,8 @@ void mt_init(void)
     mt_clock_init();
     read_options();
     mt_modules_locate_self();
+    if (mt_modules_malloc_is_foreign())
+        mt_hello_standing_flags = MT_HELLO_FOREIGN_MALLOC;
     mt_stacks_init();
     tracking_enabled = mt_transport_connect(0) == 0;
     if (!mt_options.follow)

@@ -44,17 +44,42 @@ static size_t read_proc(const char *path, char *buf, size_t cap)
     return n;
 }
 
+/* Fills MSG's batch header and the fixed part of a HELLO record for process
+ * PID (child of PARENT_PID); the strings after it are the caller's. */
+static struct mt_rec_hello *start_hello(char *msg, uint32_t pid, uint32_t parent_pid, uint32_t flags)
+{
+    struct mt_batch_header *bh = (void *)msg;
+    *bh = (struct mt_batch_header){.magic = MT_BATCH_MAGIC, .tid = (uint32_t)gettid(), .slot = MT_NO_SLOT};
+    struct mt_rec_hello *h = (void *)(msg + sizeof *bh);
+    memset(h, 0, sizeof *h);
+    h->h.type = MT_REC_HELLO;
+    h->h.extra = MT_PROTOCOL_VERSION;
+    h->pid = pid;
+    h->parent_pid = parent_pid;
+    h->depth_limit = mt_options.depth;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    h->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    h->flags = flags;
+    return h;
+}
+
+/* Pads the HELLO H in MSG, whose strings take STRINGS bytes, and sends the
+ * batch on FD; 0, or -1 when the send failed. */
+static int send_hello_batch(int fd, const char *msg, struct mt_rec_hello *h, size_t strings)
+{
+    size_t body = MT_ALIGN8(sizeof *h + strings);
+    memset((char *)(h + 1) + strings, 0, body - (sizeof *h + strings));
+    h->h.size = (uint16_t)body;
+    return send(fd, msg, sizeof(struct mt_batch_header) + body, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
 /* Builds and sends the HELLO batch that opens a connection. */
 static int send_hello(int fd, uint32_t flags)
 {
     static char msg[8192]; /* only the connecting thread writes it, under init or fork */
-    struct mt_batch_header *bh = (void *)msg;
-    bh->magic = MT_BATCH_MAGIC;
-    bh->tid = (uint32_t)gettid();
-    bh->slot = MT_NO_SLOT;
-    bh->seq = 0;
-    struct mt_rec_hello *h = (void *)(msg + sizeof *bh);
-    memset(h, 0, sizeof *h);
+    struct mt_rec_hello *h = start_hello(msg, (uint32_t)getpid(), (uint32_t)getppid(), flags | mt_hello_standing_flags);
+    h->token = token;
     char *tail = (char *)(h + 1);
     size_t room = sizeof msg - (size_t)(tail - msg) - 8;
     size_t cmd = read_proc("/proc/self/cmdline", tail, room / 2);
@@ -66,20 +91,7 @@ static int send_hello(int fd, uint32_t flags)
     if (exe < 0)
         exe = 0;
     tail[cmd + (size_t)exe] = '\0';
-    size_t body = MT_ALIGN8(sizeof *h + cmd + (size_t)exe + 1);
-    memset(tail + cmd + exe + 1, 0, body - (sizeof *h + cmd + (size_t)exe + 1));
-    h->h.type = MT_REC_HELLO;
-    h->h.size = (uint16_t)body;
-    h->h.extra = MT_PROTOCOL_VERSION;
-    h->pid = (uint32_t)getpid();
-    h->parent_pid = (uint32_t)getppid();
-    h->depth_limit = mt_options.depth;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    h->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    h->token = token;
-    h->flags = flags;
-    return send(fd, msg, sizeof *bh + body, MSG_NOSIGNAL) < 0 ? -1 : 0;
+    return send_hello_batch(fd, msg, h, cmd + (size_t)exe + 1);
 }
 
 /* Picks a fresh token identifying this process image to the collector. */
@@ -88,6 +100,29 @@ static void new_token(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     token = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uintptr_t)&ts;
+}
+
+/* Connects to the collector's socket at PATH with a send buffer of
+ * SEND_BUFFER bytes (0: the default); returns the descriptor, close-on-exec
+ * and moved out of the program's way, or -1. */
+static int dial(const char *path, int send_buffer)
+{
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path) {
+        close(fd);
+        return -1;
+    }
+    strcpy(addr.sun_path, path);
+    if (send_buffer)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        close(fd);
+        return -1;
+    }
+    return mt_fd_move_high(fd);
 }
 
 /* Opens the connection named by MEMTRACK_SOCKET and says hello; 0 on success.
@@ -103,18 +138,9 @@ int mt_transport_connect(uint32_t hello_flags)
     }
     if (!resumed)
         new_token();
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    int fd = dial(socket_path, MT_SEND_QUEUE_BATCHES * (MT_BATCH_MAX + 4096));
     if (fd < 0)
         return -1;
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    memcpy(addr.sun_path, socket_path, sizeof socket_path);
-    int send_buffer = MT_SEND_QUEUE_BATCHES * (MT_BATCH_MAX + 4096);
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-        close(fd);
-        return -1;
-    }
-    fd = mt_fd_move_high(fd);
     struct stat st;
     if (fstat(fd, &st) < 0 || send_hello(fd, hello_flags) < 0) {
         close(fd);
@@ -125,6 +151,51 @@ int mt_transport_connect(uint32_t hello_flags)
     mt_segments_send_all(fd);
     atomic_store(&sock, fd);
     return 0;
+}
+
+/* Announces an untraceable program on a connection of its own (internal.h). */
+int mt_transport_announce_untraceable(uint32_t pid, uint32_t parent_pid, const char *path, char *const argv[],
+                                      unsigned why)
+{
+    const char *socket = socket_path[0] ? socket_path : getenv(MT_ENV_SOCKET);
+    int fd = socket ? dial(socket, 0) : -1;
+    if (fd < 0)
+        return -1;
+    char msg[8192];
+    struct mt_rec_hello *h = start_hello(msg, pid, parent_pid, MT_HELLO_UNTRACEABLE);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    h->token = ((uint64_t)pid << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uintptr_t)&ts;
+    h->untraceable = why;
+    char *tail = (char *)(h + 1);
+    size_t path_size = strnlen(path, 4095) + 1;
+    size_t room = sizeof msg - (size_t)(tail - msg) - 8 - path_size, used = 0;
+    /* arguments past the room are left out, the last one cut, as /proc/PID/cmdline cuts */
+    for (size_t i = 0; argv && argv[i] && used < room; i++, h->argc++) {
+        size_t length = strnlen(argv[i], room - used - 1);
+        memcpy(tail + used, argv[i], length);
+        tail[used + length] = '\0';
+        used += length + 1;
+    }
+    memcpy(tail + used, path, path_size - 1);
+    tail[used + path_size - 1] = '\0';
+    if (send_hello_batch(fd, msg, h, used + path_size) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Withdraws that announcement: the exec failed (internal.h). */
+void mt_transport_exec_failed(int connection, int error)
+{
+    struct {
+        struct mt_batch_header batch;
+        struct mt_record_header record;
+    } msg = {{.magic = MT_BATCH_MAGIC, .tid = (uint32_t)gettid(), .slot = MT_NO_SLOT},
+             {.type = MT_REC_EXEC_FAILED, .size = sizeof(struct mt_record_header), .extra = (uint32_t)error}};
+    send(connection, &msg, sizeof msg, MSG_NOSIGNAL);
+    close(connection);
 }
 
 int mt_transport_connected(void)

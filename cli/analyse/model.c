@@ -56,6 +56,7 @@ static void process_free(struct report_process *process)
     free(process->argv);
     free(process->executable);
     free(process->note);
+    free(process->untraced);
     for (size_t i = 0; i < process->leak_count; i++)
         report_stack_free(&process->leaks[i].stack);
     free(process->leaks);

@@ -93,6 +93,7 @@ struct report_process {
     char **argv;
     char *executable;
     char *note; /* what the collector wants people to know (e.g. why nothing was traced), or NULL */
+    char *untraced; /* why memtrack did not see its allocations, or NULL when it did */
     struct maybe_int exit_code;
     struct maybe_int exit_signal;
     enum end_reason end_reason;

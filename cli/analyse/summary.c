@@ -8,15 +8,19 @@
 #include "analyse/analyse.h"
 #include "analyse/query.h"
 
-static const char PROCESSES_SQL[] =
-    "SELECT id, pid, parent_pid, CASE WHEN json_valid(argv) THEN json_type(argv) END AS argv,"
-    "       executable, exit_code, exit_signal, end_reason, leak_scan, allocations, frees,"
-    "       allocated_bytes, peak_bytes, temporary_allocations, note"
-    " FROM processes ORDER BY id";
+/* UNTRACED is the column processes.untraced, or NULL for a trace written
+ * before it existed. */
+#define PROCESSES_SELECT(UNTRACED)                                                                              \
+    "SELECT id, pid, parent_pid, CASE WHEN json_valid(argv) THEN json_type(argv) END AS argv,"                 \
+    "       executable, exit_code, exit_signal, end_reason, leak_scan, allocations, frees,"                    \
+    "       allocated_bytes, peak_bytes, temporary_allocations, note, " UNTRACED " AS untraced"               \
+    " FROM processes ORDER BY id"
+static const char PROCESSES_SQL[] = PROCESSES_SELECT("untraced");
+static const char PROCESSES_WITHOUT_UNTRACED_SQL[] = PROCESSES_SELECT("NULL");
 
 enum { COLUMN_ID, COLUMN_PID, COLUMN_PARENT_PID, COLUMN_ARGV_SHAPE, COLUMN_EXECUTABLE, COLUMN_EXIT_CODE,
        COLUMN_EXIT_SIGNAL, COLUMN_END_REASON, COLUMN_LEAK_SCAN, COLUMN_ALLOCATIONS, COLUMN_FREES,
-       COLUMN_ALLOCATED_BYTES, COLUMN_PEAK_BYTES, COLUMN_TEMPORARY_ALLOCATIONS, COLUMN_NOTE };
+       COLUMN_ALLOCATED_BYTES, COLUMN_PEAK_BYTES, COLUMN_TEMPORARY_ALLOCATIONS, COLUMN_NOTE, COLUMN_UNTRACED };
 
 /* The elements of one process's argv, which is known to be a JSON array. */
 static const char ARGV_SQL[] =
@@ -56,6 +60,7 @@ static int read_process(struct trace *trace, sqlite3_stmt *statement, struct rep
     process->parent_pid = row_integer(&row, COLUMN_PARENT_PID);
     process->executable = row_maybe_text(&row, COLUMN_EXECUTABLE);
     process->note = row_maybe_text(&row, COLUMN_NOTE);
+    process->untraced = row_maybe_text(&row, COLUMN_UNTRACED);
     process->exit_code = row_maybe_integer(&row, COLUMN_EXIT_CODE);
     process->exit_signal = row_maybe_integer(&row, COLUMN_EXIT_SIGNAL);
     process->end_reason = row_name(&row, COLUMN_END_REASON, END_REASON_NAMES, END_REASON_COUNT);
@@ -92,5 +97,9 @@ static int append_process(struct trace *trace, sqlite3_stmt *statement, void *ta
 /* Fills REPORT's process list, one entry per processes row. */
 int analyse_summary(struct trace *trace, struct report *report)
 {
-    return query_each_row(trace, PROCESSES_SQL, 0, "reading processes", append_process, report);
+    int has_untraced = trace_has_column(trace, "processes", "untraced");
+    if (has_untraced < 0)
+        return -1;
+    return query_each_row(trace, has_untraced ? PROCESSES_SQL : PROCESSES_WITHOUT_UNTRACED_SQL, 0,
+                          "reading processes", append_process, report);
 }

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include "collect/decoder.h"
+#include "untraceable.h"
 
 /* Fixed part of each record type; 0 for an unknown type. */
 static size_t fixed_size(unsigned type)
@@ -21,6 +22,7 @@ static size_t fixed_size(unsigned type)
     case MT_REC_EXIT: return sizeof(struct mt_rec_exit);
     case MT_REC_MARK: return sizeof(struct mt_rec_mark);
     case MT_REC_SEGMENT: return sizeof(struct mt_rec_segment);
+    case MT_REC_EXEC_FAILED: return sizeof(struct mt_record_header);
     default: return 0;
     }
 }
@@ -60,6 +62,8 @@ static const char *check_tail(const struct mt_record_header *h, size_t fixed)
             return "hello from a libtrack speaking another protocol version";
         if (hello->argc > len || !has_strings(tail, len, hello->argc + 1))
             return "hello record with unterminated strings";
+        if ((hello->flags & MT_HELLO_UNTRACEABLE) && mt_untraceable_reason(hello->untraceable) == NULL)
+            return "hello announcing an untraceable program without a known reason";
         return NULL;
     }
     case MT_REC_MODULE:

@@ -10,6 +10,7 @@
 #include "collect/decoder.h"
 #include "array_push.h"
 #include "collect/process.h"
+#include "untraceable.h"
 
 /* An empty process with room for argc arguments (argc is 0 when there is no
  * memory for them). */
@@ -40,6 +41,12 @@ struct mt_process *process_new(const struct mt_rec_hello *hello)
     p->token = hello->token;
     p->start_ns = hello->start_ns;
     p->hello_flags = hello->flags;
+    if (hello->flags & MT_HELLO_UNTRACEABLE) {
+        p->untraced = mt_untraceable_reason(hello->untraceable); /* the decoder checked it is known */
+        p->stand_in = 1;
+    } else if (hello->flags & MT_HELLO_FOREIGN_MALLOC) {
+        p->untraced = MT_UNTRACED_FOREIGN_MALLOC;
+    }
     const char *s = mt_record_tail(&hello->h, sizeof *hello);
     for (uint32_t i = 0; i < hello->argc; i++) {
         if (p->argv && i < (uint32_t)p->argc)
@@ -424,7 +431,8 @@ void process_apply(struct mt_process *p, const struct mt_record_header *rec)
     }
 }
 
-struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable)
+struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable,
+                                    const char *why)
 {
     size_t argc = 0;
     while (argv[argc])
@@ -433,6 +441,7 @@ struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **ar
     if (!p)
         return NULL;
     p->stand_in = 1;
+    p->untraced = why;
     for (int i = 0; i < p->argc; i++)
         p->argv[i] = strdup(argv[i]);
     p->executable = strdup(executable);

@@ -104,6 +104,9 @@ struct mt_process {
     int still_running;       /* alive when the run ended (a daemon) */
     int ordinal;             /* 1, 2, ... in order of hello: its processes.id */
     int stand_in;            /* known only from outside: it never said hello */
+    const char *untraced;    /* why its allocations went unseen (a static string), or NULL */
+    struct mt_process *announced_over; /* the image an MT_HELLO_UNTRACEABLE announcement took as
+                                          replaced by exec: given back its life if the exec fails */
     int written;             /* stored in the trace */
     uint64_t dropped_records; /* well-formed records whose fields were out of range (decoder.h) */
 
@@ -112,9 +115,17 @@ struct mt_process {
     struct mt_process *next;
 };
 
+/* Why a process that defines its own malloc is untraced (MT_HELLO_FOREIGN_MALLOC). */
+#define MT_UNTRACED_FOREIGN_MALLOC "the program defines its own malloc: its allocations never reach memtrack"
+/* Why a program that never said hello is untraced, unless the launcher knew better. */
+#define MT_UNTRACED_SILENT "the program sent no events"
+
 struct mt_process *process_new(const struct mt_rec_hello *hello);
-/* A process known only from outside (no hello came: a static or setuid program). */
-struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable);
+/* A process known only from outside (no hello came: a static or setuid
+ * program), untraced for the reason WHY (a static string).  One a traced
+ * process announced (MT_HELLO_UNTRACEABLE) is made by process_new. */
+struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable,
+                                    const char *why);
 void process_free(struct mt_process *p);
 /* Applies one record (already validated by the decoder) to p. */
 /* Looks at a record of a batch before the batch is applied: starts loading

@@ -115,11 +115,14 @@ static void on_hello(struct mt_server *s, struct mt_connection *c, const struct 
                 return;
             }
     struct mt_process *earlier = server_find_pid(s, (pid_t)h->pid);
-    if (earlier && !earlier->exited)
+    int replaces = earlier && !earlier->exited && !earlier->replaced_by_exec;
+    if (replaces)
         earlier->replaced_by_exec = 1;
     struct mt_process *p = process_new(h);
     if (!p)
         return;
+    if (replaces && (h->flags & MT_HELLO_UNTRACEABLE))
+        p->announced_over = earlier;
     if (h->flags & MT_HELLO_FORKED) {
         /* the parent sent what it had before forking: take it in first */
         struct mt_process *parent = server_find_pid(s, (pid_t)h->parent_pid);
@@ -133,6 +136,26 @@ static void on_hello(struct mt_server *s, struct mt_connection *c, const struct 
     server_adopt(s, p);
     c->process = p;
     p->connections++;
+}
+
+/* The exec an untraceable HELLO on C announced failed: the program never ran.
+ * Forgets the process C spoke for, and gives the image that made the
+ * announcement its life back. */
+static void withdraw_announcement(struct mt_server *s, struct mt_connection *c)
+{
+    struct mt_process *p = c->process, *before = NULL;
+    for (struct mt_process *q = s->processes; q != p; q = q->next)
+        before = q;
+    if (before)
+        before->next = p->next;
+    else
+        s->processes = p->next;
+    if (s->last_process == p)
+        s->last_process = before;
+    if (p->announced_over)
+        p->announced_over->replaced_by_exec = 0;
+    c->process = NULL;
+    process_free(p);
 }
 
 struct batch_context {
@@ -160,6 +183,11 @@ static int on_record(void *ctx, uint32_t tid, const struct mt_record_header *rec
     if (!b->c->process) {
         b->unbound = 1;
         return 1;
+    }
+    if (rec->type == MT_REC_EXEC_FAILED) {
+        if (b->c->process->hello_flags & MT_HELLO_UNTRACEABLE)
+            withdraw_announcement(b->s, b->c);
+        return 0;
     }
     if (rec->type == MT_REC_SEGMENT) {
         if (b->n_fds > 0) {
@@ -251,7 +279,7 @@ static void drain(struct mt_server *s, struct mt_connection *c)
             why = NULL;
             if (mt_decode_batch(buf, (size_t)n, on_record, &ctx, &why) == 0 && ctx.unbound)
                 why = "records before the hello";
-            if (previewed)
+            if (previewed && previewed == c->process) /* else EXEC_FAILED withdrew and freed it */
                 process_batch_end(previewed);
         }
         for (int i = 0; i < ctx.n_fds; i++)

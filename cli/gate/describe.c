@@ -36,7 +36,10 @@ char *finding_headline(const struct finding *finding)
     if (out == NULL)
         return NULL;
     const char *phrase = KIND_NAMES[finding->kind].phrase;
-    if (finding->leak != NULL) {
+    if (finding->kind == FINDING_UNTRACED) {
+        fprintf(out, "%s: ", phrase);
+        write_printable(out, finding->process->untraced);
+    } else if (finding->leak != NULL) {
         fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s", finding->bytes, finding->blocks, phrase);
     } else {
         const struct report_error *error = finding->error;
@@ -92,14 +95,15 @@ static void write_stack(FILE *out, const struct report_stack *stack, size_t max_
 
 /* The stacks of a finding, one frame a line: the allocation stack of a leak;
  * for a bad free its stack, then where the block was allocated and first
- * freed, when known. */
+ * freed, when known; nothing for an untraced process. */
 char *finding_stacks(const struct finding *finding, size_t max_frames)
 {
     struct text_stream stream;
     FILE *out = text_stream_open(&stream);
     if (out == NULL)
         return NULL;
-    write_stack(out, finding->stack, max_frames);
+    if (finding->kind != FINDING_UNTRACED)
+        write_stack(out, finding->stack, max_frames);
     const struct report_error *error = finding->error;
     if (error != NULL && error->alloc_stack.present) {
         fputs("  allocated at:\n", out);

@@ -14,7 +14,8 @@ static int judge(struct gate *gate, struct finding *finding)
         finding->status = STATUS_SUPPRESSED;
         return 0;
     }
-    if (gate->has_baseline) {
+    /* an untraced process has no stack to be known by in the baseline */
+    if (gate->has_baseline && finding->kind != FINDING_UNTRACED) {
         int known = baseline_contains(&gate->baseline, finding);
         if (known < 0)
             return -1;
@@ -73,6 +74,8 @@ int gate_evaluate(struct gate *gate)
         gate->by_status[finding->status]++;
         if (finding->kind == FINDING_UNCLASSIFIED && finding->status == STATUS_NOT_GATED)
             gate->ungated_unclassified++;
+        if (finding->kind == FINDING_UNTRACED && finding->status == STATUS_NOT_GATED)
+            gate->ungated_untraced++;
     }
     for (size_t i = 0; i < gate->input_count; i++) {
         const struct report *report = &gate->inputs[i].report;

@@ -18,9 +18,20 @@ static struct finding *append(struct finding_list *list)
     return finding;
 }
 
-/* Appends PROCESS's leak groups and errors, in report order. */
+/* The stack of a finding that has none: an untraced process. */
+static const struct report_stack NO_STACK = {.present = false};
+
+/* Appends PROCESS's leak groups and errors, in report order, after the
+ * finding that it was not traced, if it was not. */
 static int collect_process(struct finding_list *list, const struct report_process *process, size_t source)
 {
+    if (process->untraced != NULL) {
+        struct finding *finding = append(list);
+        if (finding == NULL)
+            return -1;
+        *finding = (struct finding){.kind = FINDING_UNTRACED, .source = source, .process = process,
+                                    .stack = &NO_STACK};
+    }
     for (size_t i = 0; i < process->leak_count; i++) {
         const struct report_leak *leak = &process->leaks[i];
         struct finding *finding = append(list);

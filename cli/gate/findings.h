@@ -29,9 +29,10 @@ struct finding {
     enum finding_kind kind;
     size_t source;                         /* which trace: index into the caller's list */
     const struct report_process *process;
-    const struct report_leak *leak;        /* exactly one of leak and error is set */
+    const struct report_leak *leak;        /* one of leak and error is set, neither for FINDING_UNTRACED */
     const struct report_error *error;
-    const struct report_stack *stack;      /* allocation stack of a leak, bad free's stack of an error */
+    const struct report_stack *stack;      /* allocation stack of a leak, bad free's stack of an error;
+                                              an untraced process has none (present false) */
     int64_t bytes;                         /* leaked bytes, or the size of the block an error involves */
     int64_t blocks;
     enum finding_status status;

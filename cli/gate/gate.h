@@ -41,6 +41,7 @@ struct gate {
     size_t by_status[STATUS_COUNT];
     int64_t budgeted_bytes;         /* leaks that were held against --max-leaked-bytes */
     size_t ungated_unclassified;    /* unclassified leaks not gated: worth a warning */
+    size_t ungated_untraced;        /* untraced processes not gated: worth a warning too */
     size_t process_count;
     size_t failing_process_count;
     bool passed;
@@ -53,6 +54,7 @@ void gate_free(struct gate *gate);
 
 int gate_parse_kinds(const char *text, unsigned *mask, char *error, size_t error_size);
 int gate_parse_exitcode(const char *text, int *exitcode, char *error, size_t error_size);
-int gate_after_run(const char *trace_path, unsigned fail_on, int error_exitcode, int program_status, FILE *err);
+int gate_after_run(const char *trace_path, unsigned fail_on, int error_exitcode, int program_status,
+                   const char *program_untraced, FILE *err);
 
 #endif

@@ -97,6 +97,11 @@ static void write_verdict(FILE *out, const struct gate *gate, const char *prefix
                 "%snote: %zu leak(s) of processes whose leak scan did not run are unclassified and not gated"
                 " (add 'unclassified' to --fail-on to gate them)\n",
                 prefix, gate->ungated_unclassified);
+    if (gate->ungated_untraced > 0)
+        fprintf(out,
+                "%snote: %zu process(es) were not traced, so their leaks and bad frees are unknown and not gated"
+                " (add 'untraced' to --fail-on to gate them)\n",
+                prefix, gate->ungated_untraced);
     if (gate->has_leak_budget)
         fprintf(out, "%sleaks of the gated kinds: %" PRId64 " bytes (--max-leaked-bytes %" PRId64 ")\n", prefix,
                 gate->budgeted_bytes, gate->max_leaked_bytes);

@@ -29,6 +29,9 @@ const struct kind_names KIND_NAMES[FINDING_KIND_COUNT] = {
     [FINDING_MISMATCH] = {"mismatch", "mismatched-free", "mismatched free",
                           "A block freed by a function that does not match its allocation, "
                           "such as delete for malloc."},
+    [FINDING_UNTRACED] = {"untraced", "untraced-process", "not traced",
+                          "A process whose allocations memtrack could not see (a static or setuid program, or one "
+                          "that defines its own malloc): whether it leaks or frees wrongly is unknown."},
 };
 
 /* Named groups of kinds that --fail-on also accepts. */
@@ -85,7 +88,7 @@ int gate_parse_kinds(const char *text, unsigned *mask, char *error, size_t error
         if (bits < 0) {
             snprintf(error, error_size,
                      "unknown kind '%.*s' in '%s' (a comma list of definite, indirect, possible, reachable, "
-                     "unclassified, double-free, invalid-free, mismatch, leaks, errors, all or none)",
+                     "unclassified, double-free, invalid-free, mismatch, untraced, leaks, errors, all or none)",
                      (int)length, item, text);
             return -1;
         }

@@ -2,8 +2,9 @@
  * kinds.h - the kinds of finding a CI gate can fail on, and their names on
  * the command line (--fail-on), in suppression files and in SARIF.
  *
- * The first five follow enum leak_kind and the last three enum error_type, so
- * a finding's kind is computed, not looked up (kinds.c checks this).
+ * The first five follow enum leak_kind and the next three enum error_type, so
+ * a finding's kind is computed, not looked up (kinds.c checks this).  The
+ * last, untraced, is a process whose allocations memtrack could not see.
  */
 #ifndef MEMTRACK_GATE_KINDS_H
 #define MEMTRACK_GATE_KINDS_H
@@ -22,6 +23,7 @@ enum finding_kind {
     FINDING_DOUBLE_FREE,
     FINDING_INVALID_FREE,
     FINDING_MISMATCH,
+    FINDING_UNTRACED,
     FINDING_KIND_COUNT
 };
 

@@ -149,7 +149,9 @@ static void json_process(FILE *out, const struct report_process *process)
         fputs(i > 0 ? ", " : "", out);
         json_site(out, &process->sites[i]);
     }
-    fputs("]}", out);
+    fputs("], \"untraced\": ", out);
+    json_write_string(out, process->untraced);
+    fputc('}', out);
 }
 
 /* Writes the whole report as one line of JSON followed by a newline. */

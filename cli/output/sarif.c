@@ -92,6 +92,8 @@ static void write_thread_flow(FILE *out, const char *title, const struct report_
  * free's stack, then the allocation and first-free stacks, of an error. */
 static void write_code_flows(FILE *out, const struct finding *finding)
 {
+    if (finding->kind == FINDING_UNTRACED)
+        return; /* no stack: a thread flow needs at least one location */
     fputs(",\"codeFlows\":[{\"threadFlows\":[", out);
     write_thread_flow(out, finding->leak != NULL ? "allocated at" : "freed at", finding->stack);
     if (finding->error != NULL && finding->error->alloc_stack.depth > 0) {

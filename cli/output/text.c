@@ -110,6 +110,11 @@ static void text_header(FILE *out, const struct report_process *process)
         text_field(out, process->note, "");
         fputc('\n', out);
     }
+    if (process->untraced != NULL) {
+        fputs("   NOT TRACED: ", out);
+        text_field(out, process->untraced, "");
+        fputs("\n   memtrack did not see its allocations: it cannot tell whether they leak\n", out);
+    }
 }
 
 /* Writes what the trace knows of the block an error involves, as in
@@ -184,9 +189,12 @@ static void text_unclassified_reason(FILE *out, const struct report_process *pro
 }
 
 /* Writes the leak totals per kind, memcheck's LEAK SUMMARY.  Without a leak
- * scan only the unclassified line is meaningful, so only it is shown. */
+ * scan only the unclassified line is meaningful, so only it is shown; an
+ * untraced process gets no verdict at all (its header says why). */
 static void text_leak_summary(FILE *out, const struct report_process *process)
 {
+    if (process->leak_count == 0 && process->untraced != NULL)
+        return;
     if (process->leak_count == 0) {
         bool ended = process->end_reason != END_RUNNING;
         fputs(ended ? "All heap blocks were freed -- no leaks are possible\n\n"

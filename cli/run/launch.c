@@ -2,7 +2,6 @@
  * launch.c - fork, preload, exec.  The child execs only after the parent has
  * created the trace, and reports a failed exec through a close-on-exec pipe.
  */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "commands.h"
 #include "protocol.h"
 #include "run/launch.h"
+#include "untraceable.h"
 
 /* Looks the program up like execvp does; 0, ENOENT or EACCES. */
 static int find_program(const char *name, char *out, size_t len)
@@ -59,35 +59,6 @@ static int find_library(char *out, size_t len)
     return access(out, R_OK);
 }
 
-/* Why the loader would ignore LD_PRELOAD for this file, or NULL. */
-static const char *why_untraceable(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) == 0 && (((st.st_mode & S_ISUID) && st.st_uid != geteuid()) ||
-                                 ((st.st_mode & S_ISGID) && st.st_gid != getegid())))
-        return "setuid or setgid program: the loader ignores LD_PRELOAD, so no allocation is traced";
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    Elf64_Ehdr eh;
-    const char *why = NULL;
-    if (read(fd, &eh, sizeof eh) == sizeof eh && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
-        eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum < 256) {
-        int interp = 0;
-        for (int i = 0; i < eh.e_phnum; i++) {
-            Elf64_Phdr ph;
-            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (size_t)i * sizeof ph)) != sizeof ph)
-                break;
-            interp |= ph.p_type == PT_INTERP;
-        }
-        if (!interp)
-            why = "statically linked program: there is no dynamic loader to preload into, so no allocation is "
-                  "traced";
-    }
-    close(fd);
-    return why;
-}
-
 int launch_prepare(struct launch *l, char **argv, char *err, size_t errlen)
 {
     memset(l, 0, sizeof *l);
@@ -102,7 +73,7 @@ int launch_prepare(struct launch *l, char **argv, char *err, size_t errlen)
         snprintf(err, errlen, "cannot find libmemtrack.so (looked at %s); set MEMTRACK_LIBRARY", l->library);
         return MT_EXIT_USAGE;
     }
-    l->untraceable = why_untraceable(l->path);
+    l->untraceable = mt_untraceable_reason(mt_untraceable_program(l->path));
     return 0;
 }
 

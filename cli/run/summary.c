@@ -4,6 +4,7 @@
  * Everything printed here is also in the trace; details are `memtrack report`'s.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include "collect/names.h"
 #include "collect/process.h"
 #include "collect/server.h"
@@ -23,6 +24,22 @@ static void print_error(FILE *out, const struct mt_rec_error *e)
     fputc('\n', out);
 }
 
+/* Says why the untraced process P was not traced: "memtrack:   not traced:
+ * WHY" under the started program's figures, else a line of its own naming it. */
+static void print_untraced(FILE *out, const struct mt_process *p, bool started_program)
+{
+    if (started_program) {
+        fputs("memtrack:   not traced: ", out);
+    } else {
+        fputs("memtrack: not traced: ", out);
+        write_printable(out, p->argc && p->argv[0] ? p->argv[0] : "?");
+        fprintf(out, " (pid %" PRIu32 "): ", p->pid);
+    }
+    write_printable(out, p->untraced);
+    fputc('\n', out);
+}
+
+/* Prints the figures of the program memtrack started. */
 static void print_process(FILE *out, const struct mt_process *p)
 {
     uint64_t bytes[MT_LEAK_END] = {0}, blocks[MT_LEAK_END] = {0};
@@ -60,6 +77,8 @@ static void print_process(FILE *out, const struct mt_process *p)
         write_printable(out, p->note);
         fputc('\n', out);
     }
+    if (p->untraced)
+        print_untraced(out, p, true);
 }
 
 void summary_print(FILE *out, const struct mt_server *server, const struct mt_process *top, const char *trace)
@@ -71,5 +90,8 @@ void summary_print(FILE *out, const struct mt_server *server, const struct mt_pr
         print_process(out, top);
     if (n > 1)
         fprintf(out, "memtrack: %zu processes traced in all\n", n);
+    for (const struct mt_process *p = server->processes; p; p = p->next)
+        if (p->untraced && p != top)
+            print_untraced(out, p, false);
     fprintf(out, "memtrack: trace written to %s (see: memtrack report %s)\n", trace, trace);
 }

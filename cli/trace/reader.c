@@ -124,6 +124,23 @@ static void configure_connection(sqlite3 *db)
     sqlite3_busy_timeout(db, TRACE_BUSY_TIMEOUT_MS);
 }
 
+int trace_has_column(struct trace *trace, const char *table, const char *column)
+{
+    sqlite3_stmt *statement = NULL;
+    const char *sql = "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2";
+    if (sqlite3_prepare_v2(trace->db, sql, -1, &statement, NULL) != SQLITE_OK)
+        return trace_fail_sql(trace, "reading the column list");
+    sqlite3_bind_text(statement, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, 2, column, -1, SQLITE_STATIC);
+    int result = -1;
+    if (sqlite3_step(statement) == SQLITE_ROW)
+        result = sqlite3_column_int(statement, 0) > 0;
+    else
+        trace_fail_sql(trace, "reading the column list");
+    sqlite3_finalize(statement);
+    return result;
+}
+
 /* Tells whether NAME is an ordinary table (not a view or virtual table, whose
  * contents a hostile file could compute): 1 yes, 0 no, -1 failure recorded. */
 static int has_ordinary_table(struct trace *trace, const char *name)

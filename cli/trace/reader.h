@@ -46,6 +46,10 @@ struct trace {
 int trace_open(struct trace *trace, const char *path);
 void trace_close(struct trace *trace);
 
+/* Tells whether TABLE has COLUMN (columns added by compatible schema changes
+ * are absent from older traces): 1 yes, 0 no, -1 failure recorded. */
+int trace_has_column(struct trace *trace, const char *table, const char *column);
+
 int trace_fail(struct trace *trace, const char *format, ...) __attribute__((format(printf, 2, 3)));
 int trace_fail_sql(struct trace *trace, const char *context);
 

@@ -47,7 +47,8 @@ CREATE TABLE processes (
     send_wait_max_ns   INTEGER,         -- longest time a thread waited to hand records to memtrack;
     send_wait_total_ns INTEGER,         -- all such waits; both NULL unless the process exited normally
     backtraces     INTEGER,             -- backtraces taken (allocations, bad releases, long release stacks)
-    backtraces_by_libunwind INTEGER     -- how many of them libunwind walked; both NULL like send_wait_*
+    backtraces_by_libunwind INTEGER,    -- how many of them libunwind walked; both NULL like send_wait_*
+    untraced       TEXT                 -- why memtrack did not see its allocations; NULL when it did
 );
 
 -- The object files (executable, shared libraries, vDSO) of all processes.

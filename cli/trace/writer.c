@@ -363,7 +363,7 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
         "INSERT INTO processes(pid, parent_pid, argv, executable, start_ns, end_ns, exit_code, exit_signal, "
         "end_reason, leak_scan, allocations, frees, allocated_bytes, peak_bytes, peak_ns, "
         "temporary_allocations, note, id, send_wait_max_ns, send_wait_total_ns, backtraces, "
-        "backtraces_by_libunwind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "backtraces_by_libunwind, untraced) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     char *argv = argv_json(w, p);
     if (!st || !argv) {
         fail(w, "out of memory"); /* unless prepare() or argv_json() kept SQLite's reason first */
@@ -403,6 +403,7 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
         sqlite3_bind_int64(st, 21, (sqlite3_int64)p->exit.backtraces);
         sqlite3_bind_int64(st, 22, (sqlite3_int64)p->exit.backtraces_by_libunwind);
     }
+    bind_text_or_null(st, 23, p->untraced);
     sqlite3_int64 id = step(w, st);
     sqlite3_finalize(st);
     free(argv);

@@ -659,6 +659,58 @@ def case_run_disk_full():
     expect_incomplete_refused(full)
 
 
+def plant_symlink(link, target):
+    if os.path.lexists(link):
+        os.unlink(link)
+    os.symlink(target, link)
+    return link
+
+
+def file_bytes(path):
+    with open(path, "rb") as stream:
+        return stream.read()
+
+
+def case_output_symlinks():
+    """No output file is written through a symlink planted at its path, and
+    none may replace the trace being read."""
+    traced = copy_trace("leaky", "symlinked")
+    original = file_bytes(traced)
+    # A link to the trace: refused (2), the trace untouched, the link kept.
+    for command, option in ((["view"], "-o"), (["check"], "--junit"), (["check"], "--sarif")):
+        link = plant_symlink(work("to_trace.out"), traced)
+        result = run([MEMTRACK, *command, option, link, traced], status=2)
+        expect("overwrite" in result.stderr and result.stderr.count("\n") == 1, result.stderr)
+        expect(file_bytes(traced) == original, f"{command} {option} changed the trace through a symlink")
+        expect(os.path.islink(link), f"{command} {option} removed the link to the trace")
+    # The same file by another name (a hard link) is the trace too.
+    hard = work("hard_link.html")
+    if os.path.lexists(hard):
+        os.unlink(hard)
+    os.link(traced, hard)
+    run([MEMTRACK, "view", "-o", hard, traced], status=2)
+    expect(file_bytes(traced) == original, "view -o wrote over a hard link to the trace")
+    # A link to some other file (the default page path included): the output
+    # replaces the link as a file of its own; the file it pointed at is unchanged.
+    victim = write(work("victim.txt"), "keep me\n")
+    page = work("symlinked.html")
+    for command, output in ((["view", traced], page), (["view", "-o", page, traced], page),
+                            (["check", "--fail-on=none", "--junit", work("j.xml"), traced], work("j.xml")),
+                            (["check", "--fail-on=none", "--sarif", work("s.sarif"), traced], work("s.sarif"))):
+        plant_symlink(output, victim)
+        run([MEMTRACK, *command], status=0)
+        expect(file_bytes(victim) == b"keep me\n", f"{command} wrote through the symlink into its target")
+        expect(not os.path.islink(output) and os.path.getsize(output) > 0, f"{command}: {output} not written")
+        expect(oct(os.stat(output).st_mode & 0o777) == oct(0o666 & ~current_umask()), oct(os.stat(output).st_mode))
+    expect(not [name for name in os.listdir(WORK) if name.startswith(".")], f"temporary files left: {os.listdir(WORK)}")
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 CASES = {name[len("case_"):]: function for name, function in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

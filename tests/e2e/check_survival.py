@@ -134,6 +134,99 @@ def check_static(ctx):
     expect(len(doc["processes"]) == 1 and doc["processes"][0]["exit_code"] == 3, "trace %s" % doc)
 
 
+NO_LEAKS_POSSIBLE = "All heap blocks were freed -- no leaks are possible"
+
+
+def memtrack(ctx, *args):
+    """Runs memtrack with ARGS in the scratch directory: (exit status, stdout, stderr)."""
+    proc = subprocess.run([ctx.memtrack] + list(args), cwd=ctx.workdir, capture_output=True, text=True,
+                          timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def check_own_malloc(ctx):
+    """A program that defines its own malloc is named untraced, in the run's summary, the text report and
+    the JSON report, and no report says that no leaks are possible; its output and status are its own.  A
+    program using libc's malloc is not taken for one."""
+    plain = subprocess.run([ctx.case("own_malloc")], capture_output=True, text=True, timeout=60)
+    expect(plain.returncode == 4 and plain.stdout == "own malloc\n", "without memtrack: %r" % (plain,))
+    trace = os.path.join(ctx.workdir, "t.db")
+    rc, out, err = memtrack(ctx, "run", "-o", trace, "--", ctx.case("own_malloc"))
+    expect(rc == 4 and out == "own malloc\n", "under memtrack: %d %r" % (rc, out))
+    why = "the program defines its own malloc"
+    expect("memtrack:   not traced: " + why in err, "the run's summary: %r" % err)
+    _, text, _ = memtrack(ctx, "report", trace)
+    expect("NOT TRACED: " + why in text and NO_LEAKS_POSSIBLE not in text, "report: %r" % text)
+    _, doc, _ = memtrack(ctx, "report", "--format=json", trace)
+    (process,) = json.loads(doc)["processes"]
+    expect(process["untraced"].startswith(why), "JSON: %s" % process)
+    _, _, doc = run(ctx.memtrack, ctx.workdir, ctx.case("family"))
+    expect(all(p["untraced"] is None for p in doc["processes"]), "a libc program taken for untraced: %s" % doc)
+
+
+def check_untraced_gate(ctx):
+    """Processes that could not be traced are recorded with why, and the gate knows them: the started
+    program untraced is a run that cannot be judged (86, whatever --fail-on), an untraced child fails only
+    --fail-on=untraced (check 1, run 86), and JUnit and SARIF carry it."""
+    trace = os.path.join(ctx.workdir, "static.db")
+    rc, _, err = memtrack(ctx, "run", "-o", trace, "--fail-on=leaks", "--", ctx.case("static_program"))
+    expect(rc == 86 and "memtrack: cannot check the program: it was not traced (statically linked" in err,
+           "static program under --fail-on: %d %r" % (rc, err))
+    _, doc, _ = memtrack(ctx, "report", "--format=json", trace)
+    (process,) = json.loads(doc)["processes"]
+    expect(process["untraced"].startswith("statically linked program"), "JSON: %s" % process)
+    family = os.path.join(ctx.workdir, "family.db")
+    script = "%s; exit 0" % ctx.case("own_malloc")
+    rc, _, err = memtrack(ctx, "run", "-o", family, "--fail-on=leaks", "--", "/bin/sh", "-c", script)
+    expect(rc == 0 and "memtrack: not traced: %s (pid " % ctx.case("own_malloc") in err,
+           "an untraced child, not gated: %d %r" % (rc, err))
+    rc, _, err = memtrack(ctx, "run", "-f", "-o", family, "--fail-on=untraced", "--", "/bin/sh", "-c", script)
+    expect(rc == 86 and "not traced: the program defines its own malloc" in err, "gated: %d %r" % (rc, err))
+    rc, out, _ = memtrack(ctx, "check", family)
+    expect(rc == 0 and "1 process(es) were not traced" in out, "check, not gated: %d %r" % (rc, out))
+    rc, out, _ = memtrack(ctx, "check", "--fail-on=untraced", "--junit", "j.xml", "--sarif", "s.sarif", family)
+    expect(rc == 1 and "not traced: the program defines its own malloc" in out, "check, gated: %d %r" % (rc, out))
+    with open(os.path.join(ctx.workdir, "s.sarif")) as stream:
+        results = json.load(stream)["runs"][0]["results"]
+    expect([r["ruleId"] for r in results if r["level"] == "error"] == ["untraced-process"], "SARIF %s" % results)
+    with open(os.path.join(ctx.workdir, "j.xml")) as stream:
+        expect("not traced" in stream.read(), "JUnit names no untraced process")
+
+
+def check_untraced_children(ctx):
+    """The programs a traced process execs or spawns that cannot be traced (static, own malloc) are each
+    stored with why and named in the run's summary, whichever way they start (a shell's execve,
+    posix_spawn, subprocess); an exec that fails leaves no row; output and statuses are the programs'."""
+    static, own = ctx.case("static_program"), ctx.case("own_malloc")
+    unexecutable = os.path.join(ctx.workdir, "unexecutable")
+    with open(static, "rb") as source, open(unexecutable, "wb") as target:
+        target.write(source.read())  # a static program that cannot run: its exec fails with EACCES
+    script = "%s; echo static=$?; %s; echo own=$?; %s; echo unexecutable=$?" % (static, own, unexecutable)
+    plain = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=60)
+    trace = os.path.join(ctx.workdir, "t.db")
+    rc, out, err = memtrack(ctx, "run", "-o", trace, "--", "/bin/sh", "-c", script)
+    expect((rc, out) == (plain.returncode, plain.stdout) == (0, "static=3\nown malloc\nown=4\nunexecutable=126\n"),
+           "under memtrack %d %r, plainly %d %r" % (rc, out, plain.returncode, plain.stdout))
+    _, doc, _ = memtrack(ctx, "report", "--format=json", trace)
+    processes = json.loads(doc)["processes"]
+    shell = processes[0]
+    untraced = [(p["argv"], p["parent_pid"], p["untraced"].split(":")[0]) for p in processes if p["untraced"]]
+    expect(untraced == [([static], shell["pid"], "statically linked program"),
+                        ([own], shell["pid"], "the program defines its own malloc")], "untraced %s" % untraced)
+    expect("memtrack: not traced: %s (pid " % static in err and "memtrack: not traced: %s (pid " % own in err,
+           "the run's summary: %r" % err)
+    spawner = ("import os, subprocess, sys\n"
+               "pid = os.posix_spawn(sys.argv[1], [sys.argv[1], 'spawned'], os.environ)\n"
+               "print(os.waitpid(pid, 0)[1] >> 8)\n"
+               "print(subprocess.run([sys.argv[1], 'run']).returncode)\n")
+    rc, out, err = memtrack(ctx, "run", "-f", "-o", trace, "--fail-on=untraced", "--", sys.executable, "-c",
+                            spawner, static)
+    expect(rc == 86 and out == "3\n3\n", "python spawning: %d %r %r" % (rc, out, err))
+    _, doc, _ = memtrack(ctx, "report", "--format=json", trace)
+    argvs = [p["argv"] for p in json.loads(doc)["processes"] if p["untraced"]]
+    expect(argvs == [[static, "spawned"], [static, "run"]], "spawned untraced %s" % argvs)
+
+
 def check_dlclose(ctx):
     rc, _, doc = run(ctx.memtrack, ctx.workdir, ctx.case("dlclose_leak"), ctx.case("libe2e_plugin.so"))
     expect(rc == 0, "exit status %d" % rc)

@@ -167,7 +167,7 @@ static const char SAMPLE_JSON[] =
     "\"file\": \"/abs/src.c\", \"line\": 12, \"module\": \"/abs/prog\", \"address\": \"0x4011d6\"}, "
     "{\"function\": \"main\", \"file\": \"/abs/src.c\", \"line\": 30, \"module\": \"/abs/prog\", "
     "\"address\": \"0x401200\"}], \"allocations\": 2, \"bytes\": 120, \"temporary\": 1, "
-    "\"peak_bytes\": 60, \"leaked_bytes\": 40}]}, {\"pid\": 101, \"parent_pid\": 100, "
+    "\"peak_bytes\": 60, \"leaked_bytes\": 40}], \"untraced\": null}, {\"pid\": 101, \"parent_pid\": 100, "
     "\"argv\": [\"/bin/sh\", \"-c\", \"x\"], \"executable\": null, \"exit_code\": null, "
     "\"exit_signal\": 9, \"end_reason\": \"signal\", \"leak_scan\": false, "
     "\"summary\": {\"allocations\": 3, \"frees\": 0, \"allocated_bytes\": 129, \"peak_bytes\": 129, "
@@ -181,11 +181,11 @@ static const char SAMPLE_JSON[] =
     "\"file\": \"/abs/src.c\", \"line\": 30, \"module\": \"/abs/prog\", \"address\": \"0x401200\"}], "
     "\"allocations\": 2, \"bytes\": 128, \"temporary\": 0, \"peak_bytes\": 128, \"leaked_bytes\": 128}, "
     "{\"stack\": [], \"allocations\": 1, \"bytes\": 1, \"temporary\": 1, \"peak_bytes\": 1, "
-    "\"leaked_bytes\": 0}]}, {\"pid\": 102, \"parent_pid\": 100, \"argv\": [], "
+    "\"leaked_bytes\": 0}], \"untraced\": null}, {\"pid\": 102, \"parent_pid\": 100, \"argv\": [], "
     "\"executable\": \"/bin/true\", \"exit_code\": null, \"exit_signal\": null, "
     "\"end_reason\": \"running\", \"leak_scan\": false, \"summary\": {\"allocations\": 0, \"frees\": 0, "
     "\"allocated_bytes\": 0, \"peak_bytes\": 0, \"leaked_bytes\": 0, \"leaked_blocks\": 0, "
-    "\"temporary_allocations\": 0}, \"leaks\": [], \"errors\": [], \"sites\": []}]}\n";
+    "\"temporary_allocations\": 0}, \"leaks\": [], \"errors\": [], \"sites\": [], \"untraced\": null}]}\n";
 
 /* The same trace for people; reviewed by hand. */
 static const char SAMPLE_TEXT[] =

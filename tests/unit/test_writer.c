@@ -122,7 +122,7 @@ static struct mt_process *sample_process(void)
 static struct mt_process *killed_stand_in(void)
 {
     char *argv[] = {"/bin/sh", "-c", "kill -9 $$", NULL};
-    struct mt_process *p = process_stand_in(101, 100, argv, "/bin/sh");
+    struct mt_process *p = process_stand_in(101, 100, argv, "/bin/sh", MT_UNTRACED_SILENT);
     assert_non_null(p);
     p->wait_status_known = 1;
     p->wait_status = 9; /* as waitpid reports SIGKILL */
