@@ -121,10 +121,9 @@ static long now_ms(void)
     return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads /proc/self/task/TID/NAME into buf (NUL-terminated, cut at size - 1);
- * the bytes read, or -1 when the thread is gone.  No allocation: this runs
- * inside the exit handler. */
-static ssize_t read_task_file(int tid, const char *name, char *buf, size_t size)
+/* Opens /proc/self/task/TID/NAME; -1 when the thread is gone.  No
+ * allocation: this runs inside the exit handler. */
+static int open_task_file(int tid, const char *name)
 {
     char path[64] = "/proc/self/task/", digits[12];
     size_t n = 0, len = strlen(path);
@@ -134,41 +133,67 @@ static ssize_t read_task_file(int tid, const char *name, char *buf, size_t size)
         path[len++] = digits[--n];
     path[len++] = '/';
     memcpy(path + len, name, strlen(name) + 1);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t got = read(fd, buf, size - 1);
-    close(fd);
-    if (got <= 0)
-        return -1;
-    buf[got] = 0;
-    return got;
+    return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* True when thread tid will never run park(): it is gone, a zombie, or
- * exiting (PF_EXITING in the flags, the ninth field of its stat), as is a
- * thread a tracer holds at its exit; or it blocks the park signal (node's
- * signal-watching thread blocks nearly every signal), which then stays
- * pending.  Waiting for such a thread held the exit of a program for the
- * whole timeout. */
-static int never_parks(int tid)
+/* True when thread tid is gone, a zombie, or exiting (PF_EXITING in the
+ * flags, the ninth field of its stat), as is a thread a tracer holds at its
+ * exit. */
+static int thread_gone(int tid)
 {
     char text[2048];
-    if (read_task_file(tid, "stat", text, sizeof text) < 0)
+    int fd = open_task_file(tid, "stat");
+    ssize_t got = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+    if (fd >= 0)
+        close(fd);
+    if (got <= 0)
         return 1;
+    text[got] = 0;
     const char *p = strrchr(text, ')'); /* the command name may hold anything */
-    if (p && p[1] == ' ' && p[2]) {
-        if (p[2] == 'Z' || p[2] == 'X')
-            return 1;
-        for (int field = 3; field <= 9 && p; field++) /* to the blank before field `field` */
-            p = strchr(p + 1, ' ');
-        if (p && (strtoul(p + 1, NULL, 10) & 0x4) != 0) /* PF_EXITING */
-            return 1;
-    }
-    if (read_task_file(tid, "status", text, sizeof text) < 0)
+    if (!p || p[1] != ' ' || !p[2])
+        return 0;
+    if (p[2] == 'Z' || p[2] == 'X')
         return 1;
-    const char *blocked = strstr(text, "\nSigBlk:");
-    return blocked && (strtoull(blocked + sizeof "\nSigBlk:" - 1, NULL, 16) >> (park_signal - 1) & 1);
+    for (int field = 3; field <= 9 && p; field++) /* to the blank before field `field` */
+        p = strchr(p + 1, ' ');
+    return p && (strtoul(p + 1, NULL, 10) & 0x4) != 0; /* PF_EXITING */
+}
+
+/* True when thread tid blocks the park signal (node's signal-watching thread
+ * blocks nearly every signal), from the SigBlk line of its status.  The file
+ * is read a piece at a time, each piece after the last bytes of the one
+ * before: the Groups line before SigBlk can be kilobytes long. */
+static int blocks_park_signal(int tid)
+{
+    static const char key[] = "\nSigBlk:";
+    char text[1024 + sizeof key];
+    size_t kept = 0;
+    int fd = open_task_file(tid, "status"), blocked = 0;
+    for (ssize_t got; fd >= 0 && (got = read(fd, text + kept, sizeof text - 1 - kept)) > 0;) {
+        size_t len = kept + (size_t)got;
+        text[len] = 0;
+        const char *line = strstr(text, key);
+        if (line && memchr(line + 1, '\n', len - (size_t)(line + 1 - text))) {
+            blocked = strtoull(line + sizeof key - 1, NULL, 16) >> (park_signal - 1) & 1;
+            break;
+        }
+        /* keep an unfinished SigBlk line, or the tail a key may start in */
+        kept = line ? len - (size_t)(line - text) : (len < sizeof key ? len : sizeof key - 1);
+        if (kept >= sizeof text - 1)
+            break;
+        memmove(text, text + len - kept, kept);
+    }
+    if (fd >= 0)
+        close(fd);
+    return blocked;
+}
+
+/* True when thread tid will never run park(): gone, or blocking the park
+ * signal, which would then stay pending.  Waiting for such a thread held the
+ * exit of a program for the whole timeout. */
+static int never_parks(int tid)
+{
+    return thread_gone(tid) || blocks_park_signal(tid);
 }
 
 void mt_threads_stop(void)
@@ -319,7 +344,7 @@ int mt_roots_collect(struct mt_roots *roots, uintptr_t own_sp, const struct mt_r
             uintptr_t sp = (own_sp >= lo && own_sp < hi) ? own_sp : parked_sp_in(lo, hi);
             if (sp)
                 add_cut(roots, sp, hi, holes, n_holes);
-            else if (!strncmp(name, "[stack]", 7) && never_parks((int)getpid()))
+            else if (!strncmp(name, "[stack]", 7) && thread_gone((int)getpid())) /* main has ended */
                 ; /* the stack of an ended main thread */
             else if (!strncmp(name, "[heap]", 6) || (anonymous && lo % ARENA_ALIGN == 0) ||
                      (name[0] == '[' && strncmp(name, "[anon", 5) && strncmp(name, "[stack", 6)))

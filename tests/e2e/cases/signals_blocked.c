@@ -2,7 +2,10 @@
  * (memtrack.h), then unblocks them.  libtrack stops the other threads for a
  * scan with a signal: one sent to this thread would stay pending and, once the
  * scan had put the program's own action (the default: terminate) back, kill
- * the program when the thread unblocks it.  Prints "first=N" and exits 0. */
+ * the program when the thread unblocks it.  Then main itself blocks every
+ * signal, keeping a block in a local, while another thread asks for a check:
+ * main's stack is still a root (scanned whole), so the block is not lost.
+ * Prints "first=N second=M" (1 and 0) and exits 0. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +37,12 @@ static void *blocker(void *arg)
     return NULL;
 }
 
+static void *check_from_a_thread(void *arg)
+{
+    *(long *)arg = memtrack_check_leaks();
+    return NULL;
+}
+
 int main(void)
 {
     int ready[2];
@@ -47,6 +56,17 @@ int main(void)
     long first = memtrack_check_leaks();
     write(to_thread[1], "g", 1);
     pthread_join(t, NULL);
-    printf("first=%ld\n", first);
+
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    void *volatile kept = malloc(30);
+    long second = -1;
+    if (pthread_create(&t, NULL, check_from_a_thread, &second) != 0)
+        return 1;
+    pthread_join(t, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    free(kept);
+    printf("first=%ld second=%ld\n", first, second);
     return 0;
 }
