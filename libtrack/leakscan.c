@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <stdatomic.h>
 #include "internal.h"
 #include "roots.h"
 
@@ -321,7 +322,26 @@ static uint64_t send_verdicts(struct mt_thread *t, int only_new_definite)
     return fresh;
 }
 
+/* Set while a scan runs: its state (`scan`, roots.c's stopped threads) is
+ * the process's.  memtrack_check_leaks() callers wait for each other (a mutex
+ * in client_api.c); a scan at exit or _exit on another thread, which one that
+ * blocks the scan's signal can reach while a check runs, finds it set and
+ * does not scan. */
+static atomic_int scanning;
+
+static int scan_now(struct mt_thread *t, int only_new_definite, uint64_t *new_definite, uintptr_t from_sp);
+
 int mt_leakscan_run(struct mt_thread *t, int only_new_definite, uint64_t *new_definite, uintptr_t from_sp)
+{
+    if (atomic_exchange(&scanning, 1))
+        return 0;
+    int ran = scan_now(t, only_new_definite, new_definite, from_sp);
+    atomic_store(&scanning, 0);
+    return ran;
+}
+
+/* mt_leakscan_run, with the scan to itself. */
+static int scan_now(struct mt_thread *t, int only_new_definite, uint64_t *new_definite, uintptr_t from_sp)
 {
     size_t stack_size = 1 << 20;
     memset(&scan, 0, sizeof scan);
