@@ -340,6 +340,10 @@ struct mt_freed {
 };
 void mt_quarantine_remember(const struct mt_freed *f);
 int mt_quarantine_find(uintptr_t address, struct mt_freed *out);
+/* Every shard's lock, for fork: taken after the block table's (a release
+ * remembers itself under a table shard's lock, so that is the order). */
+void mt_quarantine_lock_all(void);
+void mt_quarantine_unlock_all(void);
 /* Holds p (size bytes) in the thread's hold; returns what must go to libc now
  * (p, when it cannot be held) and stores older blocks leaving the hold in
  * also_evicted[] (room for MT_HOLD_MAX). */

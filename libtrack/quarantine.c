@@ -50,6 +50,18 @@ void mt_quarantine_remember(const struct mt_freed *f)
     mt_spin_unlock(&s->lock);
 }
 
+void mt_quarantine_lock_all(void)
+{
+    for (unsigned k = 0; k < SHARDS; k++)
+        mt_spin_lock(&shards[k].lock);
+}
+
+void mt_quarantine_unlock_all(void)
+{
+    for (unsigned k = 0; k < SHARDS; k++)
+        mt_spin_unlock(&shards[k].lock);
+}
+
 int mt_quarantine_find(uintptr_t address, struct mt_freed *out)
 {
     struct shard *s = shard_of(address);

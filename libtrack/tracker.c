@@ -107,12 +107,15 @@ static struct mt_thread *forking;
 static pid_t known_pid;
 
 /* The parent's buffered records (stacks above all) must reach the collector
- * before the child's hello, which copies the parent's stacks. */
+ * before the child's hello, which copies the parent's stacks.  The table's
+ * and the quarantine's locks are held across fork, so that no other thread
+ * holds one in the child's copy (its next release there would spin for ever). */
 static void before_fork(void)
 {
     forking = mt_thread_get();
     mt_threads_flush_all();
     mt_blocks_lock_all();
+    mt_quarantine_lock_all();
 }
 
 static void end_fork(void)
@@ -124,6 +127,7 @@ static void end_fork(void)
 
 static void after_fork_parent(void)
 {
+    mt_quarantine_unlock_all();
     mt_blocks_unlock_all();
     end_fork();
 }
@@ -131,6 +135,7 @@ static void after_fork_parent(void)
 static void after_fork_child(void)
 {
     known_pid = (pid_t)syscall(SYS_getpid);
+    mt_quarantine_unlock_all();
     mt_blocks_unlock_all();
     end_fork();
     if (!mt_options.follow) {
