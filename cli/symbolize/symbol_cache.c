@@ -140,10 +140,46 @@ void symbol_cache_close(struct symbol_cache *c)
     free(c);
 }
 
+/* Where the object's debug information would come from, as letters for the key: 'd' when the file itself
+ * has DWARF, 'b' for a debug file under /usr/lib/debug/.build-id, 'l' for the file its .gnu_debuglink names
+ * beside it, in its .debug directory or under /usr/lib/debug.  The same build-id can be a stripped copy or
+ * the unstripped build, and a debug file can be installed later: either changes the answers, and so the key. */
+static void debug_sources(Elf *elf, const char *path, const char *hex, char out[4])
+{
+    char *o = out, file[PATH_MAX];
+    size_t shstrndx;
+    int dwarf = 0;
+    const char *link = NULL;
+    GElf_Word crc;
+    if (elf_getshdrstrndx(elf, &shstrndx) == 0)
+        for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+            GElf_Shdr shdr;
+            const char *name = gelf_getshdr(scn, &shdr) ? elf_strptr(elf, shstrndx, shdr.sh_name) : NULL;
+            dwarf |= name && shdr.sh_type != SHT_NOBITS && strcmp(name, ".debug_info") == 0;
+        }
+    link = dwelf_elf_gnu_debuglink(elf, &crc);
+    if (dwarf)
+        *o++ = 'd';
+    snprintf(file, sizeof file, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex[0] ? hex + 2 : "");
+    if (hex[0] && access(file, R_OK) == 0)
+        *o++ = 'b';
+    const char *slash = strrchr(path, '/');
+    int dir = slash ? (int)(slash - path) : 0;
+    if (link && !strchr(link, '/')) {
+        static const char *const places[] = {"%.*s/%s", "%.*s/.debug/%s", "/usr/lib/debug%.*s/%s"};
+        for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+            snprintf(file, sizeof file, places[i], dir, path, link);
+            if (access(file, R_OK) == 0 && strcmp(file, path) != 0) {
+                *o++ = 'l';
+                break;
+            }
+        }
+    }
+    *o = 0;
+}
+
 int symbol_cache_key(const char *path, char *key, size_t size)
 {
-    /* A separate debug file installed later (Debian's -dbgsym packages, found by build-id) gives better
-     * answers than those cached without it: its presence is part of the key. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (fd < 0)
@@ -156,19 +192,15 @@ int symbol_cache_key(const char *path, char *key, size_t size)
     Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     const void *id = NULL;
     ssize_t len = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
-    int n;
-    if (len > 0) {
-        char hex[2 * 64 + 1] = "";
-        const unsigned char *b = id;
-        for (ssize_t i = 0; i < len && i < 64; i++)
-            sprintf(hex + 2 * i, "%02x", b[i]);
-        char debug[PATH_MAX];
-        snprintf(debug, sizeof debug, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
-        n = snprintf(key, size, "build-id:%s%s", hex, access(debug, R_OK) == 0 ? "+debug" : "");
-    } else {
-        n = snprintf(key, size, "file:%lld:%lld.%09ld:%s", (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-                     st.st_mtim.tv_nsec, path);
-    }
+    char hex[2 * 64 + 1] = "", sources[4] = "";
+    const unsigned char *b = id;
+    for (ssize_t i = 0; i < len && i < 64; i++)
+        sprintf(hex + 2 * i, "%02x", b[i]);
+    if (elf)
+        debug_sources(elf, path, hex, sources);
+    int n = len > 0 ? snprintf(key, size, "build-id:%s+%s", hex, sources)
+                    : snprintf(key, size, "file:%lld:%lld.%09ld:%s", (long long)st.st_size,
+                               (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, path);
     if (elf)
         elf_end(elf);
     close(fd);

@@ -21,8 +21,10 @@ struct symbol_cache;
 struct symbol_cache *symbol_cache_open(const char *dir);
 void symbol_cache_close(struct symbol_cache *c);
 
-/* Writes the identity of the object at path into key (size bytes): "build-id:HEX", or "file:SIZE:MTIME:PATH"
- * for an object without a build-id.  Returns 0, or -1 when the file cannot be read. */
+/* Writes the identity of the object at path into key (size bytes): "build-id:HEX+SOURCES" (SOURCES says
+ * where its debug information would come from: the file itself, a build-id debug file, a debuglink file),
+ * or "file:SIZE:MTIME:PATH" for an object without a build-id.  Returns 0, or -1 when the file cannot be
+ * read. */
 int symbol_cache_key(const char *path, char *key, size_t size);
 
 /* Calls fn (unless NULL) for each cached address of the object with this key (relative address, its frames

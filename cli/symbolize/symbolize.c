@@ -463,7 +463,8 @@ int symbolizer_save(struct symbolizer *s)
     }
     for (size_t i = 0; i < s->entries.cap && rc == 0; i++) {
         struct entry *e = s->entries.items[i];
-        if (!e || e->cached || !e->module->cache_key)
+        /* an object that could not be opened gave unknown frames: they are not its answers */
+        if (!e || e->cached || !e->module->cache_key || !e->module->mod)
             continue;
         rc = symbol_cache_put(s->cache, e->module->cache_key, e->rel, e->frames, e->n);
         e->cached = rc == 0;

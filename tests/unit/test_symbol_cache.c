@@ -1,5 +1,5 @@
 /* Unit tests for cli/symbolize/symbol_cache and the symbolizer's use of it: a second symbolizer answers
- * from the cache without reading the object (shown with a stripped copy of the object, which has the same
+ * from the cache without reading the object (shown with a copy of the object without its line table, which has the same
  * build-id but no debug information left), a cache file of another layout is left alone, two symbolizers
  * saving into one cache both succeed, and the size limit drops the least recently used objects. */
 #include <limits.h>
@@ -22,7 +22,7 @@
 #include "symbolize/symbolize.h"
 
 static char tmpdir[] = "/tmp/mt_symbol_cache_XXXXXX";
-static char exe[PATH_MAX], stripped[PATH_MAX], cache_dir[PATH_MAX];
+static char exe[PATH_MAX], stripped[PATH_MAX], no_lines[PATH_MAX], cache_dir[PATH_MAX];
 static unsigned long exe_address;
 static int exe_line;
 
@@ -31,14 +31,17 @@ static int exe_line;
 static int group_setup(void **state)
 {
     (void)state;
-    char src[PATH_MAX], cmd[6 * PATH_MAX];
+    char src[PATH_MAX], cmd[8 * PATH_MAX];
     if (!mkdtemp(tmpdir))
         return -1;
     fixture_source(src, sizeof src, "symbolize_exec.c");
     snprintf(exe, sizeof exe, "%s/exec", tmpdir);
     snprintf(stripped, sizeof stripped, "%s/exec_stripped", tmpdir);
-    snprintf(cmd, sizeof cmd, "gcc -g -O1 -no-pie -Wl,--build-id '%s' -o '%s' && objcopy --strip-all '%s' '%s'", src,
-             exe, exe, stripped);
+    snprintf(no_lines, sizeof no_lines, "%s/exec_no_lines", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "gcc -g -O1 -no-pie -Wl,--build-id '%s' -o '%s' && objcopy --strip-all '%s' '%s'"
+             " && objcopy --remove-section .debug_line '%s' '%s'",
+             src, exe, exe, stripped, exe, no_lines);
     if (system(cmd) != 0)
         return -1;
     FILE *p = popen(exe, "r");
@@ -83,13 +86,24 @@ static void test_second_run_reads_the_cache(void **state)
 {
     (void)state;
     const char *function;
-    /* Without debug information, the stripped copy names nothing: no file, no line. */
-    assert_int_equal(resolve_line(stripped, 0, &function), 0);
+    /* A copy without its line table, same build-id, still with DWARF: alone, it names no line. */
+    assert_int_equal(resolve_line(no_lines, 0, &function), 0);
     assert_int_equal(resolve_line(exe, 1, &function), exe_line);
     assert_string_equal(function, "exec_caller");
-    /* The same build-id: the cache answers, with the line the stripped file no longer has. */
-    assert_int_equal(resolve_line(stripped, 1, &function), exe_line);
+    /* Its key is the object's: the cache answers, with the line the copy no longer has. */
+    assert_int_equal(resolve_line(no_lines, 1, &function), exe_line);
     assert_string_equal(function, "exec_caller");
+}
+
+static void test_a_stripped_copy_has_its_own_answers(void **state)
+{
+    /* The same build-id without any debug information is another key: the stripped copy's answers are not
+     * served for the build with DWARF, whichever of the two runs first. */
+    (void)state;
+    const char *function;
+    assert_int_equal(resolve_line(stripped, 1, &function), 0);
+    assert_int_equal(resolve_line(exe, 1, &function), exe_line);
+    assert_int_equal(resolve_line(stripped, 1, &function), 0);
 }
 
 static void test_other_layout_left_alone(void **state)
@@ -141,7 +155,7 @@ static void test_overlapping_savers(void **state)
     symbolizer_free(a);
     symbolizer_free(b);
     const char *function;
-    assert_int_equal(resolve_line(stripped, 1, &function), exe_line);
+    assert_int_equal(resolve_line(no_lines, 1, &function), exe_line);
 }
 
 static void test_size_limit_drops_least_recent(void **state)
@@ -176,6 +190,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_second_run_reads_the_cache, setup),
+        cmocka_unit_test_setup(test_a_stripped_copy_has_its_own_answers, setup),
         cmocka_unit_test_setup(test_other_layout_left_alone, setup),
         cmocka_unit_test_setup(test_unusable_directory, setup),
         cmocka_unit_test_setup(test_overlapping_savers, setup),
