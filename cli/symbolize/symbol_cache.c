@@ -26,8 +26,9 @@
 
 struct symbol_cache {
     sqlite3 *db;
-    sqlite3_stmt *find_object, *add_object, *touch_object, *load, *put;
+    sqlite3_stmt *find_object, *add_object, *touch_object, *lookup, *put;
     int in_transaction;
+    int reading;        /* a read transaction is open for the lookups (see symbol_cache_lookup) */
 };
 
 static const char schema[] =
@@ -115,8 +116,8 @@ struct symbol_cache *symbol_cache_open(const char *dir)
         || prepare(c->db, "INSERT INTO objects(key, used) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET used = ?2",
                    &c->add_object) != 0
         || prepare(c->db, "UPDATE objects SET used = ?2 WHERE key = ?1", &c->touch_object) != 0
-        || prepare(c->db, "SELECT rel, function, file, line, inlined FROM frames WHERE object = ?1 ORDER BY rel, depth",
-                   &c->load) != 0
+        || prepare(c->db, "SELECT function, file, line, inlined FROM frames WHERE object = ?1 AND rel = ?2"
+                          " ORDER BY depth", &c->lookup) != 0
         || prepare(c->db, "INSERT OR IGNORE INTO frames VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &c->put) != 0)
         goto fail;
     return c;
@@ -125,16 +126,25 @@ fail:
     return NULL;
 }
 
+/* Ends the lookups' read transaction, if one is open. */
+static void end_reading(struct symbol_cache *c)
+{
+    if (c->reading)
+        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    c->reading = 0;
+}
+
 void symbol_cache_close(struct symbol_cache *c)
 {
     if (!c)
         return;
+    end_reading(c);
     if (c->in_transaction)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_finalize(c->find_object);
     sqlite3_finalize(c->add_object);
     sqlite3_finalize(c->touch_object);
-    sqlite3_finalize(c->load);
+    sqlite3_finalize(c->lookup);
     sqlite3_finalize(c->put);
     sqlite3_close(c->db);
     free(c);
@@ -216,17 +226,9 @@ static sqlite3_int64 object_id(struct symbol_cache *c, const char *key)
     return id;
 }
 
-/* Hands the n frames gathered for one address to fn, then frees their strings. */
-static void hand_over(struct symbol_frame *frames, int *n, uint64_t rel,
-                      void (*fn)(void *arg, uint64_t rel, const struct symbol_frame *frames, int n), void *arg)
+int64_t symbol_cache_object(struct symbol_cache *c, const char *key)
 {
-    if (fn)
-        fn(arg, rel, frames, *n);
-    for (int i = 0; i < *n; i++) {
-        free((char *)frames[i].function);
-        free((char *)frames[i].file);
-    }
-    *n = 0;
+    return (int64_t)object_id(c, key);
 }
 
 /* A copy of a text column (a row's text lasts only until the next step); NULL stays NULL. */
@@ -236,39 +238,36 @@ static const char *column_copy(sqlite3_stmt *st, int column)
     return text ? strdup((const char *)text) : NULL;
 }
 
-long symbol_cache_load(struct symbol_cache *c, const char *key,
-                       void (*fn)(void *arg, uint64_t rel, const struct symbol_frame *frames, int n), void *arg)
+int symbol_cache_lookup(struct symbol_cache *c, int64_t object, uint64_t rel,
+                        void (*fn)(void *arg, const struct symbol_frame *frames, int n), void *arg)
 {
-    /* Rows come ordered by address and depth; an address's frames are handed over together. */
-    sqlite3_int64 id = object_id(c, key);
-    if (!id)
-        return 0;
+    /* One row per frame, in depth order (the primary key's); the strings are copied, since a row's text
+     * lasts only until the next step. */
     struct symbol_frame frames[64];
     int n = 0, rc;
-    long addresses = 0;
-    uint64_t rel = 0;
-    sqlite3_bind_int64(c->load, 1, id);
-    while ((rc = sqlite3_step(c->load)) == SQLITE_ROW) {
-        uint64_t r = (uint64_t)sqlite3_column_int64(c->load, 0);
-        if (n && r != rel) {
-            hand_over(frames, &n, rel, fn, arg);
-            addresses++;
-        }
-        rel = r;
+    /* One read transaction for all of a run's lookups: a statement outside one opens and closes its own,
+     * with the WAL's locks, which cost more than the indexed read itself. */
+    if (!c->reading && !c->in_transaction)
+        c->reading = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_bind_int64(c->lookup, 1, (sqlite3_int64)object);
+    sqlite3_bind_int64(c->lookup, 2, (sqlite3_int64)rel);
+    while ((rc = sqlite3_step(c->lookup)) == SQLITE_ROW)
         if (n < 64) /* symbolize keeps at most 64 frames an address */
-            frames[n++] = (struct symbol_frame){column_copy(c->load, 1), column_copy(c->load, 2),
-                                                sqlite3_column_int(c->load, 3), sqlite3_column_int(c->load, 4)};
+            frames[n++] = (struct symbol_frame){column_copy(c->lookup, 0), column_copy(c->lookup, 1),
+                                                sqlite3_column_int(c->lookup, 2), sqlite3_column_int(c->lookup, 3)};
+    sqlite3_reset(c->lookup);
+    if (n && rc == SQLITE_DONE)
+        fn(arg, frames, n);
+    for (int i = 0; i < n; i++) {
+        free((char *)frames[i].function);
+        free((char *)frames[i].file);
     }
-    if (n) {
-        hand_over(frames, &n, rel, fn, arg);
-        addresses++;
-    }
-    sqlite3_reset(c->load);
-    return rc == SQLITE_DONE ? addresses : -1;
+    return rc != SQLITE_DONE ? -1 : n > 0;
 }
 
 int symbol_cache_begin(struct symbol_cache *c)
 {
+    end_reading(c);
     if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return -1;
     c->in_transaction = 1;

@@ -27,10 +27,15 @@ void symbol_cache_close(struct symbol_cache *c);
  * read. */
 int symbol_cache_key(const char *path, char *key, size_t size);
 
-/* Calls fn (unless NULL) for each cached address of the object with this key (relative address, its frames
- * innermost first).  The frames' strings live only during the call.  Returns the number of addresses, or -1. */
-long symbol_cache_load(struct symbol_cache *c, const char *key,
-                       void (*fn)(void *arg, uint64_t rel, const struct symbol_frame *frames, int n), void *arg);
+/* The cache's id for the object with this key, or 0 when it holds nothing of it. */
+int64_t symbol_cache_object(struct symbol_cache *c, const char *key);
+
+/* Looks up one address (relative to its object) of object: calls fn with its frames, innermost first, whose
+ * strings live only during the call.  1 when the cache holds it, 0 when not, -1 on an error.  One indexed
+ * lookup per address: an object's cached addresses grow with every program that loads it (libc's, in a CI
+ * running many programs), so a run does not read them all. */
+int symbol_cache_lookup(struct symbol_cache *c, int64_t object, uint64_t rel,
+                        void (*fn)(void *arg, const struct symbol_frame *frames, int n), void *arg);
 
 /* Stores addresses resolved in this run, in one transaction: symbol_cache_begin, any number of
  * symbol_cache_put and symbol_cache_touch (an object whose cached addresses this run used: it is kept the

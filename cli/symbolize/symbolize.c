@@ -32,6 +32,7 @@ struct table {
 struct module {
     char *path;
     char *cache_key;    /* the object's identity in the symbol cache; NULL without a cache */
+    int64_t cache_object; /* its id in the cache, 0 when the cache holds nothing of it */
     int opened;         /* the file was opened (on the first address the cache did not hold) */
     Dwfl *dwfl;         /* NULL when the file could not be opened as ELF */
     Dwfl_Module *mod;
@@ -256,31 +257,35 @@ static void open_module(struct module *m)
     }
 }
 
-/* Adds one address the cache holds for a module to the entries (symbol_cache_load's callback). */
-struct cache_load {
+/* An address looked up in the symbol cache, and the entry made of its frames (symbol_cache_lookup's
+ * callback). */
+struct cached_address {
     struct symbolizer *s;
-    struct module *m;
+    const struct module *m;
+    uint64_t rel;
+    struct entry *e;
 };
 
 static int add_entry(struct symbolizer *s, struct entry *e);
 
-static void add_cached(void *arg, uint64_t rel, const struct symbol_frame *frames, int n)
+static void take_cached(void *arg, const struct symbol_frame *frames, int n)
 {
-    struct cache_load *load = arg;
+    struct cached_address *ca = arg;
     struct entry *e = malloc(sizeof *e + (size_t)n * sizeof frames[0]);
     if (!e)
         return;
-    *e = (struct entry){.module = load->m, .rel = rel, .cached = 1, .n = n};
+    *e = (struct entry){.module = ca->m, .rel = ca->rel, .cached = 1, .n = n};
     for (int i = 0; i < n; i++)
-        e->frames[i] = (struct symbol_frame){intern(load->s, frames[i].function), intern(load->s, frames[i].file),
+        e->frames[i] = (struct symbol_frame){intern(ca->s, frames[i].function), intern(ca->s, frames[i].file),
                                              frames[i].line, frames[i].inlined};
-    if (add_entry(load->s, e) != 0)
+    if (add_entry(ca->s, e) != 0)
         free(e);
+    else
+        ca->e = e;
 }
 
-/* Returns the module record for path, created on first use with the addresses the symbol cache holds for
- * it; the file itself is opened only for an address the cache does not hold.  NULL only when out of
- * memory. */
+/* Returns the module record for path, created on first use with its identity in the symbol cache; the
+ * file itself is opened only for an address the cache does not hold.  NULL only when out of memory. */
 static struct module *get_module(struct symbolizer *s, const char *path)
 {
     uint64_t h = hash_str(path);
@@ -296,7 +301,7 @@ static struct module *get_module(struct symbolizer *s, const char *path)
     }
     char key[PATH_MAX + 128];
     if (s->cache && symbol_cache_key(path, key, sizeof key) == 0 && (m->cache_key = strdup(key)))
-        symbol_cache_load(s->cache, key, add_cached, &(struct cache_load){s, m});
+        m->cache_object = symbol_cache_object(s->cache, key);
     return m;
 }
 
@@ -492,6 +497,11 @@ int symbolizer_resolve(struct symbolizer *s, const char *path, uint64_t base, ui
     struct entry key = {.module = m, .rel = address - base};
     uint64_t h = hash_entry(m, key.rel);
     struct entry *e = table_find(&s->entries, h, eq_entry, &key);
+    if (!e && m->cache_object) {
+        struct cached_address ca = {s, m, key.rel, NULL};
+        if (symbol_cache_lookup(s->cache, m->cache_object, key.rel, take_cached, &ca) > 0)
+            e = ca.e;
+    }
     if (!e) {
         struct symbol_frame frames[MAX_CHAIN];
         int n = 1;
