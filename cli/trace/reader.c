@@ -124,40 +124,40 @@ static void configure_connection(sqlite3 *db)
     sqlite3_busy_timeout(db, TRACE_BUSY_TIMEOUT_MS);
 }
 
-int trace_has_column(struct trace *trace, const char *table, const char *column)
+/* Runs SQL, a count(*) of rows matching the text parameters FIRST and
+ * SECOND (NULL: none), and tells whether it counted any: 1 yes, 0 no, -1
+ * failure recorded (while WHAT). */
+static int counts_any(struct trace *trace, const char *sql, const char *first, const char *second, const char *what)
 {
     sqlite3_stmt *statement = NULL;
-    const char *sql = "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2";
     if (sqlite3_prepare_v2(trace->db, sql, -1, &statement, NULL) != SQLITE_OK)
-        return trace_fail_sql(trace, "reading the column list");
-    sqlite3_bind_text(statement, 1, table, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 2, column, -1, SQLITE_STATIC);
+        return trace_fail_sql(trace, what);
+    sqlite3_bind_text(statement, 1, first, -1, SQLITE_STATIC);
+    if (second)
+        sqlite3_bind_text(statement, 2, second, -1, SQLITE_STATIC);
     int result = -1;
     if (sqlite3_step(statement) == SQLITE_ROW)
         result = sqlite3_column_int(statement, 0) > 0;
     else
-        trace_fail_sql(trace, "reading the column list");
+        trace_fail_sql(trace, what);
     sqlite3_finalize(statement);
     return result;
+}
+
+int trace_has_column(struct trace *trace, const char *table, const char *column)
+{
+    return counts_any(trace, "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2", table, column,
+                      "reading the column list");
 }
 
 /* Tells whether NAME is an ordinary table (not a view or virtual table, whose
  * contents a hostile file could compute): 1 yes, 0 no, -1 failure recorded. */
 static int has_ordinary_table(struct trace *trace, const char *name)
 {
-    sqlite3_stmt *statement = NULL;
-    const char *sql = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1"
-                      " AND sql LIKE 'CREATE TABLE%'";
-    if (sqlite3_prepare_v2(trace->db, sql, -1, &statement, NULL) != SQLITE_OK)
-        return trace_fail_sql(trace, "reading the table list");
-    sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
-    int result = -1;
-    if (sqlite3_step(statement) == SQLITE_ROW)
-        result = sqlite3_column_int(statement, 0) > 0;
-    else
-        trace_fail_sql(trace, "reading the table list");
-    sqlite3_finalize(statement);
-    return result;
+    return counts_any(trace,
+                      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1"
+                      " AND sql LIKE 'CREATE TABLE%'",
+                      name, NULL, "reading the table list");
 }
 
 /* Judges meta.schema_version, stored as text or integer: it must be a positive
