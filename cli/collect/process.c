@@ -338,8 +338,6 @@ static void apply_free(struct mt_process *p, struct mt_live_block *b, const stru
  * instead of stalling one record at a time. */
 void process_preview(struct mt_process *p, const struct mt_record_header *rec)
 {
-    if (mt_record_out_of_range(rec))
-        return; /* process_apply drops it */
     if (rec->type == MT_REC_ALLOC) {
         const struct mt_rec_alloc *r = (const void *)rec;
         u64map_prefetch(&p->blocks, r->block);
