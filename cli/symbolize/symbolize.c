@@ -448,10 +448,9 @@ static int add_entry(struct symbolizer *s, struct entry *e)
 int symbolizer_use_cache(struct symbolizer *s, const char *dir)
 {
     /* Modules met before this call have no cache key, and stay out of the cache. */
-    if (!s || s->cache)
-        return s && s->cache ? 0 : -1;
-    s->cache = symbol_cache_open(dir);
-    return s->cache ? 0 : -1;
+    if (s && !s->cache)
+        s->cache = symbol_cache_open(dir);
+    return s && s->cache ? 0 : -1;
 }
 
 int symbolizer_save(struct symbolizer *s)
