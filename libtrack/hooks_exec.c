@@ -159,12 +159,14 @@ static size_t count_arguments(va_list arguments)
 }
 
 /* Fills ARGV (COUNT + 2 slots) with FIRST, the COUNT arguments that follow
- * it, and the NULL, consuming them from ARGUMENTS. */
-static void take_arguments(char **argv, const char *first, va_list arguments, size_t count)
+ * it, and the NULL, consuming them from *ARGUMENTS (by address: execle reads
+ * the environment after them, and a va_list passed by value is left
+ * indeterminate). */
+static void take_arguments(char **argv, const char *first, va_list *arguments, size_t count)
 {
     argv[0] = (char *)first;
     for (size_t i = 1; i <= count + 1; i++)
-        argv[i] = va_arg(arguments, char *);
+        argv[i] = va_arg(*arguments, char *);
 }
 
 /* execve(2), announcing an untraceable program first. */
@@ -198,7 +200,7 @@ MT_EXPORT int execl(const char *path, const char *arg, ...)
     va_start(arguments, arg);
     size_t count = count_arguments(arguments);
     char *argv[count + 2];
-    take_arguments(argv, arg, arguments, count);
+    take_arguments(argv, arg, &arguments, count);
     va_end(arguments);
     return exec_path(path, argv, environ);
 }
@@ -210,7 +212,7 @@ MT_EXPORT int execlp(const char *file, const char *arg, ...)
     va_start(arguments, arg);
     size_t count = count_arguments(arguments);
     char *argv[count + 2];
-    take_arguments(argv, arg, arguments, count);
+    take_arguments(argv, arg, &arguments, count);
     va_end(arguments);
     return exec_search(file, argv, environ);
 }
@@ -222,7 +224,7 @@ MT_EXPORT int execle(const char *path, const char *arg, ...)
     va_start(arguments, arg);
     size_t count = count_arguments(arguments);
     char *argv[count + 2];
-    take_arguments(argv, arg, arguments, count);
+    take_arguments(argv, arg, &arguments, count);
     char *const *envp = va_arg(arguments, char *const *);
     va_end(arguments);
     return exec_path(path, argv, envp);
