@@ -142,6 +142,11 @@ struct mt_thread *mt_thread_first_get(const void *hook_frame);
  * of the function it is written in (the hook): a backtrace taken before that
  * function returns starts from there instead of walking out of libtrack's
  * own frames one by one. */
+/* Zero in a child of a raw fork or clone system call until its first call
+ * into libtrack, which makes it a process of its own (tracker.c); 0 when
+ * the child is traced, -1 when it is not (--no-follow). */
+extern volatile uint8_t *mt_fork_mark;
+int mt_adopt_raw_fork(void);
 static inline __attribute__((always_inline)) struct mt_thread *mt_thread_get(void)
 {
     struct mt_thread *t = mt_self;
@@ -156,6 +161,10 @@ static inline __attribute__((always_inline)) struct mt_thread *mt_thread_get(voi
      * leave its own, soon dead, frame here for this one to walk from */
     atomic_signal_fence(memory_order_seq_cst);
     t->hook_frame = __builtin_frame_address(0);
+    if (MT_UNLIKELY(!*mt_fork_mark) && mt_adopt_raw_fork() != 0) {
+        t->guard = 0;
+        return NULL;
+    }
     return t;
 }
 void mt_thread_release(struct mt_thread *t);
@@ -225,7 +234,7 @@ void mt_transport_exec_failed(int connection, int error);
 /* The longest send and all sends' time so far, in ns: a send copies its batch, and waits while the
  * collector's queue is full. */
 void mt_transport_waits(uint64_t *max_ns, uint64_t *total_ns);
-void mt_transport_after_fork(void);
+void mt_transport_after_fork(uint32_t hello_flags);
 
 /* ---- unwind.c and eh_frame.c: backtraces by cached per-address rules ---- */
 /* A rule packs how to step out of one frame: bits 0-1 its kind, bit 2 CFA =

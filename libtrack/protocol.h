@@ -134,6 +134,7 @@ struct mt_rec_hello {
 /* Not the process's own voice: a traced process announcing a program it
  * execs or spawned that cannot be traced (static, setuid). */
 #define MT_HELLO_UNTRACEABLE 8u
+#define MT_HELLO_RAW_FORK 16u /* with MT_HELLO_FORKED: forked by a raw system call, parent's batch unsent */
 
 /* extra: length of the build id in bytes (at most 32).  Followed by the build
  * id bytes, then the path (NUL-terminated), padded to 8. */

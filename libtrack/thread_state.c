@@ -123,6 +123,8 @@ struct mt_thread *mt_thread_first_get(const void *hook_frame)
         return NULL;
     self_guard_early = 1;
     mt_init();
+    if (!*mt_fork_mark)
+        mt_adopt_raw_fork(); /* before init_thread claims a slot: the parent's, until then */
     struct mt_thread *t = atomic_load(&mt_tracking_off) ? NULL : init_thread();
     self_guard_early = 0;
     if (t)

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "internal.h"
@@ -132,12 +133,38 @@ static void after_fork_parent(void)
     end_fork();
 }
 
-static void after_fork_child(void)
+/* The kernel zeroes this byte in every child it forks (MADV_WIPEONFORK),
+ * whether or not libc's fork ran our handlers; each process libtrack knows
+ * sets it again.  Until start-up maps it, mt_fork_mark names a constant 1. */
+static uint8_t mark_before_start = 1;
+static uint8_t *fork_mark_page;
+volatile uint8_t *mt_fork_mark = &mark_before_start;
+
+/* Maps the fork mark.  A kernel without MADV_WIPEONFORK (before 4.14) leaves
+ * the mark at the constant 1: children of raw fork syscalls go unseen. */
+static void map_fork_mark(void)
+{
+    uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        return;
+    if (madvise(page, 4096, MADV_WIPEONFORK) != 0) {
+        munmap(page, 4096);
+        return;
+    }
+    *page = 1;
+    fork_mark_page = page;
+    mt_fork_mark = page;
+}
+
+/* Makes the calling process, a fork child, a process of its own: its pid,
+ * its own shared memory and connection (HELLO with `hello_flags`), counts from
+ * zero, and its inherited blocks to describe on first use.  The caller holds
+ * no lock of libtrack's, and no other thread of the process runs. */
+static void become_child(uint32_t hello_flags)
 {
     known_pid = (pid_t)syscall(SYS_getpid);
-    mt_quarantine_unlock_all();
-    mt_blocks_unlock_all();
-    end_fork();
+    if (fork_mark_page)
+        *fork_mark_page = 1;
     if (!mt_options.follow) {
         atomic_store(&mt_tracking_off, 1);
         return;
@@ -148,9 +175,38 @@ static void after_fork_child(void)
     atomic_store(&mt_counters.peak_bytes, atomic_load(&mt_counters.current_bytes));
     atomic_store(&mt_counters.peak_ns, mt_now_ns());
     if (tracking_enabled) {
-        mt_transport_after_fork();
+        mt_transport_after_fork(hello_flags);
         atomic_store(&inherit_pending, 1);
     }
+}
+
+static void after_fork_child(void)
+{
+    mt_quarantine_unlock_all();
+    mt_blocks_unlock_all();
+    end_fork();
+    become_child(MT_HELLO_FORKED);
+}
+
+/* The first call into libtrack of a child made by a raw fork or clone
+ * system call (no CLONE_VM), which ran no fork handler: until now it shared
+ * its parent's slots and connection, and its parent's records would have
+ * carried its own.  The parent did not send its batch first, so the
+ * collector looks in the parent's slots for the stacks this child's
+ * inherited blocks name (MT_HELLO_RAW_FORK).  The locks are released by
+ * force: the threads that held them at the fork do not exist here.  A lock
+ * held mid-change leaves what it guarded as it was (libc's own allocator is
+ * in the same state after a raw fork of a threaded program). */
+int mt_adopt_raw_fork(void)
+{
+    if (atomic_load(&init_state) != 2)
+        return 0;
+    if (!atomic_load(&mt_tracking_off)) {
+        mt_quarantine_unlock_all();
+        mt_blocks_unlock_all();
+        become_child(MT_HELLO_FORKED | MT_HELLO_RAW_FORK);
+    }
+    return atomic_load(&mt_tracking_off) ? -1 : 0;
 }
 
 static void send_one_inherited(const struct mt_block *b, void *arg)
@@ -189,6 +245,7 @@ void mt_init(void)
     if (!atomic_compare_exchange_strong(&init_state, &expected, 1))
         return;
     known_pid = (pid_t)syscall(SYS_getpid);
+    map_fork_mark();
     mt_clock_init();
     read_options();
     mt_modules_locate_self();
@@ -465,11 +522,13 @@ static void at_exit(int status, void *arg)
  * at exit (memcheck does the same), from caller_sp, the stack pointer _exit
  * was called with; say how it ended.  A fork child that has sent nothing yet
  * (it only closes descriptors before _exit, say) sends nothing now either;
- * nor does a child of vfork or clone, which runs on its parent's memory and
- * thread state: its pid is not the one libtrack knows. */
+ * nor does a child of vfork or clone with CLONE_VM, which runs on its
+ * parent's memory and thread state: its pid is not the one libtrack knows
+ * and its fork mark is set (a raw fork's child, with memory of its own, has
+ * its mark cleared and becomes a process here). */
 void mt_on_immediate_exit(int status, uintptr_t caller_sp)
 {
-    if ((pid_t)syscall(SYS_getpid) != known_pid)
+    if ((pid_t)syscall(SYS_getpid) != known_pid && *mt_fork_mark)
         return;
     struct mt_thread *t = mt_thread_get();
     if (!t)

@@ -203,13 +203,14 @@ int mt_transport_connected(void)
     return atomic_load(&sock) >= 0;
 }
 
-/* A fork child is a new process: new connection, new token. */
-void mt_transport_after_fork(void)
+/* A fork child is a new process: new connection, new token; `hello_flags`
+ * say how it was forked. */
+void mt_transport_after_fork(uint32_t hello_flags)
 {
     int fd = atomic_exchange(&sock, -1);
     if (fd >= 0)
         close(fd);
-    mt_transport_connect(MT_HELLO_FORKED);
+    mt_transport_connect(hello_flags);
 }
 
 /* True when `fd` still is the socket we opened. */

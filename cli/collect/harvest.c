@@ -74,10 +74,13 @@ static int apply(void *ctx, uint32_t tid, const struct mt_record_header *rec)
     return 0;
 }
 
-/* Reads one slot's batch if it holds records that never arrived. */
-static void harvest_slot(struct mt_process *p, uint32_t slot_id, const unsigned char *slot, unsigned char *copy)
+/* Decodes one slot's batch with `fn(ctx, …)` if it holds records that never
+ * arrived.  The process may still be writing (a raw fork's parent): the copy
+ * counts only if the slot still holds the same batch after it. */
+static void read_slot(const struct mt_process *p, uint32_t slot_id, const unsigned char *slot, unsigned char *copy,
+                      mt_record_fn fn, void *ctx)
 {
-    struct mt_slot_header h;
+    struct mt_slot_header h, after;
     memcpy(&h, slot, sizeof h);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (h.used <= sizeof(struct mt_batch_header) || h.used > MT_BATCH_MAX)
@@ -86,12 +89,27 @@ static void harvest_slot(struct mt_process *p, uint32_t slot_id, const unsigned 
     if (next && h.seq < *next)
         return; /* sent before the process died, header not yet reset */
     memcpy(copy, slot + sizeof h, h.used);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    memcpy(&after, slot, sizeof after);
     struct mt_batch_header bh;
     memcpy(&bh, copy, sizeof bh);
-    if (bh.slot != slot_id || bh.seq != h.seq)
+    if (bh.slot != slot_id || bh.seq != h.seq || after.seq != h.seq || after.used < h.used)
         return;
     const char *why;
-    mt_decode_batch(copy, h.used, apply, p, &why);
+    mt_decode_batch(copy, h.used, fn, ctx, &why);
+}
+
+/* Calls read_slot on every slot of p's segments. */
+static void read_slots(const struct mt_process *p, mt_record_fn fn, void *ctx)
+{
+    unsigned char *copy = malloc(MT_BATCH_MAX);
+    for (size_t s = 0; copy && s < p->n_segments; s++) {
+        if (!p->segments[s].base)
+            continue;
+        for (uint32_t i = 0; i < MT_SLOTS_PER_SEGMENT; i++)
+            read_slot(p, (uint32_t)s << 16 | i, p->segments[s].base + (size_t)i * MT_SLOT_SIZE, copy, fn, ctx);
+    }
+    free(copy);
 }
 
 void process_harvest(struct mt_process *p)
@@ -99,15 +117,20 @@ void process_harvest(struct mt_process *p)
     if (p->harvested)
         return;
     p->harvested = 1;
-    unsigned char *copy = malloc(MT_BATCH_MAX);
-    for (size_t s = 0; copy && s < p->n_segments; s++) {
-        if (!p->segments[s].base)
-            continue;
-        for (uint32_t i = 0; i < MT_SLOTS_PER_SEGMENT; i++)
-            harvest_slot(p, (uint32_t)s << 16 | i, p->segments[s].base + (size_t)i * MT_SLOT_SIZE, copy);
-    }
-    free(copy);
+    read_slots(p, apply, p);
     process_drop_segments(p);
+}
+
+static int apply_stack(void *ctx, uint32_t tid, const struct mt_record_header *rec)
+{
+    if (rec->type == MT_REC_STACK)
+        process_apply(ctx, rec);
+    return 0;
+}
+
+void process_take_unsent_stacks(struct mt_process *child, const struct mt_process *parent)
+{
+    read_slots(parent, apply_stack, child);
 }
 
 void process_drop_segments(struct mt_process *p)

@@ -146,6 +146,10 @@ void process_note_batch(struct mt_process *p, uint32_t slot, uint32_t seq);
 /* Reads, from the segments, every committed batch that never arrived: what a
  * process that died (crash, SIGKILL, _exit, exec) could not send.  Once. */
 void process_harvest(struct mt_process *p);
+/* A raw fork's child: its parent, still running, did not send its batch
+ * before the fork, so stacks the child's inherited blocks name may be only
+ * in the parent's slots.  Takes the STACK records found there into child. */
+void process_take_unsent_stacks(struct mt_process *child, const struct mt_process *parent);
 /* Unmaps and closes the segments (done by process_harvest and process_free). */
 void process_drop_segments(struct mt_process *p);
 

@@ -124,9 +124,12 @@ static void on_hello(struct mt_server *s, struct mt_connection *c, const struct 
     if (replaces && (h->flags & MT_HELLO_UNTRACEABLE))
         p->announced_over = earlier;
     if (h->flags & MT_HELLO_FORKED) {
-        /* the parent sent what it had before forking: take it in first */
+        /* the parent sent what it had before forking (libc's fork): take it in first */
         struct mt_process *parent = server_find_pid(s, (pid_t)h->parent_pid);
         if (parent) {
+            /* the slots first: a batch sent meanwhile was in them until it went, and the drain gets it */
+            if (h->flags & MT_HELLO_RAW_FORK)
+                process_take_unsent_stacks(p, parent);
             for (size_t i = 0; i < s->n_connections; i++)
                 if (s->connections[i].process == parent && s->connections[i].fd >= 0)
                     drain(s, &s->connections[i]);

@@ -105,6 +105,46 @@ def check_family(ctx):
     expect(grand["end_reason"] == "exec" and grand["parent_pid"] == child["pid"], "grandchild %s" % grand)
 
 
+def check_raw_fork(ctx):
+    """Children of raw fork and clone system calls are processes of their
+    own: each credited with its own blocks, the parent with its own, and the
+    inherited blocks keep their stacks though the parent had not sent them."""
+    rc, err, doc = run(ctx.memtrack, ctx.workdir, ctx.case("raw_fork"))
+    expect(rc == 0, "exit status %d: %s" % (rc, err))
+    procs = doc["processes"]
+    expect(len(procs) == 3, "processes %s" % [(p["pid"], p["parent_pid"]) for p in procs])
+    parent, forked, cloned = procs
+
+    def leaks(p):
+        return sorted((l["kind"], l["bytes"], l["stack"][0].get("function") if l["stack"] else None)
+                      for l in p["leaks"])
+
+    def counts(p):
+        return (p["summary"]["allocations"], p["summary"]["frees"])
+
+    expect(leaks(parent) == [("definite", 222, "lose_block"), ("reachable", 111, "keep_block")],
+           "parent leaks %s" % leaks(parent))
+    expect(counts(parent) == (2, 0), "parent counts %s" % parent["summary"])
+    for child in forked, cloned:
+        expect(child["parent_pid"] == parent["pid"], "child's parent %s" % child["parent_pid"])
+        expect(not child["errors"], "child errors %s" % child["errors"])
+    expect(leaks(forked) == [("definite", 222, "lose_block"), ("definite", 333, "lose_block"),
+                             ("reachable", 111, "keep_block")], "forked child leaks %s" % leaks(forked))
+    expect(counts(forked) == (1, 0), "forked child counts %s" % forked["summary"])
+    expect(leaks(cloned) == [("definite", 222, "lose_block"), ("definite", 444, "lose_block")],
+           "cloned child leaks %s" % leaks(cloned))
+    expect(counts(cloned) == (1, 1) and cloned["end_reason"] == "_exit", "cloned child %s" % cloned["summary"])
+    # not followed, the children pass through: nothing of theirs lands in the parent's figures
+    trace = os.path.join(ctx.workdir, "raw_nf.db")
+    proc = subprocess.run([ctx.memtrack, "run", "--no-follow", "-o", trace, ctx.case("raw_fork")], cwd=ctx.workdir,
+                          capture_output=True, text=True, timeout=120)
+    expect(proc.returncode == 0, "--no-follow: exit status %d" % proc.returncode)
+    rep = json.loads(subprocess.run([ctx.memtrack, "report", "--format", "json", trace], capture_output=True,
+                                    text=True, timeout=120).stdout)
+    expect(len(rep["processes"]) == 1 and counts(rep["processes"][0]) == (2, 0)
+           and leaks(rep["processes"][0]) == leaks(parent), "--no-follow: %s" % rep["processes"])
+
+
 def check_no_follow(ctx):
     trace = os.path.join(ctx.workdir, "nf.db")
     proc = subprocess.run([ctx.memtrack, "run", "--no-follow", "-o", trace, ctx.case("family")], cwd=ctx.workdir,

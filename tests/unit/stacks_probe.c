@@ -80,6 +80,13 @@ int mt_transport_connected(void)
 
 __thread struct mt_thread *mt_self;
 atomic_int mt_tracking_off;
+static uint8_t never_forked = 1;
+volatile uint8_t *mt_fork_mark = &never_forked;
+
+int mt_adopt_raw_fork(void)
+{
+    return 0;
+}
 
 struct mt_thread *mt_thread_first_get(const void *hook_frame)
 {
