@@ -162,7 +162,7 @@ int cmd_diff(int argc, char **argv)
     struct growth growth = {0};
     int status = 0;
     for (int side = 0; side < GROWTH_SIDES && status == 0; side++) {
-        if (trace_open(&traces[side], options.paths[side]) != 0 || analyse_trace(&traces[side], &reports[side]) != 0) {
+        if (trace_open(&traces[side], options.paths[side]) != 0 || analyse_trace(&traces[side], &reports[side], SIZE_MAX) != 0) {
             fprintf(stderr, "memtrack diff: %s: %s\n", options.paths[side], traces[side].problem);
             status = MT_EXIT_USAGE;
         } else {

@@ -91,7 +91,8 @@ int cmd_report(int argc, char **argv)
     struct trace trace;
     struct report report = {0};
     int status = 0;
-    if (trace_open(&trace, options.trace_path) != 0 || analyse_trace(&trace, &report) != 0) {
+    size_t site_stacks = options.render == render_text ? TEXT_TOP_SITES : SIZE_MAX;
+    if (trace_open(&trace, options.trace_path) != 0 || analyse_trace(&trace, &report, site_stacks) != 0) {
         fprintf(stderr, "memtrack report: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else {

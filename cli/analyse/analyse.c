@@ -2,18 +2,23 @@
  * analyse.c - run every analysis over a trace, process by process.
  */
 #include "analyse/analyse.h"
+#include "analyse/stacks.h"
 
 /* Builds the whole report: the process list first, then each process's leaks
- * (which also complete its summary), errors and allocation sites. */
-int analyse_trace(struct trace *trace, struct report *report)
+ * (which also complete its summary), errors and allocation sites.  When every
+ * site's stack is wanted, the process's stacks are read in one pass first
+ * (stacks.c); a text report needs a small share of them, read one by one. */
+int analyse_trace(struct trace *trace, struct report *report, size_t site_stacks)
 {
     *report = (struct report){0};
     if (analyse_summary(trace, report) != 0)
         return -1;
     for (size_t i = 0; i < report->process_count; i++) {
         struct report_process *process = &report->processes[i];
-        if (analyse_leaks(trace, process) != 0 || analyse_errors(trace, process) != 0 ||
-            analyse_sites(trace, process) != 0)
+        /* every site's stack is every stack: reading them all in one pass pays */
+        if ((site_stacks == SIZE_MAX && stacks_preload(trace, process->row_id) != 0) ||
+            analyse_leaks(trace, process) != 0 ||
+            analyse_errors(trace, process) != 0 || analyse_sites(trace, process, site_stacks) != 0)
             return -1;
     }
     return 0;

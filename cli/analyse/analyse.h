@@ -10,11 +10,14 @@
 #include "analyse/model.h"
 #include "trace/reader.h"
 
-int analyse_trace(struct trace *trace, struct report *report);
+/* SITE_STACKS: how many sites get their stack, those with most allocations
+ * first (report_site_by_allocations); SIZE_MAX for every site.  A big trace's
+ * site stacks take hundreds of megabytes a text report never prints. */
+int analyse_trace(struct trace *trace, struct report *report, size_t site_stacks);
 
 int analyse_summary(struct trace *trace, struct report *report);            /* summary.c */
 int analyse_leaks(struct trace *trace, struct report_process *process);     /* leaks.c */
 int analyse_errors(struct trace *trace, struct report_process *process);    /* errors.c */
-int analyse_sites(struct trace *trace, struct report_process *process);     /* sites.c */
+int analyse_sites(struct trace *trace, struct report_process *process, size_t site_stacks); /* sites.c */
 
 #endif

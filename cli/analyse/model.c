@@ -82,3 +82,14 @@ void report_free(struct report *report)
     free(report->processes);
     *report = (struct report){0};
 }
+
+int report_site_by_allocations(const void *left_pointer, const void *right_pointer)
+{
+    const struct report_site *left = *(const struct report_site *const *)left_pointer;
+    const struct report_site *right = *(const struct report_site *const *)right_pointer;
+    if (left->allocations != right->allocations)
+        return left->allocations > right->allocations ? -1 : 1;
+    if (left->bytes != right->bytes)
+        return left->bytes > right->bytes ? -1 : 1;
+    return (left->stack.id > right->stack.id) - (left->stack.id < right->stack.id);
+}

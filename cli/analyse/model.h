@@ -67,13 +67,18 @@ struct report_error {
 };
 
 struct report_site {
-    struct report_stack stack;
+    struct report_stack stack; /* not present when the caller asked for fewer site stacks (analyse_trace) */
     int64_t allocations;
     int64_t bytes;
     int64_t temporary;
     int64_t peak_bytes;
     int64_t leaked_bytes;
 };
+/* qsort order of `const struct report_site *`: most allocations first, then
+ * most bytes, then stack id.  The text report's top sites, and the sites
+ * whose stacks analyse_trace loads when asked for only some. */
+int report_site_by_allocations(const void *left, const void *right);
+
 
 struct report_summary {
     int64_t allocations;

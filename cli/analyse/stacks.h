@@ -8,5 +8,6 @@
 #include "trace/reader.h"
 
 int load_stack(struct trace *trace, struct maybe_int stack_id, struct report_stack *stack);
+int stacks_preload(struct trace *trace, int64_t process_id);
 
 #endif

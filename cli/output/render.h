@@ -12,6 +12,9 @@
 /* The JSON report's "version": bumped on any incompatible change of its layout. */
 #define MT_REPORT_VERSION 1
 
+/* How many allocation sites the text report shows (with their stacks). */
+#define TEXT_TOP_SITES 10
+
 int render_json(FILE *out, const struct report *report); /* json.c: docs/report-format.md */
 int render_text(FILE *out, const struct report *report); /* text.c: for people, memcheck-like */
 

@@ -11,7 +11,6 @@
 #include "printable.h"
 
 #define TEXT_MAX_FRAMES 12
-#define TEXT_TOP_SITES 10
 
 /* How each leak kind reads in "N bytes in M blocks are ...". */
 static const char *const LEAK_KIND_PHRASES[LEAK_KIND_COUNT] = {"definitely lost", "indirectly lost",
@@ -218,18 +217,6 @@ static void text_leak_summary(FILE *out, const struct report_process *process)
     fputc('\n', out);
 }
 
-/* Orders sites by allocations, then bytes, descending; then stack id. */
-static int compare_sites_by_allocations(const void *left_pointer, const void *right_pointer)
-{
-    const struct report_site *left = *(const struct report_site *const *)left_pointer;
-    const struct report_site *right = *(const struct report_site *const *)right_pointer;
-    if (left->allocations != right->allocations)
-        return left->allocations > right->allocations ? -1 : 1;
-    if (left->bytes != right->bytes)
-        return left->bytes > right->bytes ? -1 : 1;
-    return (left->stack.id > right->stack.id) - (left->stack.id < right->stack.id);
-}
-
 /* Writes the TEXT_TOP_SITES sites that allocate most often: the ones worth
  * optimising, especially when most of their blocks are temporary. */
 static int text_top_sites(FILE *out, const struct report_process *process)
@@ -241,7 +228,7 @@ static int text_top_sites(FILE *out, const struct report_process *process)
         return -1;
     for (size_t i = 0; i < process->site_count; i++)
         sites[i] = &process->sites[i];
-    qsort(sites, process->site_count, sizeof *sites, compare_sites_by_allocations);
+    qsort(sites, process->site_count, sizeof *sites, report_site_by_allocations);
     size_t shown = process->site_count < TEXT_TOP_SITES ? process->site_count : TEXT_TOP_SITES;
     fprintf(out, "Top allocation sites (%zu of %zu, by allocations):\n", shown, process->site_count);
     for (size_t i = 0; i < shown; i++) {

@@ -377,7 +377,7 @@ static char *render_trace(const char *path, int (*render)(FILE *, const struct r
 {
     struct trace trace;
     struct report report = {0};
-    if (trace_open(&trace, path) != 0 || analyse_trace(&trace, &report) != 0)
+    if (trace_open(&trace, path) != 0 || analyse_trace(&trace, &report, SIZE_MAX) != 0)
         fail_msg("%s: %s", path, trace.problem);
     char *text = NULL;
     size_t length = 0;
@@ -677,6 +677,105 @@ static void test_a_stack_that_failed_fails_again(void **state)
     trace_close(&trace);
 }
 
+/* Loads stacks 1 to 7 of the trace at PATH into STACKS (index = id), after
+ * reading processes 1 and 2 in one pass each when PRELOAD; returns how many
+ * failed, the trace's problem (the first failure) copied to PROBLEM. */
+static int load_sample_stacks(const char *path, bool preload, struct report_stack stacks[8], char problem[512])
+{
+    struct trace trace;
+    assert_int_equal(trace_open(&trace, path), 0);
+    if (preload) {
+        assert_int_equal(stacks_preload(&trace, 1), 0);
+        assert_int_equal(stacks_preload(&trace, 2), 0);
+    }
+    int failed = 0;
+    for (int id = 1; id <= 7; id++)
+        failed += load_stack(&trace, (struct maybe_int){true, id}, &stacks[id]) != 0;
+    memcpy(problem, trace.problem, sizeof trace.problem);
+    trace_close(&trace);
+    return failed;
+}
+
+static int same_text(const char *left, const char *right)
+{
+    return left == right || (left && right && strcmp(left, right) == 0);
+}
+
+/* Reading a process's stacks in one pass gives what reading them one by one
+ * gives, damage included: a row the pass cannot take whole is left to the
+ * one-row query, which fails the same way. */
+static void test_stacks_read_in_one_pass_match(void **state)
+{
+    (void)state;
+    const char *damage[] = {NULL, "UPDATE stacks SET frames = '[1, 99]' WHERE id = 1",
+                            "UPDATE stacks SET frames = '{}' WHERE id = 3",
+                            "UPDATE frames SET object_id = 9 WHERE id = 6",
+                            "UPDATE stacks SET outer_skip = -1 WHERE id = 2"};
+    const int expected_failures[] = {0, 4 /* stacks 1, 2, 4 and 7 end in row 1 */, 1, 1, 1};
+    for (size_t d = 0; d < sizeof damage / sizeof *damage; d++) {
+        create_trace(temp_path("pass.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+        if (damage[d])
+            execute_sql(temp_path("pass.db"), damage[d]);
+        struct report_stack one_by_one[8], in_one_pass[8];
+        char problem_one[512], problem_pass[512];
+        int failed_one = load_sample_stacks(temp_path("pass.db"), false, one_by_one, problem_one);
+        int failed_pass = load_sample_stacks(temp_path("pass.db"), true, in_one_pass, problem_pass);
+        assert_int_equal(failed_one, failed_pass);
+        assert_int_equal(failed_one, expected_failures[d]);
+        assert_string_equal(problem_one, problem_pass);
+        for (int id = 1; id <= 7; id++) {
+            assert_int_equal(one_by_one[id].depth, in_one_pass[id].depth);
+            for (size_t k = 0; k < one_by_one[id].depth; k++) {
+                const struct report_frame *a = &one_by_one[id].frames[k], *b = &in_one_pass[id].frames[k];
+                assert_true(a->address == b->address && same_text(a->function, b->function) &&
+                            same_text(a->file, b->file) && same_text(a->module, b->module) &&
+                            a->line.present == b->line.present && a->line.value == b->line.value);
+            }
+            free(one_by_one[id].frames);
+            free(in_one_pass[id].frames);
+        }
+    }
+}
+
+/* Asked for one site stack, the analysis loads the stack of the site with
+ * most allocations only; the text report, which shows TEXT_TOP_SITES sites,
+ * reads the same with as many as without the limit. */
+static void test_site_stacks_only_where_asked(void **state)
+{
+    (void)state;
+    create_trace(temp_path("sites.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+    struct trace trace;
+    struct report report = {0};
+    assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
+    assert_int_equal(analyse_trace(&trace, &report, 1), 0);
+    const struct report_process *process = NULL;
+    for (size_t i = 0; i < report.process_count; i++)
+        if (report.processes[i].pid == 100)
+            process = &report.processes[i];
+    assert_non_null(process);
+    assert_int_equal(process->site_count, 3);
+    for (size_t i = 0; i < process->site_count; i++) {
+        const struct report_site *site = &process->sites[i];
+        assert_int_equal(site->stack.present, site->stack.id == 2); /* 5 allocations: the most */
+        assert_int_equal(site->stack.depth, site->stack.id == 2 ? 3 : 0);
+    }
+    report_free(&report);
+    trace_close(&trace);
+    char *limited = NULL;
+    size_t length = 0;
+    FILE *out = open_memstream(&limited, &length);
+    assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
+    assert_int_equal(analyse_trace(&trace, &report, TEXT_TOP_SITES), 0);
+    assert_int_equal(render_text(out, &report), 0);
+    fclose(out);
+    report_free(&report);
+    trace_close(&trace);
+    char *whole = render_trace(temp_path("sites.db"), render_text);
+    assert_string_equal(limited, whole);
+    free(limited);
+    free(whole);
+}
+
 /* The text report shows at most 12 frames of a stack and counts the rest. */
 static void test_text_shortens_deep_stacks(void **state)
 {
@@ -717,6 +816,8 @@ int main(void)
         cmocka_unit_test(test_unusable_files),
         cmocka_unit_test(test_hostile_values),
         cmocka_unit_test(test_a_stack_that_failed_fails_again),
+        cmocka_unit_test(test_stacks_read_in_one_pass_match),
+        cmocka_unit_test(test_site_stacks_only_where_asked),
         cmocka_unit_test(test_text_shortens_deep_stacks),
         cmocka_unit_test(test_odd_values_still_report),
     };
