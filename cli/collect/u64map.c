@@ -13,17 +13,18 @@
  * size becomes `now`, and every later change moves a few of old's entries
  * into now, so old is empty long before now fills.
  *
- * Tables come from calloc, not from huge pages as libtrack's live-block table
- * does: random moves into a new table of hundreds of MiB faulted in all its
- * huge pages at once, and zeroing them stalled the collector for 0.6 s at
- * four million live blocks, with the program waiting.  A new table of 16 KiB
- * or more is faulted in writable at once (MADV_POPULATE_WRITE) instead of
- * page by page: a probe reads a slot before it writes one, so each page's
- * first read mapped the zero page and the write then replaced it, a
- * copy-on-write fault and a TLB flush sent to every CPU the collector's
- * threads ran on; on Python holding three million blocks that was a fifth of
- * all the run's samples, and on clang --version, whose tables are small, a
- * tenth of the collector's CPU.
+ * A new table of 16 KiB or more is faulted in writable at once
+ * (MADV_POPULATE_WRITE) instead of page by page: a probe reads a slot before
+ * it writes one, so each page's first read mapped the zero page and the write
+ * then replaced it, a copy-on-write fault and a TLB flush sent to every CPU
+ * the collector's threads ran on; on Python holding three million blocks
+ * that was a fifth of all the run's samples, and on clang --version, whose
+ * tables are small, a tenth of the collector's CPU.  A table of 2 MiB or more
+ * is on huge pages (huge_pages.h), as libtrack's live-block table is: on 4 KiB
+ * pages nearly every probe of a map of hundreds of MiB also missed the TLB,
+ * and the collector's prefetches and probes were a quarter of Python's run
+ * holding four million blocks.  (Faulted in at once, the huge pages cost
+ * what the small ones did: their zeroing.)
  *
  * Invariants: a key is in at most one of the two tables; `old` is a valid
  * table at all times (entries leave it by backward-shift deletion), and its
@@ -35,8 +36,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "collect/u64map.h"
+#include "huge_pages.h"
 
 #define POPULATE_FROM ((size_t)16 << 10) /* bytes: a smaller table lies within a few pages */
+#define HUGE_TABLE_FROM ((size_t)2 << 20) /* bytes: one huge page */
 #define MOVES_PER_CHANGE 8 /* old slots emptied per put or remove: > 2 finishes before now fills */
 
 static size_t slot_of(uint64_t key, size_t capacity)
@@ -67,7 +70,10 @@ void u64map_init(struct u64map *m, size_t value_size)
 /* Frees t's entries and leaves t empty. */
 static void table_release(struct u64table *t)
 {
-    free(t->entries);
+    if (t->mapped)
+        munmap(t->entries, t->mapped);
+    else
+        free(t->entries);
     *t = (struct u64table){0};
 }
 
@@ -175,13 +181,16 @@ static int reserve(struct u64map *m)
     if ((m->count + 1) * 4 <= m->now.capacity * 3)
         return 0;
     move_some(m, SIZE_MAX); /* a doubling still under way ends now (cannot happen with enough moves) */
-    size_t capacity = m->now.capacity ? m->now.capacity * 2 : 64;
-    unsigned char *entries = calloc(capacity, m->stride);
+    size_t capacity = m->now.capacity ? m->now.capacity * 2 : 64, mapped = 0;
+    if (capacity > SIZE_MAX / 2 / m->stride)
+        return -1;
+    unsigned char *entries = capacity * m->stride >= HUGE_TABLE_FROM ? mt_map_table(capacity * m->stride, &mapped)
+                                                                     : calloc(capacity, m->stride);
     if (!entries)
         return -1;
     populate(entries, capacity * m->stride);
     m->old = m->now;
-    m->now = (struct u64table){.capacity = capacity, .entries = entries};
+    m->now = (struct u64table){.capacity = capacity, .entries = entries, .mapped = mapped};
     m->moved = 0;
     if (!m->old.count)
         table_release(&m->old);

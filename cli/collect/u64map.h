@@ -14,6 +14,7 @@ struct u64table {
     size_t capacity;        /* entries, a power of two, or 0 */
     size_t count;
     unsigned char *entries; /* key 0 = empty */
+    size_t mapped;          /* bytes mapped for entries (mt_map_table), 0 when they came from calloc */
 };
 
 struct u64map {
