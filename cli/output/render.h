@@ -10,7 +10,7 @@
 #include "analyse/model.h"
 
 /* The JSON report's "version": bumped on any incompatible change of its layout. */
-#define MT_REPORT_VERSION 1
+#define MT_REPORT_VERSION 2
 
 int render_json(FILE *out, const struct report *report); /* json.c: docs/report-format.md */
 int render_text(FILE *out, const struct report *report); /* text.c: for people, memcheck-like */
