@@ -27,6 +27,7 @@
 #include "collect/server.h"
 #include "commands.h"
 #include "gate/gate.h"
+#include "heuristics.h"
 #include "run/finish.h"
 #include "run/launch.h"
 #include "run/summary.h"
@@ -79,6 +80,10 @@ void usage_run(FILE *out)
           "                            releases, at most BYTES; default 1048576)\n"
           "      --unwinder=WHICH      fast (default: cached rules from .eh_frame, libunwind\n"
           "                            where they do not apply) or libunwind (always)\n"
+          "      --leak-check-heuristics=SET\n"
+          "                            interior pointers that keep a block still reachable,\n"
+          "                            as memcheck's: all (default), none, or a comma list\n"
+          "                            of stdstring, length64, newarray, multipleinheritance\n"
           "      --no-follow           trace only PROGRAM, not the processes it starts\n"
           "      --no-symbol-cache     resolve every address from the object files, without\n"
           "                            reading or filling the symbol cache shared by runs\n"
@@ -123,6 +128,21 @@ static int add_choice(struct run_options *o, const char *option, const char *key
     return add_option(o, key, value);
 }
 
+/* Appends leak_check_heuristics=value when value is all, none or a list of
+ * heuristics (heuristics.h); else says so and returns -1. */
+static int add_heuristics(struct run_options *o, const char *value)
+{
+    unsigned set;
+    if (mt_heuristics_parse(value, strlen(value), &set) != 0) {
+        fprintf(stderr,
+                "memtrack run: --leak-check-heuristics takes all, none or a comma-separated list of stdstring, "
+                "length64, newarray, multipleinheritance, not '%s'\n",
+                value);
+        return -1;
+    }
+    return add_option(o, "leak_check_heuristics", value);
+}
+
 /* Appends the number option's key=value when value is a whole number in its
  * range, written in decimal digits alone; else says so and returns -1. */
 static int add_number(struct run_options *o, const struct number_option *option, const char *value)
@@ -148,7 +168,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"free-depth", required_argument, 0, '1'},
         {"temporary-window", required_argument, 0, '2'}, {"quarantine", required_argument, 0, '3'},
         {"no-follow", no_argument, 0, 'n'}, {"unwinder", required_argument, 0, 'u'},
-        {"no-symbol-cache", no_argument, 0, 'S'},
+        {"no-symbol-cache", no_argument, 0, 'S'}, {"leak-check-heuristics", required_argument, 0, 'H'},
         {"fail-on", required_argument, 0, 'F'}, {"error-exitcode", required_argument, 0, 'X'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
@@ -187,6 +207,10 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case 'e':
             if (add_choice(o, "--on-error", "on_error", optarg, "continue", "abort") != 0)
+                return -1;
+            break;
+        case 'H':
+            if (add_heuristics(o, optarg) != 0)
                 return -1;
             break;
         default:

@@ -401,6 +401,7 @@ struct mt_options {
     int abort_on_error;
     int follow; /* trace fork children and exec'd programs */
     int libunwind_only; /* every backtrace by libunwind (unwind.c's rules unused) */
+    unsigned leak_check_heuristics; /* the leak scan's heuristics: bit h for enum mt_heuristic h */
 };
 extern struct mt_options mt_options;
 extern uintptr_t mt_self_text_start, mt_self_text_end;

@@ -4,6 +4,10 @@
  *  - A block pointed to at its start from a root, or from a reachable block,
  *    is "reachable"; one reached only through some interior pointer is
  *    "possible".  Zero-size blocks count as one byte wide.
+ *  - An interior pointer from a root or a reachable block that one of the
+ *    enabled heuristics recognises (interior.c) makes its block "reachable"
+ *    too, remembering the heuristic; a start pointer found to it later
+ *    clears that (memcheck clears it on any start pointer, and so does this).
  *  - Of the blocks never reached, a block that no other unreached block points
  *    to leads a clique and is "definite"; the blocks reachable from it are
  *    "indirect" (in a pure cycle one block is definite, the rest indirect).
@@ -22,6 +26,7 @@
 #include <unistd.h>
 #include <stdatomic.h>
 #include "internal.h"
+#include "interior.h"
 #include "roots.h"
 
 enum { UNREACHED, INDIRECT, DEFINITE, POSSIBLE, REACHABLE };
@@ -32,6 +37,7 @@ struct node {
     uint64_t id;
     uint32_t clique; /* index + 1 of the clique leader, for unreached blocks */
     uint8_t state;
+    uint8_t heuristic; /* enum mt_heuristic that made it REACHABLE through an interior pointer */
 };
 
 struct scan {
@@ -43,6 +49,7 @@ struct scan {
     size_t n_holes, cap_holes;
     uintptr_t own_sp;
     uintptr_t heap_hi; /* end of the highest block: most words of memory point nowhere near */
+    struct mt_interior interior; /* the heuristics' set and mappings */
     int ok;
 };
 
@@ -57,7 +64,7 @@ static void *map_array(size_t bytes)
 static void collect_block(const struct mt_block *b, void *arg)
 {
     if (scan.n < scan.cap)
-        scan.nodes[scan.n++] = (struct node){b->address, b->size, b->id, 0, UNREACHED};
+        scan.nodes[scan.n++] = (struct node){b->address, b->size, b->id, 0, UNREACHED, MT_HEURISTIC_NONE};
 }
 
 static int by_address(const void *a, const void *b)
@@ -153,7 +160,18 @@ static void mark(uintptr_t w, int from)
     if (i < 0)
         return;
     struct node *n = &scan.nodes[i];
-    int state = (from == REACHABLE && w == n->address) ? REACHABLE : POSSIBLE;
+    if (w == n->address)
+        n->heuristic = MT_HEURISTIC_NONE;
+    if (n->state == REACHABLE)
+        return;
+    int state = POSSIBLE;
+    if (from == REACHABLE && w == n->address) {
+        state = REACHABLE;
+    } else if (from == REACHABLE && scan.interior.set) {
+        n->heuristic = (uint8_t)mt_interior_heuristic(&scan.interior, n->address, n->size, w);
+        if (n->heuristic != MT_HEURISTIC_NONE)
+            state = REACHABLE;
+    }
     if (state > n->state) {
         n->state = (uint8_t)state;
         push((uint32_t)i);
@@ -246,6 +264,9 @@ static void classify(void)
     struct mt_roots roots;
     if (mt_roots_collect(&roots, scan.own_sp, scan.holes, scan.n_holes) != 0)
         return;
+    scan.interior.set = mt_options.leak_check_heuristics;
+    scan.interior.files = roots.files;
+    scan.interior.n_files = roots.n_files;
     for (size_t i = 0; i < roots.n; i++) {
         scan_root(roots.ranges[i].lo, roots.ranges[i].hi);
         propagate();
@@ -309,6 +330,8 @@ static uint64_t send_verdicts(struct mt_thread *t, int only_new_definite)
         }
         struct mt_rec_verdict *r = mt_record_begin(t, MT_REC_VERDICT, sizeof *r, kind);
         r->block = scan.nodes[i].id;
+        r->heuristic = kind == MT_LEAK_REACHABLE ? scan.nodes[i].heuristic : MT_HEURISTIC_NONE;
+        r->pad = 0;
         mt_record_end(t);
     }
     if (only_new_definite && now) {

@@ -33,7 +33,7 @@
 #include <fcntl.h> /* F_SEAL_*: MT_SEGMENT_SEALS */
 #include <stdint.h>
 
-#define MT_PROTOCOL_VERSION 3
+#define MT_PROTOCOL_VERSION 4
 #define MT_BATCH_MAGIC 0x4d544231u /* "MTB1" */
 #define MT_BATCH_MAX 65536u        /* bytes; fits the default socket send buffer */
 /* Batches a connection's send buffer asks room for before a send blocks:
@@ -88,6 +88,13 @@ enum mt_error_type { MT_ERR_DOUBLE_FREE = 1, MT_ERR_INVALID_FREE, MT_ERR_MISMATC
 /* Leak kinds, memcheck's vocabulary; UNCLASSIFIED when no scan could run. */
 enum mt_leak_kind {
     MT_LEAK_UNCLASSIFIED = 0, MT_LEAK_DEFINITE, MT_LEAK_INDIRECT, MT_LEAK_POSSIBLE, MT_LEAK_REACHABLE, MT_LEAK_END
+};
+
+/* memcheck's leak-check heuristics: how a block reached only through an
+ * interior pointer was still found reachable (heuristics.h names them). */
+enum mt_heuristic {
+    MT_HEURISTIC_NONE = 0, MT_HEURISTIC_STDSTRING, MT_HEURISTIC_LENGTH64, MT_HEURISTIC_NEWARRAY,
+    MT_HEURISTIC_MULTIPLE_INHERITANCE, MT_HEURISTIC_END
 };
 
 struct mt_batch_header {
@@ -202,6 +209,10 @@ struct mt_rec_error {
 struct mt_rec_verdict {
     struct mt_record_header h;
     uint64_t block;
+    /* enum mt_heuristic: for a reachable block, the heuristic that found it
+     * through an interior pointer; MT_HEURISTIC_NONE otherwise (version 4) */
+    uint32_t heuristic;
+    uint32_t pad;
 };
 
 /* extra: 1 when a leak scan ran (verdicts precede this record).

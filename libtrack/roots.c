@@ -320,6 +320,38 @@ static size_t read_maps(char **out)
     return len;
 }
 
+/* Adds the readable and writable mapping [lo, hi) named NAME (up to END;
+ * empty when anonymous) to the roots, unless it holds no program data. */
+static void add_root_mapping(struct mt_roots *roots, uintptr_t lo, uintptr_t hi, const char *name, const char *end,
+                             uintptr_t own_sp, const struct mt_range *holes, size_t n_holes)
+{
+    int anonymous = name >= end;
+    uintptr_t sp = (own_sp >= lo && own_sp < hi) ? own_sp : parked_sp_in(lo, hi);
+    if (sp)
+        add_cut(roots, sp, hi, holes, n_holes);
+    else if (!strncmp(name, "[stack]", 7) && thread_gone((int)getpid())) /* main has ended */
+        ; /* the stack of an ended main thread */
+    else if (!strncmp(name, "[heap]", 6) || (anonymous && lo % ARENA_ALIGN == 0) ||
+             (name[0] == '[' && strncmp(name, "[anon", 5) && strncmp(name, "[stack", 6)))
+        ; /* allocator memory, or the kernel's */
+    else if (memmem(name, (size_t)(end - name), "libmemtrack.so", 14))
+        ; /* libtrack's own data */
+    else
+        add_cut(roots, lo, hi, holes, n_holes);
+}
+
+/* Appends the file-backed mapping [lo, hi) with its protection PROT. */
+static void add_file(struct mt_roots *r, uintptr_t lo, uintptr_t hi, unsigned prot)
+{
+    if (r->n_files == r->cap_files) {
+        struct mt_mapping *g = grow_array(r->files, &r->cap_files, sizeof *g);
+        if (!g)
+            return;
+        r->files = g;
+    }
+    r->files[r->n_files++] = (struct mt_mapping){lo, hi, prot};
+}
+
 int mt_roots_collect(struct mt_roots *roots, uintptr_t own_sp, const struct mt_range *holes, size_t n_holes)
 {
     memset(roots, 0, sizeof *roots);
@@ -333,26 +365,16 @@ int mt_roots_collect(struct mt_roots *roots, uintptr_t own_sp, const struct mt_r
             end = line + strlen(line);
         uintptr_t lo, hi;
         const char *p = line;
-        if (parse_hex(&p, &lo) && *p++ == '-' && parse_hex(&p, &hi) && *p++ == ' ' && p[0] == 'r' &&
-            p[1] == 'w') {
+        if (parse_hex(&p, &lo) && *p++ == '-' && parse_hex(&p, &hi) && *p++ == ' ' && end - p >= 4) {
             const char *name = p + 4;
             for (int field = 0; field < 4 && name < end; field++) { /* offset, dev, inode, padding */
                 while (name < end && *name != ' ') name++;
                 while (name < end && *name == ' ') name++;
             }
-            int anonymous = name >= end;
-            uintptr_t sp = (own_sp >= lo && own_sp < hi) ? own_sp : parked_sp_in(lo, hi);
-            if (sp)
-                add_cut(roots, sp, hi, holes, n_holes);
-            else if (!strncmp(name, "[stack]", 7) && thread_gone((int)getpid())) /* main has ended */
-                ; /* the stack of an ended main thread */
-            else if (!strncmp(name, "[heap]", 6) || (anonymous && lo % ARENA_ALIGN == 0) ||
-                     (name[0] == '[' && strncmp(name, "[anon", 5) && strncmp(name, "[stack", 6)))
-                ; /* allocator memory, or the kernel's */
-            else if (memmem(name, (size_t)(end - name), "libmemtrack.so", 14))
-                ; /* libtrack's own data */
-            else
-                add_cut(roots, lo, hi, holes, n_holes);
+            if (name < end && *name == '/')
+                add_file(roots, lo, hi, (p[0] == 'r' ? MT_MAPPING_READ : 0) | (p[2] == 'x' ? MT_MAPPING_EXEC : 0));
+            if (p[0] == 'r' && p[1] == 'w')
+                add_root_mapping(roots, lo, hi, name, end, own_sp, holes, n_holes);
         }
         line = *end ? end + 1 : end;
     }
@@ -379,5 +401,7 @@ void mt_roots_free(struct mt_roots *roots)
         munmap(roots->ranges, roots->cap * sizeof *roots->ranges);
     if (roots->registers)
         munmap(roots->registers, roots->cap_registers * sizeof *roots->registers);
+    if (roots->files)
+        munmap(roots->files, roots->cap_files * sizeof *roots->files);
     memset(roots, 0, sizeof *roots);
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "interior.h"
 
 struct mt_range {
     uintptr_t lo, hi;
@@ -18,6 +19,8 @@ struct mt_roots {
     size_t n, cap;
     uintptr_t *registers;    /* saved general registers of stopped threads */
     size_t n_registers, cap_registers;
+    struct mt_mapping *files; /* every file-backed mapping, by address (for interior.c) */
+    size_t n_files, cap_files;
 };
 
 /* Stops every other thread of the process in a signal handler, recording its
@@ -32,11 +35,12 @@ void mt_threads_resume(void);
  * and a joined thread's result kept in one of them. */
 uintptr_t mt_roots_exit_caller_sp(void);
 
-/* Fills roots.  `own_sp` is the stack pointer of the exiting thread before the
- * scan switched stacks.  `holes` (sorted by lo, not overlapping) are cut out
- * of every mapping: heap blocks, quarantined memory, libtrack's own memory.
- * The kernel merges neighbouring anonymous mappings, so a mapping can hold
- * both the program's data and ours: cutting, not skipping, keeps both right. */
+/* Fills roots, and the list of file-backed mappings.  `own_sp` is the stack
+ * pointer of the exiting thread before the scan switched stacks.  `holes`
+ * (sorted by lo, not overlapping) are cut out of every mapping: heap blocks,
+ * quarantined memory, libtrack's own memory.  The kernel merges neighbouring
+ * anonymous mappings, so a mapping can hold both the program's data and ours:
+ * cutting, not skipping, keeps both right. */
 int mt_roots_collect(struct mt_roots *roots, uintptr_t own_sp, const struct mt_range *holes, size_t n_holes);
 void mt_roots_free(struct mt_roots *roots);
 

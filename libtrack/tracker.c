@@ -17,12 +17,13 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "heuristics.h"
 #include "internal.h"
 #include "roots.h"
 
 struct mt_counters mt_counters;
 struct mt_options mt_options = {.depth = 64, .temporary_window = 1, .quarantine_bytes = 1u << 20, .free_depth = 1,
-                                .follow = 1};
+                                .follow = 1, .leak_check_heuristics = MT_HEURISTICS_ALL};
 static atomic_int init_state; /* 0 not started, 1 running, 2 done */
 static int tracking_enabled;
 atomic_int mt_tracking_off; /* set once start-up found no collector: every hook passes through */
@@ -61,8 +62,25 @@ static int is_sized_delete(unsigned f)
            f == MT_FN_DELETE_ARRAY_SIZED_ALIGNED;
 }
 
+/* The end of the value of leak_check_heuristics that starts at VALUE: its
+ * list is comma-separated like the options, so the items after it that hold
+ * no '=' are more of its names. */
+static const char *heuristics_end(const char *value)
+{
+    const char *end = strchr(value, ',');
+    while (end) {
+        const char *next = strchr(end + 1, ','), *eq = strchr(end + 1, '=');
+        if (eq && (!next || eq < next))
+            return end;
+        end = next;
+    }
+    return value + strlen(value);
+}
+
 /* Parses MEMTRACK_OPTIONS ("depth=32,temporary_window=4,quarantine=0,free_depth=8,on_error=abort",
- * "unwinder=libunwind"). */
+ * "unwinder=libunwind", "leak_check_heuristics=stdstring,newarray").  A list of
+ * heuristics that does not parse changes nothing (all are on by default, as in
+ * memcheck). */
 static void read_options(void)
 {
     const char *s = getenv(MT_ENV_OPTIONS);
@@ -87,6 +105,10 @@ static void read_options(void)
                 mt_options.libunwind_only = !strncmp(eq + 1, "libunwind", 9);
             else if (klen == 8 && !memcmp(s, "on_error", 8))
                 mt_options.abort_on_error = !strncmp(eq + 1, "abort", 5);
+            else if (klen == 21 && !memcmp(s, "leak_check_heuristics", 21)) {
+                end = heuristics_end(eq + 1);
+                mt_heuristics_parse(eq + 1, (size_t)(end - eq - 1), &mt_options.leak_check_heuristics);
+            }
         }
         s = *end ? end + 1 : end;
     }

@@ -1,7 +1,8 @@
 /*
  * leaks.c - the blocks still allocated when a process ended, grouped by leak
- * kind and allocation stack, most serious kind first and largest first within
- * a kind.  Their totals complete the process summary.
+ * kind, heuristic (for reachable blocks found through an interior pointer)
+ * and allocation stack, most serious kind first and largest first within a
+ * kind.  Their totals complete the process summary.
  */
 #include <stdlib.h>
 
@@ -10,13 +11,16 @@
 #include "analyse/stacks.h"
 
 /* `size` is the smallest size in the group, NULL if any is NULL, so damage
- * hiding inside a group is still seen. */
-static const char LEAKS_SQL[] =
-    "SELECT kind, stack_id, CASE WHEN count(size) = count(*) THEN min(size) END AS size,"
-    "       sum(size) AS bytes, count(*) AS blocks"
-    " FROM blocks WHERE process_id = ?1 GROUP BY kind, stack_id";
+ * hiding inside a group is still seen.  HEURISTIC is the column
+ * blocks.heuristic, or NULL for a trace written before it existed. */
+#define LEAKS_SELECT(HEURISTIC)                                                                                 \
+    "SELECT kind, " HEURISTIC " AS heuristic, stack_id,"                                                       \
+    "       CASE WHEN count(size) = count(*) THEN min(size) END AS size, sum(size) AS bytes, count(*) AS blocks" \
+    " FROM blocks WHERE process_id = ?1 GROUP BY kind, heuristic, stack_id"
+static const char LEAKS_SQL[] = LEAKS_SELECT("heuristic");
+static const char LEAKS_WITHOUT_HEURISTIC_SQL[] = LEAKS_SELECT("NULL");
 
-enum { COLUMN_KIND, COLUMN_STACK_ID, COLUMN_SMALLEST_SIZE, COLUMN_BYTES, COLUMN_BLOCKS };
+enum { COLUMN_KIND, COLUMN_HEURISTIC, COLUMN_STACK_ID, COLUMN_SMALLEST_SIZE, COLUMN_BYTES, COLUMN_BLOCKS };
 
 /* Adds a group's blocks to the process's leaked totals; an overflow can only
  * come from damaged sizes. */
@@ -41,6 +45,10 @@ static int append_leak(struct trace *trace, sqlite3_stmt *statement, void *targe
     struct row_reader row;
     row_start(&row, trace, statement, "blocks with process_id %lld", (long long)process->row_id);
     leak->kind = row_name(&row, COLUMN_KIND, LEAK_KIND_NAMES, LEAK_KIND_COUNT);
+    leak->heuristic = row_maybe_name(&row, COLUMN_HEURISTIC, HEURISTIC_NAMES, HEURISTIC_COUNT);
+    if (leak->heuristic != HEURISTIC_NONE && leak->kind != LEAK_REACHABLE && !row.failed)
+        return trace_fail(trace, "damaged: blocks with process_id %lld: a heuristic on blocks that are not "
+                                 "reachable", (long long)process->row_id);
     struct maybe_int stack_id = {.present = true, .value = row_integer(&row, COLUMN_STACK_ID)};
     row_count(&row, COLUMN_SMALLEST_SIZE);
     leak->bytes = row_count(&row, COLUMN_BYTES);
@@ -51,7 +59,8 @@ static int append_leak(struct trace *trace, sqlite3_stmt *statement, void *targe
 }
 
 /* Orders groups: kind (report order), then bytes and blocks descending, then
- * stack id so equal groups still come out the same way every time. */
+ * stack id and heuristic (none first) so equal groups still come out the same
+ * way every time. */
 static int compare_leaks(const void *left_pointer, const void *right_pointer)
 {
     const struct report_leak *left = left_pointer, *right = right_pointer;
@@ -61,13 +70,19 @@ static int compare_leaks(const void *left_pointer, const void *right_pointer)
         return left->bytes > right->bytes ? -1 : 1;
     if (left->blocks != right->blocks)
         return left->blocks > right->blocks ? -1 : 1;
-    return (left->stack.id > right->stack.id) - (left->stack.id < right->stack.id);
+    if (left->stack.id != right->stack.id)
+        return left->stack.id > right->stack.id ? 1 : -1;
+    return (left->heuristic > right->heuristic) - (left->heuristic < right->heuristic);
 }
 
 /* Fills PROCESS's leak groups and the leaked totals of its summary. */
 int analyse_leaks(struct trace *trace, struct report_process *process)
 {
-    int result = query_each_row(trace, LEAKS_SQL, process->row_id, "reading blocks", append_leak, process);
+    int has_heuristic = trace_has_column(trace, "blocks", "heuristic");
+    if (has_heuristic < 0)
+        return -1;
+    int result = query_each_row(trace, has_heuristic ? LEAKS_SQL : LEAKS_WITHOUT_HEURISTIC_SQL, process->row_id,
+                                "reading blocks", append_leak, process);
     if (result == 0 && process->leak_count > 1)
         qsort(process->leaks, process->leak_count, sizeof *process->leaks, compare_leaks);
     return result;

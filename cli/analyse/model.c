@@ -11,15 +11,17 @@
 
 const char *const LEAK_KIND_NAMES[LEAK_KIND_COUNT] = {"definite", "indirect", "possible", "reachable",
                                                       "unclassified"};
+const char *const HEURISTIC_NAMES[HEURISTIC_COUNT] = {NULL, "stdstring", "length64", "newarray",
+                                                      "multipleinheritance"};
 const char *const ERROR_TYPE_NAMES[ERROR_TYPE_COUNT] = {"double_free", "invalid_free", "mismatched_free"};
 const char *const END_REASON_NAMES[END_REASON_COUNT] = {"exit", "_exit", "signal", "exec", "running"};
 
-/* Finds NAME in a names table; -1 when it is not there (or NULL), which the
- * analyses report as damage rather than guess. */
+/* Finds NAME in a names table (whose NULL entries match nothing); -1 when it
+ * is not there (or NULL), which the analyses report as damage rather than guess. */
 int name_to_index(const char *const names[], size_t count, const char *name)
 {
     for (size_t i = 0; name != NULL && i < count; i++)
-        if (strcmp(names[i], name) == 0)
+        if (names[i] != NULL && strcmp(names[i], name) == 0)
             return (int)i;
     return -1;
 }

@@ -37,18 +37,27 @@ struct report_stack {
 /* Leak kinds in report order: most serious first. */
 enum leak_kind { LEAK_DEFINITE, LEAK_INDIRECT, LEAK_POSSIBLE, LEAK_REACHABLE, LEAK_UNCLASSIFIED, LEAK_KIND_COUNT };
 
+/* How a reachable block was found through an interior pointer: one of
+ * memcheck's heuristics, or none (start pointers, and every other kind). */
+enum leak_heuristic {
+    HEURISTIC_NONE, HEURISTIC_STDSTRING, HEURISTIC_LENGTH64, HEURISTIC_NEWARRAY, HEURISTIC_MULTIPLE_INHERITANCE,
+    HEURISTIC_COUNT
+};
+
 enum error_type { ERROR_DOUBLE_FREE, ERROR_INVALID_FREE, ERROR_MISMATCHED_FREE, ERROR_TYPE_COUNT };
 
 enum end_reason { END_EXIT, END_UNDERSCORE_EXIT, END_SIGNAL, END_EXEC, END_RUNNING, END_REASON_COUNT };
 
 /* The trace's spelling of each enumerator (schema.sql), indexed by value. */
 extern const char *const LEAK_KIND_NAMES[LEAK_KIND_COUNT];
+extern const char *const HEURISTIC_NAMES[HEURISTIC_COUNT]; /* [HEURISTIC_NONE] is NULL: the trace's NULL */
 extern const char *const ERROR_TYPE_NAMES[ERROR_TYPE_COUNT];
 extern const char *const END_REASON_NAMES[END_REASON_COUNT];
 
-/* Blocks still allocated at the end, grouped by kind and allocation stack. */
+/* Blocks still allocated at the end, grouped by kind, heuristic and allocation stack. */
 struct report_leak {
     enum leak_kind kind;
+    enum leak_heuristic heuristic; /* HEURISTIC_NONE unless kind is LEAK_REACHABLE */
     int64_t bytes;
     int64_t blocks;
     struct report_stack stack;

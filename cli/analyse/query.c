@@ -158,3 +158,12 @@ int row_name(struct row_reader *row, int column, const char *const names[], size
         row_reject(row, column, "is not a known value");
     return index < 0 ? 0 : index;
 }
+
+/* Reads an enumeration stored as text or NULL, whose NAMES[0] is NULL: 0
+ * for NULL, else the index of its value in NAMES. */
+int row_maybe_name(struct row_reader *row, int column, const char *const names[], size_t count)
+{
+    if (sqlite3_column_type(row->statement, column) == SQLITE_NULL)
+        return 0;
+    return row_name(row, column, names, count);
+}

@@ -36,5 +36,6 @@ struct maybe_int row_maybe_count(struct row_reader *row, int column);
 char *row_maybe_text(struct row_reader *row, int column);
 char *row_text(struct row_reader *row, int column);
 int row_name(struct row_reader *row, int column, const char *const names[], size_t count);
+int row_maybe_name(struct row_reader *row, int column, const char *const names[], size_t count);
 
 #endif

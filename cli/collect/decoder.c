@@ -112,8 +112,14 @@ const char *mt_record_out_of_range(const struct mt_record_header *h)
         return fits_or_none(r->size) && fits_or_none(r->offset) && fits(r->time_ns) ? NULL
                                                                                   : "an error's size or offset out of range";
     }
-    case MT_REC_VERDICT:
-        return h->extra < MT_LEAK_END ? NULL : "a verdict of an unknown kind";
+    case MT_REC_VERDICT: {
+        unsigned heuristic = ((const struct mt_rec_verdict *)h)->heuristic;
+        if (h->extra >= MT_LEAK_END)
+            return "a verdict of an unknown kind";
+        return heuristic == MT_HEURISTIC_NONE || (heuristic < MT_HEURISTIC_END && h->extra == MT_LEAK_REACHABLE)
+                   ? NULL
+                   : "a verdict naming an unknown heuristic, or one for a block not reachable";
+    }
     case MT_REC_EXIT: {
         const struct mt_rec_exit *r = (const void *)h;
         return fits(r->allocations) && fits(r->frees) && fits(r->current_bytes) && fits(r->peak_bytes) &&

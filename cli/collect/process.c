@@ -247,6 +247,7 @@ static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
     b->stack = r->stack;
     b->function = (uint16_t)r->h.extra;
     b->kind = MT_LEAK_UNCLASSIFIED;
+    b->heuristic = MT_HEURISTIC_NONE;
     struct mt_site *s = touch_site(p, r->stack);
     if (s) {
         if (!s->allocations)
@@ -296,8 +297,10 @@ static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_bl
         return;
     struct mt_early copy = *e;
     u64map_remove(&p->early, block);
-    if (copy.kind < MT_LEAK_END)
+    if (copy.kind < MT_LEAK_END) {
         b->kind = copy.kind;
+        b->heuristic = copy.heuristic;
+    }
     if (copy.free.h.type)
         apply_free(p, b, &copy.free, home);
 }
@@ -405,10 +408,13 @@ void process_apply(struct mt_process *p, const struct mt_record_header *rec)
         const struct mt_rec_verdict *v = (const void *)rec;
         struct mt_live_block *b = u64map_get(&p->blocks, v->block);
         struct mt_early *e = b || rec->extra >= MT_LEAK_END ? NULL : early_for(p, v->block);
-        if (b && rec->extra < MT_LEAK_END)
+        if (b && rec->extra < MT_LEAK_END) {
             b->kind = (uint8_t)rec->extra;
-        else if (e)
+            b->heuristic = (uint8_t)v->heuristic;
+        } else if (e) {
             e->kind = (uint8_t)rec->extra;
+            e->heuristic = (uint8_t)v->heuristic;
+        }
         break;
     }
     case MT_REC_EXIT:

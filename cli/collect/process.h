@@ -17,7 +17,8 @@ struct mt_live_block {
     uint64_t address, size, time_ns;
     uint32_t stack;
     uint16_t function;
-    uint8_t kind; /* enum mt_leak_kind */
+    uint8_t kind;      /* enum mt_leak_kind */
+    uint8_t heuristic; /* enum mt_heuristic: how a reachable block was found through an interior pointer */
 };
 
 /* What arrived for a block before the block itself: another thread's batch
@@ -25,6 +26,7 @@ struct mt_live_block {
 struct mt_early {
     struct mt_rec_free free; /* free.h.type == 0 when no release came */
     uint8_t kind;            /* MT_LEAK_END when no verdict came */
+    uint8_t heuristic;       /* the verdict's enum mt_heuristic */
 };
 
 struct mt_site {

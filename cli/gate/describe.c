@@ -28,7 +28,8 @@ char *process_label(const struct report_process *process)
 }
 
 /* One line saying what a finding is: "40 bytes in 1 blocks are definitely
- * lost", "double free of 0x5610 (block of 8 bytes allocated by malloc)". */
+ * lost", "32 bytes in 1 blocks are still reachable (via heuristic newarray)",
+ * "double free of 0x5610 (block of 8 bytes allocated by malloc)". */
 char *finding_headline(const struct finding *finding)
 {
     struct text_stream stream;
@@ -41,6 +42,8 @@ char *finding_headline(const struct finding *finding)
         write_printable(out, finding->process->untraced);
     } else if (finding->leak != NULL) {
         fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s", finding->bytes, finding->blocks, phrase);
+        if (finding->leak->heuristic != HEURISTIC_NONE)
+            fprintf(out, " (via heuristic %s)", HEURISTIC_NAMES[finding->leak->heuristic]);
     } else {
         const struct report_error *error = finding->error;
         fprintf(out, "%s of 0x%" PRIx64 " by ", phrase, error->address);

@@ -136,7 +136,8 @@ static void write_sites(struct data_writer *writer, const struct report_process 
     fputc(']', writer->out);
 }
 
-/* Writes the leak groups as [kind, bytes, blocks, stack]. */
+/* Writes the leak groups as [kind, bytes, blocks, stack, heuristic]; the
+ * heuristic is null unless one found the blocks reachable. */
 static void write_leaks(struct data_writer *writer, const struct report_process *process)
 {
     fputs(",\"leaks\":[", writer->out);
@@ -145,6 +146,8 @@ static void write_leaks(struct data_writer *writer, const struct report_process 
         fprintf(writer->out, "%s[\"%s\",%" PRId64 ",%" PRId64 ",", i > 0 ? ",\n" : "", LEAK_KIND_NAMES[leak->kind],
                 leak->bytes, leak->blocks);
         write_stack(writer, &leak->stack);
+        fputc(',', writer->out);
+        json_write_string(writer->out, HEURISTIC_NAMES[leak->heuristic]);
         fputc(']', writer->out);
     }
     fputc(']', writer->out);

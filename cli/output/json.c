@@ -83,6 +83,8 @@ static void json_leak(FILE *out, const struct report_leak *leak)
     fprintf(out, "{\"kind\": \"%s\", \"bytes\": %" PRId64 ", \"blocks\": %" PRId64 ", \"stack\": ",
             LEAK_KIND_NAMES[leak->kind], leak->bytes, leak->blocks);
     json_stack(out, &leak->stack);
+    fputs(", \"heuristic\": ", out);
+    json_write_string(out, HEURISTIC_NAMES[leak->heuristic]);
     fputc('}', out);
 }
 

@@ -158,11 +158,15 @@ static void text_error(FILE *out, const struct report_error *error)
     fputc('\n', out);
 }
 
-/* Writes one leak group, as in "40 bytes in 1 blocks are definitely lost". */
+/* Writes one leak group, as in "40 bytes in 1 blocks are definitely lost" or
+ * "32 bytes in 1 blocks are still reachable (via heuristic stdstring)". */
 static void text_leak(FILE *out, const struct report_leak *leak)
 {
-    fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s\n", leak->bytes, leak->blocks,
+    fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s", leak->bytes, leak->blocks,
             LEAK_KIND_PHRASES[leak->kind]);
+    if (leak->heuristic != HEURISTIC_NONE)
+        fprintf(out, " (via heuristic %s)", HEURISTIC_NAMES[leak->heuristic]);
+    fputc('\n', out);
     text_stack(out, &leak->stack);
     fputc('\n', out);
 }
@@ -187,6 +191,23 @@ static void text_unclassified_reason(FILE *out, const struct report_process *pro
     fputs(")\n", out);
 }
 
+/* Writes memcheck's breakdown of the still reachable blocks that heuristics
+ * found through interior pointers, one line per heuristic that found any. */
+static void text_heuristic_summary(FILE *out, const int64_t bytes[HEURISTIC_COUNT],
+                                   const int64_t blocks[HEURISTIC_COUNT])
+{
+    bool any = false;
+    for (int h = HEURISTIC_NONE + 1; h < HEURISTIC_COUNT; h++) {
+        if (blocks[h] == 0)
+            continue;
+        if (!any)
+            fputs("                      of which reachable via heuristic:\n", out);
+        any = true;
+        fprintf(out, "                        %-19s: %" PRId64 " bytes in %" PRId64 " blocks\n", HEURISTIC_NAMES[h],
+                bytes[h], blocks[h]);
+    }
+}
+
 /* Writes the leak totals per kind, memcheck's LEAK SUMMARY.  Without a leak
  * scan only the unclassified line is meaningful, so only it is shown; an
  * untraced process gets no verdict at all (its header says why). */
@@ -201,9 +222,13 @@ static void text_leak_summary(FILE *out, const struct report_process *process)
         return;
     }
     int64_t bytes[LEAK_KIND_COUNT] = {0}, blocks[LEAK_KIND_COUNT] = {0};
+    int64_t heuristic_bytes[HEURISTIC_COUNT] = {0}, heuristic_blocks[HEURISTIC_COUNT] = {0};
     for (size_t i = 0; i < process->leak_count; i++) {
-        bytes[process->leaks[i].kind] += process->leaks[i].bytes; /* cannot overflow: leaks.c checked the sum */
-        blocks[process->leaks[i].kind] += process->leaks[i].blocks;
+        const struct report_leak *leak = &process->leaks[i];
+        bytes[leak->kind] += leak->bytes; /* cannot overflow: leaks.c checked the sum */
+        blocks[leak->kind] += leak->blocks;
+        heuristic_bytes[leak->heuristic] += leak->bytes;
+        heuristic_blocks[leak->heuristic] += leak->blocks;
     }
     fputs("LEAK SUMMARY:\n", out);
     for (int kind = 0; kind < LEAK_KIND_COUNT; kind++) {
@@ -211,6 +236,8 @@ static void text_leak_summary(FILE *out, const struct report_process *process)
         if (shown)
             fprintf(out, "   %15s: %" PRId64 " bytes in %" PRId64 " blocks\n", LEAK_KIND_PHRASES[kind],
                     bytes[kind], blocks[kind]);
+        if (kind == LEAK_REACHABLE)
+            text_heuristic_summary(out, heuristic_bytes, heuristic_blocks);
     }
     if (blocks[LEAK_UNCLASSIFIED] > 0)
         text_unclassified_reason(out, process);

@@ -116,7 +116,8 @@ CREATE TABLE blocks (
     size        INTEGER NOT NULL,
     function    TEXT NOT NULL,          -- allocating function
     time_ns     INTEGER,
-    kind        TEXT NOT NULL DEFAULT 'unclassified' -- definite|indirect|possible|reachable|unclassified
+    kind        TEXT NOT NULL DEFAULT 'unclassified', -- definite|indirect|possible|reachable|unclassified
+    heuristic   TEXT                    -- reachable through an interior pointer: stdstring|length64|newarray|multipleinheritance
 );
 
 CREATE TABLE errors (

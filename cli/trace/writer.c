@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "collect/names.h"
 #include "collect/process.h"
+#include "heuristics.h"
 #include "schema_sql.h"
 #include "symbolize/symbolize.h"
 #include "trace/objects.h"
@@ -132,8 +133,8 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
                          "freed_before_1us, freed_before_10us, freed_before_100us, freed_before_1ms, "
                          "freed_before_10ms, freed_before_100ms, freed_before_1s, freed_before_10s, freed_later) "
                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    w->block = prepare(w, "INSERT INTO blocks(process_id, stack_id, address, size, function, time_ns, kind) "
-                          "VALUES (?,?,?,?,?,?,?)");
+    w->block = prepare(w, "INSERT INTO blocks(process_id, stack_id, address, size, function, time_ns, kind, "
+                          "heuristic) VALUES (?,?,?,?,?,?,?,?)");
     w->error = prepare(w, "INSERT INTO errors(process_id, type, address, size, offset, alloc_function, "
                           "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns) "
                           "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
@@ -503,6 +504,7 @@ static void store_blocks(struct process_writer *pw)
         sqlite3_bind_text(w->block, 5, mt_function_name(b->function), -1, SQLITE_STATIC);
         sqlite3_bind_int64(w->block, 6, (sqlite3_int64)b->time_ns);
         sqlite3_bind_text(w->block, 7, mt_leak_kind_name(b->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text(w->block, 8, mt_heuristic_name(b->heuristic), -1, SQLITE_STATIC); /* NULL: none */
         step(w, w->block);
     }
 }

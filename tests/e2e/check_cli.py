@@ -253,6 +253,49 @@ def check_run_bad_numbers(ctx):
         expect_refused_run(ctx, ["%s=%s" % (option, value)], message)
 
 
+def check_run_bad_heuristics(ctx):
+    """--leak-check-heuristics given anything but all, none or a comma list of
+    the four heuristics' names: 2, and a line naming the choices and the value."""
+    for value in ("", "bogus", "stdstring,", ",newarray", "stdstring,,length64", "length64,bogus", "ALL",
+                  "none,stdstring"):
+        message = ("--leak-check-heuristics takes all, none or a comma-separated list of stdstring, length64, "
+                   "newarray, multipleinheritance, not '%s'" % value)
+        expect_refused_run(ctx, ["--leak-check-heuristics=" + value], message)
+        expect_refused_run(ctx, ["--leak-check-heuristics", value], message)
+
+
+def heuristic_verdicts(ctx, options, env):
+    """{(kind, heuristic): bytes} of leak_heuristics run with OPTIONS and
+    ENV, and the deepest leak stack."""
+    proc = ctx.memtrack_cmd("run", "-f", "-o", "T.db", *options, "--", ctx.case("leak_heuristics"), env=env)
+    expect(proc.returncode == 0, "expected the program to run", proc)
+    leaks = e2e_lib.memtrack_report_json(ctx.memtrack, ctx.path("T.db"))["processes"][0]["leaks"]
+    verdicts = {}
+    for leak in leaks:
+        key = (leak["kind"], leak["heuristic"])
+        verdicts[key] = verdicts.get(key, 0) + leak["bytes"]
+    return verdicts, max(len(leak["stack"]) for leak in leaks)
+
+
+def check_run_heuristics_options(ctx):
+    """The heuristics chosen reach libtrack: a list in MEMTRACK_OPTIONS, whose
+    words after the first are told from the next option by their lack of '='
+    (the depth after it still applies), and the command line's choice over
+    MEMTRACK_OPTIONS'.  The 80-byte length64 block is a newarray of 72 bytes
+    too, as memcheck finds it without length64."""
+    plain = dict(os.environ)
+    plain.pop("MEMTRACK_OPTIONS", None)
+    verdicts, depth = heuristic_verdicts(ctx, [], dict(plain, MEMTRACK_OPTIONS="leak_check_heuristics=stdstring,"
+                                                                               "newarray,depth=2"))
+    expected = {("possible", None): 92, ("reachable", "stdstring"): 65, ("reachable", "newarray"): 148}
+    expect(verdicts == expected and depth <= 2, "MEMTRACK_OPTIONS: expected %r and stacks of at most 2 frames, "
+                                                "got %r and %d" % (expected, verdicts, depth))
+    verdicts, _ = heuristic_verdicts(ctx, ["--leak-check-heuristics=length64"],
+                                     dict(plain, MEMTRACK_OPTIONS="leak_check_heuristics=none"))
+    expected = {("possible", None): 225, ("reachable", "length64"): 80}
+    expect(verdicts == expected, "the command line's heuristics: expected %r, got %r" % (expected, verdicts))
+
+
 def leak_stack_depths(ctx, env):
     """The depth of each leak's stack when leak_lost_block runs with ENV."""
     proc = ctx.memtrack_cmd("run", "-f", "-o", "T.db", "--", ctx.case("leak_lost_block"), env=env)

@@ -22,9 +22,9 @@ def text(data):
     return data.decode("utf-8", "replace")
 
 
-def memtrack_run(memtrack, trace, argv):
-    """`memtrack run -o TRACE -- ARGV...`; returns the CompletedProcess."""
-    return run([memtrack, "run", "-o", trace, "--"] + list(argv))
+def memtrack_run(memtrack, trace, argv, options=()):
+    """`memtrack run -o TRACE [OPTIONS...] -- ARGV...`; returns the CompletedProcess."""
+    return run([memtrack, "run", "-o", trace] + list(options) + ["--"] + list(argv))
 
 
 def memtrack_report_json(memtrack, trace):

@@ -4,13 +4,18 @@ the case under memcheck and compares its heap totals, leak summary and error
 counts with the same figures taken from the expected report.
 
   memcheck_case.py --valgrind BIN --program CASE --expected FILE
-                   --source CASE_SOURCE [--exit N] [-- ARGS...]
+                   --source CASE_SOURCE [--exit N] [--option OPT]... [-- ARGS...]
+
+--option passes OPT to memcheck: the case's `memtrack run` options, which
+are spelt as memcheck's (--leak-check-heuristics=...).
 
 Where memcheck cannot agree for a known reason, the case source says so on a
 line `memcheck-differs: FIELD+N [FIELD-N...]: REASON`: the expected FIELD is
 memcheck's plus N.
 Figures compared: allocations, frees, allocated_bytes, KIND_bytes and
-KIND_blocks for each leak kind, invalid_frees, mismatched_frees, exit.
+KIND_blocks for each leak kind, reachable_HEURISTIC_bytes and
+reachable_HEURISTIC_blocks for each leak-check heuristic (memcheck's "of
+which reachable via heuristic" lines), invalid_frees, mismatched_frees, exit.
 Exit status: 0 when all compared figures agree, 1 otherwise."""
 
 import argparse
@@ -22,6 +27,7 @@ import e2e_lib
 
 KINDS = {"definite": "definitely lost", "indirect": "indirectly lost",
          "possible": "possibly lost", "reachable": "still reachable"}
+HEURISTICS = ("stdstring", "length64", "newarray", "multipleinheritance")
 
 
 def parse_args(argv):
@@ -32,6 +38,7 @@ def parse_args(argv):
     parser.add_argument("--expected", required=True)
     parser.add_argument("--source", required=True, help="the case's source, for memcheck-differs lines")
     parser.add_argument("--exit", type=int, default=0, help="the program's expected exit status")
+    parser.add_argument("--option", action="append", default=[], help="an option for memcheck")
     parser.add_argument("args", nargs="*")
     return parser.parse_args(argv)
 
@@ -45,8 +52,8 @@ def memcheck_figures(opts):
     """Runs the case under memcheck and returns (figures, memcheck's stderr).
     Memcheck counts every free() call in `frees`, even one that frees
     nothing; memtrack counts blocks freed, so invalid frees are taken off."""
-    proc = e2e_lib.run([opts.valgrind, "--leak-check=full", "--show-leak-kinds=all",
-                        opts.program] + opts.args)
+    proc = e2e_lib.run([opts.valgrind, "--leak-check=full", "--show-leak-kinds=all"] + opts.option +
+                       [opts.program] + opts.args)
     log = e2e_lib.text(proc.stderr)
     totals = re.search(r"total heap usage: ([\d,]+) allocs, ([\d,]+) frees, ([\d,]+) bytes allocated", log)
     if not totals:
@@ -60,6 +67,10 @@ def memcheck_figures(opts):
         m = re.search(label + r": ([\d,]+) bytes in ([\d,]+) blocks", log)
         figures[kind + "_bytes"] = number(m.group(1)) if m else 0
         figures[kind + "_blocks"] = number(m.group(2)) if m else 0
+    for heuristic in HEURISTICS:
+        m = re.search(r"== +%s *: ([\d,]+) bytes in ([\d,]+) blocks" % heuristic, log)
+        figures["reachable_%s_bytes" % heuristic] = number(m.group(1)) if m else 0
+        figures["reachable_%s_blocks" % heuristic] = number(m.group(2)) if m else 0
     if proc.stdout != b"done\n":
         print("note: under memcheck the case printed %r" % proc.stdout)
     return figures, log
@@ -79,6 +90,10 @@ def expected_figures(opts):
     for kind in KINDS:
         figures[kind + "_bytes"] = sum(l["bytes"] for l in proc["leaks"] if l["kind"] == kind)
         figures[kind + "_blocks"] = sum(l["blocks"] for l in proc["leaks"] if l["kind"] == kind)
+    for heuristic in HEURISTICS:
+        found = [l for l in proc["leaks"] if l["kind"] == "reachable" and l["heuristic"] == heuristic]
+        figures["reachable_%s_bytes" % heuristic] = sum(l["bytes"] for l in found)
+        figures["reachable_%s_blocks" % heuristic] = sum(l["blocks"] for l in found)
     return figures
 
 
@@ -113,11 +128,12 @@ def main(argv):
         print("FAIL: memcheck-differs names unknown fields: %s" % " ".join(unknown))
         return 1
     bad = 0
+    width = max(len(field) for field in want)
     for field in want:
         offset = offsets.get(field, 0)
         verdict = "ok" if want[field] == got[field] + offset else "MISMATCH"
         note = " (memcheck %+d: %s)" % (offset, reasons[field]) if offset else ""
-        print("%-18s expected %-8d memcheck %-8d %s%s" % (field, want[field], got[field], verdict, note))
+        print("%-*s expected %-8d memcheck %-8d %s%s" % (width, field, want[field], got[field], verdict, note))
         bad += verdict != "ok"
     if bad:
         print("FAIL: %d figure(s) of %s are not memcheck's; memcheck said:\n%s" % (bad, opts.expected, log))

@@ -4,7 +4,9 @@ status and the program's output, and compares the normalized JSON report
 with the case's expected file, exactly (a unified diff on mismatch).
 
   run_case.py --memtrack BIN --program CASE --expected FILE [--exit N]
-              [--repeat N | --update] [-- ARGS...]
+              [--option OPT]... [--repeat N | --update] [-- ARGS...]
+
+--option passes OPT to `memtrack run` (e.g. --leak-check-heuristics=none).
 
 --repeat N runs the case N times and requires the same normalized report
 every time (determinism); it does not read the expected file.  --update
@@ -32,6 +34,7 @@ def parse_args(argv):
     parser.add_argument("--program", required=True, help="the case program")
     parser.add_argument("--expected", required=True, help="the expected normalized report")
     parser.add_argument("--exit", type=int, default=0, help="memtrack's expected exit status")
+    parser.add_argument("--option", action="append", default=[], help="an option for memtrack run")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--repeat", type=int, default=0, help="run N times, require identical reports")
     mode.add_argument("--update", action="store_true", help="write the expected file from this run")
@@ -45,7 +48,7 @@ def traced_report(opts):
     workdir = tempfile.mkdtemp(prefix="memtrack-e2e-")
     try:
         trace = os.path.join(workdir, "T.db")
-        proc = e2e_lib.memtrack_run(opts.memtrack, trace, [opts.program] + opts.args)
+        proc = e2e_lib.memtrack_run(opts.memtrack, trace, [opts.program] + opts.args, opts.option)
         problems = []
         if proc.returncode != opts.exit:
             problems.append("memtrack exited %d, expected %d" % (proc.returncode, opts.exit))

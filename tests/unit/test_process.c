@@ -260,15 +260,34 @@ static void test_verdicts_set_the_leak_kind_of_live_blocks(void **state)
     const unsigned kinds[] = {MT_LEAK_DEFINITE, MT_LEAK_INDIRECT, MT_LEAK_POSSIBLE, MT_LEAK_REACHABLE};
     for (uint64_t block = 1; block <= 4; block++)
         encode_fixed(&batch, struct mt_rec_verdict, .h = {.type = MT_REC_VERDICT, .extra = kinds[block - 1]},
-                     .block = block);
+                     .block = block, .heuristic = block == 4 ? MT_HEURISTIC_STDSTRING : MT_HEURISTIC_NONE);
     encode_fixed(&batch, struct mt_rec_verdict, .h = {.type = MT_REC_VERDICT, .extra = MT_LEAK_END}, .block = 5);
     encode_fixed(&batch, struct mt_rec_verdict, .h = {.type = MT_REC_VERDICT, .extra = MT_LEAK_DEFINITE},
                  .block = 77); /* not live: nothing to mark */
     apply(p);
     for (uint64_t block = 1; block <= 4; block++)
         assert_int_equal(((struct mt_live_block *)u64map_get(&p->blocks, block))->kind, kinds[block - 1]);
+    assert_int_equal(((struct mt_live_block *)u64map_get(&p->blocks, 3))->heuristic, MT_HEURISTIC_NONE);
+    assert_int_equal(((struct mt_live_block *)u64map_get(&p->blocks, 4))->heuristic, MT_HEURISTIC_STDSTRING);
     assert_int_equal(((struct mt_live_block *)u64map_get(&p->blocks, 5))->kind, MT_LEAK_UNCLASSIFIED);
     assert_int_equal(p->blocks.count, 5);
+}
+
+/* A verdict from the exiting thread's batch can come before the ALLOC of its
+ * block from another thread's: it is kept, heuristic and all, until then. */
+static void test_a_verdict_before_its_block_is_applied_when_the_block_comes(void **state)
+{
+    struct mt_process *p = *state;
+    encode_fixed(&batch, struct mt_rec_verdict, .h = {.type = MT_REC_VERDICT, .extra = MT_LEAK_REACHABLE},
+                 .block = 7, .heuristic = MT_HEURISTIC_MULTIPLE_INHERITANCE);
+    apply(p);
+    encode_alloc(&batch, 7, 0x7000, 40, 1 * MS, 1);
+    apply(p);
+    const struct mt_live_block *b = u64map_get(&p->blocks, 7);
+    assert_non_null(b);
+    assert_int_equal(b->kind, MT_LEAK_REACHABLE);
+    assert_int_equal(b->heuristic, MT_HEURISTIC_MULTIPLE_INHERITANCE);
+    assert_int_equal(p->early.count, 0);
 }
 
 static void test_errors_exit_and_marks_are_kept(void **state)
@@ -379,6 +398,7 @@ int main(void)
         PROCESS_TEST(test_the_timeline_has_one_sample_per_interval_whatever_the_batch_order),
         PROCESS_TEST(test_a_free_of_a_block_never_allocated_changes_nothing),
         PROCESS_TEST(test_verdicts_set_the_leak_kind_of_live_blocks),
+        PROCESS_TEST(test_a_verdict_before_its_block_is_applied_when_the_block_comes),
         PROCESS_TEST(test_errors_exit_and_marks_are_kept),
         PROCESS_TEST(test_modules_are_kept_once_and_found_by_address),
         PROCESS_TEST(test_stacks_are_kept_by_id_first_definition_first),

@@ -84,8 +84,8 @@ static const char SAMPLE_ROWS_SQL[] =
     " (5, 2, '[3,2]', NULL, NULL), (6, 2, '[]', NULL, NULL), (7, 1, '[]', 1, 0);"
     PROCESSES_SITES_BLOCKS_ERRORS_SQL;
 
-/* The same trace in the layout of schema 2: frames name their module, and
- * each stack is one row. */
+/* The same trace in the layout of schema 2: frames name their module, each
+ * stack is one row, and blocks have no heuristic column. */
 static const char SCHEMA_2_ROWS_SQL[] =
     "DROP TABLE objects; DROP TABLE frames; DROP TABLE stacks;"
     "CREATE TABLE frames (id INTEGER PRIMARY KEY, address INTEGER NOT NULL, module TEXT, function TEXT,"
@@ -97,12 +97,13 @@ static const char SCHEMA_2_ROWS_SQL[] =
     FRAME_ROWS("'/abs/prog'", "'/lib/libc.so.6'")
     "INSERT INTO stacks (id, process_id, frames) VALUES"
     " (1, 1, '[1,2]'), (2, 1, '[6,5,2]'), (3, 1, '[3]'), (4, 1, '[4,1,2]'), (5, 2, '[3,2]'), (6, 2, '[]');"
+    "ALTER TABLE blocks DROP COLUMN heuristic;"
     PROCESSES_SITES_BLOCKS_ERRORS_SQL;
 
 /* Written independently of the renderer (Python's json.dumps of the expected
  * model), so this checks content, order and syntax at once. */
 static const char SAMPLE_JSON[] =
-    "{\"format\": \"memtrack-report\", \"version\": 1, \"processes\": [{\"pid\": 100, \"parent_pid\": 1, "
+    "{\"format\": \"memtrack-report\", \"version\": 2, \"processes\": [{\"pid\": 100, \"parent_pid\": 1, "
     "\"argv\": [\"./prog\", \"a b\"], \"executable\": \"/abs/prog\", \"exit_code\": 0, "
     "\"exit_signal\": null, \"end_reason\": \"exit\", \"leak_scan\": true, "
     "\"summary\": {\"allocations\": 10, \"frees\": 7, \"allocated_bytes\": 1000, \"peak_bytes\": 600, "
@@ -110,26 +111,26 @@ static const char SAMPLE_JSON[] =
     "\"leaks\": [{\"kind\": \"definite\", \"bytes\": 40, \"blocks\": 2, "
     "\"stack\": [{\"function\": \"leak_here\", \"file\": \"/abs/src.c\", \"line\": 12, "
     "\"module\": \"/abs/prog\", \"address\": \"0x4011d6\"}, {\"function\": \"main\", "
-    "\"file\": \"/abs/src.c\", \"line\": 30, \"module\": \"/abs/prog\", \"address\": \"0x401200\"}]}, "
+    "\"file\": \"/abs/src.c\", \"line\": 30, \"module\": \"/abs/prog\", \"address\": \"0x401200\"}], \"heuristic\": null}, "
     "{\"kind\": \"definite\", \"bytes\": 40, \"blocks\": 1, "
     "\"stack\": [{\"function\": \"odd \\\"name\\\"\\u000a\\u0009é\", \"file\": null, \"line\": null, "
     "\"module\": null, \"address\": \"0xfffffffffffffffe\"}, {\"function\": \"leak_here\", "
     "\"file\": \"/abs/src.c\", \"line\": 12, \"module\": \"/abs/prog\", \"address\": \"0x4011d6\"}, "
     "{\"function\": \"main\", \"file\": \"/abs/src.c\", \"line\": 30, \"module\": \"/abs/prog\", "
-    "\"address\": \"0x401200\"}]}, {\"kind\": \"indirect\", \"bytes\": 8, \"blocks\": 1, "
+    "\"address\": \"0x401200\"}], \"heuristic\": null}, {\"kind\": \"indirect\", \"bytes\": 8, \"blocks\": 1, "
     "\"stack\": [{\"function\": \"inline_fn\", \"file\": \"/abs/inl.h\", \"line\": 5, "
     "\"module\": \"/abs/prog\", \"address\": \"0x401310\"}, {\"function\": \"helper\", "
     "\"file\": \"/abs/src.c\", \"line\": 20, \"module\": \"/abs/prog\", \"address\": \"0x401300\"}, "
     "{\"function\": \"main\", \"file\": \"/abs/src.c\", \"line\": 30, \"module\": \"/abs/prog\", "
-    "\"address\": \"0x401200\"}]}, {\"kind\": \"possible\", \"bytes\": 16, \"blocks\": 1, "
+    "\"address\": \"0x401200\"}], \"heuristic\": null}, {\"kind\": \"possible\", \"bytes\": 16, \"blocks\": 1, "
     "\"stack\": [{\"function\": \"leak_here\", \"file\": \"/abs/src.c\", \"line\": 12, "
     "\"module\": \"/abs/prog\", \"address\": \"0x4011d6\"}, {\"function\": \"main\", "
-    "\"file\": \"/abs/src.c\", \"line\": 30, \"module\": \"/abs/prog\", \"address\": \"0x401200\"}]}, "
+    "\"file\": \"/abs/src.c\", \"line\": 30, \"module\": \"/abs/prog\", \"address\": \"0x401200\"}], \"heuristic\": null}, "
     "{\"kind\": \"reachable\", \"bytes\": 100, \"blocks\": 1, \"stack\": [{\"function\": \"inline_fn\", "
     "\"file\": \"/abs/inl.h\", \"line\": 5, \"module\": \"/abs/prog\", \"address\": \"0x401310\"}, "
     "{\"function\": \"helper\", \"file\": \"/abs/src.c\", \"line\": 20, \"module\": \"/abs/prog\", "
     "\"address\": \"0x401300\"}, {\"function\": \"main\", \"file\": \"/abs/src.c\", \"line\": 30, "
-    "\"module\": \"/abs/prog\", \"address\": \"0x401200\"}]}], \"errors\": [{\"type\": \"double_free\", "
+    "\"module\": \"/abs/prog\", \"address\": \"0x401200\"}], \"heuristic\": null}], \"errors\": [{\"type\": \"double_free\", "
     "\"address\": \"0x5000\", \"size\": 32, \"offset\": 0, \"alloc_function\": \"calloc\", "
     "\"free_function\": \"free\", \"stack\": [{\"function\": \"inline_fn\", \"file\": \"/abs/inl.h\", "
     "\"line\": 5, \"module\": \"/abs/prog\", \"address\": \"0x401310\"}, {\"function\": \"helper\", "
@@ -175,7 +176,7 @@ static const char SAMPLE_JSON[] =
     "\"leaks\": [{\"kind\": \"unclassified\", \"bytes\": 128, \"blocks\": 2, "
     "\"stack\": [{\"function\": null, \"file\": null, \"line\": null, \"module\": \"/lib/libc.so.6\", "
     "\"address\": \"0x7f0000001000\"}, {\"function\": \"main\", \"file\": \"/abs/src.c\", \"line\": 30, "
-    "\"module\": \"/abs/prog\", \"address\": \"0x401200\"}]}], \"errors\": [], "
+    "\"module\": \"/abs/prog\", \"address\": \"0x401200\"}], \"heuristic\": null}], \"errors\": [], "
     "\"sites\": [{\"stack\": [{\"function\": null, \"file\": null, \"line\": null, "
     "\"module\": \"/lib/libc.so.6\", \"address\": \"0x7f0000001000\"}, {\"function\": \"main\", "
     "\"file\": \"/abs/src.c\", \"line\": 30, \"module\": \"/abs/prog\", \"address\": \"0x401200\"}], "
@@ -444,6 +445,43 @@ static void test_text_of_sample_trace(void **state)
     free(text);
 }
 
+/* Two more reachable blocks on the stack of the sample's reachable one, each
+ * found by a heuristic: three groups (none first, then the two heuristics in
+ * memcheck's order, their size and count being equal), each named in the
+ * JSON and the text, with memcheck's breakdown in the text's summary. */
+static void test_heuristics_split_and_name_groups(void **state)
+{
+    (void)state;
+    create_trace(temp_path("heuristics.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+    execute_sql(temp_path("heuristics.db"),
+                "INSERT INTO blocks (process_id, stack_id, address, size, function, kind, heuristic) VALUES"
+                " (1, 2, 0x1180, 32, 'operator new[]', 'reachable', 'newarray'),"
+                " (1, 2, 0x11c0, 32, 'operator new', 'reachable', 'stdstring')");
+    char *json = render_trace(temp_path("heuristics.db"), render_json);
+    const char *stack = "\"stack\": [{\"function\": \"inline_fn\", \"file\": \"/abs/inl.h\", \"line\": 5, "
+                        "\"module\": \"/abs/prog\", \"address\": \"0x401310\"}, {\"function\": \"helper\", "
+                        "\"file\": \"/abs/src.c\", \"line\": 20, \"module\": \"/abs/prog\", "
+                        "\"address\": \"0x401300\"}, {\"function\": \"main\", \"file\": \"/abs/src.c\", "
+                        "\"line\": 30, \"module\": \"/abs/prog\", \"address\": \"0x401200\"}]";
+    char *groups = NULL;
+    assert_true(asprintf(&groups,
+                         "{\"kind\": \"reachable\", \"bytes\": 100, \"blocks\": 1, %s, \"heuristic\": null}, "
+                         "{\"kind\": \"reachable\", \"bytes\": 32, \"blocks\": 1, %s, \"heuristic\": \"stdstring\"}, "
+                         "{\"kind\": \"reachable\", \"bytes\": 32, \"blocks\": 1, %s, \"heuristic\": \"newarray\"}], ",
+                         stack, stack, stack) > 0);
+    assert_non_null(strstr(json, groups));
+    free(groups);
+    free(json);
+    char *text = render_trace(temp_path("heuristics.db"), render_text);
+    assert_non_null(strstr(text, "\n32 bytes in 1 blocks are still reachable (via heuristic stdstring)\n"));
+    assert_non_null(strstr(text, "\n32 bytes in 1 blocks are still reachable (via heuristic newarray)\n"));
+    assert_non_null(strstr(text, "   still reachable: 164 bytes in 3 blocks\n"
+                                 "                      of which reachable via heuristic:\n"
+                                 "                        stdstring          : 32 bytes in 1 blocks\n"
+                                 "                        newarray           : 32 bytes in 1 blocks\n\n"));
+    free(text);
+}
+
 /* Writes S through the JSON escaper into a malloc'd string. */
 static char *escape(const char *s)
 {
@@ -629,6 +667,10 @@ static const struct {
     {"UPDATE frames SET line = -3 WHERE id = 1", "damaged: frame 1: line is negative"},
     {"UPDATE blocks SET kind = 'bogus' WHERE size = 8", "blocks with process_id 1: kind is not a known value"},
     {"UPDATE blocks SET kind = NULL WHERE size = 8", "blocks with process_id 1: kind is not a known value"},
+    {"UPDATE blocks SET heuristic = 'bogus' WHERE size = 100",
+     "blocks with process_id 1: heuristic is not a known value"},
+    {"UPDATE blocks SET heuristic = 'newarray' WHERE size = 8",
+     "damaged: blocks with process_id 1: a heuristic on blocks that are not reachable"},
     {"UPDATE blocks SET size = 'big' WHERE size = 8", "blocks with process_id 1: size is not an integer"},
     {"UPDATE blocks SET size = -8 WHERE size = 8", "blocks with process_id 1: size is negative"},
     {"UPDATE blocks SET size = NULL WHERE size = 8", "blocks with process_id 1: size is missing"},
@@ -809,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_json_of_sample_trace),
         cmocka_unit_test(test_json_of_schema_2_trace),
         cmocka_unit_test(test_text_of_sample_trace),
+        cmocka_unit_test(test_heuristics_split_and_name_groups),
         cmocka_unit_test(test_json_string_escaping),
         cmocka_unit_test(test_command_prints_both_formats),
         cmocka_unit_test(test_path_with_uri_characters),

@@ -106,7 +106,8 @@ static struct mt_process *sample_process(void)
                  .address = 0x9999, .size = UINT64_MAX, .offset = UINT64_MAX, .time_ns = 28 * MS,
                  .stack = STACK_ERROR, .free_function = MT_FN_DELETE);
     encode_fixed(&e, struct mt_rec_verdict, .h = {.type = MT_REC_VERDICT, .extra = MT_LEAK_DEFINITE}, .block = 4);
-    encode_fixed(&e, struct mt_rec_verdict, .h = {.type = MT_REC_VERDICT, .extra = MT_LEAK_REACHABLE}, .block = 2);
+    encode_fixed(&e, struct mt_rec_verdict, .h = {.type = MT_REC_VERDICT, .extra = MT_LEAK_REACHABLE}, .block = 2,
+                 .heuristic = MT_HEURISTIC_NEWARRAY);
     encode_fixed(&e, struct mt_rec_exit, .h = {.type = MT_REC_EXIT, .extra = 1}, .status = 3, .allocations = 5,
                  .frees = 3, .current_bytes = 60, .peak_bytes = 170, .peak_ns = 14 * MS);
     const char *why = NULL;
@@ -231,12 +232,12 @@ static void test_the_trace_holds_every_row(void **state)
                         "7f0000001234 402000|1|160|0|160|0,0,0,0,0,1,0,0,0;"
                         "ffffffffff600400|1|10|0|10|0,0,0,0,0,0,0,0,0");
 
-    assert_string_equal(sql_value(db, STACK_TEXT_SQL "SELECT group_concat(printf('%s|%x|%d|%s|%d|%s', t.text,"
-                                      " address, size, function, time_ns, kind), ';') FROM"
+    assert_string_equal(sql_value(db, STACK_TEXT_SQL "SELECT group_concat(printf('%s|%x|%d|%s|%d|%s|%s', t.text,"
+                                      " address, size, function, time_ns, kind, quote(heuristic)), ';') FROM"
                                       " (SELECT * FROM blocks AS b JOIN stack_text AS t ON t.id = b.stack_id"
                                       "  ORDER BY address) AS t"),
-                        "ffffffffff600400|2000|10|malloc|2000000|reachable;"
-                        "401000 402000|4000|50|malloc|26000000|definite");
+                        "ffffffffff600400|2000|10|malloc|2000000|reachable|'newarray';"
+                        "401000 402000|4000|50|malloc|26000000|definite|NULL");
 
     assert_string_equal(
         sql_value(db, STACK_TEXT_SQL "SELECT group_concat(printf('%s|%x|%s|%s|%s|%s|%s|%s|%s|%d', type, address,"
@@ -477,6 +478,18 @@ static void unknown_verdict(struct batch_encoder *e)
     encode_alloc(e, 9, 0x9000, 8, 3 * MS, STACK_A);
     encode_fixed(e, struct mt_rec_verdict, .h = {.type = MT_REC_VERDICT, .extra = 77}, .block = 9);
 }
+static void unknown_heuristic(struct batch_encoder *e)
+{
+    encode_alloc(e, 9, 0x9000, 8, 3 * MS, STACK_A);
+    encode_fixed(e, struct mt_rec_verdict, .h = {.type = MT_REC_VERDICT, .extra = MT_LEAK_REACHABLE}, .block = 9,
+                 .heuristic = MT_HEURISTIC_END);
+}
+static void heuristic_on_a_lost_block(struct batch_encoder *e)
+{
+    encode_alloc(e, 9, 0x9000, 8, 3 * MS, STACK_A);
+    encode_fixed(e, struct mt_rec_verdict, .h = {.type = MT_REC_VERDICT, .extra = MT_LEAK_POSSIBLE}, .block = 9,
+                 .heuristic = MT_HEURISTIC_STDSTRING);
+}
 static void huge_exit_counts(struct batch_encoder *e)
 {
     encode_fixed(e, struct mt_rec_exit, .h = {.type = MT_REC_EXIT, .extra = 1}, .status = 0,
@@ -502,6 +515,7 @@ static void test_records_out_of_range_leave_the_trace_readable(void **state)
         {"an unknown error type", unknown_error, 0}, {"an error size of 2^63", huge_error_size, 0},
         {"unknown functions in an error", unknown_release_function, 0},
         {"an error on an undefined stack", error_with_undefined_stack, 1}, {"an unknown verdict", unknown_verdict, 0},
+        {"an unknown heuristic", unknown_heuristic, 0}, {"a heuristic on a possible leak", heuristic_on_a_lost_block, 0},
         {"exit counts of 2^63", huge_exit_counts, 0}, {"times at the end of time", huge_times, 0},
         {"sizes that sum past 2^63", sizes_summing_past_2_63, 0},
     };

@@ -55,8 +55,9 @@ function leakSection(process, stacks, frames) {
     const groups = process.leaks.filter((leak) => leak[0] === kind);
     section.push(h('h3', { class: `leak-${kind}` }, `${label}: ${format.exactBytes(totals[kind].bytes)} in `
       + `${plural(totals[kind].blocks, 'block', 'blocks')} from ${plural(groups.length, 'stack', 'stacks')}`));
-    section.push(...pagedList(`leaks leak-${kind}`, groups, ([, bytes, blocks, stack]) => lazyDetails('leak',
-      [`${format.exactBytes(bytes)} in ${plural(blocks, 'block', 'blocks')} allocated at `, where(stack, stacks, frames)],
+    section.push(...pagedList(`leaks leak-${kind}`, groups, ([, bytes, blocks, stack, heuristic]) => lazyDetails('leak',
+      [`${format.exactBytes(bytes)} in ${plural(blocks, 'block', 'blocks')}`
+        + `${heuristic ? ` (via heuristic ${heuristic})` : ''} allocated at `, where(stack, stacks, frames)],
       () => backtrace(stack, stacks, frames))));
   }
   return section;
