@@ -10,7 +10,7 @@
 #include "analyse/model.h"
 
 /* The JSON report's "version": bumped on any incompatible change of its layout. */
-#define MT_REPORT_VERSION 2
+#define MT_REPORT_VERSION 1
 
 /* How many allocation sites the text report shows (with their stacks). */
 #define TEXT_TOP_SITES 10

@@ -103,7 +103,7 @@ static const char SCHEMA_2_ROWS_SQL[] =
 /* Written independently of the renderer (Python's json.dumps of the expected
  * model), so this checks content, order and syntax at once. */
 static const char SAMPLE_JSON[] =
-    "{\"format\": \"memtrack-report\", \"version\": 2, \"processes\": [{\"pid\": 100, \"parent_pid\": 1, "
+    "{\"format\": \"memtrack-report\", \"version\": 1, \"processes\": [{\"pid\": 100, \"parent_pid\": 1, "
     "\"argv\": [\"./prog\", \"a b\"], \"executable\": \"/abs/prog\", \"exit_code\": 0, "
     "\"exit_signal\": null, \"end_reason\": \"exit\", \"leak_scan\": true, "
     "\"summary\": {\"allocations\": 10, \"frees\": 7, \"allocated_bytes\": 1000, \"peak_bytes\": 600, "
