@@ -280,6 +280,8 @@ static void count_frames(const struct stack_row *row, size_t from, struct report
 
 static void copy_frames(const struct stack_row *row, size_t from, struct report_stack *stack)
 {
+    if (row->frames.depth == from)
+        return; /* an empty row has no frames array at all */
     memcpy(stack->frames + stack->depth, row->frames.frames + from, (row->frames.depth - from) * sizeof *stack->frames);
     stack->depth += row->frames.depth - from;
 }
