@@ -36,6 +36,13 @@ typedef int trace_option_reader(int argc, char **argv, int *i, void *context);
  * read_option.  Returns 0, or -1 after naming the mistake on stderr. */
 int read_trace_arguments(struct trace_arguments *arguments, int argc, char **argv, trace_option_reader *read_option,
                          void *context);
+/* Reads option NAME at argv[*i], as "NAME=VALUE" or "NAME VALUE" (advancing
+ * *i): 1 with *VALUE set, 0 when argv[*i] is another option, -1 after saying
+ * that the value is missing. */
+int option_value(const char *command, int argc, char **argv, int *i, const char *name, const char **value);
+/* Reads VALUE, the value of option NAME, as a whole number from MIN to MAX
+ * in decimal digits: 0 with *COUNT set, or -1 after saying what is wrong. */
+int option_count(const char *command, const char *name, const char *value, size_t min, size_t max, size_t *count);
 
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);

@@ -47,20 +47,15 @@ static int parse_options(int argc, char **argv, struct diff_options *options)
     size_t path_count = 0;
     bool options_ended = false;
     for (int i = 1; i < argc; i++) {
-        const char *argument = argv[i];
+        const char *argument = argv[i], *value = NULL;
+        int taken;
         if (!options_ended && (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0))
             return 1;
         if (!options_ended && strcmp(argument, "--") == 0) {
             options_ended = true;
-        } else if (!options_ended && (strcmp(argument, "--top") == 0 || strncmp(argument, "--top=", 6) == 0)) {
-            const char *value = argument[5] == '=' ? argument + 6 : i + 1 < argc ? argv[++i] : "";
-            char *end = NULL;
-            unsigned long long top = strtoull(value, &end, 10);
-            if (value[0] < '0' || value[0] > '9' || *end != '\0' || top > SIZE_MAX) {
-                fprintf(stderr, "memtrack diff: --top takes a number of sites, not '%s'\n", value);
+        } else if (!options_ended && (taken = option_value("diff", argc, argv, &i, "--top", &value)) != 0) {
+            if (taken < 0 || option_count("diff", "--top", value, 0, SIZE_MAX, &options->top) != 0)
                 return -1;
-            }
-            options->top = (size_t)top;
         } else if (!options_ended && argument[0] == '-' && argument[1] != '\0') {
             fprintf(stderr, "memtrack diff: unknown option '%s'\n", argument);
             return -1;
@@ -162,7 +157,7 @@ int cmd_diff(int argc, char **argv)
     struct growth growth = {0};
     int status = 0;
     for (int side = 0; side < GROWTH_SIDES && status == 0; side++) {
-        if (trace_open(&traces[side], options.paths[side]) != 0 || analyse_trace(&traces[side], &reports[side], SIZE_MAX) != 0) {
+        if (trace_open(&traces[side], options.paths[side]) != 0 || analyse_trace(&traces[side], &reports[side], NULL) != 0) {
             fprintf(stderr, "memtrack diff: %s: %s\n", options.paths[side], traces[side].problem);
             status = MT_EXIT_USAGE;
         } else {

@@ -1,22 +1,24 @@
 /*
- * report.c - `memtrack report [--format text|json] TRACE`: read a trace and
- * print what it recorded.  Validation lives in trace/reader.c, the analyses in
+ * report.c - `memtrack report [--format text|json] [text options] TRACE`:
+ * read a trace and print what it recorded.  Validation lives in trace/reader.c, the analyses in
  * analyse/, the formats in output/; this file only wires them to the command line.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "analyse/analyse.h"
 #include "commands.h"
 #include "output/render.h"
+#include "protocol.h"
 #include "trace/reader.h"
 
-typedef int renderer(FILE *out, const struct report *report);
-
 struct report_options {
-    renderer *render;
+    bool json;
+    struct text_options text;
+    const char *text_option; /* the first text-only option given, refused with JSON */
     const char *trace_path;
     bool help;
 };
@@ -24,51 +26,93 @@ struct report_options {
 /* Prints the command's help to STREAM. */
 void usage_report(FILE *stream)
 {
-    fputs("Usage: memtrack report [--format text|json] TRACE\n"
+    fputs("Usage: memtrack report [--format text|json] [TEXT OPTIONS] TRACE\n"
           "Print what a trace recorded: memory errors, leaks, allocation sites and peak heap.\n"
           "\n"
           "  --format text   for people, like valgrind memcheck (the default)\n"
-          "  --format json   for programs; the layout is described in docs/report-format.md\n"
-          "  -h, --help      show this help\n",
+          "  --format json   for programs, complete; the layout is described in docs/report-format.md\n"
+          "  -h, --help      show this help\n"
+          "\n"
+          "Text options (memcheck's names and defaults; the leak summary counts every kind):\n"
+          "  --show-leak-kinds=LIST  leak records to print: all, none, or a comma-separated list of\n"
+          "                          definite, indirect, possible, reachable, unclassified\n"
+          "                          (default definite,possible,unclassified)\n"
+          "  --num-callers=N         frames printed per stack, 1 to 256 (default 12)\n"
+          "  --top=N                 allocation sites printed, most allocations first; 0 for none (default 10)\n",
           stream);
 }
 
 #define usage_error(...) command_error("report", __VA_ARGS__)
 
-/* Sets the renderer named by VALUE; -1 (after saying why) when unknown. */
-static int choose_format(const char *value, struct report_options *options)
+/* Reads --show-leak-kinds' VALUE into *KINDS (a bit per enum leak_kind); -1
+ * after saying what is wrong. */
+static int choose_leak_kinds(const char *value, unsigned *kinds)
 {
-    if (strcmp(value, "text") == 0)
-        options->render = render_text;
-    else if (strcmp(value, "json") == 0)
-        options->render = render_json;
-    else
-        return usage_error("unknown format '%s' (text or json)", value);
-    return 0;
+    if (strcmp(value, "all") == 0) {
+        *kinds = TEXT_LEAK_KINDS_ALL;
+        return 0;
+    }
+    *kinds = 0;
+    if (strcmp(value, "none") == 0)
+        return 0;
+    static const char *const WORDS[LEAK_KIND_COUNT] = {"definite", "indirect", "possible", "reachable",
+                                                       "unclassified"};
+    for (const char *word = value;;) {
+        size_t length = strcspn(word, ",");
+        int kind = 0;
+        while (kind < LEAK_KIND_COUNT && (strlen(WORDS[kind]) != length || strncmp(word, WORDS[kind], length) != 0))
+            kind++;
+        if (kind == LEAK_KIND_COUNT)
+            return usage_error("--show-leak-kinds takes all, none or a comma-separated list of definite, indirect, "
+                               "possible, reachable, unclassified, not '%s'", value);
+        *kinds |= 1u << kind;
+        if (word[length] == '\0')
+            return 0;
+        word += length + 1;
+    }
 }
 
 /* Reads one of report's own options (trace_option_reader). */
 static int read_report_option(int argc, char **argv, int *i, void *context)
 {
     struct report_options *options = context;
-    const char *argument = argv[*i];
-    if (strncmp(argument, "--format=", 9) == 0)
-        return choose_format(argument + 9, options) == 0 ? 1 : -1;
-    if (strcmp(argument, "--format") != 0)
-        return 0;
-    if (*i + 1 == argc)
-        return usage_error("--format needs a value (text or json)");
-    return choose_format(argv[++*i], options) == 0 ? 1 : -1;
+    const char *option = argv[*i], *value = NULL;
+    int taken;
+    if ((taken = option_value("report", argc, argv, i, "--format", &value)) != 0) {
+        if (taken < 0)
+            return -1;
+        if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0)
+            return usage_error("unknown format '%s' (text or json)", value);
+        options->json = strcmp(value, "json") == 0;
+        return 1;
+    }
+    if ((taken = option_value("report", argc, argv, i, "--show-leak-kinds", &value)) != 0)
+        taken = taken < 0 ? -1 : choose_leak_kinds(value, &options->text.leak_kinds) == 0 ? 1 : -1;
+    else if ((taken = option_value("report", argc, argv, i, "--num-callers", &value)) != 0)
+        taken = taken < 0 ? -1
+                          : option_count("report", "--num-callers", value, 1, MT_MAX_DEPTH, &options->text.frames) == 0
+                                ? 1
+                                : -1;
+    else if ((taken = option_value("report", argc, argv, i, "--top", &value)) != 0)
+        taken = taken < 0 ? -1 : option_count("report", "--top", value, 0, SIZE_MAX, &options->text.sites) == 0 ? 1 : -1;
+    if (taken > 0 && options->text_option == NULL)
+        options->text_option = option;
+    return taken;
 }
 
 /* Reads the command line into OPTIONS.  Returns 0, or -1 after naming the
  * mistake on stderr. */
 static int parse_options(int argc, char **argv, struct report_options *options)
 {
-    *options = (struct report_options){.render = render_text};
+    *options = (struct report_options){
+        .text = {TEXT_LEAK_KINDS_DEFAULT, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT},
+    };
     struct trace_arguments common = {.command = "report"};
     if (read_trace_arguments(&common, argc, argv, read_report_option, options) != 0)
         return -1;
+    if (options->json && options->text_option != NULL)
+        return usage_error("%s is an option of the text format (JSON holds every record and frame)",
+                           options->text_option);
     options->trace_path = common.trace_path;
     options->help = common.help;
     return 0;
@@ -91,13 +135,15 @@ int cmd_report(int argc, char **argv)
     struct trace trace;
     struct report report = {0};
     int status = 0;
-    size_t site_stacks = options.render == render_text ? TEXT_TOP_SITES : SIZE_MAX;
-    if (trace_open(&trace, options.trace_path) != 0 || analyse_trace(&trace, &report, site_stacks) != 0) {
+    const struct analyse_scope shown = {options.text.sites, options.text.leak_kinds};
+    if (trace_open(&trace, options.trace_path) != 0 ||
+        analyse_trace(&trace, &report, options.json ? NULL : &shown) != 0) {
         fprintf(stderr, "memtrack report: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("report", &trace);
-        if (options.render(stdout, &report) != 0) {
+        int written = options.json ? render_json(stdout, &report) : render_text_with(stdout, &report, &options.text);
+        if (written != 0) {
             fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
             status = 1;
         }

@@ -93,7 +93,7 @@ static char *page_path_next_to(const char *trace_path)
 static int read_view(struct trace *trace, struct report *report, struct process_timeline **timelines)
 {
     *timelines = NULL;
-    if (analyse_trace(trace, report, SIZE_MAX) != 0)
+    if (analyse_trace(trace, report, NULL) != 0)
         return -1;
     *timelines = calloc(report->process_count + 1, sizeof **timelines);
     if (*timelines == NULL)

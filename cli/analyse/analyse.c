@@ -6,19 +6,21 @@
 
 /* Builds the whole report: the process list first, then each process's leaks
  * (which also complete its summary), errors and allocation sites.  When every
- * site's stack is wanted, the process's stacks are read in one pass first
+ * stack is wanted, the process's stacks are read in one pass first
  * (stacks.c); a text report needs a small share of them, read one by one. */
-int analyse_trace(struct trace *trace, struct report *report, size_t site_stacks)
+int analyse_trace(struct trace *trace, struct report *report, const struct analyse_scope *scope)
 {
+    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND};
+    if (scope == NULL)
+        scope = &everything;
     *report = (struct report){0};
     if (analyse_summary(trace, report) != 0)
         return -1;
     for (size_t i = 0; i < report->process_count; i++) {
         struct report_process *process = &report->processes[i];
-        /* every site's stack is every stack: reading them all in one pass pays */
-        if ((site_stacks == SIZE_MAX && stacks_preload(trace, process->row_id) != 0) ||
-            analyse_leaks(trace, process) != 0 ||
-            analyse_errors(trace, process) != 0 || analyse_sites(trace, process, site_stacks) != 0)
+        if ((scope == &everything && stacks_preload(trace, process->row_id) != 0) ||
+            analyse_leaks(trace, process, scope->leak_stack_kinds) != 0 || analyse_errors(trace, process) != 0 ||
+            analyse_sites(trace, process, scope->site_stacks) != 0)
             return -1;
     }
     return 0;

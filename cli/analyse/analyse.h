@@ -10,13 +10,18 @@
 #include "analyse/model.h"
 #include "trace/reader.h"
 
-/* SITE_STACKS: how many sites get their stack, those with most allocations
- * first (report_site_by_allocations); SIZE_MAX for every site.  A big trace's
- * site stacks take hundreds of megabytes a text report never prints. */
-int analyse_trace(struct trace *trace, struct report *report, size_t site_stacks);
+/* Which stacks analyse_trace loads: a big trace's take hundreds of megabytes
+ * that a text report never prints. */
+struct analyse_scope {
+    size_t site_stacks;         /* sites that get their stack, most allocations first (report_site_by_allocations) */
+    unsigned leak_stack_kinds;  /* leak groups that get theirs: a bit per enum leak_kind */
+};
+#define ANALYSE_EVERY_KIND ((1u << LEAK_KIND_COUNT) - 1)
+/* SCOPE NULL: every stack. */
+int analyse_trace(struct trace *trace, struct report *report, const struct analyse_scope *scope);
 
 int analyse_summary(struct trace *trace, struct report *report);            /* summary.c */
-int analyse_leaks(struct trace *trace, struct report_process *process);     /* leaks.c */
+int analyse_leaks(struct trace *trace, struct report_process *process, unsigned stack_kinds); /* leaks.c */
 int analyse_errors(struct trace *trace, struct report_process *process);    /* errors.c */
 int analyse_sites(struct trace *trace, struct report_process *process, size_t site_stacks); /* sites.c */
 

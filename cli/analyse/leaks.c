@@ -32,10 +32,18 @@ static int add_to_summary(struct trace *trace, struct report_summary *summary, c
     return 0;
 }
 
-/* Appends the group in the current row of LEAKS_SQL, with its stack. */
-static int append_leak(struct trace *trace, sqlite3_stmt *statement, void *target)
+/* What append_leak fills: the process, and the kinds whose groups get their stack. */
+struct leaks_target {
+    struct report_process *process;
+    unsigned stack_kinds;
+};
+
+/* Appends the group in the current row of LEAKS_SQL, with its stack if its
+ * kind is one of target->stack_kinds. */
+static int append_leak(struct trace *trace, sqlite3_stmt *statement, void *target_pointer)
 {
-    struct report_process *process = target;
+    const struct leaks_target *target = target_pointer;
+    struct report_process *process = target->process;
     struct report_leak *leaks = make_room(process->leaks, process->leak_count, sizeof *leaks);
     if (leaks == NULL)
         return trace_fail(trace, "out of memory");
@@ -55,7 +63,8 @@ static int append_leak(struct trace *trace, sqlite3_stmt *statement, void *targe
     leak->blocks = row_count(&row, COLUMN_BLOCKS);
     if (row.failed || add_to_summary(trace, &process->summary, leak) != 0)
         return -1;
-    return load_stack(trace, stack_id, &leak->stack);
+    leak->stack.id = stack_id.value; /* the order of groups needs it */
+    return target->stack_kinds & (1u << leak->kind) ? load_stack(trace, stack_id, &leak->stack) : 0;
 }
 
 /* Orders groups: kind (report order), then bytes and blocks descending, then
@@ -75,14 +84,16 @@ static int compare_leaks(const void *left_pointer, const void *right_pointer)
     return (left->heuristic > right->heuristic) - (left->heuristic < right->heuristic);
 }
 
-/* Fills PROCESS's leak groups and the leaked totals of its summary. */
-int analyse_leaks(struct trace *trace, struct report_process *process)
+/* Fills PROCESS's leak groups, with the stacks of those of STACK_KINDS (a
+ * bit per enum leak_kind), and the leaked totals of its summary. */
+int analyse_leaks(struct trace *trace, struct report_process *process, unsigned stack_kinds)
 {
+    struct leaks_target target = {process, stack_kinds};
     int has_heuristic = trace_has_column(trace, "blocks", "heuristic");
     if (has_heuristic < 0)
         return -1;
     int result = query_each_row(trace, has_heuristic ? LEAKS_SQL : LEAKS_WITHOUT_HEURISTIC_SQL, process->row_id,
-                                "reading blocks", append_leak, process);
+                                "reading blocks", append_leak, &target);
     if (result == 0 && process->leak_count > 1)
         qsort(process->leaks, process->leak_count, sizeof *process->leaks, compare_leaks);
     return result;

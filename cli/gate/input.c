@@ -20,7 +20,9 @@ int gate_input_open(struct gate_input *input, const char *path)
         return -1;
     for (size_t i = 0; i < input->report.process_count; i++) {
         struct report_process *process = &input->report.processes[i];
-        if (analyse_leaks(&input->trace, process) != 0 || analyse_errors(&input->trace, process) != 0)
+        /* every finding names its stack, and suppressions match them */
+        if (analyse_leaks(&input->trace, process, ANALYSE_EVERY_KIND) != 0 ||
+            analyse_errors(&input->trace, process) != 0)
             return -1;
     }
     return 0;

@@ -12,10 +12,23 @@
 /* The JSON report's "version": bumped on any incompatible change of its layout. */
 #define MT_REPORT_VERSION 1
 
-/* How many allocation sites the text report shows (with their stacks). */
-#define TEXT_TOP_SITES 10
+/* What the text report shows (memtrack report's options; JSON shows all). */
+struct text_options {
+    unsigned leak_kinds; /* the kinds whose leak records are printed, a bit per enum leak_kind;
+                            LEAK SUMMARY counts every kind */
+    size_t frames;       /* frames per stack */
+    size_t sites;        /* allocation sites, those with most allocations */
+};
+/* memcheck's defaults: records of definite and possible leaks (and of
+ * unclassified blocks, which memcheck has not), 12 frames, 10 sites. */
+#define TEXT_LEAK_KINDS_DEFAULT ((1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE) | (1u << LEAK_UNCLASSIFIED))
+#define TEXT_LEAK_KINDS_ALL ((1u << LEAK_KIND_COUNT) - 1)
+#define TEXT_FRAMES_DEFAULT 12
+#define TEXT_SITES_DEFAULT 10
 
 int render_json(FILE *out, const struct report *report); /* json.c: docs/report-format.md */
-int render_text(FILE *out, const struct report *report); /* text.c: for people, memcheck-like */
+/* text.c: for people, memcheck-like; render_text shows every leak kind. */
+int render_text_with(FILE *out, const struct report *report, const struct text_options *options);
+int render_text(FILE *out, const struct report *report);
 
 #endif

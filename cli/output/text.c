@@ -10,8 +10,6 @@
 #include "output/render.h"
 #include "printable.h"
 
-#define TEXT_MAX_FRAMES 12
-
 /* How each leak kind reads in "N bytes in M blocks are ...". */
 static const char *const LEAK_KIND_PHRASES[LEAK_KIND_COUNT] = {"definitely lost", "indirectly lost",
                                                                "possibly lost", "still reachable", "unclassified"};
@@ -42,15 +40,15 @@ static void text_frame(FILE *out, const struct report_frame *frame, bool innermo
     fputc('\n', out);
 }
 
-/* Writes a stack innermost first, at most TEXT_MAX_FRAMES frames.  Shared by
- * errors, leaks and sites. */
-static void text_stack(FILE *out, const struct report_stack *stack)
+/* Writes a stack innermost first, at most FRAMES frames.  Shared by errors,
+ * leaks and sites. */
+static void text_stack(FILE *out, const struct report_stack *stack, size_t frames)
 {
     if (!stack->present || stack->depth == 0) {
         fputs(stack->present ? "   (empty stack)\n" : "   (no stack recorded)\n", out);
         return;
     }
-    size_t shown = stack->depth < TEXT_MAX_FRAMES ? stack->depth : TEXT_MAX_FRAMES;
+    size_t shown = stack->depth < frames ? stack->depth : frames;
     for (size_t i = 0; i < shown; i++)
         text_frame(out, &stack->frames[i], i == 0);
     if (stack->depth > shown)
@@ -138,7 +136,7 @@ static void text_error_block(FILE *out, const struct report_error *error)
 
 /* Writes one error: a headline, where it happened, and the stacks of the
  * block's allocation and first free when known. */
-static void text_error(FILE *out, const struct report_error *error)
+static void text_error(FILE *out, const struct report_error *error, size_t frames)
 {
     fputs(error->type == ERROR_MISMATCHED_FREE ? "Mismatched " : "Invalid ", out);
     text_field(out, error->free_function, "free");
@@ -146,29 +144,52 @@ static void text_error(FILE *out, const struct report_error *error)
     fprintf(out, "0x%" PRIx64, error->address);
     text_error_block(out, error);
     fputc('\n', out);
-    text_stack(out, &error->stack);
+    text_stack(out, &error->stack, frames);
     if (error->alloc_stack.present) {
         fputs("  Block was allocated at:\n", out);
-        text_stack(out, &error->alloc_stack);
+        text_stack(out, &error->alloc_stack, frames);
     }
     if (error->first_free_stack.present) {
         fputs("  First freed at:\n", out);
-        text_stack(out, &error->first_free_stack);
+        text_stack(out, &error->first_free_stack, frames);
     }
     fputc('\n', out);
 }
 
 /* Writes one leak group, as in "40 bytes in 1 blocks are definitely lost" or
  * "32 bytes in 1 blocks are still reachable (via heuristic stdstring)". */
-static void text_leak(FILE *out, const struct report_leak *leak)
+static void text_leak(FILE *out, const struct report_leak *leak, size_t frames)
 {
     fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s", leak->bytes, leak->blocks,
             LEAK_KIND_PHRASES[leak->kind]);
     if (leak->heuristic != HEURISTIC_NONE)
         fprintf(out, " (via heuristic %s)", HEURISTIC_NAMES[leak->heuristic]);
     fputc('\n', out);
-    text_stack(out, &leak->stack);
+    text_stack(out, &leak->stack, frames);
     fputc('\n', out);
+}
+
+/* Says which leak records were left out and how to see them, as memcheck
+ * does ("Reachable blocks ... are not shown"). */
+static void text_hidden_leaks(FILE *out, const struct report_process *process, unsigned shown_kinds)
+{
+    size_t hidden[LEAK_KIND_COUNT] = {0}, total = 0;
+    for (size_t i = 0; i < process->leak_count; i++)
+        if (!(shown_kinds & (1u << process->leaks[i].kind))) {
+            hidden[process->leaks[i].kind]++;
+            total++;
+        }
+    if (total == 0)
+        return;
+    fputs("Not shown:", out);
+    const char *separator = " ";
+    for (int kind = 0; kind < LEAK_KIND_COUNT; kind++)
+        if (hidden[kind] > 0) {
+            fprintf(out, "%s%zu record%s of %s blocks", separator, hidden[kind], hidden[kind] == 1 ? "" : "s",
+                    LEAK_KIND_PHRASES[kind]);
+            separator = ", ";
+        }
+    fputs(" (--show-leak-kinds=all shows them)\n\n", out);
 }
 
 /* Writes why unclassified blocks could not be classified. */
@@ -244,11 +265,11 @@ static void text_leak_summary(FILE *out, const struct report_process *process)
     fputc('\n', out);
 }
 
-/* Writes the TEXT_TOP_SITES sites that allocate most often: the ones worth
+/* Writes the SITES sites that allocate most often: the ones worth
  * optimising, especially when most of their blocks are temporary. */
-static int text_top_sites(FILE *out, const struct report_process *process)
+static int text_top_sites(FILE *out, const struct report_process *process, size_t top, size_t frames)
 {
-    if (process->site_count == 0)
+    if (process->site_count == 0 || top == 0)
         return 0;
     const struct report_site **sites = malloc(process->site_count * sizeof *sites);
     if (sites == NULL)
@@ -256,12 +277,12 @@ static int text_top_sites(FILE *out, const struct report_process *process)
     for (size_t i = 0; i < process->site_count; i++)
         sites[i] = &process->sites[i];
     qsort(sites, process->site_count, sizeof *sites, report_site_by_allocations);
-    size_t shown = process->site_count < TEXT_TOP_SITES ? process->site_count : TEXT_TOP_SITES;
+    size_t shown = process->site_count < top ? process->site_count : top;
     fprintf(out, "Top allocation sites (%zu of %zu, by allocations):\n", shown, process->site_count);
     for (size_t i = 0; i < shown; i++) {
         fprintf(out, "%" PRId64 " allocations (%" PRId64 " temporary), %" PRId64 " bytes\n", sites[i]->allocations,
                 sites[i]->temporary, sites[i]->bytes);
-        text_stack(out, &sites[i]->stack);
+        text_stack(out, &sites[i]->stack, frames);
         fputc('\n', out);
     }
     free(sites);
@@ -269,16 +290,18 @@ static int text_top_sites(FILE *out, const struct report_process *process)
 }
 
 /* Writes one process's whole report. */
-static int text_process(FILE *out, const struct report_process *process)
+static int text_process(FILE *out, const struct report_process *process, const struct text_options *options)
 {
     text_header(out, process);
     fputc('\n', out);
     for (size_t i = 0; i < process->error_count; i++)
-        text_error(out, &process->errors[i]);
+        text_error(out, &process->errors[i], options->frames);
     for (size_t i = 0; i < process->leak_count; i++)
-        text_leak(out, &process->leaks[i]);
+        if (options->leak_kinds & (1u << process->leaks[i].kind))
+            text_leak(out, &process->leaks[i], options->frames);
     text_leak_summary(out, process);
-    if (text_top_sites(out, process) != 0)
+    text_hidden_leaks(out, process, options->leak_kinds);
+    if (text_top_sites(out, process, options->sites, options->frames) != 0)
         return -1;
     const struct report_summary *summary = &process->summary;
     fprintf(out, "Heap: %" PRId64 " allocations, %" PRId64 " frees, %" PRId64 " bytes allocated, %" PRId64
@@ -289,16 +312,22 @@ static int text_process(FILE *out, const struct report_process *process)
 }
 
 /* Writes the whole report, processes separated by a blank line. */
-int render_text(FILE *out, const struct report *report)
+int render_text_with(FILE *out, const struct report *report, const struct text_options *options)
 {
     if (report->process_count == 0)
         fputs("== memtrack report: the trace holds no processes\n", out);
     for (size_t i = 0; i < report->process_count; i++) {
         fputs(i > 0 ? "\n" : "", out);
-        if (text_process(out, &report->processes[i]) != 0) {
+        if (text_process(out, &report->processes[i], options) != 0) {
             errno = ENOMEM;
             return -1;
         }
     }
     return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
+
+int render_text(FILE *out, const struct report *report)
+{
+    const struct text_options every_kind = {TEXT_LEAK_KINDS_ALL, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT};
+    return render_text_with(out, report, &every_kind);
 }

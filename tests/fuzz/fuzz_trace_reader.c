@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     write_trace_file(data, size);
     struct trace trace;
     struct report report = {0};
-    if (trace_open(&trace, trace_path) == 0 && analyse_trace(&trace, &report, SIZE_MAX) == 0)
+    if (trace_open(&trace, trace_path) == 0 && analyse_trace(&trace, &report, NULL) == 0)
         render_all(&report);
     else if (trace.problem[0] == '\0')
         abort(); /* a refused trace must say why (report.c prints trace.problem) */

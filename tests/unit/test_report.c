@@ -378,7 +378,7 @@ static char *render_trace(const char *path, int (*render)(FILE *, const struct r
 {
     struct trace trace;
     struct report report = {0};
-    if (trace_open(&trace, path) != 0 || analyse_trace(&trace, &report, SIZE_MAX) != 0)
+    if (trace_open(&trace, path) != 0 || analyse_trace(&trace, &report, NULL) != 0)
         fail_msg("%s: %s", path, trace.problem);
     char *text = NULL;
     size_t length = 0;
@@ -526,11 +526,11 @@ static void test_command_prints_both_formats(void **state)
     create_trace(temp_path("sample.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
     char path[300];
     snprintf(path, sizeof path, "%s", temp_path("sample.db"));
-    char *argv_by_format[][5] = {
+    char *argv_by_format[][6] = {
         {"report", "--format", "json", path, NULL},
         {"report", path, "--format=json", NULL},
-        {"report", "--format=text", "--", path, NULL},
-        {"report", path, NULL},
+        {"report", "--format=text", "--show-leak-kinds=all", "--", path, NULL},
+        {"report", path, "--show-leak-kinds", "all", NULL},
     };
     const char *expected[] = {SAMPLE_JSON, SAMPLE_JSON, SAMPLE_TEXT, SAMPLE_TEXT};
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
@@ -538,6 +538,65 @@ static void test_command_prints_both_formats(void **state)
         assert_int_equal(run_report(argv_by_format[i], &out, &err), 0);
         assert_string_equal(out, expected[i]);
         assert_string_equal(err, "");
+        free(out);
+        free(err);
+    }
+}
+
+/* The text report's defaults are memcheck's: records of definite and
+ * possible leaks (the summary counts every kind, and a line says what was
+ * left out), 12 frames, 10 sites; each option changes its own part. */
+static void test_text_options(void **state)
+{
+    (void)state;
+    create_trace(temp_path("options.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+    char path[300];
+    snprintf(path, sizeof path, "%s", temp_path("options.db"));
+    struct {
+        char *argv[6];
+        const char *present, *absent;
+    } cases[] = {
+        {{"report", path, NULL}, "Not shown: 1 record of indirectly lost blocks, 1 record of still reachable blocks "
+                                 "(--show-leak-kinds=all shows them)\n", "are still reachable"},
+        {{"report", path, NULL}, "16 bytes in 1 blocks are possibly lost\n", "are indirectly lost"},
+        {{"report", path, NULL}, "   still reachable: 100 bytes in 1 blocks\n", NULL},
+        {{"report", "--show-leak-kinds=reachable,indirect", path, NULL}, "100 bytes in 1 blocks are still reachable",
+         "are definitely lost"},
+        {{"report", "--show-leak-kinds=none", path, NULL}, "Not shown: 2 records of definitely lost blocks", NULL},
+        {{"report", "--num-callers=1", path, NULL},
+         "5 allocations (4 temporary), 500 bytes\n   at 0x401310: inline_fn (/abs/inl.h:5)\n   ... (2 more)\n", NULL},
+        {{"report", "--top", "1", path, NULL}, "Top allocation sites (1 of 3, by allocations):\n", NULL},
+        {{"report", "--top=0", path, NULL}, "Heap: 10 allocations", "Top allocation sites"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *out, *err;
+        assert_int_equal(run_report(cases[i].argv, &out, &err), 0);
+        if (strstr(out, cases[i].present) == NULL)
+            fail_msg("case %zu: no '%s' in:\n%s", i, cases[i].present, out);
+        if (cases[i].absent != NULL && strstr(out, cases[i].absent) != NULL)
+            fail_msg("case %zu: '%s' in:\n%s", i, cases[i].absent, out);
+        assert_string_equal(err, "");
+        free(out);
+        free(err);
+    }
+    struct {
+        char *argv[6];
+        const char *message;
+    } refused[] = {
+        {{"report", "--num-callers=0", path, NULL}, "memtrack report: --num-callers takes a number from 1 to 256, not '0'\n"},
+        {{"report", "--top=-1", path, NULL}, "memtrack report: --top takes a number from 0 to "},
+        {{"report", "--show-leak-kinds=lost", path, NULL}, "memtrack report: --show-leak-kinds takes all, none or "},
+        {{"report", "--show-leak-kinds=definite,", path, NULL}, "not 'definite,'"},
+        {{"report", "--num-callers", NULL}, "memtrack report: --num-callers needs a value\n"},
+        {{"report", "--format", "json", "--top=3", path, NULL},
+         "memtrack report: --top=3 is an option of the text format (JSON holds every record and frame)\n"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        char *out, *err;
+        assert_int_equal(run_report(refused[i].argv, &out, &err), MT_EXIT_USAGE);
+        if (strstr(err, refused[i].message) == NULL)
+            fail_msg("refused %zu: no '%s' in '%s'", i, refused[i].message, err);
+        assert_string_equal(out, "");
         free(out);
         free(err);
     }
@@ -779,8 +838,9 @@ static void test_stacks_read_in_one_pass_match(void **state)
     }
 }
 
-/* Asked for one site stack, the analysis loads the stack of the site with
- * most allocations only; the text report, which shows TEXT_TOP_SITES sites,
+/* Asked for one site stack and the stacks of definite leaks, the analysis
+ * loads the stack of the site with most allocations and those of definite
+ * leaks only; the text report of every kind and TEXT_SITES_DEFAULT sites
  * reads the same with as many as without the limit. */
 static void test_site_stacks_only_where_asked(void **state)
 {
@@ -789,7 +849,8 @@ static void test_site_stacks_only_where_asked(void **state)
     struct trace trace;
     struct report report = {0};
     assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
-    assert_int_equal(analyse_trace(&trace, &report, 1), 0);
+    const struct analyse_scope one_site = {1, 1u << LEAK_DEFINITE};
+    assert_int_equal(analyse_trace(&trace, &report, &one_site), 0);
     const struct report_process *process = NULL;
     for (size_t i = 0; i < report.process_count; i++)
         if (report.processes[i].pid == 100)
@@ -801,13 +862,16 @@ static void test_site_stacks_only_where_asked(void **state)
         assert_int_equal(site->stack.present, site->stack.id == 2); /* 5 allocations: the most */
         assert_int_equal(site->stack.depth, site->stack.id == 2 ? 3 : 0);
     }
+    for (size_t i = 0; i < process->leak_count; i++)
+        assert_int_equal(process->leaks[i].stack.present, process->leaks[i].kind == LEAK_DEFINITE);
     report_free(&report);
     trace_close(&trace);
     char *limited = NULL;
     size_t length = 0;
     FILE *out = open_memstream(&limited, &length);
     assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
-    assert_int_equal(analyse_trace(&trace, &report, TEXT_TOP_SITES), 0);
+    const struct analyse_scope shown = {TEXT_SITES_DEFAULT, TEXT_LEAK_KINDS_ALL};
+    assert_int_equal(analyse_trace(&trace, &report, &shown), 0);
     assert_int_equal(render_text(out, &report), 0);
     fclose(out);
     report_free(&report);
@@ -854,6 +918,7 @@ int main(void)
         cmocka_unit_test(test_heuristics_split_and_name_groups),
         cmocka_unit_test(test_json_string_escaping),
         cmocka_unit_test(test_command_prints_both_formats),
+        cmocka_unit_test(test_text_options),
         cmocka_unit_test(test_path_with_uri_characters),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_unusable_files),
