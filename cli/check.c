@@ -29,6 +29,7 @@ struct check_options {
     const char *junit;
     const char *sarif;
     bool github;
+    bool show_below_main;
     int first_trace; /* index in argv */
 };
 
@@ -53,6 +54,7 @@ void usage_check(FILE *stream)
           "  --junit FILE                write JUnit XML: a testcase per process, a failure per finding\n"
           "  --sarif FILE                write SARIF 2.1.0: a result per finding\n"
           "  --github                    print GitHub Actions annotations on stdout\n"
+          "  --show-below-main           print stacks with their frames below main (libc's start-up)\n"
           "  -h, --help                  show this help\n"
           "\n"
           "Exit status: 0 the gate passes; 1 a finding fails it; 2 bad usage, or a trace,\n"
@@ -100,6 +102,7 @@ static int apply_option(int c, const char *value, struct check_options *options)
     case 'j': options->junit = value; return 0;
     case 'r': options->sarif = value; return 0;
     case 'g': options->github = true; return 0;
+    case 'B': options->show_below_main = true; return 0;
     default: return usage_error("unknown option or missing value");
     }
 }
@@ -113,7 +116,8 @@ static int parse_options(int argc, char **argv, struct check_options *options)
         {"no-default-suppressions", no_argument, 0, 'n'}, {"print-default-suppressions", no_argument, 0, 'p'},
         {"max-leaked-bytes", required_argument, 0, 'm'}, {"baseline", required_argument, 0, 'b'},
         {"junit", required_argument, 0, 'j'}, {"sarif", required_argument, 0, 'r'},
-        {"github", no_argument, 0, 'g'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"github", no_argument, 0, 'g'}, {"show-below-main", no_argument, 0, 'B'},
+        {"help", no_argument, 0, 'h'},   {0, 0, 0, 0}};
     *options = (struct check_options){.fail_on = KINDS_DEFAULT, .use_default_suppressions = true};
     optind = 0; /* glibc: start afresh, whatever ran getopt before */
     opterr = 0;
@@ -230,7 +234,7 @@ int cmd_check(int argc, char **argv)
         return fflush(stdout) == 0 ? 0 : MT_EXIT_USAGE;
     }
     struct gate gate = {.fail_on = options.fail_on, .has_leak_budget = options.has_leak_budget,
-                        .max_leaked_bytes = options.max_leaked_bytes};
+                        .max_leaked_bytes = options.max_leaked_bytes, .show_below_main = options.show_below_main};
     int status = MT_EXIT_USAGE;
     if (load_and_evaluate(&gate, &options, argc, argv) == 0 && write_outputs(&gate, &options, argc, argv) == 0)
         status = gate.passed ? 0 : EXIT_GATE_FAILED;

@@ -38,7 +38,8 @@ void usage_report(FILE *stream)
           "                          definite, indirect, possible, reachable, unclassified\n"
           "                          (default definite,possible,unclassified)\n"
           "  --num-callers=N         frames printed per stack, 1 to 256 (default 12)\n"
-          "  --top=N                 allocation sites printed, most allocations first; 0 for none (default 10)\n",
+          "  --top=N                 allocation sites printed, most allocations first; 0 for none (default 10)\n"
+          "  --show-below-main       frames below main too (libc's start-up; hidden by default)\n",
           stream);
 }
 
@@ -86,18 +87,21 @@ static int read_report_option(int argc, char **argv, int *i, void *context)
         options->json = strcmp(value, "json") == 0;
         return 1;
     }
-    if ((taken = option_value("report", argc, argv, i, "--show-leak-kinds", &value)) != 0)
-        taken = taken < 0 ? -1 : choose_leak_kinds(value, &options->text.leak_kinds) == 0 ? 1 : -1;
-    else if ((taken = option_value("report", argc, argv, i, "--num-callers", &value)) != 0)
-        taken = taken < 0 ? -1
-                          : option_count("report", "--num-callers", value, 1, MT_MAX_DEPTH, &options->text.frames) == 0
-                                ? 1
-                                : -1;
-    else if ((taken = option_value("report", argc, argv, i, "--top", &value)) != 0)
-        taken = taken < 0 ? -1 : option_count("report", "--top", value, 0, SIZE_MAX, &options->text.sites) == 0 ? 1 : -1;
-    if (taken > 0 && options->text_option == NULL)
+    int result = 0;
+    if (strcmp(option, "--show-below-main") == 0) {
+        options->text.show_below_main = true;
+        result = 1;
+    } else if ((taken = option_value("report", argc, argv, i, "--show-leak-kinds", &value)) != 0) {
+        result = taken < 0 || choose_leak_kinds(value, &options->text.leak_kinds) != 0 ? -1 : 1;
+    } else if ((taken = option_value("report", argc, argv, i, "--num-callers", &value)) != 0) {
+        result = taken < 0 || option_count("report", "--num-callers", value, 1, MT_MAX_DEPTH, &options->text.frames)
+                     ? -1 : 1;
+    } else if ((taken = option_value("report", argc, argv, i, "--top", &value)) != 0) {
+        result = taken < 0 || option_count("report", "--top", value, 0, SIZE_MAX, &options->text.sites) ? -1 : 1;
+    }
+    if (result > 0 && options->text_option == NULL)
         options->text_option = option;
-    return taken;
+    return result;
 }
 
 /* Reads the command line into OPTIONS.  Returns 0, or -1 after naming the
@@ -105,7 +109,7 @@ static int read_report_option(int argc, char **argv, int *i, void *context)
 static int parse_options(int argc, char **argv, struct report_options *options)
 {
     *options = (struct report_options){
-        .text = {TEXT_LEAK_KINDS_DEFAULT, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT},
+        .text = {TEXT_LEAK_KINDS_DEFAULT, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false},
     };
     struct trace_arguments common = {.command = "report"};
     if (read_trace_arguments(&common, argc, argv, read_report_option, options) != 0)

@@ -24,19 +24,21 @@ struct view_options {
     const char *trace_path;
     const char *page_path; /* NULL: next to the trace */
     bool open;
+    bool show_below_main;
     bool help;
 };
 
 /* Prints the command's help to STREAM. */
 void usage_view(FILE *stream)
 {
-    fputs("Usage: memtrack view [-o FILE.html] [--open] TRACE\n"
+    fputs("Usage: memtrack view [-o FILE.html] [--open] [--show-below-main] TRACE\n"
           "Write one self-contained HTML page showing a trace (heap over time, flame graph of\n"
           "allocations, allocation sites, leaks and errors) and print its path.\n"
           "\n"
-          "  -o FILE.html    where to write the page (default: TRACE with .html for its extension)\n"
-          "  --open          open the page with xdg-open once written\n"
-          "  -h, --help      show this help\n",
+          "  -o FILE.html       where to write the page (default: TRACE with .html for its extension)\n"
+          "  --open             open the page with xdg-open once written\n"
+          "  --show-below-main  keep the frames below main (libc's start-up) in stacks\n"
+          "  -h, --help         show this help\n",
           stream);
 }
 
@@ -48,6 +50,10 @@ static int read_view_option(int argc, char **argv, int *i, void *context)
     struct view_options *options = context;
     if (strcmp(argv[*i], "--open") == 0) {
         options->open = true;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--show-below-main") == 0) {
+        options->show_below_main = true;
         return 1;
     }
     if (strcmp(argv[*i], "-o") != 0)
@@ -192,7 +198,8 @@ int cmd_view(int argc, char **argv)
         status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("view", &trace);
-        status = show_page(page_path, &(struct view){options.trace_path, &report, timelines}, options.open);
+        struct view view = {options.trace_path, &report, timelines, options.show_below_main};
+        status = show_page(page_path, &view, options.open);
     }
     for (size_t i = 0; timelines != NULL && i < report.process_count; i++)
         process_timeline_free(&timelines[i]);

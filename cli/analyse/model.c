@@ -95,3 +95,13 @@ int report_site_by_allocations(const void *left_pointer, const void *right_point
         return left->bytes > right->bytes ? -1 : 1;
     return (left->stack.id > right->stack.id) - (left->stack.id < right->stack.id);
 }
+
+size_t report_stack_shown_depth(const struct report_stack *stack, bool show_below_main)
+{
+    if (show_below_main)
+        return stack->depth;
+    for (size_t i = stack->depth; i-- > 0;)
+        if (stack->frames[i].function != NULL && strcmp(stack->frames[i].function, "main") == 0)
+            return i + 1;
+    return stack->depth;
+}

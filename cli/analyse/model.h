@@ -83,6 +83,13 @@ struct report_site {
     int64_t peak_bytes;
     int64_t leaked_bytes;
 };
+/* How many of STACK's frames, innermost first, are worth showing: all when
+ * SHOW_BELOW_MAIN, else up to its outermost frame named main, as valgrind
+ * shows stacks by default (--show-below-main=no): libc's start-up frames
+ * below main say nothing about the program.  A stack without main (a
+ * thread's, a static constructor's) is shown whole. */
+size_t report_stack_shown_depth(const struct report_stack *stack, bool show_below_main);
+
 /* qsort order of `const struct report_site *`: most allocations first, then
  * most bytes, then stack id.  The text report's top sites, and the sites
  * whose stacks analyse_trace loads when asked for only some. */

@@ -79,42 +79,44 @@ char *frame_label(const struct report_frame *frame)
 }
 
 /* Writes STACK LeakSanitizer-style, "    #0 0x4011d6 in make_leak /src/leak.c:6",
- * at most MAX_FRAMES frames. */
-static void write_stack(FILE *out, const struct report_stack *stack, size_t max_frames)
+ * at most MAX_FRAMES frames, and those below main only if BELOW_MAIN. */
+static void write_stack(FILE *out, const struct report_stack *stack, size_t max_frames, bool below_main)
 {
     if (!stack->present || stack->depth == 0) {
         fputs(stack->present ? "    (empty stack)\n" : "    (no stack recorded)\n", out);
         return;
     }
-    size_t shown = stack->depth < max_frames ? stack->depth : max_frames;
+    size_t depth = report_stack_shown_depth(stack, below_main);
+    size_t shown = depth < max_frames ? depth : max_frames;
     for (size_t i = 0; i < shown; i++) {
         char *label = frame_label(&stack->frames[i]);
         fprintf(out, "    #%zu 0x%" PRIx64 " in %s\n", i, stack->frames[i].address, label != NULL ? label : "?");
         free(label);
     }
-    if (stack->depth > shown)
-        fprintf(out, "    ... %zu more frames\n", stack->depth - shown);
+    if (depth > shown)
+        fprintf(out, "    ... %zu more frames\n", depth - shown);
 }
 
 /* The stacks of a finding, one frame a line: the allocation stack of a leak;
  * for a bad free its stack, then where the block was allocated and first
- * freed, when known; nothing for an untraced process. */
-char *finding_stacks(const struct finding *finding, size_t max_frames)
+ * freed, when known; nothing for an untraced process.  Frames below main
+ * only when BELOW_MAIN (report_stack_shown_depth). */
+char *finding_stacks(const struct finding *finding, size_t max_frames, bool below_main)
 {
     struct text_stream stream;
     FILE *out = text_stream_open(&stream);
     if (out == NULL)
         return NULL;
     if (finding->kind != FINDING_UNTRACED)
-        write_stack(out, finding->stack, max_frames);
+        write_stack(out, finding->stack, max_frames, below_main);
     const struct report_error *error = finding->error;
     if (error != NULL && error->alloc_stack.present) {
         fputs("  allocated at:\n", out);
-        write_stack(out, &error->alloc_stack, max_frames);
+        write_stack(out, &error->alloc_stack, max_frames, below_main);
     }
     if (error != NULL && error->first_free_stack.present) {
         fputs("  first freed at:\n", out);
-        write_stack(out, &error->first_free_stack, max_frames);
+        write_stack(out, &error->first_free_stack, max_frames, below_main);
     }
     return text_stream_close(&stream);
 }

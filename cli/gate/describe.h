@@ -9,13 +9,14 @@
 #ifndef MEMTRACK_GATE_DESCRIBE_H
 #define MEMTRACK_GATE_DESCRIBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "gate/findings.h"
 
 char *process_label(const struct report_process *process);
 char *finding_headline(const struct finding *finding);
-char *finding_stacks(const struct finding *finding, size_t max_frames);
+char *finding_stacks(const struct finding *finding, size_t max_frames, bool below_main);
 char *frame_label(const struct report_frame *frame);
 
 #endif

@@ -45,6 +45,7 @@ struct gate {
     size_t process_count;
     size_t failing_process_count;
     bool passed;
+    bool show_below_main;           /* stacks printed with their frames below main */
 };
 
 int gate_evaluate(struct gate *gate);

@@ -37,7 +37,7 @@ static void write_failing_process(FILE *out, const struct gate *gate, const stru
         fputs("  ", out);
         write_owned(out, finding_headline(finding));
         fputc('\n', out);
-        write_owned(out, finding_stacks(finding, TEXT_MAX_FRAMES));
+        write_owned(out, finding_stacks(finding, TEXT_MAX_FRAMES, gate->show_below_main));
     }
 }
 

@@ -52,7 +52,7 @@ static const char *annotation_path(const char *file)
 }
 
 /* Writes one ::error command for FINDING. */
-static void write_annotation(FILE *out, const struct finding *finding)
+static void write_annotation(FILE *out, const struct finding *finding, bool below_main)
 {
     fputs("::error ", out);
     const struct report_frame *frame = source_frame(finding->stack);
@@ -71,7 +71,7 @@ static void write_annotation(FILE *out, const struct finding *finding)
     write_escaped(out, " in ", false);
     write_owned(out, process_label(finding->process), false);
     write_escaped(out, "\n", false);
-    write_owned(out, finding_stacks(finding, GITHUB_MAX_FRAMES), false);
+    write_owned(out, finding_stacks(finding, GITHUB_MAX_FRAMES, below_main), false);
     fputc('\n', out);
 }
 
@@ -80,6 +80,6 @@ int render_github(FILE *out, const struct gate *gate)
 {
     for (size_t i = 0; i < gate->findings.count; i++)
         if (gate->findings.items[i].status == STATUS_FAILING)
-            write_annotation(out, &gate->findings.items[i]);
+            write_annotation(out, &gate->findings.items[i], gate->show_below_main);
     return fflush(out) != 0 || ferror(out) ? -1 : 0;
 }

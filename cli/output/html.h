@@ -6,6 +6,7 @@
 #ifndef MEMTRACK_OUTPUT_HTML_H
 #define MEMTRACK_OUTPUT_HTML_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "analyse/model.h"
@@ -22,6 +23,7 @@ struct view {
     const char *trace_path;
     const struct report *report;
     const struct process_timeline *timelines;
+    bool show_below_main; /* stacks keep their frames below main (report_stack_shown_depth) */
 };
 
 /* The version of the page's data layout, bumped on any incompatible change. */

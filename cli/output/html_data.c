@@ -16,6 +16,7 @@ struct data_writer {
     FILE *out;
     struct frame_table frames;
     struct stack_tree stacks;
+    bool show_below_main;
     bool out_of_memory; /* sticky: checked once at the end */
 };
 
@@ -28,15 +29,17 @@ static void write_maybe_int(FILE *out, struct maybe_int number)
         fputs("null", out);
 }
 
-/* Writes a stack as its node in the stack tree, or null when the trace has
- * none. */
+/* Writes a stack as its node in the stack tree (without its frames below
+ * main unless asked), or null when the trace has none. */
 static void write_stack(struct data_writer *writer, const struct report_stack *stack)
 {
     if (!stack->present) {
         fputs("null", writer->out);
         return;
     }
-    int64_t node = stack_tree_node(&writer->stacks, &writer->frames, stack);
+    struct report_stack shown = *stack;
+    shown.depth = report_stack_shown_depth(stack, writer->show_below_main);
+    int64_t node = stack_tree_node(&writer->stacks, &writer->frames, &shown);
     writer->out_of_memory |= node < 0;
     fprintf(writer->out, "%" PRId64, node);
 }
@@ -198,7 +201,7 @@ static void write_process(struct data_writer *writer, const struct report_proces
  * out (write errors are left on OUT for the caller). */
 int write_view_data(FILE *out, const struct view *view)
 {
-    struct data_writer writer = {.out = out};
+    struct data_writer writer = {.out = out, .show_below_main = view->show_below_main};
     frame_table_init(&writer.frames);
     stack_tree_init(&writer.stacks);
     fprintf(out, "{\"format\":\"memtrack-view\",\"version\":%d,\"trace\":", MT_VIEW_DATA_VERSION);

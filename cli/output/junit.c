@@ -57,14 +57,14 @@ static void xml_write_owned(FILE *out, char *text)
 }
 
 /* Writes one <failure> for FINDING. */
-static void write_failure(FILE *out, const struct finding *finding)
+static void write_failure(FILE *out, const struct finding *finding, bool below_main)
 {
     fputs("      <failure type=\"", out);
     xml_write(out, KIND_NAMES[finding->kind].rule_id);
     fputs("\" message=\"", out);
     xml_write_owned(out, finding_headline(finding));
     fputs("\">", out);
-    char *stacks = finding_stacks(finding, JUNIT_MAX_FRAMES);
+    char *stacks = finding_stacks(finding, JUNIT_MAX_FRAMES, below_main);
     if (stacks != NULL) {
         /* The newlines of the stack text stay real newlines inside the element. */
         for (char *line = strtok(stacks, "\n"); line != NULL; line = strtok(NULL, "\n")) {
@@ -87,7 +87,7 @@ static void write_testcase(FILE *out, const struct gate *gate, const struct gate
     fputs("\">\n", out);
     for (size_t i = 0; i < gate->findings.count; i++)
         if (gate->findings.items[i].process == process && gate->findings.items[i].status == STATUS_FAILING)
-            write_failure(out, &gate->findings.items[i]);
+            write_failure(out, &gate->findings.items[i], gate->show_below_main);
     fputs("    </testcase>\n", out);
 }
 

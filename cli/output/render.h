@@ -18,9 +18,11 @@ struct text_options {
                             LEAK SUMMARY counts every kind */
     size_t frames;       /* frames per stack */
     size_t sites;        /* allocation sites, those with most allocations */
+    bool show_below_main; /* frames below main too (report_stack_shown_depth) */
 };
 /* memcheck's defaults: records of definite and possible leaks (and of
- * unclassified blocks, which memcheck has not), 12 frames, 10 sites. */
+ * unclassified blocks, which memcheck has not), 12 frames, 10 sites, no
+ * frames below main. */
 #define TEXT_LEAK_KINDS_DEFAULT ((1u << LEAK_DEFINITE) | (1u << LEAK_POSSIBLE) | (1u << LEAK_UNCLASSIFIED))
 #define TEXT_LEAK_KINDS_ALL ((1u << LEAK_KIND_COUNT) - 1)
 #define TEXT_FRAMES_DEFAULT 12

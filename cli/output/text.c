@@ -40,19 +40,20 @@ static void text_frame(FILE *out, const struct report_frame *frame, bool innermo
     fputc('\n', out);
 }
 
-/* Writes a stack innermost first, at most FRAMES frames.  Shared by errors,
- * leaks and sites. */
-static void text_stack(FILE *out, const struct report_stack *stack, size_t frames)
+/* Writes a stack innermost first, at most options->frames frames, and
+ * those below main only if asked.  Shared by errors, leaks and sites. */
+static void text_stack(FILE *out, const struct report_stack *stack, const struct text_options *options)
 {
     if (!stack->present || stack->depth == 0) {
         fputs(stack->present ? "   (empty stack)\n" : "   (no stack recorded)\n", out);
         return;
     }
-    size_t shown = stack->depth < frames ? stack->depth : frames;
+    size_t depth = report_stack_shown_depth(stack, options->show_below_main);
+    size_t shown = depth < options->frames ? depth : options->frames;
     for (size_t i = 0; i < shown; i++)
         text_frame(out, &stack->frames[i], i == 0);
-    if (stack->depth > shown)
-        fprintf(out, "   ... (%zu more)\n", stack->depth - shown);
+    if (depth > shown)
+        fprintf(out, "   ... (%zu more)\n", depth - shown);
 }
 
 /* Writes how the process ended, as in "(exit 0)" or "(killed by signal 9)". */
@@ -136,7 +137,7 @@ static void text_error_block(FILE *out, const struct report_error *error)
 
 /* Writes one error: a headline, where it happened, and the stacks of the
  * block's allocation and first free when known. */
-static void text_error(FILE *out, const struct report_error *error, size_t frames)
+static void text_error(FILE *out, const struct report_error *error, const struct text_options *options)
 {
     fputs(error->type == ERROR_MISMATCHED_FREE ? "Mismatched " : "Invalid ", out);
     text_field(out, error->free_function, "free");
@@ -144,28 +145,28 @@ static void text_error(FILE *out, const struct report_error *error, size_t frame
     fprintf(out, "0x%" PRIx64, error->address);
     text_error_block(out, error);
     fputc('\n', out);
-    text_stack(out, &error->stack, frames);
+    text_stack(out, &error->stack, options);
     if (error->alloc_stack.present) {
         fputs("  Block was allocated at:\n", out);
-        text_stack(out, &error->alloc_stack, frames);
+        text_stack(out, &error->alloc_stack, options);
     }
     if (error->first_free_stack.present) {
         fputs("  First freed at:\n", out);
-        text_stack(out, &error->first_free_stack, frames);
+        text_stack(out, &error->first_free_stack, options);
     }
     fputc('\n', out);
 }
 
 /* Writes one leak group, as in "40 bytes in 1 blocks are definitely lost" or
  * "32 bytes in 1 blocks are still reachable (via heuristic stdstring)". */
-static void text_leak(FILE *out, const struct report_leak *leak, size_t frames)
+static void text_leak(FILE *out, const struct report_leak *leak, const struct text_options *options)
 {
     fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s", leak->bytes, leak->blocks,
             LEAK_KIND_PHRASES[leak->kind]);
     if (leak->heuristic != HEURISTIC_NONE)
         fprintf(out, " (via heuristic %s)", HEURISTIC_NAMES[leak->heuristic]);
     fputc('\n', out);
-    text_stack(out, &leak->stack, frames);
+    text_stack(out, &leak->stack, options);
     fputc('\n', out);
 }
 
@@ -265,10 +266,11 @@ static void text_leak_summary(FILE *out, const struct report_process *process)
     fputc('\n', out);
 }
 
-/* Writes the SITES sites that allocate most often: the ones worth
+/* Writes the options->sites sites that allocate most often: the ones worth
  * optimising, especially when most of their blocks are temporary. */
-static int text_top_sites(FILE *out, const struct report_process *process, size_t top, size_t frames)
+static int text_top_sites(FILE *out, const struct report_process *process, const struct text_options *options)
 {
+    size_t top = options->sites;
     if (process->site_count == 0 || top == 0)
         return 0;
     const struct report_site **sites = malloc(process->site_count * sizeof *sites);
@@ -282,7 +284,7 @@ static int text_top_sites(FILE *out, const struct report_process *process, size_
     for (size_t i = 0; i < shown; i++) {
         fprintf(out, "%" PRId64 " allocations (%" PRId64 " temporary), %" PRId64 " bytes\n", sites[i]->allocations,
                 sites[i]->temporary, sites[i]->bytes);
-        text_stack(out, &sites[i]->stack, frames);
+        text_stack(out, &sites[i]->stack, options);
         fputc('\n', out);
     }
     free(sites);
@@ -295,13 +297,13 @@ static int text_process(FILE *out, const struct report_process *process, const s
     text_header(out, process);
     fputc('\n', out);
     for (size_t i = 0; i < process->error_count; i++)
-        text_error(out, &process->errors[i], options->frames);
+        text_error(out, &process->errors[i], options);
     for (size_t i = 0; i < process->leak_count; i++)
         if (options->leak_kinds & (1u << process->leaks[i].kind))
-            text_leak(out, &process->leaks[i], options->frames);
+            text_leak(out, &process->leaks[i], options);
     text_leak_summary(out, process);
     text_hidden_leaks(out, process, options->leak_kinds);
-    if (text_top_sites(out, process, options->sites, options->frames) != 0)
+    if (text_top_sites(out, process, options) != 0)
         return -1;
     const struct report_summary *summary = &process->summary;
     fprintf(out, "Heap: %" PRId64 " allocations, %" PRId64 " frees, %" PRId64 " bytes allocated, %" PRId64
@@ -328,6 +330,6 @@ int render_text_with(FILE *out, const struct report *report, const struct text_o
 
 int render_text(FILE *out, const struct report *report)
 {
-    const struct text_options every_kind = {TEXT_LEAK_KINDS_ALL, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT};
+    const struct text_options every_kind = {TEXT_LEAK_KINDS_ALL, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false};
     return render_text_with(out, report, &every_kind);
 }

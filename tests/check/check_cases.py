@@ -130,6 +130,32 @@ def case_exit_fail():
     check(trace("clean"), trace("leaky"), status=1)
 
 
+def case_below_main():
+    """Stacks stop at main, as valgrind prints them; --show-below-main keeps libc's start-up frames,
+    in the text, the JUnit file and the GitHub annotations alike; `report` and `view` do the same."""
+    below = "__libc_start_call_main"
+    junit = work("below.xml")
+    hidden = check("--junit", junit, "--github", trace("leaky"), status=1)
+    expect(" main " in hidden.stdout and below not in hidden.stdout, hidden.stdout)
+    with open(junit) as stream:
+        expect(below not in stream.read(), "JUnit shows frames below main")
+    shown = check("--show-below-main", "--junit", junit, "--github", trace("leaky"), status=1)
+    expect(shown.stdout.count(below) >= 2, shown.stdout)
+    with open(junit) as stream:
+        expect(below in stream.read(), "JUnit lost the frames below main")
+    report = run([MEMTRACK, "report", trace("leaky")], status=0).stdout
+    expect(": main (" in report and below not in report, report)
+    report = run([MEMTRACK, "report", "--show-below-main", trace("leaky")], status=0).stdout
+    expect(below in report, report)
+    report = run([MEMTRACK, "report", "--format", "json", trace("leaky")], status=0).stdout
+    expect(below in report, "JSON lost the frames below main")
+    for flags, present in (([], False), (["--show-below-main"], True)):
+        page = work("below.html")
+        run([MEMTRACK, "view", *flags, "-o", page, trace("leaky")], status=0)
+        with open(page) as stream:
+            expect((below in stream.read()) == present, "view %s: frames below main %s" % (flags, present))
+
+
 def case_exit_unusable():
     not_a_trace = write(work("not-a-trace.txt"), "hello\n")
     truncated = work("truncated.db")
