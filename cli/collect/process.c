@@ -24,11 +24,9 @@ static struct mt_process *process_alloc(uint32_t pid, uint32_t parent_pid, size_
     p->argv = calloc(argc + 1, sizeof *p->argv);
     p->argc = p->argv ? (int)argc : 0;
     u64map_init(&p->stacks, sizeof(struct mt_stack_def));
-    u64map_init(&p->blocks, sizeof(struct mt_live_block));
+    live_blocks_init(&p->blocks);
     u64map_init(&p->early, sizeof(struct mt_early));
     u64map_init(&p->sites, sizeof(struct mt_site));
-    u64map_init(&p->nursery, sizeof(struct mt_live_block));
-    u64map_init(&p->released_in_batch, 0);
     u64map_init(&p->next_seq, sizeof(uint32_t));
     return p;
 }
@@ -71,10 +69,8 @@ void process_free(struct mt_process *p)
         free(((struct mt_stack_def *)v)->frames);
     u64map_free(&p->stacks);
     free(p->arrived_stacks);
-    u64map_free(&p->blocks);
+    live_blocks_free(&p->blocks);
     u64map_free(&p->early);
-    u64map_free(&p->nursery);
-    u64map_free(&p->released_in_batch);
     u64map_free(&p->sites);
     for (size_t i = 0; i < p->n_modules; i++) {
         free(p->modules[i].path);
@@ -211,12 +207,12 @@ static void sample(struct mt_process *p, uint64_t time_ns)
     p->timeline[i] = (struct mt_sample){.time_ns = time_ns, .heap_bytes = p->current_bytes};
 }
 
-static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b, struct u64map *home);
+static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b);
 
 /* A block copied from the parent at fork: live here, but not allocated here. */
 static void on_inherit(struct mt_process *p, const struct mt_rec_alloc *r)
 {
-    struct mt_live_block *b = u64map_put(&p->blocks, r->block, NULL);
+    struct mt_live_block *b = live_blocks_put(&p->blocks, r->block);
     if (!b)
         return;
     *b = (struct mt_live_block){.address = r->address, .size = r->size, .time_ns = r->time_ns, .stack = r->stack,
@@ -225,20 +221,12 @@ static void on_inherit(struct mt_process *p, const struct mt_rec_alloc *r)
     if (s)
         s->live_bytes += r->size;
     p->current_bytes += r->size;
-    settle_early(p, r->block, b, &p->blocks);
-}
-
-/* A block this batch also releases waits in the small nursery, which stays in
- * the cache, instead of the live-block map, which does not. */
-static struct u64map *home_of_new(struct mt_process *p, uint64_t block)
-{
-    return p->released_in_batch.count && u64map_get(&p->released_in_batch, block) ? &p->nursery : &p->blocks;
+    settle_early(p, r->block, b);
 }
 
 static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
 {
-    struct u64map *home = home_of_new(p, r->block);
-    struct mt_live_block *b = u64map_put(home, r->block, NULL);
+    struct mt_live_block *b = live_blocks_put(&p->blocks, r->block);
     if (!b)
         return;
     b->address = r->address;
@@ -265,7 +253,7 @@ static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
         p->peak_seq++;
     }
     sample(p, r->time_ns);
-    settle_early(p, r->block, b, home);
+    settle_early(p, r->block, b);
 }
 
 static unsigned lifetime_bucket(uint64_t ns)
@@ -286,11 +274,10 @@ static struct mt_early *early_for(struct mt_process *p, uint64_t block)
     return e;
 }
 
-static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r,
-                       struct u64map *home);
+static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r);
 
-/* A block just became known (in `home`): apply what arrived for it before. */
-static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b, struct u64map *home)
+/* A block just became known: apply what arrived for it before. */
+static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b)
 {
     struct mt_early *e = p->early.count ? u64map_get(&p->early, block) : NULL;
     if (!e)
@@ -302,26 +289,22 @@ static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_bl
         b->heuristic = copy.heuristic;
     }
     if (copy.free.h.type)
-        apply_free(p, b, &copy.free, home);
+        apply_free(p, b, &copy.free);
 }
 
 static void on_free(struct mt_process *p, const struct mt_rec_free *r)
 {
-    struct u64map *home = &p->nursery;
-    struct mt_live_block *b = p->nursery.count ? u64map_get(home, r->block) : NULL;
-    if (!b)
-        b = u64map_get(home = &p->blocks, r->block);
+    struct mt_live_block *b = live_blocks_get(&p->blocks, r->block);
     if (!b) {
         struct mt_early *e = early_for(p, r->block);
         if (e)
             e->free = *r;
         return;
     }
-    apply_free(p, b, r, home);
+    apply_free(p, b, r);
 }
 
-static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r,
-                       struct u64map *home)
+static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r)
 {
     struct mt_site *s = touch_site(p, b->stack);
     if (s) {
@@ -332,7 +315,7 @@ static void apply_free(struct mt_process *p, struct mt_live_block *b, const stru
     p->frees++;
     p->temporary += r->temporary != 0;
     p->current_bytes -= b->size;
-    u64map_remove_value(home, b); /* b is gone from here on */
+    live_blocks_remove(&p->blocks, r->block); /* b is gone from here on */
     sample(p, r->time_ns);
 }
 
@@ -343,26 +326,11 @@ void process_preview(struct mt_process *p, const struct mt_record_header *rec)
 {
     if (rec->type == MT_REC_ALLOC) {
         const struct mt_rec_alloc *r = (const void *)rec;
-        u64map_prefetch(&p->blocks, r->block);
+        live_blocks_prefetch(&p->blocks, r->block);
         u64map_prefetch(&p->sites, (uint64_t)r->stack + 1);
     } else if (rec->type == MT_REC_FREE) {
-        uint64_t block = ((const struct mt_rec_free *)rec)->block;
-        u64map_prefetch(&p->blocks, block);
-        u64map_put(&p->released_in_batch, block, NULL);
+        live_blocks_prefetch(&p->blocks, ((const struct mt_rec_free *)rec)->block);
     }
-}
-
-void process_batch_end(struct mt_process *p)
-{
-    uint64_t block;
-    void *v;
-    for (size_t i = 0; p->nursery.count && u64map_next(&p->nursery, &i, &block, &v);) {
-        struct mt_live_block *b = u64map_put(&p->blocks, block, NULL);
-        if (b)
-            *b = *(struct mt_live_block *)v;
-    }
-    u64map_clear(&p->nursery);
-    u64map_clear(&p->released_in_batch);
 }
 
 /* Whether an allocation would take the live bytes past 2^63 - 1, which no
@@ -406,7 +374,7 @@ void process_apply(struct mt_process *p, const struct mt_record_header *rec)
     }
     case MT_REC_VERDICT: {
         const struct mt_rec_verdict *v = (const void *)rec;
-        struct mt_live_block *b = u64map_get(&p->blocks, v->block);
+        struct mt_live_block *b = live_blocks_get(&p->blocks, v->block);
         struct mt_early *e = b || rec->extra >= MT_LEAK_END ? NULL : early_for(p, v->block);
         if (b && rec->extra < MT_LEAK_END) {
             b->kind = (uint8_t)rec->extra;

@@ -8,18 +8,11 @@
 #define MEMTRACK_PROCESS_H
 
 #include <stdint.h>
+#include "collect/live_blocks.h"
 #include "collect/u64map.h"
 #include "protocol.h"
 
 #define MT_LIFETIME_BUCKETS 9 /* <1us, <10us, ..., <10s, >=10s */
-
-struct mt_live_block {
-    uint64_t address, size, time_ns;
-    uint32_t stack;
-    uint16_t function;
-    uint8_t kind;      /* enum mt_leak_kind */
-    uint8_t heuristic; /* enum mt_heuristic: how a reachable block was found through an interior pointer */
-};
 
 /* What arrived for a block before the block itself: another thread's batch
  * with the release (or the exit verdict) can overtake the allocating one. */
@@ -85,12 +78,9 @@ struct mt_process {
     size_t n_arrived_stacks, cap_arrived_stacks;
     size_t presymbolized;   /* arrived_stacks[0..presymbolized) went to symbolizing ahead */
     struct mt_process *next_to_store; /* run/storer.c's queue */
-    struct u64map blocks;   /* block id -> struct mt_live_block */
+    struct live_blocks blocks; /* block id -> struct mt_live_block */
     struct u64map early;    /* block id -> struct mt_early: its FREE or VERDICT came before its ALLOC */
     struct u64map sites;    /* stack id + 1 -> struct mt_site (stack id 0 is a real key here) */
-    struct u64map nursery;  /* block id -> struct mt_live_block, for blocks the batch being applied
-                               both allocates and releases: they never enter `blocks` */
-    struct u64map released_in_batch; /* block ids the batch being applied releases */
     struct mt_module *modules;
     size_t n_modules, cap_modules;
     struct mt_rec_error *errors;
@@ -131,10 +121,8 @@ struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **ar
 void process_free(struct mt_process *p);
 /* Applies one record (already validated by the decoder) to p. */
 /* Looks at a record of a batch before the batch is applied: starts loading
- * what applying it will touch, and notes the blocks it releases (process.c). */
+ * what applying it will touch (process.c). */
 void process_preview(struct mt_process *p, const struct mt_record_header *rec);
-/* After a batch: what the nursery still holds joins the live blocks. */
-void process_batch_end(struct mt_process *p);
 void process_apply(struct mt_process *p, const struct mt_record_header *rec);
 /* Adds `note` to the process's notes for people (kept in the trace). */
 void process_add_note(struct mt_process *p, const char *note);

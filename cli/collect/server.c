@@ -282,8 +282,6 @@ static void drain(struct mt_server *s, struct mt_connection *c)
             why = NULL;
             if (mt_decode_batch(buf, (size_t)n, on_record, &ctx, &why) == 0 && ctx.unbound)
                 why = "records before the hello";
-            if (previewed && previewed == c->process) /* else EXEC_FAILED withdrew and freed it */
-                process_batch_end(previewed);
         }
         for (int i = 0; i < ctx.n_fds; i++)
             close(ctx.fds[i]);

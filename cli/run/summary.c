@@ -39,16 +39,25 @@ static void print_untraced(FILE *out, const struct mt_process *p, bool started_p
     fputc('\n', out);
 }
 
+/* What is still allocated, by leak kind (count_block). */
+struct leak_totals {
+    uint64_t bytes[MT_LEAK_END], blocks[MT_LEAK_END];
+};
+
+static void count_block(uint64_t id, const struct mt_live_block *b, void *arg)
+{
+    struct leak_totals *totals = arg;
+    (void)id;
+    totals->bytes[b->kind] += b->size;
+    totals->blocks[b->kind]++;
+}
+
 /* Prints the figures of the program memtrack started. */
 static void print_process(FILE *out, const struct mt_process *p)
 {
-    uint64_t bytes[MT_LEAK_END] = {0}, blocks[MT_LEAK_END] = {0};
-    const void *v;
-    for (size_t i = 0; u64map_next(&p->blocks, &i, NULL, (void **)&v);) {
-        const struct mt_live_block *b = v;
-        bytes[b->kind] += b->size;
-        blocks[b->kind]++;
-    }
+    struct leak_totals totals = {0};
+    live_blocks_for_each(&p->blocks, count_block, &totals);
+    const uint64_t *bytes = totals.bytes, *blocks = totals.blocks;
     uint64_t allocations = p->exited ? p->exit.allocations : p->allocations;
     uint64_t frees = p->exited ? p->exit.frees : p->frees;
     uint64_t peak = p->exited ? p->exit.peak_bytes : p->peak_bytes;

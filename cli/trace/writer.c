@@ -488,25 +488,29 @@ static void store_sites(struct process_writer *pw)
     free(order);
 }
 
+/* Stores one live block (live_blocks_for_each). */
+static void store_block(uint64_t id, const struct mt_live_block *b, void *arg)
+{
+    struct process_writer *pw = arg;
+    struct trace_writer *w = pw->w;
+    (void)id;
+    sqlite3_int64 stack = store_stack(pw, b->stack);
+    if (!stack)
+        return; /* blocks.stack_id is NOT NULL; a block without stack cannot be placed */
+    sqlite3_bind_int64(w->block, 1, pw->process_id);
+    sqlite3_bind_int64(w->block, 2, stack);
+    sqlite3_bind_int64(w->block, 3, (sqlite3_int64)b->address);
+    sqlite3_bind_int64(w->block, 4, (sqlite3_int64)b->size);
+    sqlite3_bind_text(w->block, 5, mt_function_name(b->function), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(w->block, 6, (sqlite3_int64)b->time_ns);
+    sqlite3_bind_text(w->block, 7, mt_leak_kind_name(b->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(w->block, 8, mt_heuristic_name(b->heuristic), -1, SQLITE_STATIC); /* NULL: none */
+    step(w, w->block);
+}
+
 static void store_blocks(struct process_writer *pw)
 {
-    struct trace_writer *w = pw->w;
-    void *v;
-    for (size_t i = 0; u64map_next(&pw->p->blocks, &i, NULL, &v);) {
-        const struct mt_live_block *b = v;
-        sqlite3_int64 stack = store_stack(pw, b->stack);
-        if (!stack)
-            continue; /* blocks.stack_id is NOT NULL; a block without stack cannot be placed */
-        sqlite3_bind_int64(w->block, 1, pw->process_id);
-        sqlite3_bind_int64(w->block, 2, stack);
-        sqlite3_bind_int64(w->block, 3, (sqlite3_int64)b->address);
-        sqlite3_bind_int64(w->block, 4, (sqlite3_int64)b->size);
-        sqlite3_bind_text(w->block, 5, mt_function_name(b->function), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(w->block, 6, (sqlite3_int64)b->time_ns);
-        sqlite3_bind_text(w->block, 7, mt_leak_kind_name(b->kind), -1, SQLITE_STATIC);
-        sqlite3_bind_text(w->block, 8, mt_heuristic_name(b->heuristic), -1, SQLITE_STATIC); /* NULL: none */
-        step(w, w->block);
-    }
+    live_blocks_for_each(&pw->p->blocks, store_block, pw);
 }
 
 static void store_errors(struct process_writer *pw)

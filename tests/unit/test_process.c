@@ -117,8 +117,8 @@ static void test_allocations_and_frees_add_up_per_site(void **state)
     assert_int_equal(p->temporary, 1);
 
     assert_int_equal(p->blocks.count, 3);
-    assert_null(u64map_get(&p->blocks, 1));
-    const struct mt_live_block *b = u64map_get(&p->blocks, 2);
+    assert_null(live_blocks_get(&p->blocks, 1));
+    const struct mt_live_block *b = live_blocks_get(&p->blocks, 2);
     assert_non_null(b);
     assert_int_equal(b->address, 0x2000);
     assert_int_equal(b->size, 20);
@@ -266,10 +266,10 @@ static void test_verdicts_set_the_leak_kind_of_live_blocks(void **state)
                  .block = 77); /* not live: nothing to mark */
     apply(p);
     for (uint64_t block = 1; block <= 4; block++)
-        assert_int_equal(((struct mt_live_block *)u64map_get(&p->blocks, block))->kind, kinds[block - 1]);
-    assert_int_equal(((struct mt_live_block *)u64map_get(&p->blocks, 3))->heuristic, MT_HEURISTIC_NONE);
-    assert_int_equal(((struct mt_live_block *)u64map_get(&p->blocks, 4))->heuristic, MT_HEURISTIC_STDSTRING);
-    assert_int_equal(((struct mt_live_block *)u64map_get(&p->blocks, 5))->kind, MT_LEAK_UNCLASSIFIED);
+        assert_int_equal(((struct mt_live_block *)live_blocks_get(&p->blocks, block))->kind, kinds[block - 1]);
+    assert_int_equal(((struct mt_live_block *)live_blocks_get(&p->blocks, 3))->heuristic, MT_HEURISTIC_NONE);
+    assert_int_equal(((struct mt_live_block *)live_blocks_get(&p->blocks, 4))->heuristic, MT_HEURISTIC_STDSTRING);
+    assert_int_equal(((struct mt_live_block *)live_blocks_get(&p->blocks, 5))->kind, MT_LEAK_UNCLASSIFIED);
     assert_int_equal(p->blocks.count, 5);
 }
 
@@ -283,7 +283,7 @@ static void test_a_verdict_before_its_block_is_applied_when_the_block_comes(void
     apply(p);
     encode_alloc(&batch, 7, 0x7000, 40, 1 * MS, 1);
     apply(p);
-    const struct mt_live_block *b = u64map_get(&p->blocks, 7);
+    const struct mt_live_block *b = live_blocks_get(&p->blocks, 7);
     assert_non_null(b);
     assert_int_equal(b->kind, MT_LEAK_REACHABLE);
     assert_int_equal(b->heuristic, MT_HEURISTIC_MULTIPLE_INHERITANCE);
@@ -376,7 +376,7 @@ static void test_an_inherited_block_is_live_but_not_an_allocation(void **state)
     assert_int_equal(p->current_bytes, 64);
     assert_int_equal(site_of(p, 3)->allocations, 0);
     assert_int_equal(site_of(p, 3)->live_bytes, 64);
-    assert_non_null(u64map_get(&p->blocks, 9));
+    assert_non_null(live_blocks_get(&p->blocks, 9));
     encode_free(&batch, 9, 2, 0);
     apply(p);
     assert_int_equal(p->current_bytes, 0);
