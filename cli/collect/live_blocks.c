@@ -160,21 +160,24 @@ static struct chunk *chunk_for_new(struct live_blocks *lb, uint64_t id, int *fai
     return run->chunks[n - run->first];
 }
 
+/* An id has one place, whatever came before: the chunk slot chunk_for_new
+ * gives, else the hash map (chunks are made only at a thread's newest end,
+ * so an id once sent to the hash map never finds a chunk later).  So a
+ * new block costs no lookup in the hash map unless it goes there. */
 struct mt_live_block *live_blocks_put(struct live_blocks *lb, uint64_t id)
 {
-    struct mt_live_block *b = live_blocks_get(lb, id);
-    if (b != NULL)
-        return b;
-    int failed = 0;
+    int failed = 0, created = 1;
     struct chunk *chunk = chunk_for_new(lb, id, &failed);
+    struct mt_live_block *b = NULL;
     if (chunk != NULL) {
-        chunk->live++;
         b = slot_of(chunk, id);
+        created = b->function == 0;
+        chunk->live += created;
     } else if (!failed) {
-        b = u64map_put(&lb->sparse, id, NULL);
+        b = u64map_put(&lb->sparse, id, &created);
     }
-    if (b == NULL)
-        return NULL;
+    if (b == NULL || !created)
+        return b;
     *b = (struct mt_live_block){.function = SLOT_TAKEN};
     lb->count++;
     return b;

@@ -143,6 +143,9 @@ static void test_ids_out_of_order(void **state)
     add(&lb, ID(1, 90000));  /* a later chunk */
     add(&lb, ID(1, 50001));
     assert_int_equal(lb.count, 5);
+    assert_ptr_equal(live_blocks_put(&lb, ID(1, 3)), live_blocks_get(&lb, ID(1, 3))); /* again: the same block */
+    assert_ptr_equal(live_blocks_put(&lb, ID(1, 50001)), live_blocks_get(&lb, ID(1, 50001)));
+    assert_int_equal(lb.count, 5);
     uint64_t ids[] = {ID(1, 50000), ID(1, 3), ID(1, 20000), ID(1, 90000), ID(1, 50001)};
     for (size_t i = 0; i < 5; i++)
         assert_live(&lb, ids[i]);
