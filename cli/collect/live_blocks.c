@@ -12,25 +12,35 @@
  *
  * Lifetimes mix, so a chunk empties unevenly.  Once fewer than a quarter of
  * an older chunk's blocks are alive, they move to the hash map `sparse` and
- * the chunk is freed: memory stays within four slots per live block however
- * the program mixes lifetimes, and a dense chunk costs 32 bytes a block.
- * Ids that arrive below a thread's first chunk (a fork child's inherited
- * blocks, after its own) go to `sparse` too.
+ * the chunk is freed; a dense chunk costs 32 bytes a block.  A thread's
+ * newest chunk is still being filled and is left alone, but a thread that
+ * ended leaves its newest chunk behind for good, and a program may start
+ * thousands of threads: when the chunks hold four times more slots than
+ * there are live blocks (plus SWEEP_SLACK chunks), every chunk under a
+ * quarter full, newest ones included, moves to the hash map.  So memory
+ * stays within about four slots per live block however the program mixes
+ * lifetimes and threads.  Ids that arrive below a thread's first chunk (a
+ * fork child's inherited blocks, after its own) go to `sparse` too.
  *
  * Invariants: a live id is in exactly one place, a chunk slot (function !=
  * 0) or `sparse`; a run's chunks[i] holds chunk number first + i, or is NULL
- * when freed or never made; `count` is the number of live ids.
+ * when freed or never made; chunks are made only at number `newest` or
+ * above, so an id whose chunk is gone or was never made stays in `sparse`
+ * (a swept newest chunk moves `newest` past itself); `count` is the number
+ * of live ids and `chunks` the number of chunks made and not freed.
  */
 #include "collect/live_blocks.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK_BITS 12
+#define CHUNK_BITS 10
 #define CHUNK_BLOCKS (1u << CHUNK_BITS)
 #define SEQUENCE_BITS 40 /* libtrack's mt_new_block_id */
 /* A chunk this sparse gives its blocks to the hash map. */
 #define SPARSE_BELOW (CHUNK_BLOCKS / 4)
+/* Chunks allowed beyond four slots per live block before a sweep. */
+#define SWEEP_SLACK 256
 /* A placeholder `function` marking a slot used until the caller fills it. */
 #define SLOT_TAKEN UINT16_MAX
 
@@ -53,6 +63,7 @@ void live_blocks_init(struct live_blocks *lb)
     u64map_init(&lb->threads, sizeof(struct live_run));
     u64map_init(&lb->sparse, sizeof(struct mt_live_block));
     lb->count = 0;
+    lb->chunks = 0;
 }
 
 void live_blocks_free(struct live_blocks *lb)
@@ -67,6 +78,7 @@ void live_blocks_free(struct live_blocks *lb)
     u64map_free(&lb->threads);
     u64map_free(&lb->sparse);
     lb->count = 0;
+    lb->chunks = 0;
 }
 
 static uint64_t thread_of(uint64_t id)
@@ -132,6 +144,8 @@ static int reach(struct live_run *run, uint64_t n)
     return 0;
 }
 
+static void bound_chunks(struct live_blocks *lb);
+
 /* The chunk that new block ID goes to, made if need be; NULL when ID belongs
  * in `sparse` (its chunk number is below the thread's first chunk, or was
  * retired) or memory ran out (*failed set). */
@@ -151,11 +165,13 @@ static struct chunk *chunk_for_new(struct live_blocks *lb, uint64_t id, int *fai
     if (!made && (n < run->first || n < run->newest))
         return NULL; /* retired, or older than the chunks kept: the hash map keeps it */
     if (!made) {
+        bound_chunks(lb); /* before the new chunk exists: a sweep leaves n at or above newest */
         if (reach(run, n) != 0 || (run->chunks[n - run->first] = calloc(1, sizeof(struct chunk))) == NULL) {
             *failed = 1;
             return NULL;
         }
         run->newest = n;
+        lb->chunks++;
     }
     return run->chunks[n - run->first];
 }
@@ -210,6 +226,32 @@ static void make_sparse(struct live_blocks *lb, struct live_run *run, size_t i)
     }
     free(chunk);
     run->chunks[i] = NULL;
+    lb->chunks--;
+}
+
+/* Moves every chunk under a quarter full, a thread's newest included, to
+ * `sparse`; a thread whose newest chunk goes starts a new chunk with its
+ * next chunk number (ids still to come in this one go to `sparse`). */
+static void sweep(struct live_blocks *lb)
+{
+    void *v;
+    for (size_t i = 0; u64map_next(&lb->threads, &i, NULL, &v);) {
+        struct live_run *run = v;
+        for (size_t c = 0; c < run->count; c++) {
+            if (run->chunks[c] == NULL || run->chunks[c]->live >= SPARSE_BELOW)
+                continue;
+            if (run->first + c == run->newest)
+                run->newest++;
+            make_sparse(lb, run, c);
+        }
+    }
+}
+
+/* Sweeps when the chunks hold too many empty slots (see the top). */
+static void bound_chunks(struct live_blocks *lb)
+{
+    if (lb->chunks > SWEEP_SLACK && (lb->chunks - SWEEP_SLACK) * CHUNK_BLOCKS > 4 * lb->count)
+        sweep(lb);
 }
 
 void live_blocks_remove(struct live_blocks *lb, uint64_t id)
@@ -230,6 +272,7 @@ void live_blocks_remove(struct live_blocks *lb, uint64_t id)
     if (chunk->live == 0) {
         free(chunk);
         run->chunks[n - run->first] = NULL;
+        lb->chunks--;
     } else {
         make_sparse(lb, run, (size_t)(n - run->first));
     }

@@ -24,6 +24,7 @@ struct live_blocks {
     struct u64map threads; /* thread number + 1 -> struct live_run: its chunks */
     struct u64map sparse;  /* block id -> struct mt_live_block: ids outside every chunk */
     size_t count;
+    size_t chunks; /* chunks made and not yet freed */
 };
 
 void live_blocks_init(struct live_blocks *lb);

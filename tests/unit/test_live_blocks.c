@@ -164,7 +164,7 @@ static void test_thinned_chunk_keeps_survivors(void **state)
     (void)state;
     struct live_blocks lb;
     live_blocks_init(&lb);
-    for (uint64_t seq = 1; seq <= 3 * 4096; seq++) /* three chunks; the last is the newest */
+    for (uint64_t seq = 1; seq <= 3 * 4096; seq++) /* several chunks; the last is the newest */
         add(&lb, ID(1, seq));
     for (uint64_t seq = 1; seq <= 4096; seq++)
         if (seq % 8 != 0)
@@ -181,6 +181,34 @@ static void test_thinned_chunk_keeps_survivors(void **state)
     live_blocks_free(&lb);
 }
 
+/* Thousands of threads that each keep one block (threads that ended leave
+ * their newest chunk behind) do not keep a chunk each: the chunks are swept
+ * into the hash map, every block stays readable, and a thread that goes on
+ * allocating after its chunk was swept still keeps every block. */
+static void test_many_threads_swept(void **state)
+{
+    (void)state;
+    struct live_blocks lb;
+    live_blocks_init(&lb);
+    for (uint64_t t = 1; t <= 5000; t++)
+        add(&lb, ID(t, 1));
+    assert_true(lb.chunks <= 300); /* SWEEP_SLACK (256) and what came since the last sweep */
+    for (uint64_t seq = 2; seq <= 3000; seq++)
+        add(&lb, ID(1, seq));
+    assert_int_equal(lb.count, 5000 + 2999);
+    for (uint64_t t = 1; t <= 5000; t++)
+        assert_live(&lb, ID(t, 1));
+    for (uint64_t seq = 1; seq <= 3000; seq++)
+        assert_live(&lb, ID(1, seq));
+    struct seen seen = {0};
+    live_blocks_for_each(&lb, tally, &seen);
+    assert_int_equal(seen.count, lb.count);
+    for (uint64_t t = 1; t <= 5000; t++)
+        live_blocks_remove(&lb, ID(t, 1));
+    assert_int_equal(lb.count, 2999);
+    live_blocks_free(&lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_mixed_lifetimes_match_reference),
         cmocka_unit_test(test_ids_out_of_order),
         cmocka_unit_test(test_thinned_chunk_keeps_survivors),
+        cmocka_unit_test(test_many_threads_swept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
