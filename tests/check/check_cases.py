@@ -582,6 +582,56 @@ memtrack_add_test(NAME leaky_suppressed COMMAND leaky SUPPRESSIONS {work("helper
     ElementTree.parse(os.path.join(build_dir, "leaky.xml"))
 
 
+def case_installed_package():
+    """An install moved elsewhere still works as a package: pkg-config names the moved include directory,
+    find_package(memtrack 0.1 REQUIRED) finds it (and refuses 1.0), and its CTest helper runs the installed
+    memtrack."""
+    build = os.path.dirname(os.path.dirname(os.path.abspath(MEMTRACK)))  # MEMTRACK is BUILD/bin/memtrack
+    installed, moved = work("installed"), work("moved")
+    for path in (installed, moved):
+        shutil.rmtree(path, ignore_errors=True)
+    cmake = os.environ.get("CMAKE", "cmake")
+    run([cmake, "--install", build, "--prefix", installed], status=0)
+    os.rename(installed, moved)
+    env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(moved, "lib", "pkgconfig"))
+    cflags = run(["pkg-config", "--cflags", "memtrack"], status=0, env=env).stdout.split()
+    expect(len(cflags) == 1 and cflags[0].startswith("-I"), cflags)
+    include = os.path.realpath(cflags[0][2:])
+    expect(include == os.path.realpath(os.path.join(moved, "include")), f"{include} is not the moved prefix's")
+    expect(os.path.exists(os.path.join(include, "memtrack.h")), include)
+    # the licenses go with it, and THIRD-PARTY names every package the page bundles, at its pinned version
+    docs = os.path.join(moved, "share", "doc", "memtrack")
+    expect(os.path.exists(os.path.join(docs, "LICENSE")), "LICENSE not installed")
+    with open(os.path.join(docs, "THIRD-PARTY")) as stream:
+        third_party = stream.read()
+    with open(os.path.join(os.path.dirname(os.path.dirname(HERE)), "viewer", "package-lock.json")) as stream:
+        lock = json.load(stream)
+    for path, package in lock["packages"].items():
+        name = path.replace("node_modules/", "")
+        if path and not package.get("dev"):
+            expect(re.search(rf"^{re.escape(name)} +{re.escape(package['version'])} ", third_party, re.M),
+                   f"THIRD-PARTY does not list {name} {package['version']}")
+    tests = """find_package(memtrack 0.1 REQUIRED)
+include(MemtrackTest)
+memtrack_add_test(NAME tidy COMMAND tidy)
+memtrack_add_test(NAME leaky COMMAND leaky)
+"""
+    source = work("package")
+    shutil.rmtree(source, ignore_errors=True)
+    os.makedirs(source)
+    write(os.path.join(source, "CMakeLists.txt"), SUITE_CMAKE.format(programs=PROGRAMS) + tests)
+    build_dir = os.path.join(source, "build")
+    run([cmake, "-S", source, "-B", build_dir, f"-DCMAKE_PREFIX_PATH={moved}", "-DCMAKE_C_FLAGS=-w"], status=0)
+    run([cmake, "--build", build_dir], status=0)
+    result = run([os.environ.get("CTEST", "ctest"), "--test-dir", build_dir, "--output-on-failure"])
+    for name, verdict in [("tidy", "Passed"), ("leaky", "Failed")]:
+        expect(re.search(rf"Test +#\d+: {name} \.+\**\s*{verdict}", result.stdout), f"{name}: {result.stdout}")
+    write(os.path.join(source, "CMakeLists.txt"), "cmake_minimum_required(VERSION 3.18)\nproject(newer NONE)\n"
+          "find_package(memtrack 1.0 REQUIRED)\n")
+    refused = run([cmake, "-S", source, "-B", os.path.join(source, "newer"), f"-DCMAKE_PREFIX_PATH={moved}"])
+    expect(refused.returncode != 0 and "memtrack" in refused.stderr, refused.stderr)
+
+
 # --- memtrack run --fail-on (registered once run.c calls gate_after_run) -------
 
 def case_run_fail_on():
