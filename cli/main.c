@@ -30,7 +30,7 @@ static const struct command *find(const char *name)
 
 static void usage(FILE *out)
 {
-    fputs("usage: memtrack COMMAND [options]\n\nCommands:\n", out);
+    fputs("Usage: memtrack COMMAND [options]\n\nCommands:\n", out);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %s\n", commands[i].synopsis);
     fputs("  help [COMMAND]                          this text, or a command's own\n"

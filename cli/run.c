@@ -60,7 +60,7 @@ static const struct number_option NUMBER_OPTIONS[] = {
 
 void usage_run(FILE *out)
 {
-    fputs("usage: memtrack run [options] [--] PROGRAM [ARGS...]\n"
+    fputs("Usage: memtrack run [options] [--] PROGRAM [ARGS...]\n"
           "\n"
           "Runs PROGRAM with every allocation traced, writes a trace file, prints a\n"
           "summary on stderr and exits with PROGRAM's exit status (128+N if it died\n"

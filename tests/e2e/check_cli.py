@@ -321,8 +321,8 @@ def check_run_options_environment(ctx):
 
 
 def check_help_and_version(ctx):
-    """--help, help run, run --help, report --help and --version: 0, on stdout."""
-    for argv, wanted in ((["--help"], "usage: memtrack"), (["help"], "usage: memtrack"),
+    """--help, help run, run --help, report --help and --version: 0, on stdout; every help begins "Usage: "."""
+    for argv, wanted in ((["--help"], "Usage: memtrack"), (["help"], "Usage: memtrack"),
                          (["help", "run"], "memtrack run"), (["run", "--help"], "memtrack run"),
                          (["help", "report"], "memtrack report"), (["report", "--help"], "memtrack report"),
                          (["--version"], "memtrack ")):
@@ -330,6 +330,10 @@ def check_help_and_version(ctx):
         expect(proc.returncode == 0, "%s: expected status 0" % " ".join(argv), proc)
         expect(wanted in e2e_lib.text(proc.stdout), "%s: expected %r on stdout" % (" ".join(argv), wanted), proc)
         expect(proc.stderr == b"", "%s: expected nothing on stderr" % " ".join(argv), proc)
+    for command in ("run", "report", "check", "diff", "view"):
+        proc = ctx.memtrack_cmd(command, "--help")
+        expect(e2e_lib.text(proc.stdout).startswith("Usage: memtrack %s " % command),
+               "%s --help: expected 'Usage: memtrack %s ...' first" % (command, command), proc)
 
 
 def check_killed_by_sigsegv(ctx):
