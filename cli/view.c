@@ -35,10 +35,10 @@ void usage_view(FILE *stream)
           "Write one self-contained HTML page showing a trace (heap over time, flame graph of\n"
           "allocations, allocation sites, leaks and errors) and print its path.\n"
           "\n"
-          "  -o FILE.html       where to write the page (default: TRACE with .html for its extension)\n"
-          "  --open             open the page with xdg-open once written\n"
-          "  --show-below-main  keep the frames below main (libc's start-up) in stacks\n"
-          "  -h, --help         show this help\n",
+          "  -o, --output FILE.html  where to write the page (default: TRACE with .html for its extension)\n"
+          "  --open                  open the page with xdg-open once written\n"
+          "  --show-below-main       keep the frames below main (libc's start-up) in stacks\n"
+          "  -h, --help              show this help\n",
           stream);
 }
 
@@ -56,11 +56,19 @@ static int read_view_option(int argc, char **argv, int *i, void *context)
         options->show_below_main = true;
         return 1;
     }
-    if (strcmp(argv[*i], "-o") != 0)
-        return 0;
-    if (*i + 1 == argc || argv[*i + 1][0] == '\0')
-        return usage_error("-o needs a file name");
-    options->page_path = argv[++*i];
+    const char *option = argv[*i], *value = NULL;
+    int taken = option_value("view", argc, argv, i, "--output", &value);
+    if (taken == 0 && strcmp(argv[*i], "-o") == 0) {
+        if (*i + 1 == argc)
+            return usage_error("-o needs a file name");
+        value = argv[++*i];
+        taken = 1;
+    }
+    if (taken <= 0)
+        return taken;
+    if (value[0] == '\0')
+        return usage_error("%s needs a file name", strcmp(option, "-o") == 0 ? "-o" : "--output");
+    options->page_path = value;
     return 1;
 }
 

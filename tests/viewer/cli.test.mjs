@@ -53,6 +53,17 @@ test('bad usage exits 2 and says what is wrong', () => {
   fails(['--frobnicate', tracePath], 2, /unknown option '--frobnicate'/);
   fails([tracePath, tracePath], 2, /unexpected argument/);
   fails([tracePath, '-o'], 2, /-o needs a file name/);
+  fails([tracePath, '--output='], 2, /--output needs a file name/);
+  fails([tracePath, '--output'], 2, /--output needs a value/);
+});
+
+test('--output names the page as -o does, as memtrack run\'s does the trace', () => {
+  for (const argv of [['--output', join(directory, 'long.html')], [`--output=${join(directory, 'long=.html')}`]]) {
+    const result = memtrack(['view', ...argv, tracePath]);
+    assert.equal(result.status, 0, result.stderr);
+    const page = result.stdout.trim();
+    assert.ok(existsSync(page), `${page} was not written`);
+  }
 });
 
 test('a trace that cannot be used exits 2 and says which file and why', () => {
