@@ -3,6 +3,7 @@
  */
 #include "gate/describe.h"
 #include "printable.h"
+#include "source_path.h"
 #include "text_stream.h"
 
 #include <inttypes.h>
@@ -67,7 +68,7 @@ char *frame_label(const struct report_frame *frame)
     write_printable(out, frame->function != NULL ? frame->function : "???");
     if (frame->file != NULL) {
         fputc(' ', out);
-        write_printable(out, frame->file);
+        write_source_path(out, frame->file);
         if (frame->line.present)
             fprintf(out, ":%" PRId64, frame->line.value);
     } else if (frame->module != NULL) {

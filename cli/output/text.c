@@ -9,6 +9,7 @@
 
 #include "output/render.h"
 #include "printable.h"
+#include "source_path.h"
 
 /* How each leak kind reads in "N bytes in M blocks are ...". */
 static const char *const LEAK_KIND_PHRASES[LEAK_KIND_COUNT] = {"definitely lost", "indirectly lost",
@@ -28,7 +29,7 @@ static void text_frame(FILE *out, const struct report_frame *frame, bool innermo
     text_field(out, frame->function, "???");
     if (frame->file != NULL) {
         fputs(" (", out);
-        text_field(out, frame->file, "");
+        write_source_path(out, frame->file);
         if (frame->line.present)
             fprintf(out, ":%" PRId64, frame->line.value);
         fputc(')', out);
