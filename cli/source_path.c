@@ -34,6 +34,19 @@ static size_t append(char *out, size_t length, size_t base, const char *part, si
     return length + n;
 }
 
+/* Drops the second component of a relative PATH whose first two are the
+ * same: a relative compilation directory that libdw joined to a directory
+ * entry naming it again (glibc's CUs have DW_AT_comp_dir "./string" and
+ * lines in "./string/strdup.c", joined as "./string/./string/strdup.c"). */
+static void undouble(char *path)
+{
+    size_t n = strcspn(path, "/");
+    if (path[0] == '/' || path[n] != '/' || (n == 2 && strncmp(path, "..", 2) == 0) ||
+        strncmp(path, path + n + 1, n) != 0 || path[2 * n + 1] != '/')
+        return;
+    memmove(path + n, path + 2 * n + 1, strlen(path + 2 * n + 1) + 1);
+}
+
 /* Folds PATH into OUT (at least as long as PATH, plus two): components "."
  * and "" dropped, "name/.." removed; a ".." with nothing before it to remove
  * stays in a relative path and goes in an absolute one (the root is its own
@@ -65,6 +78,7 @@ static void fold(const char *path, char *out)
     if (length == 0)
         out[length++] = '.';
     out[length] = '\0';
+    undouble(out);
 }
 
 void write_source_path(FILE *out, const char *path)

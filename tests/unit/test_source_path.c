@@ -40,7 +40,10 @@ static void test_paths(void **state)
 {
     (void)state;
     assert_int_equal(chdir("/usr/share"), 0); /* before the first call: the working directory is read once */
-    assert_shown("./string/./string/strdup.c", "string/string/strdup.c");
+    assert_shown("./string/./string/strdup.c", "string/strdup.c"); /* glibc's relative directory, joined twice */
+    assert_shown("./string/strdup.c", "string/strdup.c");
+    assert_shown("stringx/string/a.c", "stringx/string/a.c");
+    assert_shown("/usr/usr/a.c", "/usr/usr/a.c");                 /* an absolute path is what it says */
     assert_shown("/work/main/build/../examples/leaky.c", "/work/main/examples/leaky.c");
     assert_shown("/usr/share/doc/x.c", "doc/x.c");                /* under the working directory */
     assert_shown("/usr/share/../share/doc/x.c", "doc/x.c");
