@@ -105,3 +105,11 @@ size_t report_stack_shown_depth(const struct report_stack *stack, bool show_belo
             return i + 1;
     return stack->depth;
 }
+
+bool report_frame_is_memtracks(const struct report_frame *frame)
+{
+    if (frame->module == NULL)
+        return false;
+    const char *name = strrchr(frame->module, '/');
+    return strcmp(name != NULL ? name + 1 : frame->module, "libmemtrack.so") == 0;
+}

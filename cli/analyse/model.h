@@ -89,6 +89,10 @@ struct report_site {
  * below main say nothing about the program.  A stack without main (a
  * thread's, a static constructor's) is shown whole. */
 size_t report_stack_shown_depth(const struct report_stack *stack, bool show_below_main);
+/* Whether FRAME is memtrack's own (libmemtrack.so): its dlopen wrapper sits
+ * between the program and libc's dlopen in every allocation dlopen makes,
+ * and a stack for people leaves it out. */
+bool report_frame_is_memtracks(const struct report_frame *frame);
 
 /* qsort order of `const struct report_site *`: most allocations first, then
  * most bytes, then stack id.  The text report's top sites, and the sites

@@ -80,22 +80,28 @@ char *frame_label(const struct report_frame *frame)
 }
 
 /* Writes STACK LeakSanitizer-style, "    #0 0x4011d6 in make_leak /src/leak.c:6",
- * at most MAX_FRAMES frames, and those below main only if BELOW_MAIN. */
+ * at most MAX_FRAMES frames, those below main only if BELOW_MAIN, and none
+ * of memtrack's own. */
 static void write_stack(FILE *out, const struct report_stack *stack, size_t max_frames, bool below_main)
 {
     if (!stack->present || stack->depth == 0) {
         fputs(stack->present ? "    (empty stack)\n" : "    (no stack recorded)\n", out);
         return;
     }
-    size_t depth = report_stack_shown_depth(stack, below_main);
-    size_t shown = depth < max_frames ? depth : max_frames;
-    for (size_t i = 0; i < shown; i++) {
+    size_t depth = report_stack_shown_depth(stack, below_main), shown = 0, more = 0;
+    for (size_t i = 0; i < depth; i++) {
+        if (report_frame_is_memtracks(&stack->frames[i]))
+            continue;
+        if (shown == max_frames) {
+            more++;
+            continue;
+        }
         char *label = frame_label(&stack->frames[i]);
-        fprintf(out, "    #%zu 0x%" PRIx64 " in %s\n", i, stack->frames[i].address, label != NULL ? label : "?");
+        fprintf(out, "    #%zu 0x%" PRIx64 " in %s\n", shown++, stack->frames[i].address, label != NULL ? label : "?");
         free(label);
     }
-    if (depth > shown)
-        fprintf(out, "    ... %zu more frames\n", depth - shown);
+    if (more > 0)
+        fprintf(out, "    ... %zu more frames\n", more);
 }
 
 /* The stacks of a finding, one frame a line: the allocation stack of a leak;

@@ -41,20 +41,26 @@ static void text_frame(FILE *out, const struct report_frame *frame, bool innermo
     fputc('\n', out);
 }
 
-/* Writes a stack innermost first, at most options->frames frames, and
- * those below main only if asked.  Shared by errors, leaks and sites. */
+/* Writes a stack innermost first, at most options->frames frames, those
+ * below main only if asked, and none of memtrack's own.  Shared by errors,
+ * leaks and sites. */
 static void text_stack(FILE *out, const struct report_stack *stack, const struct text_options *options)
 {
     if (!stack->present || stack->depth == 0) {
         fputs(stack->present ? "   (empty stack)\n" : "   (no stack recorded)\n", out);
         return;
     }
-    size_t depth = report_stack_shown_depth(stack, options->show_below_main);
-    size_t shown = depth < options->frames ? depth : options->frames;
-    for (size_t i = 0; i < shown; i++)
-        text_frame(out, &stack->frames[i], i == 0);
-    if (depth > shown)
-        fprintf(out, "   ... (%zu more)\n", depth - shown);
+    size_t depth = report_stack_shown_depth(stack, options->show_below_main), shown = 0, more = 0;
+    for (size_t i = 0; i < depth; i++) {
+        if (report_frame_is_memtracks(&stack->frames[i]))
+            continue;
+        if (shown < options->frames)
+            text_frame(out, &stack->frames[i], shown++ == 0);
+        else
+            more++;
+    }
+    if (more > 0)
+        fprintf(out, "   ... (%zu more)\n", more);
 }
 
 /* Writes how the process ended, as in "(exit 0)" or "(killed by signal 9)". */

@@ -882,6 +882,36 @@ static void test_site_stacks_only_where_asked(void **state)
     free(whole);
 }
 
+/* memtrack's own frames (its dlopen wrapper, between the program and libc's
+ * dlopen) are left out of the text, and out of the count of frames not
+ * shown; JSON keeps them. */
+static void test_text_leaves_out_memtracks_frames(void **state)
+{
+    (void)state;
+    create_trace(temp_path("own.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+    execute_sql(temp_path("own.db"),
+                "INSERT INTO objects (id, path, build_id) VALUES (3, '/opt/m/lib/memtrack/libmemtrack.so', NULL);"
+                "INSERT INTO frames (id, address, object_id, function, file, line, inlined)"
+                " VALUES (7, 4096, 3, 'dlopen', '/src/libtrack/modules.c', 169, 0);"
+                "UPDATE stacks SET frames = '[1,7,2]' WHERE id = 1");
+    char *text = render_trace(temp_path("own.db"), render_text);
+    assert_null(strstr(text, "dlopen"));
+    assert_non_null(strstr(text, "40 bytes in 2 blocks are definitely lost\n"
+                                 "   at 0x4011d6: leak_here (/abs/src.c:12)\n"
+                                 "   by 0x401200: main (/abs/src.c:30)\n"));
+    free(text);
+    char path[300];
+    snprintf(path, sizeof path, "%s", temp_path("own.db"));
+    char *argv[] = {"report", "--num-callers=1", path, NULL}, *out, *err;
+    assert_int_equal(run_report(argv, &out, &err), 0);
+    assert_non_null(strstr(out, "   at 0x4011d6: leak_here (/abs/src.c:12)\n   ... (1 more)\n"));
+    free(out);
+    free(err);
+    text = render_trace(temp_path("own.db"), render_json);
+    assert_non_null(strstr(text, "\"function\": \"dlopen\""));
+    free(text);
+}
+
 /* The text report shows at most 12 frames of a stack and counts the rest. */
 static void test_text_shortens_deep_stacks(void **state)
 {
@@ -926,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_a_stack_that_failed_fails_again),
         cmocka_unit_test(test_stacks_read_in_one_pass_match),
         cmocka_unit_test(test_site_stacks_only_where_asked),
+        cmocka_unit_test(test_text_leaves_out_memtracks_frames),
         cmocka_unit_test(test_text_shortens_deep_stacks),
         cmocka_unit_test(test_odd_values_still_report),
     };
