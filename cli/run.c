@@ -49,7 +49,7 @@ struct run_options {
  * values libtrack uses as given (it would clamp others silently). */
 struct number_option {
     const char *name, *key;
-    unsigned long long min, max;
+    size_t min, max;
 };
 static const struct number_option NUMBER_OPTIONS[] = {
     {"--depth", "depth", 1, MT_MAX_DEPTH},
@@ -147,15 +147,9 @@ static int add_heuristics(struct run_options *o, const char *value)
  * range, written in decimal digits alone; else says so and returns -1. */
 static int add_number(struct run_options *o, const struct number_option *option, const char *value)
 {
-    char *end = NULL;
-    errno = 0;
-    unsigned long long number = strtoull(value, &end, 10);
-    if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || number < option->min ||
-        number > option->max) {
-        fprintf(stderr, "memtrack run: %s takes a number from %llu to %llu, not '%s'\n", option->name, option->min,
-                option->max, value);
+    size_t number;
+    if (option_count("run", option->name, value, option->min, option->max, &number) != 0)
         return -1;
-    }
     return add_option(o, option->key, value);
 }
 
