@@ -5,25 +5,27 @@
  * Sharded by address hash into SHARDS open-addressing tables (linear probing,
  * backward-shift deletion, so no tombstones), each behind its own spinlock:
  * two threads contend only when they touch the same shard at the same moment.
- * The shards' tables lie side by side in one mapping (shard k's slots start at
- * table.slots + k * table.capacity), so the table is one piece large enough
- * for huge pages (huge_pages.h).  Memory comes from mmap, never from the
+ * Memory comes from mmap (the first, small tables from .bss), never from the
  * traced program's malloc.
  *
- * Growth is lazy per shard.  When a shard would be more than 3/4 full, a
- * mapping twice as large becomes the table and the current one becomes
- * `old`; each shard moves its own entries across the next time it is used
- * (settle).  Moving all of them at once held every allocating thread for
- * 0.7 s at four million live blocks; a shard moves 1/64 of them.
+ * Bytes per live block are the program's cost of being traced (a Python
+ * holding four million blocks carries the table beside its heap), so:
+ *  - a slot is 24 bytes, not the 32 of struct mt_block: the address shares
+ *    its word with the allocating function and the alignment (user-space
+ *    addresses have 47 bits on x86-64; 52 are kept), and the size has 32
+ *    bits.  The rare block that does not fit (4 GiB or more, or an address
+ *    with bits above 52) lives in a small side list instead (`big`);
+ *  - each shard grows on its own, by half, to a capacity that fills its
+ *    mapping: the slots are 1/2 to 3/4 full, 32 to 48 bytes per block, and
+ *    while a shard moves only that shard's old slots are mapped twice.  The
+ *    new mapping is made and faulted in before the shard's lock is taken,
+ *    so the move holds the lock for copying alone (1/64 of the blocks).
  *
- * Invariants: table.slots, table.capacity, table.old* and table.generation
- * change only while every shard's lock is held, so holding any one lock
- * makes them stable.  Shard k's entries are in table.slots when its
- * generation is table.generation, else in table.old; table.unsettled counts
- * the shards still in table.old, and the one that brings it to 0 unmaps it.
- * A lock is never held across a system call (mappings are made before the
- * locks are taken and unmapped after they are dropped).  A shard's count <
- * capacity * 3/4 after every insert.
+ * Invariants: a shard's slots, capacity and count change only under its
+ * lock; count < capacity * 3/4 after every insert that found room; a slot
+ * is empty when its key is 0 (no block starts at address 0).  An address is
+ * in at most one place: its shard or the side list.  A lock is never held
+ * across a system call.  Lock order: shards, then the side list's lock.
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -32,26 +34,51 @@
 #include "internal.h"
 
 #define SHARDS 64
-#define INITIAL_CAPACITY 64        /* slots per shard: the first table is 128 KiB */
+#define INITIAL_CAPACITY 64 /* slots per shard, in .bss: 96 KiB in all, resident as used */
+
+#define ADDRESS_BITS 52
+#define ADDRESS_MASK ((UINT64_C(1) << ADDRESS_BITS) - 1)
+#define FUNCTION_SHIFT ADDRESS_BITS /* 5 bits: enum mt_function < 32 */
+#define ALIGN_SHIFT (FUNCTION_SHIFT + 5) /* 6 bits: log2 of the alignment */
+
+/* One live block as the table keeps it. */
+struct slot {
+    uint64_t key; /* address | function << FUNCTION_SHIFT | align_log2 << ALIGN_SHIFT; 0: empty */
+    uint64_t id;
+    uint32_t size;
+    uint32_t stack;
+};
+_Static_assert(sizeof(struct slot) == 24, "a slot is 24 bytes");
+_Static_assert(MT_FN_END <= 32, "functions fit in 5 bits");
 
 struct shard {
     mt_spinlock lock;
-    unsigned generation;    /* the table generation whose mapping holds its entries */
     size_t count;
-    char pad[64 - sizeof(mt_spinlock) - sizeof(unsigned) - sizeof(size_t)];
-};
+    size_t capacity;    /* slots at `slots`, never 0 */
+    struct slot *slots;
+    size_t mapped;      /* bytes mapped at slots; 0 while they are the .bss ones */
+} __attribute__((aligned(64)));
 
-static struct shard shards[SHARDS] __attribute__((aligned(64)));
+static struct slot initial_slots[SHARDS][INITIAL_CAPACITY];
 
+/* Every shard starts on its .bss slots, set at compile time: no first-use
+ * initialisation for threads to race on. */
+#define SHARD(k) {.capacity = INITIAL_CAPACITY, .slots = initial_slots[k]}
+#define SHARDS_8(k) SHARD(k), SHARD(k + 1), SHARD(k + 2), SHARD(k + 3), SHARD(k + 4), SHARD(k + 5), \
+                    SHARD(k + 6), SHARD(k + 7)
+static struct shard shards[SHARDS] = {SHARDS_8(0),  SHARDS_8(8),  SHARDS_8(16), SHARDS_8(24),
+                                      SHARDS_8(32), SHARDS_8(40), SHARDS_8(48), SHARDS_8(56)};
+_Static_assert(SHARDS == 64, "the initialiser above names 64 shards");
+
+/* Blocks that do not fit a slot: an array searched from end to end, which
+ * is enough for blocks of 4 GiB and more. */
 static struct {
-    struct mt_block *slots; /* SHARDS * capacity slots; address 0 marks an empty slot */
-    size_t capacity;        /* slots per shard: a power of two, 0 before first use */
-    size_t mapped;          /* bytes mapped at slots */
-    struct mt_block *old;   /* the previous table, while shards are still in it */
-    size_t old_capacity, old_mapped;
-    unsigned generation;    /* grows by one with each new table */
-    atomic_uint unsettled;  /* shards whose entries are still in old */
-} table;
+    mt_spinlock lock;
+    atomic_size_t count;
+    size_t capacity;
+    struct mt_block *blocks;
+    size_t mapped;
+} big;
 
 static inline uint64_t mix(uintptr_t a)
 {
@@ -64,229 +91,286 @@ static inline unsigned shard_index(uintptr_t a)
     return (unsigned)(mix(a) >> 58) & (SHARDS - 1);
 }
 
-static inline size_t home_slot(uintptr_t a, size_t mask)
+/* The first slot to probe for a in `capacity` slots: the hash bits below the
+ * shard's, scaled to the capacity (which need not be a power of two). */
+static inline size_t home_slot(uintptr_t a, size_t capacity)
 {
-    return mix(a) & mask;
+    return (size_t)(((unsigned __int128)(mix(a) << 6) * capacity) >> 64);
 }
 
-/* The slot where `address` is, or the empty slot where it would go, in shard k
- * of a table of `capacity` slots per shard. */
-static struct mt_block *probe(struct mt_block *slots, size_t capacity, unsigned k, uintptr_t address)
+static inline uintptr_t address_of(uint64_t key)
 {
-    struct mt_block *shard_slots = slots + (size_t)k * capacity;
-    size_t i = home_slot(address, capacity - 1);
-    while (shard_slots[i].address && shard_slots[i].address != address)
-        i = (i + 1) & (capacity - 1);
-    return &shard_slots[i];
+    return (uintptr_t)(key & ADDRESS_MASK);
 }
 
-/* Where shard k's entries are now: *slots gets its first slot, and the
- * result is its number of slots (0 before the first table). */
-static size_t region_of(unsigned k, struct mt_block **slots)
+static inline int fits(const struct mt_block *b)
 {
-    int moved = shards[k].generation == table.generation;
-    struct mt_block *base = moved ? table.slots : table.old;
-    size_t capacity = base ? (moved ? table.capacity : table.old_capacity) : 0;
-    *slots = base ? base + (size_t)k * capacity : NULL;
-    return capacity;
+    return b->address <= ADDRESS_MASK && b->size <= UINT32_MAX && b->function < 32 && b->align_log2 < 64;
 }
 
-/* Moves shard k's entries from the previous table into the current one;
- * k's lock is held and they are still there.  Returns the previous table when
- * k was the last shard in it, for the caller to unmap (*bytes long) once it
- * holds no lock; else NULL.  Out of line: it runs once per shard and table,
- * and inlined its registers would cost every lock_settled. */
-static __attribute__((noinline)) struct mt_block *move_shard(unsigned k, size_t *bytes)
+static inline struct slot pack(const struct mt_block *b)
 {
-    struct mt_block *from;
-    size_t n = region_of(k, &from);
-    for (size_t i = 0; i < n; i++)
-        if (from[i].address)
-            *probe(table.slots, table.capacity, k, from[i].address) = from[i];
-    shards[k].generation = table.generation;
-    if (atomic_fetch_sub(&table.unsettled, 1) != 1)
-        return NULL;
-    *bytes = table.old_mapped;
-    return table.old;
+    return (struct slot){.key = (uint64_t)b->address | (uint64_t)b->function << FUNCTION_SHIFT |
+                                (uint64_t)b->align_log2 << ALIGN_SHIFT,
+                         .id = b->id, .size = (uint32_t)b->size, .stack = b->stack};
 }
 
-/* move_shard if shard k's entries are still in the previous table. */
-static inline struct mt_block *settle(unsigned k, size_t *bytes)
+static inline struct mt_block unpack(const struct slot *s)
 {
-    return shards[k].generation == table.generation ? NULL : move_shard(k, bytes);
+    return (struct mt_block){.address = address_of(s->key), .size = s->size, .id = s->id, .stack = s->stack,
+                             .function = (uint16_t)((s->key >> FUNCTION_SHIFT) & 31),
+                             .align_log2 = (uint16_t)(s->key >> ALIGN_SHIFT & 63)};
 }
 
-/* Takes shard k's lock and brings its entries into the current table; *stale
- * gets what the caller must unmap after unlocking (NULL for nothing). */
-static inline void lock_settled(unsigned k, struct mt_block **stale, size_t *bytes)
+/* The slot where `address` is, or the empty slot where it would go. */
+static struct slot *probe(struct slot *slots, size_t capacity, uintptr_t address)
 {
-    mt_spin_lock(&shards[k].lock);
-    *stale = table.capacity ? settle(k, bytes) : NULL;
+    size_t i = home_slot(address, capacity);
+    while (slots[i].key && address_of(slots[i].key) != address)
+        if (++i == capacity)
+            i = 0;
+    return &slots[i];
 }
 
-static void unlock_and_unmap(unsigned k, struct mt_block *stale, size_t bytes)
+/* Gives shard k a table half as large again as the `seen_capacity` slots
+ * the caller saw, unless another thread did meanwhile.  Called holding no
+ * lock: the mapping is made and faulted in first, then the entries move
+ * under the shard's lock, and the old mapping goes after it is dropped. */
+static void grow(unsigned k, size_t seen_capacity)
 {
-    mt_spin_unlock(&shards[k].lock);
-    if (stale)
-        munmap(stale, bytes);
-}
-
-/* Makes a table twice as large the current one, unless another thread
- * already did since the caller saw `seen_capacity`.  Called holding no lock.
- * Shards still in the table before are moved first, so there are never more
- * than two. */
-static void grow(size_t seen_capacity)
-{
-    size_t capacity = seen_capacity ? seen_capacity * 2 : INITIAL_CAPACITY, mapped;
-    struct mt_block *fresh = mt_map_table(SHARDS * capacity * sizeof(struct mt_block), &mapped);
+    struct shard *s = &shards[k];
+    size_t mapped;
+    size_t bytes = (seen_capacity * 3 / 2 * sizeof(struct slot) + 4095) & ~(size_t)4095; /* whole pages */
+    struct slot *fresh = mt_map_table(bytes, &mapped);
     if (!fresh)
         return; /* out of memory: inserts use what room is left */
-    mt_blocks_lock_all();
-    struct mt_block *stale = NULL;
-    size_t stale_bytes = 0;
-    if (table.capacity != seen_capacity) {
-        stale = fresh;
-        stale_bytes = mapped;
-    } else {
-        for (unsigned k = 0; k < SHARDS && atomic_load(&table.unsettled); k++) {
-            struct mt_block *last = settle(k, &stale_bytes);
-            if (last)
-                stale = last;
-        }
-        table.old = table.slots;
-        table.old_capacity = table.capacity;
-        table.old_mapped = table.mapped;
-        __atomic_store_n(&table.slots, fresh, __ATOMIC_RELAXED);
-        __atomic_store_n(&table.capacity, capacity, __ATOMIC_RELAXED);
-        table.mapped = mapped;
-        table.generation++;
-        atomic_store(&table.unsettled, SHARDS);
+    madvise(fresh, mapped, MADV_POPULATE_WRITE); /* advice: where refused, pages come one by one */
+    size_t capacity = mapped / sizeof(struct slot);
+    void *stale = fresh;
+    size_t stale_bytes = mapped;
+    mt_spin_lock(&s->lock);
+    if (s->capacity == seen_capacity) {
+        for (size_t i = 0; i < s->capacity; i++)
+            if (s->slots[i].key)
+                *probe(fresh, capacity, address_of(s->slots[i].key)) = s->slots[i];
+        stale = s->mapped ? s->slots : NULL;
+        stale_bytes = s->mapped;
+        __atomic_store_n(&s->slots, fresh, __ATOMIC_RELAXED); /* mt_blocks_prefetch reads them unlocked */
+        __atomic_store_n(&s->capacity, capacity, __ATOMIC_RELAXED);
+        s->mapped = mapped;
     }
-    mt_blocks_unlock_all();
+    mt_spin_unlock(&s->lock);
     if (stale)
         munmap(stale, stale_bytes);
 }
 
-/* Starts loading the cache lines an insert of `address` will touch, so the
- * miss overlaps the unwinding that comes before the insert. */
+/* Starts loading the cache lines an insert or removal of `address` will
+ * touch, so the miss overlaps the work that comes before it. */
 void mt_blocks_prefetch(uintptr_t address)
 {
-    unsigned k = shard_index(address);
-    __builtin_prefetch(&shards[k], 1);
-    /* racy reads, only a hint: a stale pair points into a table still mapped
-     * or at worst makes a prefetch of an unmapped address, which is harmless */
-    size_t capacity = __atomic_load_n(&table.capacity, __ATOMIC_RELAXED);
-    struct mt_block *slots = __atomic_load_n(&table.slots, __ATOMIC_RELAXED);
-    if (capacity && slots) {
-        const char *home = (const char *)&slots[(size_t)k * capacity + home_slot(address, capacity - 1)];
-        __builtin_prefetch(home, 1);
-        __builtin_prefetch(home + 64, 1); /* a release's backward shift reads the slots after it */
-    }
+    struct shard *s = &shards[shard_index(address)];
+    __builtin_prefetch(s, 1);
+    /* racy reads, only a hint: a stale pair at worst prefetches an address
+     * no longer mapped, which is harmless */
+    struct slot *slots = __atomic_load_n(&s->slots, __ATOMIC_RELAXED);
+    size_t capacity = __atomic_load_n(&s->capacity, __ATOMIC_RELAXED);
+    const char *home = (const char *)&slots[home_slot(address, capacity)];
+    __builtin_prefetch(home, 1);
+    __builtin_prefetch(home + 64, 1); /* a slot may straddle two lines; a removal reads those after it */
 }
 
-void mt_blocks_insert(const struct mt_block *b)
+/* Takes the block at `address` out of the side list into *out; 1 when it
+ * was there.  while_held as in mt_blocks_remove_then. */
+static int big_remove(uintptr_t address, struct mt_block *out,
+                      void (*while_held)(const struct mt_block *, void *), void *arg)
 {
-    unsigned k = shard_index(b->address);
-    struct shard *s = &shards[k];
-    struct mt_block *stale;
-    size_t stale_bytes;
-    lock_settled(k, &stale, &stale_bytes);
-    while (table.capacity == 0 || (s->count + 1) * 4 > table.capacity * 3) {
-        size_t seen = table.capacity;
-        unlock_and_unmap(k, stale, stale_bytes);
-        grow(seen);
-        lock_settled(k, &stale, &stale_bytes);
-        if (table.capacity == seen)
-            break; /* it could not grow */
-    }
-    if (table.capacity && s->count + 1 < table.capacity) {
-        struct mt_block *slot = probe(table.slots, table.capacity, k, b->address);
-        if (!slot->address)
-            s->count++;
-        *slot = *b;
-    }
-    unlock_and_unmap(k, stale, stale_bytes);
+    int found = 0;
+    mt_spin_lock(&big.lock);
+    size_t n = atomic_load(&big.count);
+    for (size_t i = 0; i < n; i++)
+        if (big.blocks[i].address == address) {
+            *out = big.blocks[i];
+            big.blocks[i] = big.blocks[n - 1];
+            atomic_store(&big.count, n - 1);
+            found = 1;
+            if (while_held)
+                while_held(out, arg);
+            break;
+        }
+    mt_spin_unlock(&big.lock);
+    return found;
 }
 
-/* Deletes slot i of shard k, shifting later members of its probe run back
+static void big_insert(const struct mt_block *b)
+{
+    struct mt_block ignored;
+    big_remove(b->address, &ignored, NULL, NULL);
+    for (;;) {
+        mt_spin_lock(&big.lock);
+        size_t n = atomic_load(&big.count);
+        if (n < big.capacity) {
+            big.blocks[n] = *b;
+            atomic_store(&big.count, n + 1);
+            mt_spin_unlock(&big.lock);
+            return;
+        }
+        size_t seen = big.capacity;
+        mt_spin_unlock(&big.lock);
+        size_t mapped;
+        struct mt_block *fresh = mt_map_table((seen ? seen * 2 : 64) * sizeof *fresh, &mapped);
+        if (!fresh)
+            return; /* out of memory: the block goes untracked, its release reads as invalid */
+        void *stale = fresh;
+        size_t stale_bytes = mapped;
+        mt_spin_lock(&big.lock);
+        if (big.capacity == seen) {
+            memcpy(fresh, big.blocks, atomic_load(&big.count) * sizeof *fresh);
+            stale = big.blocks;
+            stale_bytes = big.mapped;
+            big.blocks = fresh;
+            big.capacity = mapped / sizeof *fresh;
+            big.mapped = mapped;
+        }
+        mt_spin_unlock(&big.lock);
+        if (stale)
+            munmap(stale, stale_bytes);
+    }
+}
+
+/* Deletes slot i of shard s, shifting later members of its probe run back
  * (no tombstones). */
-static void erase(unsigned k, size_t i)
+static void erase(struct shard *s, size_t i)
 {
-    size_t mask = table.capacity - 1;
-    struct mt_block *slots = table.slots + (size_t)k * table.capacity;
+    size_t capacity = s->capacity;
+    struct slot *slots = s->slots;
     size_t j = i;
     for (;;) {
-        j = (j + 1) & mask;
-        if (!slots[j].address)
+        if (++j == capacity)
+            j = 0;
+        if (!slots[j].key)
             break;
-        size_t home = home_slot(slots[j].address, mask);
+        size_t home = home_slot(address_of(slots[j].key), capacity);
+        size_t from_home = j >= home ? j - home : j + capacity - home;
+        size_t from_hole = j >= i ? j - i : j + capacity - i;
         /* move j into the hole at i unless its home lies cyclically in (i, j] */
-        if (((j - home) & mask) >= ((j - i) & mask)) {
+        if (from_home >= from_hole) {
             slots[i] = slots[j];
             i = j;
         }
     }
-    slots[i].address = 0;
-    shards[k].count--;
+    slots[i].key = 0;
+    s->count--;
+}
+
+/* Takes the block at `address` out of its shard (k, locked) into *out. */
+static int shard_remove(struct shard *s, uintptr_t address, struct mt_block *out,
+                        void (*while_held)(const struct mt_block *, void *), void *arg)
+{
+    struct slot *slot = probe(s->slots, s->capacity, address);
+    if (!slot->key)
+        return 0;
+    *out = unpack(slot);
+    erase(s, (size_t)(slot - s->slots));
+    if (while_held)
+        while_held(out, arg);
+    return 1;
+}
+
+void mt_blocks_insert(const struct mt_block *b)
+{
+    if (MT_UNLIKELY(!fits(b))) {
+        struct mt_block ignored;
+        struct shard *s = &shards[shard_index(b->address)];
+        mt_spin_lock(&s->lock);
+        shard_remove(s, b->address, &ignored, NULL, NULL);
+        mt_spin_unlock(&s->lock);
+        big_insert(b);
+        return;
+    }
+    if (MT_UNLIKELY(atomic_load_explicit(&big.count, memory_order_relaxed))) {
+        struct mt_block ignored;
+        big_remove(b->address, &ignored, NULL, NULL);
+    }
+    unsigned k = shard_index(b->address);
+    struct shard *s = &shards[k];
+    mt_spin_lock(&s->lock);
+    while ((s->count + 1) * 4 > s->capacity * 3) {
+        size_t seen = s->capacity;
+        mt_spin_unlock(&s->lock);
+        grow(k, seen);
+        mt_spin_lock(&s->lock);
+        if (s->capacity == seen)
+            break; /* it could not grow */
+    }
+    struct slot *slot = probe(s->slots, s->capacity, b->address);
+    if (slot->key || s->count + 1 < s->capacity) {
+        if (!slot->key)
+            s->count++;
+        *slot = pack(b);
+    }
+    mt_spin_unlock(&s->lock);
 }
 
 int mt_blocks_remove_then(uintptr_t address, struct mt_block *out,
                           void (*while_held)(const struct mt_block *, void *), void *arg)
 {
-    unsigned k = shard_index(address);
-    struct mt_block *stale;
-    size_t stale_bytes;
-    lock_settled(k, &stale, &stale_bytes);
-    int found = 0;
-    if (table.capacity) {
-        struct mt_block *slot = probe(table.slots, table.capacity, k, address);
-        if (slot->address) {
-            *out = *slot;
-            erase(k, (size_t)(slot - table.slots) - (size_t)k * table.capacity);
-            found = 1;
-            if (while_held)
-                while_held(out, arg);
-        }
-    }
-    unlock_and_unmap(k, stale, stale_bytes);
+    struct shard *s = &shards[shard_index(address)];
+    mt_spin_lock(&s->lock);
+    int found = shard_remove(s, address, out, while_held, arg);
+    mt_spin_unlock(&s->lock);
+    if (!found && MT_UNLIKELY(atomic_load_explicit(&big.count, memory_order_relaxed)))
+        found = big_remove(address, out, while_held, arg);
     return found;
+}
+
+static int contains(const struct mt_block *b, uintptr_t address)
+{
+    return address > b->address && address < b->address + (b->size ? b->size : 1);
 }
 
 int mt_blocks_find_containing(uintptr_t address, struct mt_block *out)
 {
     int found = 0;
     for (unsigned k = 0; k < SHARDS && !found; k++) {
-        struct mt_block *stale, *slots;
-        size_t stale_bytes;
-        lock_settled(k, &stale, &stale_bytes);
-        size_t n = table.capacity ? region_of(k, &slots) : 0;
-        for (size_t i = 0; i < n; i++) {
-            const struct mt_block *b = &slots[i];
-            if (b->address && address > b->address && address < b->address + (b->size ? b->size : 1)) {
-                *out = *b;
-                found = 1;
-                break;
+        struct shard *s = &shards[k];
+        mt_spin_lock(&s->lock);
+        for (size_t i = 0; i < s->capacity && !found; i++)
+            if (s->slots[i].key) {
+                struct mt_block b = unpack(&s->slots[i]);
+                if (contains(&b, address)) {
+                    *out = b;
+                    found = 1;
+                }
             }
-        }
-        unlock_and_unmap(k, stale, stale_bytes);
+        mt_spin_unlock(&s->lock);
     }
+    mt_spin_lock(&big.lock);
+    for (size_t i = 0; i < atomic_load(&big.count) && !found; i++)
+        if (contains(&big.blocks[i], address)) {
+            *out = big.blocks[i];
+            found = 1;
+        }
+    mt_spin_unlock(&big.lock);
     return found;
 }
 
 void mt_blocks_for_each(void (*fn)(const struct mt_block *, void *), void *arg)
 {
-    for (unsigned k = 0; k < SHARDS && table.capacity; k++) {
-        struct mt_block *slots;
-        size_t n = region_of(k, &slots);
-        for (size_t i = 0; i < n; i++)
-            if (slots[i].address)
-                fn(&slots[i], arg);
+    for (unsigned k = 0; k < SHARDS; k++) {
+        const struct shard *s = &shards[k];
+        for (size_t i = 0; i < s->capacity; i++)
+            if (s->slots[i].key) {
+                struct mt_block b = unpack(&s->slots[i]);
+                fn(&b, arg);
+            }
     }
+    for (size_t i = 0; i < atomic_load(&big.count); i++)
+        fn(&big.blocks[i], arg);
 }
 
 size_t mt_blocks_count(void)
 {
-    size_t n = 0;
+    size_t n = atomic_load(&big.count);
     for (int k = 0; k < SHARDS; k++)
         n += shards[k].count;
     return n;
@@ -296,18 +380,21 @@ void mt_blocks_lock_all(void)
 {
     for (int k = 0; k < SHARDS; k++)
         mt_spin_lock(&shards[k].lock);
+    mt_spin_lock(&big.lock);
 }
 
 void mt_blocks_unlock_all(void)
 {
+    mt_spin_unlock(&big.lock);
     for (int k = 0; k < SHARDS; k++)
         mt_spin_unlock(&shards[k].lock);
 }
 
 void mt_blocks_own_ranges(mt_range_fn fn, void *arg)
 {
-    if (table.slots)
-        fn((uintptr_t)table.slots, (uintptr_t)table.slots + table.mapped, arg);
-    if (table.old && atomic_load(&table.unsettled))
-        fn((uintptr_t)table.old, (uintptr_t)table.old + table.old_mapped, arg);
+    for (unsigned k = 0; k < SHARDS; k++)
+        if (shards[k].mapped)
+            fn((uintptr_t)shards[k].slots, (uintptr_t)shards[k].slots + shards[k].mapped, arg);
+    if (big.blocks)
+        fn((uintptr_t)big.blocks, (uintptr_t)big.blocks + big.mapped, arg);
 }

@@ -10,6 +10,7 @@
 #include "huge_pages.h"
 
 #define HUGE_PAGE ((size_t)2 << 20) /* x86-64's and arm64's (4 KiB granule) transparent huge page */
+#define SMALL_PAGE ((size_t)4096)
 
 void *mt_map_table(size_t bytes, size_t *mapped)
 {
@@ -19,8 +20,10 @@ void *mt_map_table(size_t bytes, size_t *mapped)
         *mapped = bytes;
         return m == MAP_FAILED ? NULL : m;
     }
-    /* map one huge page more than needed, then trim to an aligned window */
-    bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    /* map one huge page more than needed, then trim to a window that starts
+     * on a huge page: every whole 2 MiB of it can be one, and a tail of less
+     * is left on small pages rather than rounded up to a huge page unused */
+    bytes = (bytes + SMALL_PAGE - 1) & ~(SMALL_PAGE - 1);
     char *m = mmap(NULL, bytes + HUGE_PAGE, prot, flags, -1, 0);
     if (m == MAP_FAILED)
         return NULL;

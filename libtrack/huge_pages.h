@@ -10,8 +10,8 @@
 #include <stddef.h>
 
 /* Maps at least `bytes` of zeroed memory, never through malloc; *mapped gets
- * the length to give munmap.  From 2 MiB on, the mapping is aligned and sized
- * to whole huge pages and advised to use them (MADV_HUGEPAGE: it matters
+ * the length to give munmap.  From 2 MiB on, the mapping starts on a huge
+ * page, is sized to whole small pages and advised to use huge ones (MADV_HUGEPAGE: it matters
  * when /sys/kernel/mm/transparent_hugepage/enabled is "madvise", the Debian
  * default).  NULL when the system has no memory to give. */
 void *mt_map_table(size_t bytes, size_t *mapped);

@@ -2,10 +2,12 @@
  * test_blocks.c - libtrack's table of live blocks (libtrack/blocks.c),
  * compiled into this test from its source: lookups by start and by interior
  * address, growth, backward-shift deletion under random churn checked against
- * a plain array, and threads inserting and removing disjoint blocks at once.
+ * a plain array, threads inserting and removing disjoint blocks at once, the
+ * blocks too large for a slot, and the table's bytes per live block.
  *
  * The table is one global; every test leaves it empty.  It never shrinks, so
- * the churn test runs first, while the shards are small and their load high.
+ * the churn test runs first, while the shards are small and their load high,
+ * and the test of bytes per block next, from more blocks than churn's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -185,6 +187,71 @@ static void test_growth_keeps_every_block(void **state)
     assert_int_equal(mt_blocks_count(), 0);
 }
 
+/* What the table maps, in bytes: its shards' and side list's mappings. */
+static void add_range(uintptr_t lo, uintptr_t hi, void *arg)
+{
+    *(size_t *)arg += hi - lo;
+}
+
+/* Slots are 24 bytes and a shard is 1/2 to 3/4 full (it grows by half when
+ * it would pass 3/4): at most 48 bytes per live block, whatever the count. */
+static void test_bytes_per_block_stay_below_48(void **state)
+{
+    static const uint64_t counts[] = {150000, 220000, 300000}; /* past the churn test's 90,000 */
+    uint64_t inserted = 0;
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        for (; inserted < counts[c]; inserted++) {
+            struct mt_block b = block_at(GROWTH_BASE, inserted);
+            mt_blocks_insert(&b);
+        }
+        size_t bytes = 0;
+        mt_blocks_own_ranges(add_range, &bytes);
+        print_message("%llu blocks: %zu bytes mapped, %.1f per block\n", (unsigned long long)inserted, bytes,
+                      (double)bytes / (double)inserted);
+        assert_true(bytes <= 48 * inserted + 64 * 4096); /* each shard may round up to a page */
+    }
+    struct mt_block out;
+    for (uint64_t index = 0; index < inserted; index++)
+        assert_int_equal(mt_blocks_remove(block_at(GROWTH_BASE, index).address, &out), 1);
+    assert_int_equal(mt_blocks_count(), 0);
+}
+
+/* A block of 4 GiB or more, or at an address above 52 bits, does not fit a
+ * slot; it is kept whole beside the table, found, listed and removed alike. */
+static void test_blocks_too_large_for_a_slot(void **state)
+{
+    const struct mt_block huge = {.address = 0x80000000, .size = (uint64_t)5 << 30, .id = 11, .stack = 4,
+                                  .function = MT_FN_ALIGNED_ALLOC, .align_log2 = 12};
+    const struct mt_block high = {.address = (uintptr_t)1 << 55, .size = 32, .id = 12, .stack = 5,
+                                  .function = MT_FN_MALLOC};
+    const struct mt_block small = {.address = 0x90000000, .size = 48, .id = 13, .stack = 6, .function = MT_FN_NEW};
+    struct mt_block out;
+    mt_blocks_insert(&huge);
+    mt_blocks_insert(&high);
+    mt_blocks_insert(&small);
+    assert_int_equal(mt_blocks_count(), 3);
+    assert_int_equal(mt_blocks_find_containing(0x80000000 + ((uint64_t)4 << 30), &out), 1);
+    assert_same_block(&out, &huge);
+    struct visit v = {0};
+    mt_blocks_for_each(visit_block, &v);
+    assert_int_equal(v.visits, 3);
+
+    /* an address given again with a size that fits moves back into the table */
+    struct mt_block shrunk = huge;
+    shrunk.size = 64;
+    mt_blocks_insert(&shrunk);
+    assert_int_equal(mt_blocks_count(), 3);
+    assert_int_equal(mt_blocks_remove(huge.address, &out), 1);
+    assert_same_block(&out, &shrunk);
+    assert_int_equal(mt_blocks_remove(huge.address, &out), 0);
+
+    assert_int_equal(mt_blocks_remove(high.address, &out), 1);
+    assert_same_block(&out, &high);
+    assert_int_equal(mt_blocks_remove(small.address, &out), 1);
+    assert_same_block(&out, &small);
+    assert_int_equal(mt_blocks_count(), 0);
+}
+
 #define THREADS 4
 #define PER_THREAD 100000
 
@@ -257,11 +324,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_churn_matches_a_reference),
+        cmocka_unit_test(test_bytes_per_block_stay_below_48),
         cmocka_unit_test(test_insert_find_remove),
         cmocka_unit_test(test_a_zero_size_block_contains_nothing),
         cmocka_unit_test(test_reinserting_an_address_replaces_its_block),
         cmocka_unit_test(test_growth_keeps_every_block),
         cmocka_unit_test(test_threads_inserting_and_removing_leave_an_exact_table),
+        cmocka_unit_test(test_blocks_too_large_for_a_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
