@@ -2,8 +2,8 @@
  * describe.c - findings and processes in words.
  */
 #include "gate/describe.h"
+#include "output/stack_text.h"
 #include "printable.h"
-#include "source_path.h"
 #include "text_stream.h"
 
 #include <inttypes.h>
@@ -58,50 +58,15 @@ char *finding_headline(const struct finding *finding)
     return text_stream_close(&stream);
 }
 
-/* "make_leak /src/leak.c:6", "??? (in /lib/libfoo.so)": one frame. */
+/* "make_leak (src/leak.c:6)", "??? (in /lib/libfoo.so)": one frame. */
 char *frame_label(const struct report_frame *frame)
 {
     struct text_stream stream;
     FILE *out = text_stream_open(&stream);
     if (out == NULL)
         return NULL;
-    write_printable(out, frame->function != NULL ? frame->function : "???");
-    if (frame->file != NULL) {
-        fputc(' ', out);
-        write_source_path(out, frame->file);
-        if (frame->line.present)
-            fprintf(out, ":%" PRId64, frame->line.value);
-    } else if (frame->module != NULL) {
-        fputs(" (in ", out);
-        write_printable(out, frame->module);
-        fputc(')', out);
-    }
+    write_frame_label(out, frame);
     return text_stream_close(&stream);
-}
-
-/* Writes STACK LeakSanitizer-style, "    #0 0x4011d6 in make_leak /src/leak.c:6",
- * at most MAX_FRAMES frames, those below main only if BELOW_MAIN, and none
- * of memtrack's own. */
-static void write_stack(FILE *out, const struct report_stack *stack, size_t max_frames, bool below_main)
-{
-    if (!stack->present || stack->depth == 0) {
-        fputs(stack->present ? "    (empty stack)\n" : "    (no stack recorded)\n", out);
-        return;
-    }
-    size_t depth = report_stack_shown_depth(stack, below_main), shown = 0, more = 0;
-    for (size_t i = 0; i < depth; i++) {
-        if (report_frame_is_memtracks(&stack->frames[i]))
-            continue;
-        if (shown == max_frames) {
-            more++;
-            continue;
-        }
-        char *label = frame_label(&stack->frames[i]);
-        fprintf(out, "    #%zu 0x%" PRIx64 " in %s\n", shown++, stack->frames[i].address, label != NULL ? label : "?");
-        free(label);
-    }
-    if (more > 0)
-        fprintf(out, "    ... %zu more frames\n", more);
 }
 
 /* The stacks of a finding, one frame a line: the allocation stack of a leak;
@@ -115,15 +80,15 @@ char *finding_stacks(const struct finding *finding, size_t max_frames, bool belo
     if (out == NULL)
         return NULL;
     if (finding->kind != FINDING_UNTRACED)
-        write_stack(out, finding->stack, max_frames, below_main);
+        write_stack_text(out, finding->stack, "    ", max_frames, below_main);
     const struct report_error *error = finding->error;
     if (error != NULL && error->alloc_stack.present) {
         fputs("  allocated at:\n", out);
-        write_stack(out, &error->alloc_stack, max_frames, below_main);
+        write_stack_text(out, &error->alloc_stack, "    ", max_frames, below_main);
     }
     if (error != NULL && error->first_free_stack.present) {
         fputs("  first freed at:\n", out);
-        write_stack(out, &error->first_free_stack, max_frames, below_main);
+        write_stack_text(out, &error->first_free_stack, "    ", max_frames, below_main);
     }
     return text_stream_close(&stream);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "output/render.h"
+#include "output/stack_text.h"
 #include "printable.h"
 #include "source_path.h"
 
@@ -21,46 +22,10 @@ static void text_field(FILE *out, const char *text, const char *unknown)
     write_printable(out, text != NULL ? text : unknown);
 }
 
-/* Writes one frame memcheck-style: "at 0x4011d6: leak_here (src.c:12)", or
- * "(in /lib/module.so)" when only the module is known. */
-static void text_frame(FILE *out, const struct report_frame *frame, bool innermost)
-{
-    fprintf(out, "   %s 0x%" PRIx64 ": ", innermost ? "at" : "by", frame->address);
-    text_field(out, frame->function, "???");
-    if (frame->file != NULL) {
-        fputs(" (", out);
-        write_source_path(out, frame->file);
-        if (frame->line.present)
-            fprintf(out, ":%" PRId64, frame->line.value);
-        fputc(')', out);
-    } else if (frame->module != NULL) {
-        fputs(" (in ", out);
-        text_field(out, frame->module, "");
-        fputc(')', out);
-    }
-    fputc('\n', out);
-}
-
-/* Writes a stack innermost first, at most options->frames frames, those
- * below main only if asked, and none of memtrack's own.  Shared by errors,
- * leaks and sites. */
+/* A stack of the report, three spaces in as memcheck's. */
 static void text_stack(FILE *out, const struct report_stack *stack, const struct text_options *options)
 {
-    if (!stack->present || stack->depth == 0) {
-        fputs(stack->present ? "   (empty stack)\n" : "   (no stack recorded)\n", out);
-        return;
-    }
-    size_t depth = report_stack_shown_depth(stack, options->show_below_main), shown = 0, more = 0;
-    for (size_t i = 0; i < depth; i++) {
-        if (report_frame_is_memtracks(&stack->frames[i]))
-            continue;
-        if (shown < options->frames)
-            text_frame(out, &stack->frames[i], shown++ == 0);
-        else
-            more++;
-    }
-    if (more > 0)
-        fprintf(out, "   ... (%zu more)\n", more);
+    write_stack_text(out, stack, "   ", options->frames, options->show_below_main);
 }
 
 /* Writes how the process ended, as in "(exit 0)" or "(killed by signal 9)". */

@@ -124,7 +124,7 @@ def case_exit_pass():
 def case_exit_fail():
     result = check(trace("leaky"), status=1)
     expect(re.search(r"leaky\.db: pid \d+ \(\S*leaky\) fails the gate", result.stdout), result.stdout)
-    expect(f"make_leak {PROGRAMS}/leaky.c:{line_of('leaky.c', 'LEAK-LINE')}" in result.stdout, result.stdout)
+    expect(f": make_leak ({PROGRAMS}/leaky.c:{line_of('leaky.c', 'LEAK-LINE')})" in result.stdout, result.stdout)
     expect("FAIL: 3 finding(s) in 1 of 1 process(es)" in result.stdout, result.stdout)
     # Every trace is judged: one failing trace fails the lot.
     check(trace("clean"), trace("leaky"), status=1)
@@ -327,7 +327,7 @@ def case_baseline():
     # One more leak: only it fails.
     result = check("--baseline", trace("leaky"), trace("leaky_extra"), status=1)
     expect("FAIL: 1 finding(s)" in result.stdout, result.stdout)
-    expect(f"new_leak {PROGRAMS}/leaky.c:{line_of('leaky.c', 'NEW-LEAK-LINE')}" in result.stdout, result.stdout)
+    expect(f": new_leak ({PROGRAMS}/leaky.c:{line_of('leaky.c', 'NEW-LEAK-LINE')})" in result.stdout, result.stdout)
     expect("make_leak" not in result.stdout, result.stdout)
     # A fixed leak is no failure either.
     check("--baseline", trace("leaky_extra"), trace("leaky"), status=0)
@@ -351,7 +351,7 @@ def case_junit():
     leaky_failures = cases[0][0].findall("failure")
     expect([f.get("type") for f in leaky_failures] == ["definite-leak", "definite-leak", "indirect-leak"],
            [f.get("type") for f in leaky_failures])
-    expect(f"make_leak {PROGRAMS}/leaky.c:{line_of('leaky.c', 'LEAK-LINE')}" in leaky_failures[0].text,
+    expect(f": make_leak ({PROGRAMS}/leaky.c:{line_of('leaky.c', 'LEAK-LINE')})" in leaky_failures[0].text,
            leaky_failures[0].text)
     expect(leaky_failures[0].get("message") == "40 bytes in 1 blocks are definitely lost",
            leaky_failures[0].get("message"))
@@ -498,7 +498,7 @@ def case_github():
     line = line_of("leaky.c", "LEAK-LINE")
     expect(annotations[0].startswith(f"::error file=programs/leaky.c,line={line},title=memtrack%3A definitely lost::"
                                      "40 bytes in 1 blocks are definitely lost in pid "), annotations[0])
-    expect("%0A    #0 0x" in annotations[0] and "\n" not in annotations[0], annotations[0])
+    expect("%0A    at 0x" in annotations[0] and "\n" not in annotations[0], annotations[0])
     expect(annotations[3].startswith("::error file=programs/errors.cc,line="
                                      f"{line_of('errors.cc', 'DOUBLE-FREE-LINE')},title=memtrack%3A double free::"),
            annotations[3])

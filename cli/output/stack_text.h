@@ -1,0 +1,27 @@
+/*
+ * stack_text.h - a stack as people read it, memcheck's way, for every text
+ * memtrack prints: the report, the gate's findings, and the CI formats that
+ * carry a finding's stacks as text (JUnit, GitHub annotations).
+ */
+#ifndef MEMTRACK_STACK_TEXT_H
+#define MEMTRACK_STACK_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "analyse/model.h"
+
+/* Writes one frame without its address: "make_leak (src/leak.c:6)",
+ * "??? (in /lib/libfoo.so)". */
+void write_frame_label(FILE *out, const struct report_frame *frame);
+
+/* Writes STACK innermost first, one frame a line after INDENT:
+ * "at 0x4011d6: make_leak (src/leak.c:6)", then "by ..." for its callers,
+ * "(in /lib/libfoo.so)" where only the module is known.  At most MAX_FRAMES
+ * frames, then "... (N more)"; those below main only if BELOW_MAIN
+ * (report_stack_shown_depth); none of memtrack's own. */
+void write_stack_text(FILE *out, const struct report_stack *stack, const char *indent, size_t max_frames,
+                      bool below_main);
+
+#endif
