@@ -308,6 +308,20 @@ static int by_id(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The address of the definite block whose clique holds indirect block i.
+ * A leader reached from a later leader's flood turned indirect and joined
+ * that clique, but its own members still name it: follow the leaders to
+ * the one still definite, as memcheck adds an absorbed clique's bytes to
+ * the leader that absorbed it.  Leaders are only ever absorbed by later
+ * ones, so the walk ends. */
+static uintptr_t clique_owner(size_t i)
+{
+    uint32_t leader = scan.nodes[i].clique;
+    while (leader && scan.nodes[leader - 1].state == INDIRECT && scan.nodes[leader - 1].clique != leader)
+        leader = scan.nodes[leader - 1].clique;
+    return leader && scan.nodes[leader - 1].state == DEFINITE ? scan.nodes[leader - 1].address : 0;
+}
+
 /* Sends a verdict per block (at exit), or only the definite leaks not
  * reported before (a check while the program runs); returns how many of the
  * latter there were. */
@@ -332,6 +346,7 @@ static uint64_t send_verdicts(struct mt_thread *t, int only_new_definite)
         r->block = scan.nodes[i].id;
         r->heuristic = kind == MT_LEAK_REACHABLE ? scan.nodes[i].heuristic : MT_HEURISTIC_NONE;
         r->pad = 0;
+        r->owner = kind == MT_LEAK_INDIRECT ? clique_owner(i) : 0;
         mt_record_end(t);
     }
     if (only_new_definite && now) {

@@ -33,7 +33,7 @@
 #include <fcntl.h> /* F_SEAL_*: MT_SEGMENT_SEALS */
 #include <stdint.h>
 
-#define MT_PROTOCOL_VERSION 4
+#define MT_PROTOCOL_VERSION 5
 #define MT_BATCH_MAGIC 0x4d544231u /* "MTB1" */
 #define MT_BATCH_MAX 65536u        /* bytes; fits the default socket send buffer */
 /* Batches a connection's send buffer asks room for before a send blocks:
@@ -213,6 +213,10 @@ struct mt_rec_verdict {
      * through an interior pointer; MT_HEURISTIC_NONE otherwise (version 4) */
     uint32_t heuristic;
     uint32_t pad;
+    /* for an indirectly lost block, the address of the definitely lost block
+     * that leads its clique (whose loss record counts it as "indirect"); 0
+     * for every other verdict (version 5) */
+    uint64_t owner;
 };
 
 /* extra: 1 when a leak scan ran (verdicts precede this record).

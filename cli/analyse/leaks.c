@@ -12,15 +12,30 @@
 
 /* `size` is the smallest size in the group, NULL if any is NULL, so damage
  * hiding inside a group is still seen.  HEURISTIC is the column
- * blocks.heuristic, or NULL for a trace written before it existed. */
-#define LEAKS_SELECT(HEURISTIC)                                                                                 \
-    "SELECT kind, " HEURISTIC " AS heuristic, stack_id,"                                                       \
-    "       CASE WHEN count(size) = count(*) THEN min(size) END AS size, sum(size) AS bytes, count(*) AS blocks" \
-    " FROM blocks WHERE process_id = ?1 GROUP BY kind, heuristic, stack_id"
-static const char LEAKS_SQL[] = LEAKS_SELECT("heuristic");
-static const char LEAKS_WITHOUT_HEURISTIC_SQL[] = LEAKS_SELECT("NULL");
+ * blocks.heuristic, or NULL for a trace written before it existed; OWNED
+ * gives the indirect bytes each definite block leads (blocks.owner_address),
+ * or nothing for a trace written before that column. */
+#define LEAKS_SELECT(HEURISTIC, OWNED)                                                                          \
+    "WITH owned(address, bytes) AS (" OWNED ")"                                                                \
+    " SELECT b.kind, " HEURISTIC " AS heuristic, b.stack_id,"                                                  \
+    "        CASE WHEN count(b.size) = count(*) THEN min(b.size) END AS size, sum(b.size) AS bytes,"            \
+    "        count(*) AS blocks, total(o.bytes) AS indirect_bytes"                                              \
+    " FROM blocks AS b LEFT JOIN owned AS o ON b.kind = 'definite' AND o.address = b.address"                \
+    " WHERE b.process_id = ?1 GROUP BY b.kind, heuristic, b.stack_id"
+#define OWNED_BYTES                                                                                             \
+    "SELECT owner_address, sum(size) FROM blocks"                                                              \
+    " WHERE process_id = ?1 AND kind = 'indirect' AND owner_address IS NOT NULL GROUP BY owner_address"
+#define NOTHING_OWNED "SELECT NULL, NULL WHERE 0"
+/* by [has blocks.heuristic][has blocks.owner_address] */
+static const char *const LEAKS_SQL[2][2] = {
+    {LEAKS_SELECT("NULL", NOTHING_OWNED), LEAKS_SELECT("NULL", OWNED_BYTES)},
+    {LEAKS_SELECT("b.heuristic", NOTHING_OWNED), LEAKS_SELECT("b.heuristic", OWNED_BYTES)},
+};
 
-enum { COLUMN_KIND, COLUMN_HEURISTIC, COLUMN_STACK_ID, COLUMN_SMALLEST_SIZE, COLUMN_BYTES, COLUMN_BLOCKS };
+enum {
+    COLUMN_KIND, COLUMN_HEURISTIC, COLUMN_STACK_ID, COLUMN_SMALLEST_SIZE, COLUMN_BYTES, COLUMN_BLOCKS,
+    COLUMN_INDIRECT_BYTES
+};
 
 /* Adds a group's blocks to the process's leaked totals; an overflow can only
  * come from damaged sizes. */
@@ -61,6 +76,11 @@ static int append_leak(struct trace *trace, sqlite3_stmt *statement, void *targe
     row_count(&row, COLUMN_SMALLEST_SIZE);
     leak->bytes = row_count(&row, COLUMN_BYTES);
     leak->blocks = row_count(&row, COLUMN_BLOCKS);
+    double indirect = sqlite3_column_double(statement, COLUMN_INDIRECT_BYTES); /* total(): never NULL */
+    if (indirect < 0 || indirect > 9.0e18)
+        return trace_fail(trace, "damaged: blocks with process_id %lld: indirect sizes out of range",
+                          (long long)process->row_id);
+    leak->indirect_bytes = (int64_t)indirect;
     if (row.failed || add_to_summary(trace, &process->summary, leak) != 0)
         return -1;
     leak->stack.id = stack_id.value; /* the order of groups needs it */
@@ -90,10 +110,11 @@ int analyse_leaks(struct trace *trace, struct report_process *process, unsigned 
 {
     struct leaks_target target = {process, stack_kinds};
     int has_heuristic = trace_has_column(trace, "blocks", "heuristic");
-    if (has_heuristic < 0)
+    int has_owner = trace_has_column(trace, "blocks", "owner_address");
+    if (has_heuristic < 0 || has_owner < 0)
         return -1;
-    int result = query_each_row(trace, has_heuristic ? LEAKS_SQL : LEAKS_WITHOUT_HEURISTIC_SQL, process->row_id,
-                                "reading blocks", append_leak, &target);
+    int result = query_each_row(trace, LEAKS_SQL[has_heuristic][has_owner], process->row_id, "reading blocks",
+                                append_leak, &target);
     if (result == 0 && process->leak_count > 1)
         qsort(process->leaks, process->leak_count, sizeof *process->leaks, compare_leaks);
     return result;

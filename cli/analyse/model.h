@@ -60,6 +60,7 @@ struct report_leak {
     enum leak_heuristic heuristic; /* HEURISTIC_NONE unless kind is LEAK_REACHABLE */
     int64_t bytes;
     int64_t blocks;
+    int64_t indirect_bytes; /* definite: the indirectly lost bytes its blocks lead (memcheck's "y indirect") */
     struct report_stack stack;
 };
 

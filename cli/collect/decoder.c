@@ -116,6 +116,8 @@ const char *mt_record_out_of_range(const struct mt_record_header *h)
         unsigned heuristic = ((const struct mt_rec_verdict *)h)->heuristic;
         if (h->extra >= MT_LEAK_END)
             return "a verdict of an unknown kind";
+        if (((const struct mt_rec_verdict *)h)->owner && h->extra != MT_LEAK_INDIRECT)
+            return "a verdict naming an owner for a block not indirectly lost";
         return heuristic == MT_HEURISTIC_NONE || (heuristic < MT_HEURISTIC_END && h->extra == MT_LEAK_REACHABLE)
                    ? NULL
                    : "a verdict naming an unknown heuristic, or one for a block not reachable";

@@ -26,6 +26,7 @@ static struct mt_process *process_alloc(uint32_t pid, uint32_t parent_pid, size_
     u64map_init(&p->stacks, sizeof(struct mt_stack_def));
     live_blocks_init(&p->blocks);
     u64map_init(&p->early, sizeof(struct mt_early));
+    u64map_init(&p->owners, sizeof(uint64_t));
     u64map_init(&p->sites, sizeof(struct mt_site));
     u64map_init(&p->next_seq, sizeof(uint32_t));
     return p;
@@ -71,6 +72,7 @@ void process_free(struct mt_process *p)
     free(p->arrived_stacks);
     live_blocks_free(&p->blocks);
     u64map_free(&p->early);
+    u64map_free(&p->owners);
     u64map_free(&p->sites);
     for (size_t i = 0; i < p->n_modules; i++) {
         free(p->modules[i].path);
@@ -383,6 +385,9 @@ void process_apply(struct mt_process *p, const struct mt_record_header *rec)
             e->kind = (uint8_t)rec->extra;
             e->heuristic = (uint8_t)v->heuristic;
         }
+        uint64_t *owner = v->owner ? u64map_put(&p->owners, v->block, NULL) : NULL;
+        if (owner)
+            *owner = v->owner;
         break;
     }
     case MT_REC_EXIT:

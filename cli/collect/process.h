@@ -80,6 +80,7 @@ struct mt_process {
     struct mt_process *next_to_store; /* run/storer.c's queue */
     struct live_blocks blocks; /* block id -> struct mt_live_block */
     struct u64map early;    /* block id -> struct mt_early: its FREE or VERDICT came before its ALLOC */
+    struct u64map owners;   /* block id -> uint64_t: an indirectly lost block's definite owner's address */
     struct u64map sites;    /* stack id + 1 -> struct mt_site (stack id 0 is a real key here) */
     struct mt_module *modules;
     size_t n_modules, cap_modules;

@@ -2,7 +2,7 @@
  * describe.c - findings and processes in words.
  */
 #include "gate/describe.h"
-#include "output/stack_text.h"
+#include "output/memcheck_text.h"
 #include "printable.h"
 #include "text_stream.h"
 
@@ -42,7 +42,8 @@ char *finding_headline(const struct finding *finding)
         fprintf(out, "%s: ", phrase);
         write_printable(out, finding->process->untraced);
     } else if (finding->leak != NULL) {
-        fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s", finding->bytes, finding->blocks, phrase);
+        write_leak_size(out, finding->leak);
+        fprintf(out, " in %" PRId64 " blocks are %s", finding->blocks, phrase);
         if (finding->leak->heuristic != HEURISTIC_NONE)
             fprintf(out, " (via heuristic %s)", HEURISTIC_NAMES[finding->leak->heuristic]);
     } else {

@@ -85,7 +85,7 @@ static void json_leak(FILE *out, const struct report_leak *leak)
     json_stack(out, &leak->stack);
     fputs(", \"heuristic\": ", out);
     json_write_string(out, HEURISTIC_NAMES[leak->heuristic]);
-    fputc('}', out);
+    fprintf(out, ", \"indirect_bytes\": %" PRId64 "}", leak->indirect_bytes);
 }
 
 /* Writes one error. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "output/render.h"
-#include "output/stack_text.h"
+#include "output/memcheck_text.h"
 #include "printable.h"
 #include "source_path.h"
 
@@ -129,12 +129,13 @@ static void text_error(FILE *out, const struct report_error *error, const struct
     fputc('\n', out);
 }
 
-/* Writes one leak group, as in "40 bytes in 1 blocks are definitely lost" or
+/* Writes one leak group, as in "40 bytes in 1 blocks are definitely lost",
+ * "120 (24 direct, 96 indirect) bytes in 1 blocks are definitely lost" or
  * "32 bytes in 1 blocks are still reachable (via heuristic stdstring)". */
 static void text_leak(FILE *out, const struct report_leak *leak, const struct text_options *options)
 {
-    fprintf(out, "%" PRId64 " bytes in %" PRId64 " blocks are %s", leak->bytes, leak->blocks,
-            LEAK_KIND_PHRASES[leak->kind]);
+    write_leak_size(out, leak);
+    fprintf(out, " in %" PRId64 " blocks are %s", leak->blocks, LEAK_KIND_PHRASES[leak->kind]);
     if (leak->heuristic != HEURISTIC_NONE)
         fprintf(out, " (via heuristic %s)", HEURISTIC_NAMES[leak->heuristic]);
     fputc('\n', out);

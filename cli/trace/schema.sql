@@ -117,7 +117,8 @@ CREATE TABLE blocks (
     function    TEXT NOT NULL,          -- allocating function
     time_ns     INTEGER,
     kind        TEXT NOT NULL DEFAULT 'unclassified', -- definite|indirect|possible|reachable|unclassified
-    heuristic   TEXT                    -- reachable through an interior pointer: stdstring|length64|newarray|multipleinheritance
+    heuristic   TEXT,                   -- reachable through an interior pointer: stdstring|length64|newarray|multipleinheritance
+    owner_address INTEGER               -- indirect: address of the definite block leading its clique (memcheck's "N (x direct, y indirect) bytes")
 );
 
 CREATE TABLE errors (

@@ -134,7 +134,7 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
                          "freed_before_10ms, freed_before_100ms, freed_before_1s, freed_before_10s, freed_later) "
                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     w->block = prepare(w, "INSERT INTO blocks(process_id, stack_id, address, size, function, time_ns, kind, "
-                          "heuristic) VALUES (?,?,?,?,?,?,?,?)");
+                          "heuristic, owner_address) VALUES (?,?,?,?,?,?,?,?,?)");
     w->error = prepare(w, "INSERT INTO errors(process_id, type, address, size, offset, alloc_function, "
                           "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns) "
                           "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
@@ -493,7 +493,6 @@ static void store_block(uint64_t id, const struct mt_live_block *b, void *arg)
 {
     struct process_writer *pw = arg;
     struct trace_writer *w = pw->w;
-    (void)id;
     sqlite3_int64 stack = store_stack(pw, b->stack);
     if (!stack)
         return; /* blocks.stack_id is NOT NULL; a block without stack cannot be placed */
@@ -505,6 +504,9 @@ static void store_block(uint64_t id, const struct mt_live_block *b, void *arg)
     sqlite3_bind_int64(w->block, 6, (sqlite3_int64)b->time_ns);
     sqlite3_bind_text(w->block, 7, mt_leak_kind_name(b->kind), -1, SQLITE_STATIC);
     sqlite3_bind_text(w->block, 8, mt_heuristic_name(b->heuristic), -1, SQLITE_STATIC); /* NULL: none */
+    const uint64_t *owner = b->kind == MT_LEAK_INDIRECT ? u64map_get(&pw->p->owners, id) : NULL;
+    if (owner)
+        sqlite3_bind_int64(w->block, 9, (sqlite3_int64)*owner);
     step(w, w->block);
 }
 

@@ -126,6 +126,8 @@ def case_exit_fail():
     expect(re.search(r"leaky\.db: pid \d+ \(\S*leaky\) fails the gate", result.stdout), result.stdout)
     expect(f": make_leak ({PROGRAMS}/leaky.c:{line_of('leaky.c', 'LEAK-LINE')})" in result.stdout, result.stdout)
     expect("FAIL: 3 finding(s) in 1 of 1 process(es)" in result.stdout, result.stdout)
+    # memcheck's loss record header: the list head leads its lost node
+    expect("\n  64 (32 direct, 32 indirect) bytes in 1 blocks are definitely lost\n" in result.stdout, result.stdout)
     # Every trace is judged: one failing trace fails the lot.
     check(trace("clean"), trace("leaky"), status=1)
 

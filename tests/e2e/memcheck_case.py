@@ -13,7 +13,9 @@ Where memcheck cannot agree for a known reason, the case source says so on a
 line `memcheck-differs: FIELD+N [FIELD-N...]: REASON`: the expected FIELD is
 memcheck's plus N.
 Figures compared: allocations, frees, allocated_bytes, KIND_bytes and
-KIND_blocks for each leak kind, reachable_HEURISTIC_bytes and
+KIND_blocks for each leak kind, definite_indirect_bytes (the indirect bytes
+of memcheck's "N (x direct, y indirect) bytes ... definitely lost" records),
+reachable_HEURISTIC_bytes and
 reachable_HEURISTIC_blocks for each leak-check heuristic (memcheck's "of
 which reachable via heuristic" lines), invalid_frees, mismatched_frees, exit.
 Exit status: 0 when all compared figures agree, 1 otherwise."""
@@ -67,6 +69,9 @@ def memcheck_figures(opts):
         m = re.search(label + r": ([\d,]+) bytes in ([\d,]+) blocks", log)
         figures[kind + "_bytes"] = number(m.group(1)) if m else 0
         figures[kind + "_blocks"] = number(m.group(2)) if m else 0
+    figures["definite_indirect_bytes"] = sum(
+        number(m.group(1)) for m in re.finditer(r"\(\S+ direct, ([\d,]+) indirect\) bytes in [\d,]+ blocks are "
+                                                 r"definitely lost", log))
     for heuristic in HEURISTICS:
         m = re.search(r"== +%s *: ([\d,]+) bytes in ([\d,]+) blocks" % heuristic, log)
         figures["reachable_%s_bytes" % heuristic] = number(m.group(1)) if m else 0
@@ -90,6 +95,7 @@ def expected_figures(opts):
     for kind in KINDS:
         figures[kind + "_bytes"] = sum(l["bytes"] for l in proc["leaks"] if l["kind"] == kind)
         figures[kind + "_blocks"] = sum(l["blocks"] for l in proc["leaks"] if l["kind"] == kind)
+    figures["definite_indirect_bytes"] = sum(l["indirect_bytes"] for l in proc["leaks"] if l["kind"] == "definite")
     for heuristic in HEURISTICS:
         found = [l for l in proc["leaks"] if l["kind"] == "reachable" and l["heuristic"] == heuristic]
         figures["reachable_%s_bytes" % heuristic] = sum(l["bytes"] for l in found)

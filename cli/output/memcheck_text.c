@@ -1,10 +1,9 @@
 /*
- * stack_text.c - see stack_text.h.  One style everywhere, so a user who
- * reads a stack in `memtrack report` reads it the same way in a CI log.
+ * memcheck_text.c - see memcheck_text.h.
  */
 #include <inttypes.h>
 
-#include "output/stack_text.h"
+#include "output/memcheck_text.h"
 #include "printable.h"
 #include "source_path.h"
 
@@ -49,4 +48,13 @@ void write_stack_text(FILE *out, const struct report_stack *stack, const char *i
     }
     if (more > 0)
         fprintf(out, "%s... (%zu more)\n", indent, more);
+}
+
+void write_leak_size(FILE *out, const struct report_leak *leak)
+{
+    if (leak->indirect_bytes > 0)
+        fprintf(out, "%" PRId64 " (%" PRId64 " direct, %" PRId64 " indirect) bytes",
+                leak->bytes + leak->indirect_bytes, leak->bytes, leak->indirect_bytes);
+    else
+        fprintf(out, "%" PRId64 " bytes", leak->bytes);
 }

@@ -1,10 +1,11 @@
 /*
- * stack_text.h - a stack as people read it, memcheck's way, for every text
- * memtrack prints: the report, the gate's findings, and the CI formats that
- * carry a finding's stacks as text (JUnit, GitHub annotations).
+ * memcheck_text.h - memcheck's wording, for every text memtrack prints (the
+ * report, the gate's findings, the CI formats that carry a finding as text:
+ * JUnit, GitHub annotations), so a user reads a stack or a loss record the
+ * same way in each, and as valgrind users already do.
  */
-#ifndef MEMTRACK_STACK_TEXT_H
-#define MEMTRACK_STACK_TEXT_H
+#ifndef MEMTRACK_MEMCHECK_TEXT_H
+#define MEMTRACK_MEMCHECK_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,5 +24,9 @@ void write_frame_label(FILE *out, const struct report_frame *frame);
  * (report_stack_shown_depth); none of memtrack's own. */
 void write_stack_text(FILE *out, const struct report_stack *stack, const char *indent, size_t max_frames,
                       bool below_main);
+
+/* Writes a leak group's size: "40 bytes", or for a definite group that
+ * leads indirectly lost blocks "120 (24 direct, 96 indirect) bytes". */
+void write_leak_size(FILE *out, const struct report_leak *leak);
 
 #endif
