@@ -96,14 +96,67 @@ int report_site_by_allocations(const void *left_pointer, const void *right_point
     return (left->stack.id > right->stack.id) - (left->stack.id < right->stack.id);
 }
 
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = s != NULL ? strlen(s) : 0, m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Where a Rust program's own frames start, counted from the outermost: the
+ * standard library's start-up (std::rt::lang_start and the closure that
+ * calls main) lies below __rust_begin_short_backtrace, the frame Rust's
+ * own backtraces stop at, and the call_once frames just above it are that
+ * closure's.  0 when the stack has no such frame. */
+static size_t rust_main_depth(const struct report_stack *stack)
+{
+    for (size_t i = 0; i < stack->depth; i++)
+        if (has_suffix(stack->frames[i].function, "__rust_begin_short_backtrace")) {
+            while (i > 1 && has_prefix(stack->frames[i - 1].function, "core::ops::function::FnOnce::call_once"))
+                i--;
+            return i;
+        }
+    return 0;
+}
+
 size_t report_stack_shown_depth(const struct report_stack *stack, bool show_below_main)
 {
     if (show_below_main)
         return stack->depth;
+    size_t rust = rust_main_depth(stack);
+    if (rust > 0)
+        return rust;
     for (size_t i = stack->depth; i-- > 0;)
         if (stack->frames[i].function != NULL && strcmp(stack->frames[i].function, "main") == 0)
             return i + 1;
     return stack->depth;
+}
+
+/* The Rust allocator's own functions: the global allocator's entry points,
+ * alloc::alloc, and RawVec's allocation and growth under every Vec,
+ * String and Box that holds memory. */
+static bool is_rust_allocators(const char *function)
+{
+    static const char *const prefixes[] = {
+        "__rust_alloc", "__rust_realloc", "__rdl_", "__rg_", "alloc::alloc::", "<alloc::alloc::Global",
+        "alloc::raw_vec::", "<alloc::raw_vec::", "alloc::boxed::box_new_uninit",
+    };
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (has_prefix(function, prefixes[i]))
+            return true;
+    return false;
+}
+
+size_t report_stack_first_shown(const struct report_stack *stack)
+{
+    size_t i = 0;
+    while (i + 1 < stack->depth && is_rust_allocators(stack->frames[i].function))
+        i++;
+    return i;
 }
 
 bool report_frame_is_memtracks(const struct report_frame *frame)

@@ -87,9 +87,18 @@ struct report_site {
 /* How many of STACK's frames, innermost first, are worth showing: all when
  * SHOW_BELOW_MAIN, else up to its outermost frame named main, as valgrind
  * shows stacks by default (--show-below-main=no): libc's start-up frames
- * below main say nothing about the program.  A stack without main (a
- * thread's, a static constructor's) is shown whole. */
+ * below main say nothing about the program.  In a Rust program, up to the
+ * frames of Rust's start-up below the program's main (where Rust's own
+ * backtraces stop).  A stack without main (a thread's, a static
+ * constructor's) is shown whole. */
 size_t report_stack_shown_depth(const struct report_stack *stack, bool show_below_main);
+/* The index of the first of STACK's frames worth showing: past the Rust
+ * allocator's own innermost frames (__rust_alloc, alloc::alloc::*, RawVec's
+ * growth...), which stand between the program and malloc in every Rust
+ * allocation as libc's malloc internals would; never past the last frame.
+ * A stack for people starts there; JSON, suppressions and baselines keep
+ * every frame. */
+size_t report_stack_first_shown(const struct report_stack *stack);
 /* Whether FRAME is memtrack's own (libmemtrack.so): its dlopen wrapper sits
  * between the program and libc's dlopen in every allocation dlopen makes,
  * and a stack for people leaves it out. */

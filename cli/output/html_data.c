@@ -38,7 +38,9 @@ static void write_stack(struct data_writer *writer, const struct report_stack *s
         return;
     }
     struct report_stack shown = *stack;
-    shown.depth = report_stack_shown_depth(stack, writer->show_below_main);
+    size_t first = report_stack_first_shown(stack);
+    shown.frames += first;
+    shown.depth = report_stack_shown_depth(stack, writer->show_below_main) - first;
     int64_t node = stack_tree_node(&writer->stacks, &writer->frames, &shown);
     writer->out_of_memory |= node < 0;
     fprintf(writer->out, "%" PRId64, node);

@@ -38,7 +38,7 @@ void write_stack_text(FILE *out, const struct report_stack *stack, const char *i
         return;
     }
     size_t depth = report_stack_shown_depth(stack, below_main), shown = 0, more = 0;
-    for (size_t i = 0; i < depth; i++) {
+    for (size_t i = report_stack_first_shown(stack); i < depth; i++) {
         if (report_frame_is_memtracks(&stack->frames[i]))
             continue;
         if (shown < max_frames)

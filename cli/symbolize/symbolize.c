@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+#include <libiberty/demangle.h>
 
 #define MAX_CHAIN 64 /* scopes/frames kept per address; absurdly deep inline nests lose their innermost frames */
 
@@ -192,10 +192,9 @@ const char *symbolize_demangle(struct symbolizer *s, const char *name)
     char *bare = at ? strndup(name, (size_t)(at - name)) : NULL;
     const char *use = bare ? bare : name;
     const char *r = NULL;
-    if (use[0] == '_' && use[1] == 'Z') {
-        int status = -1;
-        char *d = __cxa_demangle(use, NULL, NULL, &status);
-        if (d && status == 0)
+    if (use[0] == '_' && (use[1] == 'Z' || use[1] == 'R')) { /* Itanium C++ and Rust legacy; Rust v0 */
+        char *d = cplus_demangle(use, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+        if (d)
             r = intern(s, d);
         free(d);
     }
