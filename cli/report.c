@@ -39,11 +39,29 @@ void usage_report(FILE *stream)
           "                          (default definite,possible,unclassified)\n"
           "  --num-callers=N         frames printed per stack, 1 to 256 (default 12)\n"
           "  --top=N                 allocation sites printed, most allocations first; 0 for none (default 10)\n"
-          "  --show-below-main       frames below main too (libc's start-up; hidden by default)\n",
+          "  --show-below-main       frames below main too (libc's start-up; hidden by default)\n"
+          "  --leak-resolution=R     low, med or high (default): records of one kind whose first 2, 4 or\n"
+          "                          all stack entries match (memcheck counts malloc's own as the first)\n"
+          "                          print as one\n",
           stream);
 }
 
 #define usage_error(...) command_error("report", __VA_ARGS__)
+
+/* Reads --leak-resolution's VALUE into *SITES (text_options.leak_resolution);
+ * -1 after saying what is wrong. */
+static int choose_leak_resolution(const char *value, size_t *sites)
+{
+    if (strcmp(value, "low") == 0)
+        *sites = TEXT_LEAK_RESOLUTION_LOW;
+    else if (strcmp(value, "med") == 0)
+        *sites = TEXT_LEAK_RESOLUTION_MED;
+    else if (strcmp(value, "high") == 0)
+        *sites = TEXT_LEAK_RESOLUTION_HIGH;
+    else
+        return usage_error("--leak-resolution takes low, med or high, not '%s'", value);
+    return 0;
+}
 
 /* Reads --show-leak-kinds' VALUE into *KINDS (a bit per enum leak_kind); -1
  * after saying what is wrong. */
@@ -96,6 +114,8 @@ static int read_report_option(int argc, char **argv, int *i, void *context)
     } else if ((taken = option_value("report", argc, argv, i, "--num-callers", &value)) != 0) {
         result = taken < 0 || option_count("report", "--num-callers", value, 1, MT_MAX_DEPTH, &options->text.frames)
                      ? -1 : 1;
+    } else if ((taken = option_value("report", argc, argv, i, "--leak-resolution", &value)) != 0) {
+        result = taken < 0 || choose_leak_resolution(value, &options->text.leak_resolution) != 0 ? -1 : 1;
     } else if ((taken = option_value("report", argc, argv, i, "--top", &value)) != 0) {
         result = taken < 0 || option_count("report", "--top", value, 0, SIZE_MAX, &options->text.sites) ? -1 : 1;
     }
@@ -109,7 +129,7 @@ static int read_report_option(int argc, char **argv, int *i, void *context)
 static int parse_options(int argc, char **argv, struct report_options *options)
 {
     *options = (struct report_options){
-        .text = {TEXT_LEAK_KINDS_DEFAULT, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false},
+        .text = {TEXT_LEAK_KINDS_DEFAULT, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false, TEXT_LEAK_RESOLUTION_HIGH},
     };
     struct trace_arguments common = {.command = "report"};
     if (read_trace_arguments(&common, argc, argv, read_report_option, options) != 0)

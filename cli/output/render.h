@@ -19,6 +19,8 @@ struct text_options {
     size_t frames;       /* frames per stack */
     size_t sites;        /* allocation sites, those with most allocations */
     bool show_below_main; /* frames below main too (report_stack_shown_depth) */
+    size_t leak_resolution; /* memcheck's --leak-resolution: records of one kind whose first this many call
+                               sites match print as one; 0 (high): every call site */
 };
 /* memcheck's defaults: records of definite and possible leaks (and of
  * unclassified blocks, which memcheck has not), 12 frames, 10 sites, no
@@ -27,6 +29,12 @@ struct text_options {
 #define TEXT_LEAK_KINDS_ALL ((1u << LEAK_KIND_COUNT) - 1)
 #define TEXT_FRAMES_DEFAULT 12
 #define TEXT_SITES_DEFAULT 10
+/* memcheck compares this many stack entries, its first being malloc's own,
+ * which memtrack's stacks do not hold: low 2 and med 4 entries are 1 and 3
+ * call sites here. */
+#define TEXT_LEAK_RESOLUTION_LOW 1
+#define TEXT_LEAK_RESOLUTION_MED 3
+#define TEXT_LEAK_RESOLUTION_HIGH 0
 
 int render_json(FILE *out, const struct report *report); /* json.c: docs/report-format.md */
 /* text.c: for people, memcheck-like; render_text shows every leak kind. */

@@ -264,6 +264,98 @@ static int text_top_sites(FILE *out, const struct report_process *process, const
     return 0;
 }
 
+/* The call site after AT in STACK: frames inlined into one call share its
+ * address, and memcheck's stack entries are call sites. */
+static size_t next_call_site(const struct report_stack *stack, size_t at)
+{
+    size_t i = at + 1;
+    while (i < stack->depth && stack->frames[i].address == stack->frames[at].address)
+        i++;
+    return i;
+}
+
+/* A leak record as --leak-resolution groups it: the record and its place in
+ * the report's order, which breaks ties. */
+struct resolved_leak {
+    struct report_leak leak;
+    size_t order;
+    size_t sites; /* call sites compared */
+};
+
+/* Orders records by kind, heuristic and their first `sites` call sites, then
+ * report order: records to merge end up side by side, the first of each run
+ * being the one the report lists first. */
+static int compare_by_call_sites(const void *left_pointer, const void *right_pointer)
+{
+    const struct resolved_leak *left = left_pointer, *right = right_pointer;
+    if (left->leak.kind != right->leak.kind)
+        return left->leak.kind < right->leak.kind ? -1 : 1;
+    if (left->leak.heuristic != right->leak.heuristic)
+        return left->leak.heuristic < right->leak.heuristic ? -1 : 1;
+    const struct report_stack *a = &left->leak.stack, *b = &right->leak.stack;
+    size_t i = 0, j = 0;
+    for (size_t site = 0; site < left->sites; site++, i = next_call_site(a, i), j = next_call_site(b, j)) {
+        if (i >= a->depth || j >= b->depth) {
+            if ((i >= a->depth) != (j >= b->depth))
+                return i >= a->depth ? -1 : 1;
+            break;
+        }
+        if (a->frames[i].address != b->frames[j].address)
+            return a->frames[i].address < b->frames[j].address ? -1 : 1;
+    }
+    return (left->order > right->order) - (left->order < right->order);
+}
+
+/* The report's order of records: kind, then bytes and blocks descending. */
+static int compare_in_report_order(const void *left_pointer, const void *right_pointer)
+{
+    const struct resolved_leak *left = left_pointer, *right = right_pointer;
+    if (left->leak.kind != right->leak.kind)
+        return left->leak.kind < right->leak.kind ? -1 : 1;
+    if (left->leak.bytes != right->leak.bytes)
+        return left->leak.bytes > right->leak.bytes ? -1 : 1;
+    if (left->leak.blocks != right->leak.blocks)
+        return left->leak.blocks > right->leak.blocks ? -1 : 1;
+    return (left->order > right->order) - (left->order < right->order);
+}
+
+/* Writes the leak records of the kinds shown, those whose first
+ * options->leak_resolution call sites match merged into one as memcheck's
+ * --leak-resolution does (each merged record shows the stack of its
+ * largest).  -1 when memory runs out. */
+static int text_leaks(FILE *out, const struct report_process *process, const struct text_options *options)
+{
+    struct resolved_leak *shown = calloc(process->leak_count ? process->leak_count : 1, sizeof *shown);
+    if (shown == NULL)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < process->leak_count; i++)
+        if (options->leak_kinds & (1u << process->leaks[i].kind))
+            shown[n++] = (struct resolved_leak){process->leaks[i], i, options->leak_resolution};
+    if (options->leak_resolution != TEXT_LEAK_RESOLUTION_HIGH && n > 1) {
+        qsort(shown, n, sizeof *shown, compare_by_call_sites);
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct resolved_leak probe = shown[i];
+            probe.order = shown[kept ? kept - 1 : 0].order;
+            if (kept > 0 && compare_by_call_sites(&shown[kept - 1], &probe) == 0) {
+                struct report_leak *into = &shown[kept - 1].leak;
+                into->bytes += shown[i].leak.bytes; /* sums of one process's blocks: within the trace's checks */
+                into->blocks += shown[i].leak.blocks;
+                into->indirect_bytes += shown[i].leak.indirect_bytes;
+            } else {
+                shown[kept++] = shown[i];
+            }
+        }
+        n = kept;
+        qsort(shown, n, sizeof *shown, compare_in_report_order);
+    }
+    for (size_t i = 0; i < n; i++)
+        text_leak(out, &shown[i].leak, options);
+    free(shown);
+    return 0;
+}
+
 /* Writes one process's whole report. */
 static int text_process(FILE *out, const struct report_process *process, const struct text_options *options)
 {
@@ -271,9 +363,8 @@ static int text_process(FILE *out, const struct report_process *process, const s
     fputc('\n', out);
     for (size_t i = 0; i < process->error_count; i++)
         text_error(out, &process->errors[i], options);
-    for (size_t i = 0; i < process->leak_count; i++)
-        if (options->leak_kinds & (1u << process->leaks[i].kind))
-            text_leak(out, &process->leaks[i], options);
+    if (text_leaks(out, process, options) != 0)
+        return -1;
     text_leak_summary(out, process);
     text_hidden_leaks(out, process, options->leak_kinds);
     if (text_top_sites(out, process, options) != 0)
@@ -303,6 +394,7 @@ int render_text_with(FILE *out, const struct report *report, const struct text_o
 
 int render_text(FILE *out, const struct report *report)
 {
-    const struct text_options every_kind = {TEXT_LEAK_KINDS_ALL, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false};
+    const struct text_options every_kind = {TEXT_LEAK_KINDS_ALL, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false,
+                                            TEXT_LEAK_RESOLUTION_HIGH};
     return render_text_with(out, report, &every_kind);
 }

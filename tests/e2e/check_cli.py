@@ -10,6 +10,7 @@ check_* below, without the prefix.  Exit status: 0 pass, 1 fail, 77 skipped
 
 import argparse
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -262,6 +263,29 @@ def check_run_bad_heuristics(ctx):
                    "newarray, multipleinheritance, not '%s'" % value)
         expect_refused_run(ctx, ["--leak-check-heuristics=" + value], message)
         expect_refused_run(ctx, ["--leak-check-heuristics", value], message)
+
+
+def check_report_leak_resolution(ctx):
+    """`report --leak-resolution=low|med|high` merges the records memcheck's
+    option of that name merges: leak_two_callers' four stacks print as the
+    same records, bytes and blocks as memcheck's (valgrind is a test
+    dependency); a value other than low, med or high is refused (2)."""
+    program = ctx.case("leak_two_callers")
+    proc = ctx.memtrack_cmd("run", "-f", "-o", "T.db", "--", program)
+    expect(proc.returncode == 0, "expected the program to run", proc)
+    header = re.compile(r"^(?:==\d+== )?(\d+ bytes in \d+ blocks) are definitely lost", re.M)
+    valgrind = shutil.which("valgrind")
+    expect(valgrind is not None, "valgrind is not installed (bash .ci/deps test installs it)")
+    for resolution in ("low", "med", "high"):
+        ours = header.findall(e2e_lib.text(ctx.memtrack_cmd("report", "--leak-resolution=" + resolution,
+                                                            ctx.path("T.db")).stdout))
+        memcheck = e2e_lib.run([valgrind, "--leak-check=full", "--leak-resolution=" + resolution, program])
+        theirs = header.findall(e2e_lib.text(memcheck.stderr))
+        expect(sorted(ours) == sorted(theirs) and len(ours) == {"low": 1, "med": 2, "high": 4}[resolution],
+               "--leak-resolution=%s: memtrack %r, memcheck %r" % (resolution, ours, theirs))
+    refused = ctx.memtrack_cmd("report", "--leak-resolution=full", ctx.path("T.db"))
+    expect(refused.returncode == 2 and b"--leak-resolution takes low, med or high, not 'full'" in refused.stderr,
+           "a bad --leak-resolution", refused)
 
 
 def heuristic_verdicts(ctx, options, env):
