@@ -193,14 +193,21 @@ MT_EXPORT int execvp(const char *file, char *const argv[])
     return exec_search(file, argv, environ);
 }
 
+/* Declares ARGV, the NULL-terminated list of a variadic exec's arguments
+ * from FIRST on, on the caller's stack (a variadic list cannot be passed
+ * on), and leaves ARGUMENTS after them, where execle's environment is; the
+ * caller ends it with va_end. */
+#define LISTED_ARGUMENTS(first, argv, arguments)                                                                \
+    va_list arguments;                                                                                         \
+    va_start(arguments, first);                                                                                \
+    size_t argv##_count = count_arguments(arguments);                                                          \
+    char *argv[argv##_count + 2];                                                                              \
+    take_arguments(argv, first, &arguments, argv##_count)
+
 /* execl: execv with the arguments listed. */
 MT_EXPORT int execl(const char *path, const char *arg, ...)
 {
-    va_list arguments;
-    va_start(arguments, arg);
-    size_t count = count_arguments(arguments);
-    char *argv[count + 2];
-    take_arguments(argv, arg, &arguments, count);
+    LISTED_ARGUMENTS(arg, argv, arguments);
     va_end(arguments);
     return exec_path(path, argv, environ);
 }
@@ -208,11 +215,7 @@ MT_EXPORT int execl(const char *path, const char *arg, ...)
 /* execlp: execvp with the arguments listed. */
 MT_EXPORT int execlp(const char *file, const char *arg, ...)
 {
-    va_list arguments;
-    va_start(arguments, arg);
-    size_t count = count_arguments(arguments);
-    char *argv[count + 2];
-    take_arguments(argv, arg, &arguments, count);
+    LISTED_ARGUMENTS(arg, argv, arguments);
     va_end(arguments);
     return exec_search(file, argv, environ);
 }
@@ -220,11 +223,7 @@ MT_EXPORT int execlp(const char *file, const char *arg, ...)
 /* execle: execve with the arguments listed, then the environment. */
 MT_EXPORT int execle(const char *path, const char *arg, ...)
 {
-    va_list arguments;
-    va_start(arguments, arg);
-    size_t count = count_arguments(arguments);
-    char *argv[count + 2];
-    take_arguments(argv, arg, &arguments, count);
+    LISTED_ARGUMENTS(arg, argv, arguments);
     char *const *envp = va_arg(arguments, char *const *);
     va_end(arguments);
     return exec_path(path, argv, envp);
