@@ -244,7 +244,8 @@ static void big_insert(const struct mt_block *b)
         size_t stale_bytes = mapped;
         mt_spin_lock(&big.lock);
         if (big.capacity == seen) {
-            memcpy(fresh, big.blocks, atomic_load(&big.count) * sizeof *fresh);
+            if (big.blocks) /* NULL before the first: memcpy must not be given it even for 0 bytes */
+                memcpy(fresh, big.blocks, atomic_load(&big.count) * sizeof *fresh);
             stale = big.blocks;
             stale_bytes = big.mapped;
             big.blocks = fresh;
