@@ -143,7 +143,7 @@ static inline struct mt_block unpack(const struct slot *s)
 }
 
 /* The slot where `address` is, or the empty slot where it would go. */
-static struct slot *probe(struct slot *slots, size_t capacity, uintptr_t address)
+static inline __attribute__((always_inline)) struct slot *probe(struct slot *slots, size_t capacity, uintptr_t address)
 {
     size_t i = home_slot(address, capacity);
     while (slots[i].key && address_of(slots[i].key) != address)
