@@ -21,16 +21,20 @@ struct report_options {
     const char *text_option; /* the first text-only option given, refused with JSON */
     const char *trace_path;
     bool help;
+    size_t pid;      /* --pid: only this process; 0: every one */
+    const char *exe; /* --exe: only the processes running this program */
 };
 
 /* Prints the command's help to STREAM. */
 void usage_report(FILE *stream)
 {
-    fputs("Usage: memtrack report [--format text|json] [TEXT OPTIONS] TRACE\n"
+    fputs("Usage: memtrack report [--format text|json] [--pid N] [--exe NAME] [TEXT OPTIONS] TRACE\n"
           "Print what a trace recorded: memory errors, leaks, allocation sites and peak heap.\n"
           "\n"
           "  --format text   for people, like valgrind memcheck (the default)\n"
           "  --format json   for programs, complete; the layout is described in docs/report-format.md\n"
+          "  --pid N         only the process N (a trace of several lists them first)\n"
+          "  --exe NAME      only the processes running NAME (a path, or its last part: python3)\n"
           "  -h, --help      show this help\n"
           "\n"
           "Text options (memcheck's names and defaults; the leak summary counts every kind):\n"
@@ -105,6 +109,12 @@ static int read_report_option(int argc, char **argv, int *i, void *context)
         options->json = strcmp(value, "json") == 0;
         return 1;
     }
+    if ((taken = option_value("report", argc, argv, i, "--pid", &value)) != 0)
+        return taken < 0 || option_count("report", "--pid", value, 1, INT32_MAX, &options->pid) ? -1 : 1;
+    if ((taken = option_value("report", argc, argv, i, "--exe", &value)) != 0) {
+        options->exe = value;
+        return taken < 0 ? -1 : 1;
+    }
     int result = 0;
     if (strcmp(option, "--show-below-main") == 0) {
         options->text.show_below_main = true;
@@ -159,10 +169,16 @@ int cmd_report(int argc, char **argv)
     struct trace trace;
     struct report report = {0};
     int status = 0;
-    const struct analyse_scope shown = {options.text.sites, options.text.leak_kinds};
-    if (trace_open(&trace, options.trace_path) != 0 ||
-        analyse_trace(&trace, &report, options.json ? NULL : &shown) != 0) {
+    const struct analyse_scope scope = {options.json ? SIZE_MAX : options.text.sites,
+                                        options.json ? ANALYSE_EVERY_KIND : options.text.leak_kinds,
+                                        (int64_t)options.pid, options.exe};
+    if (trace_open(&trace, options.trace_path) != 0 || analyse_trace(&trace, &report, &scope) != 0) {
         fprintf(stderr, "memtrack report: %s: %s\n", options.trace_path, trace.problem);
+        status = MT_EXIT_USAGE;
+    } else if (report.process_count == 0 && (options.pid != 0 || options.exe != NULL)) {
+        fprintf(stderr, "memtrack report: %s: no process%s%zu%s%s%s\n", options.trace_path,
+                options.pid ? " with pid " : "", options.pid, options.pid && options.exe ? " and" : "",
+                options.exe ? " running " : "", options.exe ? options.exe : "");
         status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("report", &trace);

@@ -8,17 +8,38 @@
  * (which also complete its summary), errors and allocation sites.  When every
  * stack is wanted, the process's stacks are read in one pass first
  * (stacks.c); a text report needs a small share of them, read one by one. */
+static bool in_scope(const struct report_process *process, const struct analyse_scope *scope)
+{
+    return (scope->pid == 0 || process->pid == scope->pid) &&
+           (scope->exe == NULL || report_process_runs(process, scope->exe));
+}
+
+/* Keeps the processes of SCOPE, in their order. */
+static void select_processes(struct report *report, const struct analyse_scope *scope)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < report->process_count; i++) {
+        if (in_scope(&report->processes[i], scope))
+            report->processes[kept++] = report->processes[i];
+        else
+            report_process_free(&report->processes[i]);
+    }
+    report->process_count = kept;
+}
+
 int analyse_trace(struct trace *trace, struct report *report, const struct analyse_scope *scope)
 {
-    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND};
+    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, 0, NULL};
     if (scope == NULL)
         scope = &everything;
+    bool every_stack = scope->site_stacks == SIZE_MAX && scope->leak_stack_kinds == ANALYSE_EVERY_KIND;
     *report = (struct report){0};
     if (analyse_summary(trace, report) != 0)
         return -1;
+    select_processes(report, scope);
     for (size_t i = 0; i < report->process_count; i++) {
         struct report_process *process = &report->processes[i];
-        if ((scope == &everything && stacks_preload(trace, process->row_id) != 0) ||
+        if ((every_stack && stacks_preload(trace, process->row_id) != 0) ||
             analyse_leaks(trace, process, scope->leak_stack_kinds) != 0 || analyse_errors(trace, process) != 0 ||
             analyse_sites(trace, process, scope->site_stacks) != 0)
             return -1;

@@ -15,9 +15,12 @@
 struct analyse_scope {
     size_t site_stacks;         /* sites that get their stack, most allocations first (report_site_by_allocations) */
     unsigned leak_stack_kinds;  /* leak groups that get theirs: a bit per enum leak_kind */
+    int64_t pid;                /* only the processes with this pid; 0: any */
+    const char *exe;            /* only those running this program (report_process_runs); NULL: any */
 };
 #define ANALYSE_EVERY_KIND ((1u << LEAK_KIND_COUNT) - 1)
-/* SCOPE NULL: every stack. */
+/* SCOPE NULL: every process, every stack.  The processes SCOPE leaves out
+ * are not in REPORT, and none of their rows is read past the process list. */
 int analyse_trace(struct trace *trace, struct report *report, const struct analyse_scope *scope);
 
 int analyse_summary(struct trace *trace, struct report *report);            /* summary.c */

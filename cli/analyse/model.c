@@ -50,8 +50,7 @@ void report_stack_free(struct report_stack *stack)
     stack->depth = 0;
 }
 
-/* Frees everything one process owns. */
-static void process_free(struct report_process *process)
+void report_process_free(struct report_process *process)
 {
     for (size_t i = 0; i < process->argc; i++)
         free(process->argv[i]);
@@ -80,7 +79,7 @@ static void process_free(struct report_process *process)
 void report_free(struct report *report)
 {
     for (size_t i = 0; i < report->process_count; i++)
-        process_free(&report->processes[i]);
+        report_process_free(&report->processes[i]);
     free(report->processes);
     *report = (struct report){0};
 }
@@ -157,6 +156,20 @@ size_t report_stack_first_shown(const struct report_stack *stack)
     while (i + 1 < stack->depth && is_rust_allocators(stack->frames[i].function))
         i++;
     return i;
+}
+
+bool report_process_runs(const struct report_process *process, const char *name)
+{
+    const char *candidates[] = {process->executable, process->argc > 0 ? process->argv[0] : NULL};
+    for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++) {
+        const char *path = candidates[i];
+        if (path == NULL)
+            continue;
+        const char *base = strrchr(path, '/');
+        if (strcmp(path, name) == 0 || strcmp(base != NULL ? base + 1 : path, name) == 0)
+            return true;
+    }
+    return false;
 }
 
 bool report_frame_is_memtracks(const struct report_frame *frame)

@@ -151,5 +151,10 @@ int name_to_index(const char *const names[], size_t count, const char *name);
 void *make_room(void *array, size_t count, size_t element_size);
 void report_stack_free(struct report_stack *stack);
 void report_free(struct report *report);
+/* Frees everything one process owns. */
+void report_process_free(struct report_process *process);
+/* Whether PROCESS runs the program NAME: its executable or argv[0], as a
+ * path or by its last component (`--exe python3` finds /usr/bin/python3). */
+bool report_process_runs(const struct report_process *process, const char *name);
 
 #endif

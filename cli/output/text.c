@@ -62,9 +62,9 @@ static void text_ending(FILE *out, const struct report_process *process)
 
 /* Writes "== memtrack report: pid P: ARGV (how it ended)"; the executable
  * stands in for an empty argv. */
-static void text_header(FILE *out, const struct report_process *process)
+/* Writes a process's command line, each word followed by a space. */
+static void text_command(FILE *out, const struct report_process *process)
 {
-    fprintf(out, "== memtrack report: pid %" PRId64 ": ", process->pid);
     for (size_t i = 0; i < process->argc; i++) {
         text_field(out, process->argv[i], "");
         fputc(' ', out);
@@ -73,6 +73,12 @@ static void text_header(FILE *out, const struct report_process *process)
         text_field(out, process->executable, "");
         fputc(' ', out);
     }
+}
+
+static void text_header(FILE *out, const struct report_process *process)
+{
+    fprintf(out, "== memtrack report: pid %" PRId64 ": ", process->pid);
+    text_command(out, process);
     text_ending(out, process);
     fputc('\n', out);
     if (process->note != NULL) {
@@ -377,11 +383,33 @@ static int text_process(FILE *out, const struct report_process *process, const s
     return 0;
 }
 
-/* Writes the whole report, processes separated by a blank line. */
+/* Lists the processes of a report of several, one line each, before their
+ * sections: a test suite or a shell script traced whole can make dozens. */
+static void text_process_table(FILE *out, const struct report *report)
+{
+    fprintf(out, "== memtrack report: %zu processes (--pid N or --exe NAME reports on some)\n", report->process_count);
+    fprintf(out, "   %8s %8s %12s %14s %7s  %s\n", "pid", "parent", "allocations", "leaked bytes", "errors",
+            "command");
+    for (size_t i = 0; i < report->process_count; i++) {
+        const struct report_process *process = &report->processes[i];
+        fprintf(out, "   %8" PRId64 " %8" PRId64 " %12" PRId64 " %14" PRId64 " %7zu  ", process->pid,
+                process->parent_pid, process->summary.allocations, process->summary.leaked_bytes,
+                process->error_count);
+        text_command(out, process);
+        text_ending(out, process);
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+}
+
+/* Writes the whole report, processes separated by a blank line, after a
+ * table of them when there are several. */
 int render_text_with(FILE *out, const struct report *report, const struct text_options *options)
 {
     if (report->process_count == 0)
         fputs("== memtrack report: the trace holds no processes\n", out);
+    if (report->process_count > 1)
+        text_process_table(out, report);
     for (size_t i = 0; i < report->process_count; i++) {
         fputs(i > 0 ? "\n" : "", out);
         if (text_process(out, &report->processes[i], options) != 0) {

@@ -9,6 +9,7 @@ check_* below, without the prefix.  Exit status: 0 pass, 1 fail, 77 skipped
 (a program the check needs is not installed)."""
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -286,6 +287,37 @@ def check_report_leak_resolution(ctx):
     refused = ctx.memtrack_cmd("report", "--leak-resolution=full", ctx.path("T.db"))
     expect(refused.returncode == 2 and b"--leak-resolution takes low, med or high, not 'full'" in refused.stderr,
            "a bad --leak-resolution", refused)
+
+
+def check_report_processes(ctx):
+    """A trace of several processes: the text lists them first (pid, parent,
+    allocations, leaked bytes, errors, command); --pid N and --exe NAME
+    keep only theirs, in the text and the JSON; a choice no process matches
+    is refused (2) with a line saying so."""
+    proc = ctx.memtrack_cmd("run", "-f", "-o", "T.db", "--", ctx.case("family"))
+    expect(proc.returncode == 0, "expected the family to run", proc)
+    trace = ctx.path("T.db")
+    processes = e2e_lib.memtrack_report_json(ctx.memtrack, trace)["processes"]
+    expect(len(processes) >= 4, "the family's processes: %r" % [p["pid"] for p in processes])
+    text = e2e_lib.text(ctx.memtrack_cmd("report", trace).stdout)
+    table = text.split("\n\n", 1)[0].splitlines()
+    expect(table[0] == "== memtrack report: %d processes (--pid N or --exe NAME reports on some)" % len(processes)
+           and len(table) == len(processes) + 2, text)
+    for line, process in zip(table[2:], processes):
+        expect(line.split()[:2] == [str(process["pid"]), str(process["parent_pid"])], "%r for %r" % (line, process))
+    child = processes[1]["pid"]
+    one = ctx.memtrack_cmd("report", "--format", "json", "--pid", str(child), trace)
+    picked = json.loads(one.stdout)["processes"]
+    expect(one.returncode == 0 and [p["pid"] for p in picked] == [child], "--pid %d" % child, one)
+    alone = e2e_lib.text(ctx.memtrack_cmd("report", "--pid=%d" % child, trace).stdout)
+    expect(alone.startswith("== memtrack report: pid %d: " % child), alone)
+    shells = json.loads(ctx.memtrack_cmd("report", "--format", "json", "--exe", "sh", trace).stdout)["processes"]
+    expect(len(shells) == 2 and all(p["argv"][0] == "sh" for p in shells), "--exe sh: %r" % shells)
+    refused = ctx.memtrack_cmd("report", "--pid", "999999", "--exe", "sh", trace)
+    expect(refused.returncode == 2 and refused.stderr.endswith(b"no process with pid 999999 and running sh\n"),
+           "a choice no process matches", refused)
+    refused = ctx.memtrack_cmd("report", "--pid", "0", trace)
+    expect(refused.returncode == 2, "--pid 0", refused)
 
 
 def heuristic_verdicts(ctx, options, env):

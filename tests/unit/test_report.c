@@ -191,6 +191,12 @@ static const char SAMPLE_JSON[] =
 
 /* The same trace for people; reviewed by hand. */
 static const char SAMPLE_TEXT[] =
+    "== memtrack report: 3 processes (--pid N or --exe NAME reports on some)\n"
+    "        pid   parent  allocations   leaked bytes  errors  command\n"
+    "        100        1           10            204       3  ./prog a b (exit 0)\n"
+    "        101      100            3            128       0  /bin/sh -c x (killed by signal 9)\n"
+    "        102      100            0              0       0  /bin/true (still running when the trace ended)\n"
+    "\n"
     "== memtrack report: pid 100: ./prog a b (exit 0)\n"
     "\n"
     "Invalid free() / double free of 0x5000 (block of 32 bytes allocated by calloc)\n"
@@ -874,7 +880,7 @@ static void test_site_stacks_only_where_asked(void **state)
     struct trace trace;
     struct report report = {0};
     assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
-    const struct analyse_scope one_site = {1, 1u << LEAK_DEFINITE};
+    const struct analyse_scope one_site = {1, 1u << LEAK_DEFINITE, 0, NULL};
     assert_int_equal(analyse_trace(&trace, &report, &one_site), 0);
     const struct report_process *process = NULL;
     for (size_t i = 0; i < report.process_count; i++)
@@ -895,7 +901,7 @@ static void test_site_stacks_only_where_asked(void **state)
     size_t length = 0;
     FILE *out = open_memstream(&limited, &length);
     assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
-    const struct analyse_scope shown = {TEXT_SITES_DEFAULT, TEXT_LEAK_KINDS_ALL};
+    const struct analyse_scope shown = {TEXT_SITES_DEFAULT, TEXT_LEAK_KINDS_ALL, 0, NULL};
     assert_int_equal(analyse_trace(&trace, &report, &shown), 0);
     assert_int_equal(render_text(out, &report), 0);
     fclose(out);
