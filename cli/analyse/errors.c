@@ -6,13 +6,18 @@
 #include "analyse/query.h"
 #include "analyse/stacks.h"
 
-static const char ERRORS_SQL[] =
-    "SELECT id, type, address, size, \"offset\", alloc_function, free_function,"
-    "       stack_id, alloc_stack_id, first_free_stack_id"
-    " FROM errors WHERE process_id = ?1 ORDER BY id";
+/* SYMBOL: the columns errors.data_symbol and data_symbol_offset, or NULLs
+ * for a trace written before they existed. */
+#define ERRORS_SELECT(SYMBOL)                                                                                   \
+    "SELECT id, type, address, size, \"offset\", alloc_function, free_function,"                              \
+    "       stack_id, alloc_stack_id, first_free_stack_id, " SYMBOL                                            \
+    " FROM errors WHERE process_id = ?1 ORDER BY id"
+static const char ERRORS_SQL[] = ERRORS_SELECT("data_symbol, data_symbol_offset");
+static const char ERRORS_WITHOUT_SYMBOL_SQL[] = ERRORS_SELECT("NULL, NULL");
 
 enum { COLUMN_ID, COLUMN_TYPE, COLUMN_ADDRESS, COLUMN_SIZE, COLUMN_OFFSET, COLUMN_ALLOC_FUNCTION,
-       COLUMN_FREE_FUNCTION, COLUMN_STACK_ID, COLUMN_ALLOC_STACK_ID, COLUMN_FIRST_FREE_STACK_ID };
+       COLUMN_FREE_FUNCTION, COLUMN_STACK_ID, COLUMN_ALLOC_STACK_ID, COLUMN_FIRST_FREE_STACK_ID,
+       COLUMN_DATA_SYMBOL, COLUMN_DATA_SYMBOL_OFFSET };
 
 /* Appends the error in the current row of ERRORS_SQL, with its three stacks
  * (each may be unknown). */
@@ -33,6 +38,8 @@ static int append_error(struct trace *trace, sqlite3_stmt *statement, void *targ
     error->offset = row_maybe_count(&row, COLUMN_OFFSET);
     error->alloc_function = row_maybe_text(&row, COLUMN_ALLOC_FUNCTION);
     error->free_function = row_text(&row, COLUMN_FREE_FUNCTION);
+    error->data_symbol = row_maybe_text(&row, COLUMN_DATA_SYMBOL);
+    error->data_symbol_offset = row_maybe_count(&row, COLUMN_DATA_SYMBOL_OFFSET);
     struct maybe_int stack_id = row_maybe_integer(&row, COLUMN_STACK_ID);
     struct maybe_int alloc_stack_id = row_maybe_integer(&row, COLUMN_ALLOC_STACK_ID);
     struct maybe_int first_free_stack_id = row_maybe_integer(&row, COLUMN_FIRST_FREE_STACK_ID);
@@ -45,5 +52,9 @@ static int append_error(struct trace *trace, sqlite3_stmt *statement, void *targ
 /* Fills PROCESS's errors. */
 int analyse_errors(struct trace *trace, struct report_process *process)
 {
-    return query_each_row(trace, ERRORS_SQL, process->row_id, "reading errors", append_error, process);
+    int has_symbol = trace_has_column(trace, "errors", "data_symbol");
+    if (has_symbol < 0)
+        return -1;
+    return query_each_row(trace, has_symbol ? ERRORS_SQL : ERRORS_WITHOUT_SYMBOL_SQL, process->row_id,
+                          "reading errors", append_error, process);
 }

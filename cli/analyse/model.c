@@ -65,6 +65,7 @@ void report_process_free(struct report_process *process)
         struct report_error *error = &process->errors[i];
         free(error->alloc_function);
         free(error->free_function);
+        free(error->data_symbol);
         report_stack_free(&error->stack);
         report_stack_free(&error->alloc_stack);
         report_stack_free(&error->first_free_stack);

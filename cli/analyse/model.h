@@ -74,6 +74,8 @@ struct report_error {
     struct report_stack stack;
     struct report_stack alloc_stack;
     struct report_stack first_free_stack;
+    char *data_symbol;                 /* an invalid free of no block: the variable at address, or NULL */
+    struct maybe_int data_symbol_offset; /* bytes from its start */
 };
 
 struct report_site {

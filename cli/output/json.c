@@ -107,6 +107,10 @@ static void json_error(FILE *out, const struct report_error *error)
     json_stack(out, &error->alloc_stack);
     fputs(", \"first_free_stack\": ", out);
     json_stack(out, &error->first_free_stack);
+    fputs(", \"data_symbol\": ", out);
+    json_write_string(out, error->data_symbol);
+    fputs(", \"data_symbol_offset\": ", out);
+    json_maybe_int(out, error->data_symbol_offset);
     fputc('}', out);
 }
 

@@ -143,6 +143,27 @@ static int better_sized(const struct indexed_symbol *a, const struct indexed_sym
     return a->order < b->order;
 }
 
+const char *symbol_index_covering(const struct symbol_index *ix, uint64_t addr, uint64_t *start)
+{
+    size_t lo = 0, hi = ix->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->symbols[mid].start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const struct indexed_symbol *best = NULL;
+    for (size_t j = lo; j-- > 0 && ix->symbols[j].reach > addr;) {
+        const struct indexed_symbol *s = &ix->symbols[j];
+        if (s->end > addr && (!best || s->binding > best->binding || (s->binding == best->binding && better_sized(s, best))))
+            best = s;
+    }
+    if (best)
+        *start = best->start;
+    return best ? best->name : NULL;
+}
+
 /* Whether sizeless symbol a, at the same start as b, is the one libdw keeps: it takes the last eligible
  * one in its search order, globals first and then locals; but a global label exactly at the address ends
  * the search before the locals. */

@@ -28,6 +28,11 @@ int symbol_index_build(struct symbol_index *ix, Dwfl_Module *mod);
  * NULL when none. */
 const char *symbol_index_lookup(const struct symbol_index *ix, uint64_t addr);
 
+/* Names the sized symbol covering the module address addr (a variable, for an address in data), *start
+ * its first address: of several, a global one before a local, then the one starting closest below addr.
+ * NULL when none covers it. */
+const char *symbol_index_covering(const struct symbol_index *ix, uint64_t addr, uint64_t *start);
+
 void symbol_index_free(struct symbol_index *ix);
 
 #endif

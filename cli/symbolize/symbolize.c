@@ -480,6 +480,26 @@ int symbolizer_save(struct symbolizer *s)
     return symbol_cache_commit(s->cache);
 }
 
+const char *symbolizer_data_symbol(struct symbolizer *s, const char *path, uint64_t base, uint64_t address,
+                                   uint64_t *offset)
+{
+    struct module *m = s && path ? get_module(s, path) : NULL;
+    if (!m)
+        return NULL;
+    if (!m->opened)
+        open_module(m);
+    if (!m->mod)
+        return NULL;
+    if (!m->symbols_read)
+        m->symbols_read = symbol_index_build(&m->symbols, m->mod) == 0;
+    uint64_t at = address - base + m->bias, start = 0;
+    const char *name = symbol_index_covering(&m->symbols, at, &start);
+    if (!name)
+        return NULL;
+    *offset = at - start;
+    return symbolize_demangle(s, name);
+}
+
 int symbolizer_resolve(struct symbolizer *s, const char *path, uint64_t base, uint64_t address,
                        struct symbol_frame *out, int max)
 {

@@ -28,6 +28,13 @@ void symbolizer_free(struct symbolizer *s);
 int symbolizer_resolve(struct symbolizer *s, const char *path, uint64_t base, uint64_t address,
                        struct symbol_frame *out, int max);
 
+/* Names the variable (the sized ELF symbol) covering `address` in the object at `path` loaded with bias
+ * `base`, as memcheck names the target of an invalid free ("0 bytes inside data symbol \"global_int\""):
+ * *offset gets the bytes from its start.  NULL when no symbol covers it.  The string stays valid until
+ * symbolizer_free. */
+const char *symbolizer_data_symbol(struct symbolizer *s, const char *path, uint64_t base, uint64_t address,
+                                   uint64_t *offset);
+
 /* Keeps resolved addresses between runs in the symbol cache in dir (NULL: $XDG_CACHE_HOME/memtrack, else
  * ~/.cache/memtrack; see symbol_cache.h): an object's cached addresses are read when its first address is
  * asked for, before any file is opened.  Call before the first symbolizer_resolve.  Returns 0, or -1 when

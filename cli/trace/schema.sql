@@ -133,7 +133,9 @@ CREATE TABLE errors (
     stack_id         INTEGER REFERENCES stacks(id),
     alloc_stack_id   INTEGER REFERENCES stacks(id),
     first_free_stack_id INTEGER REFERENCES stacks(id),
-    time_ns          INTEGER
+    time_ns          INTEGER,
+    data_symbol      TEXT,              -- invalid_free of no block: the variable whose memory it is, as memcheck names it
+    data_symbol_offset INTEGER          -- bytes from that variable's start
 );
 
 -- Heap over time, down-sampled: at most one row per process per sampling

@@ -136,8 +136,8 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
     w->block = prepare(w, "INSERT INTO blocks(process_id, stack_id, address, size, function, time_ns, kind, "
                           "heuristic, owner_address) VALUES (?,?,?,?,?,?,?,?,?)");
     w->error = prepare(w, "INSERT INTO errors(process_id, type, address, size, offset, alloc_function, "
-                          "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns) "
-                          "VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+                          "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns, data_symbol, "
+                          "data_symbol_offset) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
     w->mark = prepare(w, "INSERT INTO marks(process_id, time_ns, label) VALUES (?,?,?)");
     w->sample = prepare(w, "INSERT OR IGNORE INTO timeline(process_id, time_ns, heap_bytes) VALUES (?,?,?)");
     w->module = prepare(w, "INSERT INTO modules(process_id, object_id, base, start, end) VALUES (?,?,?,?,?)");
@@ -515,6 +515,22 @@ static void store_blocks(struct process_writer *pw)
     live_blocks_for_each(&pw->p->blocks, store_block, pw);
 }
 
+/* Binds the variable an invalid free of no block points into (memcheck's
+ * "Address 0x... is 0 bytes inside data symbol \"global_int\""), when an
+ * object's symbols name one; the columns stay NULL otherwise. */
+static void bind_data_symbol(struct process_writer *pw, const struct mt_rec_error *e)
+{
+    if (e->h.extra != MT_ERR_INVALID_FREE || e->size != UINT64_MAX || pw->sym == NULL)
+        return;
+    const struct mt_module *m = process_module_of(pw->p, e->address);
+    uint64_t offset = 0;
+    const char *name = m ? symbolizer_data_symbol(pw->sym, m->path, m->base, e->address, &offset) : NULL;
+    if (name == NULL)
+        return;
+    sqlite3_bind_text(pw->w->error, 12, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(pw->w->error, 13, (sqlite3_int64)offset);
+}
+
 static void store_errors(struct process_writer *pw)
 {
     struct trace_writer *w = pw->w;
@@ -534,6 +550,7 @@ static void store_errors(struct process_writer *pw)
         bind_stack(w->error, 9, store_stack(pw, e->alloc_stack));
         bind_stack(w->error, 10, store_stack(pw, e->first_free_stack));
         sqlite3_bind_int64(w->error, 11, (sqlite3_int64)e->time_ns);
+        bind_data_symbol(pw, e);
         step(w, w->error);
     }
 }

@@ -99,6 +99,7 @@ static const char SCHEMA_2_ROWS_SQL[] =
     " (1, 1, '[1,2]'), (2, 1, '[6,5,2]'), (3, 1, '[3]'), (4, 1, '[4,1,2]'), (5, 2, '[3,2]'), (6, 2, '[]');"
     "ALTER TABLE blocks DROP COLUMN heuristic;"
     "ALTER TABLE blocks DROP COLUMN owner_address;"
+    "ALTER TABLE errors DROP COLUMN data_symbol; ALTER TABLE errors DROP COLUMN data_symbol_offset;"
     PROCESSES_SITES_BLOCKS_ERRORS_SQL;
 
 /* Written independently of the renderer (Python's json.dumps of the expected
@@ -145,16 +146,17 @@ static const char SAMPLE_JSON[] =
     "\"line\": null, \"module\": null, \"address\": \"0xfffffffffffffffe\"}, "
     "{\"function\": \"leak_here\", \"file\": \"/abs/src.c\", \"line\": 12, \"module\": \"/abs/prog\", "
     "\"address\": \"0x4011d6\"}, {\"function\": \"main\", \"file\": \"/abs/src.c\", \"line\": 30, "
-    "\"module\": \"/abs/prog\", \"address\": \"0x401200\"}]}, {\"type\": \"invalid_free\", "
+    "\"module\": \"/abs/prog\", \"address\": \"0x401200\"}], \"data_symbol\": null, \"data_symbol_offset\": null}, "
+    "{\"type\": \"invalid_free\", "
     "\"address\": \"0x5010\", \"size\": 32, \"offset\": 16, \"alloc_function\": \"malloc\", "
     "\"free_function\": \"free\", \"stack\": [{\"function\": null, \"file\": null, \"line\": null, "
     "\"module\": \"/lib/libc.so.6\", \"address\": \"0x7f0000001000\"}], \"alloc_stack\": null, "
-    "\"first_free_stack\": null}, {\"type\": \"mismatched_free\", \"address\": \"0x6000\", \"size\": 24, "
+    "\"first_free_stack\": null, \"data_symbol\": null, \"data_symbol_offset\": null}, {\"type\": \"mismatched_free\", \"address\": \"0x6000\", \"size\": 24, "
     "\"offset\": 0, \"alloc_function\": \"operator new[]\", \"free_function\": \"free\", "
     "\"stack\": null, \"alloc_stack\": [{\"function\": \"leak_here\", \"file\": \"/abs/src.c\", "
     "\"line\": 12, \"module\": \"/abs/prog\", \"address\": \"0x4011d6\"}, {\"function\": \"main\", "
     "\"file\": \"/abs/src.c\", \"line\": 30, \"module\": \"/abs/prog\", \"address\": \"0x401200\"}], "
-    "\"first_free_stack\": null}], \"sites\": [{\"stack\": [{\"function\": \"inline_fn\", "
+    "\"first_free_stack\": null, \"data_symbol\": null, \"data_symbol_offset\": null}], \"sites\": [{\"stack\": [{\"function\": \"inline_fn\", "
     "\"file\": \"/abs/inl.h\", \"line\": 5, \"module\": \"/abs/prog\", \"address\": \"0x401310\"}, "
     "{\"function\": \"helper\", \"file\": \"/abs/src.c\", \"line\": 20, \"module\": \"/abs/prog\", "
     "\"address\": \"0x401300\"}, {\"function\": \"main\", \"file\": \"/abs/src.c\", \"line\": 30, "
