@@ -143,7 +143,8 @@ static int better_sized(const struct indexed_symbol *a, const struct indexed_sym
     return a->order < b->order;
 }
 
-const char *symbol_index_covering(const struct symbol_index *ix, uint64_t addr, uint64_t *start)
+/* How many entries start at or below addr (binary search). */
+static size_t starting_at_or_below(const struct symbol_index *ix, uint64_t addr)
 {
     size_t lo = 0, hi = ix->count;
     while (lo < hi) {
@@ -153,6 +154,12 @@ const char *symbol_index_covering(const struct symbol_index *ix, uint64_t addr, 
         else
             hi = mid;
     }
+    return lo;
+}
+
+const char *symbol_index_covering(const struct symbol_index *ix, uint64_t addr, uint64_t *start)
+{
+    size_t lo = starting_at_or_below(ix, addr);
     const struct indexed_symbol *best = NULL;
     for (size_t j = lo; j-- > 0 && ix->symbols[j].reach > addr;) {
         const struct indexed_symbol *s = &ix->symbols[j];
@@ -187,14 +194,7 @@ const char *symbol_index_lookup(const struct symbol_index *ix, uint64_t addr)
 {
     /* libdw searches the global symbols first and the locals only when no global one contains addr, so
      * a global symbol wins over a closer local one (an inner local label of a global function). */
-    size_t lo = 0, hi = ix->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ix->symbols[mid].start <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = starting_at_or_below(ix, addr);
     if (lo == 0)
         return NULL;
     size_t last = lo - 1;
