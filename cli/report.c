@@ -176,9 +176,12 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "memtrack report: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else if (report.process_count == 0 && (options.pid != 0 || options.exe != NULL)) {
-        fprintf(stderr, "memtrack report: %s: no process%s%zu%s%s%s\n", options.trace_path,
-                options.pid ? " with pid " : "", options.pid, options.pid && options.exe ? " and" : "",
-                options.exe ? " running " : "", options.exe ? options.exe : "");
+        fprintf(stderr, "memtrack report: %s: no process", options.trace_path);
+        if (options.pid != 0)
+            fprintf(stderr, " with pid %zu%s", options.pid, options.exe != NULL ? " and" : "");
+        if (options.exe != NULL)
+            fprintf(stderr, " running %s", options.exe);
+        fputc('\n', stderr);
         status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("report", &trace);

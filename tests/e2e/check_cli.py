@@ -316,6 +316,9 @@ def check_report_processes(ctx):
     refused = ctx.memtrack_cmd("report", "--pid", "999999", "--exe", "sh", trace)
     expect(refused.returncode == 2 and refused.stderr.endswith(b"no process with pid 999999 and running sh\n"),
            "a choice no process matches", refused)
+    refused = ctx.memtrack_cmd("report", "--exe", "nothere", trace)
+    expect(refused.returncode == 2 and refused.stderr.endswith(b": no process running nothere\n"),
+           "an --exe no process runs", refused)
     refused = ctx.memtrack_cmd("report", "--pid", "0", trace)
     expect(refused.returncode == 2, "--pid 0", refused)
 
