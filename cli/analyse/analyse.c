@@ -4,10 +4,7 @@
 #include "analyse/analyse.h"
 #include "analyse/stacks.h"
 
-/* Builds the whole report: the process list first, then each process's leaks
- * (which also complete its summary), errors and allocation sites.  When every
- * stack is wanted, the process's stacks are read in one pass first
- * (stacks.c); a text report needs a small share of them, read one by one. */
+/* Whether SCOPE's --pid and --exe choice takes PROCESS. */
 static bool in_scope(const struct report_process *process, const struct analyse_scope *scope)
 {
     return (scope->pid == 0 || process->pid == scope->pid) &&
@@ -27,6 +24,10 @@ static void select_processes(struct report *report, const struct analyse_scope *
     report->process_count = kept;
 }
 
+/* Builds the whole report: the process list first, then each process's leaks
+ * (which also complete its summary), errors and allocation sites.  When every
+ * stack is wanted, the process's stacks are read in one pass first
+ * (stacks.c); a text report needs a small share of them, read one by one. */
 int analyse_trace(struct trace *trace, struct report *report, const struct analyse_scope *scope)
 {
     const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, 0, NULL};

@@ -19,7 +19,7 @@
     "WITH owned(address, bytes) AS (" OWNED ")"                                                                \
     " SELECT b.kind, " HEURISTIC " AS heuristic, b.stack_id,"                                                  \
     "        CASE WHEN count(b.size) = count(*) THEN min(b.size) END AS size, sum(b.size) AS bytes,"            \
-    "        count(*) AS blocks, total(o.bytes) AS indirect_bytes"                                              \
+    "        count(*) AS blocks, coalesce(sum(o.bytes), 0) AS indirect_bytes"                                              \
     " FROM blocks AS b LEFT JOIN owned AS o ON b.kind = 'definite' AND o.address = b.address"                \
     " WHERE b.process_id = ?1 GROUP BY b.kind, heuristic, b.stack_id"
 #define OWNED_BYTES                                                                                             \
@@ -76,11 +76,7 @@ static int append_leak(struct trace *trace, sqlite3_stmt *statement, void *targe
     row_count(&row, COLUMN_SMALLEST_SIZE);
     leak->bytes = row_count(&row, COLUMN_BYTES);
     leak->blocks = row_count(&row, COLUMN_BLOCKS);
-    double indirect = sqlite3_column_double(statement, COLUMN_INDIRECT_BYTES); /* total(): never NULL */
-    if (indirect < 0 || indirect > 9.0e18)
-        return trace_fail(trace, "damaged: blocks with process_id %lld: indirect sizes out of range",
-                          (long long)process->row_id);
-    leak->indirect_bytes = (int64_t)indirect;
+    leak->indirect_bytes = row_count(&row, COLUMN_INDIRECT_BYTES);
     if (row.failed || add_to_summary(trace, &process->summary, leak) != 0)
         return -1;
     leak->stack.id = stack_id.value; /* the order of groups needs it */

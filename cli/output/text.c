@@ -10,7 +10,6 @@
 #include "output/render.h"
 #include "output/memcheck_text.h"
 #include "printable.h"
-#include "source_path.h"
 
 /* How each leak kind reads in "N bytes in M blocks are ...". */
 static const char *const LEAK_KIND_PHRASES[LEAK_KIND_COUNT] = {"definitely lost", "indirectly lost",
@@ -60,9 +59,8 @@ static void text_ending(FILE *out, const struct report_process *process)
     }
 }
 
-/* Writes "== memtrack report: pid P: ARGV (how it ended)"; the executable
- * stands in for an empty argv. */
-/* Writes a process's command line, each word followed by a space. */
+/* Writes a process's command line, each word followed by a space; the
+ * executable stands in for an empty argv. */
 static void text_command(FILE *out, const struct report_process *process)
 {
     for (size_t i = 0; i < process->argc; i++) {
@@ -75,6 +73,8 @@ static void text_command(FILE *out, const struct report_process *process)
     }
 }
 
+/* Writes "== memtrack report: pid P: ARGV (how it ended)", then its note
+ * and why it was not traced, when so. */
 static void text_header(FILE *out, const struct report_process *process)
 {
     fprintf(out, "== memtrack report: pid %" PRId64 ": ", process->pid);
@@ -294,12 +294,10 @@ struct resolved_leak {
     size_t sites; /* call sites compared */
 };
 
-/* Orders records by kind, heuristic and their first `sites` call sites, then
- * report order: records to merge end up side by side, the first of each run
- * being the one the report lists first. */
-static int compare_by_call_sites(const void *left_pointer, const void *right_pointer)
+/* Orders records by kind, heuristic and their first `sites` call sites: 0
+ * for records --leak-resolution merges. */
+static int compare_call_sites(const struct resolved_leak *left, const struct resolved_leak *right)
 {
-    const struct resolved_leak *left = left_pointer, *right = right_pointer;
     if (left->leak.kind != right->leak.kind)
         return left->leak.kind < right->leak.kind ? -1 : 1;
     if (left->leak.heuristic != right->leak.heuristic)
@@ -315,7 +313,16 @@ static int compare_by_call_sites(const void *left_pointer, const void *right_poi
         if (a->frames[i].address != b->frames[j].address)
             return a->frames[i].address < b->frames[j].address ? -1 : 1;
     }
-    return (left->order > right->order) - (left->order < right->order);
+    return 0;
+}
+
+/* compare_call_sites, then report order: records to merge end up side by
+ * side, the first of each run being the one the report lists first. */
+static int compare_by_call_sites(const void *left_pointer, const void *right_pointer)
+{
+    const struct resolved_leak *left = left_pointer, *right = right_pointer;
+    int by_sites = compare_call_sites(left, right);
+    return by_sites != 0 ? by_sites : (left->order > right->order) - (left->order < right->order);
 }
 
 /* The report's order of records: kind, then bytes and blocks descending. */
@@ -348,9 +355,7 @@ static int text_leaks(FILE *out, const struct report_process *process, const str
         qsort(shown, n, sizeof *shown, compare_by_call_sites);
         size_t kept = 0;
         for (size_t i = 0; i < n; i++) {
-            struct resolved_leak probe = shown[i];
-            probe.order = shown[kept ? kept - 1 : 0].order;
-            if (kept > 0 && compare_by_call_sites(&shown[kept - 1], &probe) == 0) {
+            if (kept > 0 && compare_call_sites(&shown[kept - 1], &shown[i]) == 0) {
                 struct report_leak *into = &shown[kept - 1].leak;
                 into->bytes += shown[i].leak.bytes; /* sums of one process's blocks: within the trace's checks */
                 into->blocks += shown[i].leak.blocks;
