@@ -123,9 +123,11 @@ static inline uintptr_t address_of(uint64_t key)
     return (uintptr_t)(key & ADDRESS_MASK);
 }
 
+/* Whether b fits a slot; its function and alignment always do (the static
+ * assertion above, and log2 of a size_t). */
 static inline int fits(const struct mt_block *b)
 {
-    return b->address <= ADDRESS_MASK && b->size <= UINT32_MAX && b->function < 32 && b->align_log2 < 64;
+    return b->address <= ADDRESS_MASK && b->size <= UINT32_MAX;
 }
 
 static inline struct slot pack(const struct mt_block *b)
@@ -283,7 +285,8 @@ static void erase(struct shard *s, size_t i)
     s->count--;
 }
 
-/* Takes the block at `address` out of its shard (k, locked) into *out. */
+/* Takes the block at `address` out of shard s, whose lock is held, into
+ * *out; while_held as in mt_blocks_remove_then. */
 static int shard_remove(struct shard *s, uintptr_t address, struct mt_block *out,
                         void (*while_held)(const struct mt_block *, void *), void *arg)
 {

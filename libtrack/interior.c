@@ -54,12 +54,18 @@ static int in_mapped_code(const struct mt_interior *in, uintptr_t address)
     return m && (m->prot & MT_MAPPING_EXEC);
 }
 
+ssize_t mt_read_memory(void *to, uintptr_t from, size_t bytes)
+{
+    struct iovec local = {to, bytes}, remote = {(void *)from, bytes};
+    return process_vm_readv((pid_t)syscall(SYS_gettid), &local, 1, &remote, 1, 0);
+}
+
 /* memcheck's test of a vtable: ADDRESS lies in a readable file-backed
  * mapping, and among the words from it on (at most VTABLE_WORDS + 1, within
  * that mapping) VTABLE_FUNCTIONS non-null ones point into executable
  * file-backed mappings before any word points elsewhere (null words, which
  * vtables can hold, are passed over).  The words are read through
- * process_vm_readv: a mapping past the end of its file faults. */
+ * mt_read_memory: a mapping past the end of its file faults. */
 static int looks_like_vtable(const struct mt_interior *in, uintptr_t address)
 {
     const struct mt_mapping *m = file_mapping(in, address);
@@ -69,8 +75,7 @@ static int looks_like_vtable(const struct mt_interior *in, uintptr_t address)
     size_t want = (m->hi - address) / WORD;
     if (want > VTABLE_WORDS + 1)
         want = VTABLE_WORDS + 1;
-    struct iovec local = {words, want * WORD}, remote = {(void *)address, want * WORD};
-    ssize_t got = process_vm_readv((pid_t)syscall(SYS_gettid), &local, 1, &remote, 1, 0);
+    ssize_t got = mt_read_memory(words, address, want * WORD);
     int functions = 0;
     for (size_t k = 0; got > 0 && k < (size_t)got / WORD; k++) {
         if (words[k] == 0)

@@ -9,6 +9,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+/* Copies BYTES of the process's own memory at FROM to TO, as far as it is
+ * readable: the bytes copied, or -1 (or fewer) where a page faults (a
+ * mapping past the end of its file, one unmapped meanwhile) instead of a
+ * crash.  Shared by the leak scan's readers: its roots, the heuristics'
+ * vtables and roots.c's test of arena heaps.  The memory is named by the
+ * calling thread's id, not the process's: that is the main thread's, which
+ * has no memory left once it called pthread_exit. */
+ssize_t mt_read_memory(void *to, uintptr_t from, size_t bytes); /* interior.c */
 
 /* A file-backed mapping of the process (/proc/self/maps), as the
  * multipleinheritance heuristic needs them: vtables lie in readable mapped
@@ -39,7 +49,7 @@ struct mt_interior {
  * the SIZE-byte block at START, makes the block reachable; MT_HEURISTIC_NONE
  * when none of the enabled ones matches.  Reads the block's own words
  * directly (the scan reads reached blocks anyway) and any other memory
- * through process_vm_readv, so an unmapped page gives "no", not a fault. */
+ * through mt_read_memory, so an unmapped page gives "no", not a fault. */
 unsigned mt_interior_heuristic(struct mt_interior *in, uintptr_t start, uint64_t size, uintptr_t ptr);
 
 #endif

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <stdatomic.h>
@@ -199,19 +198,15 @@ static void mark_from_root(uintptr_t w)
         mark(w, REACHABLE);
 }
 
-/* Scans [lo, hi) word by word through process_vm_readv, which answers a fault
- * with an error instead of a crash (a mapping past the end of its file).  It
- * names the memory by the scanning thread's id, not the process's: that is
- * the main thread's, which has no memory left once it called pthread_exit. */
+/* Scans [lo, hi) word by word through mt_read_memory, which answers a fault
+ * with an error instead of a crash (a mapping past the end of its file). */
 static void scan_root(uintptr_t lo, uintptr_t hi)
 {
     static uintptr_t chunk[8192];
     lo = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
-    pid_t self = (pid_t)syscall(SYS_gettid);
     while (lo + sizeof(uintptr_t) <= hi) {
         size_t want = hi - lo < sizeof chunk ? (size_t)(hi - lo) : sizeof chunk;
-        struct iovec local = {chunk, want}, remote = {(void *)lo, want};
-        ssize_t got = process_vm_readv(self, &local, 1, &remote, 1, 0);
+        ssize_t got = mt_read_memory(chunk, lo, want);
         if (got <= 0) {
             lo = (lo + 4096) & ~(uintptr_t)4095; /* skip the unreadable page */
             continue;

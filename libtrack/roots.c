@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -335,15 +334,14 @@ static size_t read_maps(char **out)
  * HEAP_MAX.  An arena's own state follows the heap_info of its first heap, so
  * ar_ptr lies 32 bytes (glibc before 2.35) or 48 bytes (since, with the
  * heap's page size added) past a HEAP_MAX boundary: this heap's own when prev
- * is NULL, another's when not.  The header is read through process_vm_readv,
+ * is NULL, another's when not.  The header is read with mt_read_memory,
  * as the roots are. */
 static int is_arena_heap(uintptr_t lo, uintptr_t hi)
 {
     uintptr_t h[4]; /* ar_ptr, prev, size, mprotect_size */
     if (lo % HEAP_MAX != 0 || hi - lo < sizeof h)
         return 0;
-    struct iovec local = {h, sizeof h}, remote = {(void *)lo, sizeof h};
-    if (process_vm_readv((pid_t)syscall(SYS_gettid), &local, 1, &remote, 1, 0) != (ssize_t)sizeof h)
+    if (mt_read_memory(h, lo, sizeof h) != (ssize_t)sizeof h)
         return 0;
     uintptr_t arena = h[0], prev = h[1], size = h[2], writable = h[3];
     uintptr_t state = arena % HEAP_MAX, first_heap = arena - state;
