@@ -6,6 +6,15 @@
  * stack's row then holds only the frames no stack before it had, and names by
  * outer_id and outer_skip where the rest already is.  Most stacks start in
  * main, and many share much more: the frames stored shrink to a fraction.
+ *
+ * A node is found by a hash of its whole path rather than by its parent's
+ * number and its address: every node of a stack then has a key known before
+ * any lookup, so a stack's lookups go to memory together instead of one
+ * after another.  A compiler's 168,000 stacks walked tens of levels of a map
+ * of millions of nodes, each level waiting for the one before; that was a
+ * third of the time its trace took to store, after the program had ended.
+ * A node keeps its parent's number, and a lookup uses it only when that
+ * matches: two paths whose hashes collide just share less.
  */
 #ifndef MEMTRACK_TRACE_STACK_TRIE_H
 #define MEMTRACK_TRACE_STACK_TRIE_H
@@ -22,14 +31,16 @@ struct frame_span {
 };
 
 struct stack_trie {
-    struct u64map nodes; /* outer node << 32 | address ordinal -> struct trie_node */
+    struct u64map nodes; /* hash of a node's path (outermost address first) -> struct trie_node */
     uint32_t n_nodes;    /* node numbers given so far; the root is 0 */
+    int64_t first_row;   /* the row of the first stack committed: a process's rows follow it, fewer than 2^32 */
 };
 
 /* Where a new stack's outer frames are stored already. */
 struct stack_match {
     size_t fresh;        /* spans[0..fresh) (innermost first) are not: the new row holds them */
     uint32_t outer;      /* the trie node of the rest (0, the root, when none) */
+    uint64_t outer_path; /* that node's key: the hash of its path */
     int64_t outer_id;    /* the row holding the outer frames; 0 when none */
     uint32_t outer_skip; /* how many of outer_id's frames are not this stack's */
 };
