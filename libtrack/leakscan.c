@@ -39,9 +39,22 @@ struct node {
     uint8_t heuristic; /* enum mt_heuristic that made it REACHABLE through an interior pointer */
 };
 
+/* The blocks that start in one 4 KiB granule of the address space:
+ * nodes[first, first + count).  count 0: an empty slot of the index. */
+struct granule {
+    uintptr_t number; /* address >> GRANULE_SHIFT */
+    uint32_t first, count;
+};
+
+#define GRANULE_SHIFT 12
+
 struct scan {
     struct node *nodes;
     size_t n, cap;
+    struct granule *granules; /* open addressing by granule number; NULL: find searches all nodes */
+    size_t granule_mask;      /* slots - 1, a power of two less one */
+    uint32_t *crossing;       /* indexes of the blocks that reach past their first granule, in address order */
+    size_t n_crossing;
     uint32_t *work;
     size_t n_work, cap_work;
     struct mt_range *holes;
@@ -77,12 +90,12 @@ static uintptr_t end_of(const struct node *n)
     return n->address + (n->size ? n->size : 1);
 }
 
-/* The block containing address w (start or interior), or -1. */
-static long find(uintptr_t w)
+/* The last of nodes[lo, hi) that starts at or below w, or lo - 1 when none
+ * does (nodes are sorted by address). */
+static long last_at_or_below(uintptr_t w, size_t lo, size_t hi)
 {
-    size_t lo = 0, hi = scan.n;
-    if (!hi || w < scan.nodes[0].address || w >= scan.heap_hi)
-        return -1;
+    if (lo == hi || w < scan.nodes[lo].address)
+        return (long)lo - 1;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
         if (scan.nodes[mid].address <= w)
@@ -90,7 +103,111 @@ static long find(uintptr_t w)
         else
             hi = mid;
     }
-    return w < end_of(&scan.nodes[lo]) ? (long)lo : -1;
+    return (long)lo;
+}
+
+static size_t granule_slot(uintptr_t number)
+{
+    return (size_t)((number * 0x9e3779b97f4a7c15ull) >> 32) & scan.granule_mask;
+}
+
+/* The index entry of granule `number`, or NULL when no block starts in it. */
+static const struct granule *granule_of(uintptr_t number)
+{
+    for (size_t i = granule_slot(number);; i = (i + 1) & scan.granule_mask) {
+        const struct granule *g = &scan.granules[i];
+        if (!g->count)
+            return NULL;
+        if (g->number == number)
+            return g;
+    }
+}
+
+/* The block containing address w (start or interior), or -1.  Blocks never
+ * overlap, so only the last block starting at or below w can hold it.
+ * Every word of every root and reached block comes here, most of them
+ * pointers: a binary search of all the blocks missed the cache at nearly
+ * every step (a compiler holding 160,000 blocks at exit spent a tenth of its
+ * traced run's end here).  The granule index narrows the search to the
+ * blocks starting in w's 4 KiB, which lie together; a w whose granule starts
+ * no block can only be inside one of the few blocks that cross granules. */
+static long find(uintptr_t w)
+{
+    if (!scan.n || w < scan.nodes[0].address || w >= scan.heap_hi)
+        return -1;
+    long i;
+    if (!scan.granules) {
+        i = last_at_or_below(w, 0, scan.n);
+    } else {
+        const struct granule *g = granule_of(w >> GRANULE_SHIFT);
+        if (g) {
+            i = last_at_or_below(w, g->first, g->first + g->count);
+        } else {
+            size_t lo = 0, hi = scan.n_crossing; /* the crossing blocks starting at or below w: [0, lo) */
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (scan.nodes[scan.crossing[mid]].address <= w)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            i = lo ? (long)scan.crossing[lo - 1] : -1;
+        }
+    }
+    return i >= 0 && w < end_of(&scan.nodes[i]) ? i : -1;
+}
+
+/* Builds the granule index and the crossing list over the sorted nodes.
+ * Their memory is mapped here and left out of the roots by build_holes.  When
+ * it cannot be mapped, find searches every node, as slowly as before. */
+static void build_granules(void)
+{
+    size_t starts = 0, crossing = 0;
+    for (size_t i = 0; i < scan.n; i++) {
+        uintptr_t number = scan.nodes[i].address >> GRANULE_SHIFT;
+        if (!i || number != scan.nodes[i - 1].address >> GRANULE_SHIFT)
+            starts++;
+        if ((end_of(&scan.nodes[i]) - 1) >> GRANULE_SHIFT != number)
+            crossing++;
+    }
+    size_t slots = 16;
+    while (slots < starts + starts / 3) /* at most 3/4 full: short probe runs */
+        slots *= 2;
+    scan.granules = map_array(slots * sizeof *scan.granules);
+    scan.crossing = map_array(crossing * sizeof *scan.crossing);
+    if (!scan.granules || !scan.crossing) {
+        if (scan.granules)
+            munmap(scan.granules, slots * sizeof *scan.granules);
+        if (scan.crossing)
+            munmap(scan.crossing, crossing * sizeof *scan.crossing);
+        scan.granules = NULL;
+        scan.crossing = NULL;
+        return;
+    }
+    scan.granule_mask = slots - 1;
+    struct granule *g = NULL;
+    for (size_t i = 0; i < scan.n; i++) {
+        uintptr_t number = scan.nodes[i].address >> GRANULE_SHIFT;
+        if (!g || g->number != number) {
+            size_t k = granule_slot(number);
+            while (scan.granules[k].count)
+                k = (k + 1) & scan.granule_mask;
+            g = &scan.granules[k];
+            *g = (struct granule){number, (uint32_t)i, 0};
+        }
+        g->count++;
+        if ((end_of(&scan.nodes[i]) - 1) >> GRANULE_SHIFT != number)
+            scan.crossing[scan.n_crossing++] = (uint32_t)i;
+    }
+}
+
+/* Unmaps what build_granules mapped. */
+static void free_granules(void)
+{
+    if (scan.granules)
+        munmap(scan.granules, (scan.granule_mask + 1) * sizeof *scan.granules);
+    if (scan.crossing)
+        munmap(scan.crossing, (scan.n_crossing ? scan.n_crossing : 1) * sizeof *scan.crossing);
 }
 
 /* Appends a hole, doubling the array when full: a hole that did not fit
@@ -132,6 +249,10 @@ static void build_holes(void *stack, size_t stack_size)
     mt_self_own_ranges(add_hole, NULL);
     add_hole((uintptr_t)scan.nodes, (uintptr_t)(scan.nodes + scan.cap), NULL);
     add_hole((uintptr_t)scan.work, (uintptr_t)(scan.work + scan.cap_work), NULL);
+    if (scan.granules) {
+        add_hole((uintptr_t)scan.granules, (uintptr_t)(scan.granules + scan.granule_mask + 1), NULL);
+        add_hole((uintptr_t)scan.crossing, (uintptr_t)(scan.crossing + scan.n_crossing), NULL);
+    }
     add_hole((uintptr_t)stack, (uintptr_t)stack + stack_size, NULL);
     qsort(scan.holes, scan.n_holes, sizeof *scan.holes, by_lo);
     size_t kept = 0;
@@ -393,6 +514,7 @@ static int scan_now(struct mt_thread *t, int only_new_definite, uint64_t *new_de
         for (size_t i = 0; i < scan.n; i++)
             if (end_of(&scan.nodes[i]) > scan.heap_hi)
                 scan.heap_hi = end_of(&scan.nodes[i]);
+        build_granules();
         add_hole((uintptr_t)scan.holes, (uintptr_t)(scan.holes + scan.cap_holes), NULL);
         build_holes(stack, stack_size);
         getcontext(&scan_context);
@@ -414,5 +536,6 @@ static int scan_now(struct mt_thread *t, int only_new_definite, uint64_t *new_de
         munmap(scan.work, scan.cap_work * sizeof *scan.work);
     if (scan.holes)
         munmap(scan.holes, scan.cap_holes * sizeof *scan.holes);
+    free_granules();
     return scan.ok;
 }
