@@ -24,6 +24,7 @@ static struct mt_process *process_alloc(uint32_t pid, uint32_t parent_pid, size_
     p->argv = calloc(argc + 1, sizeof *p->argv);
     p->argc = p->argv ? (int)argc : 0;
     u64map_init(&p->stacks, sizeof(struct mt_stack_def));
+    u64map_init(&p->address_numbers, sizeof(uint32_t));
     live_blocks_init(&p->blocks);
     u64map_init(&p->early, sizeof(struct mt_early));
     u64map_init(&p->owners, sizeof(uint64_t));
@@ -65,11 +66,10 @@ void process_free(struct mt_process *p)
     free(p->argv);
     free(p->executable);
     free(p->note);
-    void *v;
-    for (size_t i = 0; u64map_next(&p->stacks, &i, NULL, &v);)
-        free(((struct mt_stack_def *)v)->frames);
     u64map_free(&p->stacks);
-    free(p->arrived_stacks);
+    free(p->frames);
+    free(p->addresses);
+    u64map_free(&p->address_numbers);
     live_blocks_free(&p->blocks);
     u64map_free(&p->early);
     u64map_free(&p->owners);
@@ -101,22 +101,72 @@ void process_add_note(struct mt_process *p, const char *note)
     p->note = n;
 }
 
+/* The number of return address `address` in p, numbered on first sight;
+ * -1 when out of memory, or for the one address whose key would be 0 (all
+ * bits set: no return address is). */
+static int64_t address_number(struct mt_process *p, uint64_t address)
+{
+    int created;
+    uint32_t *number = u64map_put(&p->address_numbers, ~address, &created);
+    if (!number)
+        return -1;
+    if (created) {
+        uint64_t *slot = array_push((void **)&p->addresses, &p->n_addresses, &p->cap_addresses, sizeof *slot);
+        if (!slot || p->n_addresses > UINT32_MAX) {
+            u64map_remove(&p->address_numbers, ~address);
+            return -1;
+        }
+        *slot = address;
+        *number = (uint32_t)(p->n_addresses - 1);
+    }
+    return *number;
+}
+
+/* Defines stack `id` of p with no frames yet, room made for `depth`; NULL
+ * when it is defined already (the first definition stands) or out of
+ * memory. */
+static struct mt_stack_def *new_stack(struct mt_process *p, uint64_t id, uint32_t depth, uint32_t truncated)
+{
+    if (p->cap_frames - p->n_frames < depth) {
+        size_t cap = p->cap_frames ? p->cap_frames : 4096;
+        while (cap - p->n_frames < depth)
+            cap *= 2;
+        uint32_t *grown = realloc(p->frames, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        p->frames = grown;
+        p->cap_frames = cap;
+    }
+    int created;
+    struct mt_stack_def *s = u64map_put(&p->stacks, id, &created);
+    if (!s || !created)
+        return NULL;
+    *s = (struct mt_stack_def){.truncated = truncated, .first = p->n_frames};
+    return s;
+}
+
+/* Appends the frame at `address` to s, p's newest stack (new_stack made
+ * room); -1 when out of memory, which cuts the stack there. */
+static int add_frame(struct mt_process *p, struct mt_stack_def *s, uint64_t address)
+{
+    int64_t number = address_number(p, address);
+    if (number < 0)
+        return -1;
+    p->frames[p->n_frames++] = (uint32_t)number;
+    s->depth++;
+    return 0;
+}
+
 void process_inherit_from(struct mt_process *child, const struct mt_process *parent)
 {
     uint64_t key;
     void *v;
     for (size_t i = 0; u64map_next(&parent->stacks, &i, &key, &v);) {
         const struct mt_stack_def *from = v;
-        int created;
-        struct mt_stack_def *to = u64map_put(&child->stacks, key, &created);
-        if (!to || !created)
-            continue;
-        *to = *from;
-        to->frames = malloc(from->depth * sizeof(uint64_t) + 1);
-        if (to->frames)
-            memcpy(to->frames, from->frames, from->depth * sizeof(uint64_t));
-        else
-            to->depth = 0;
+        struct mt_stack_def *to = new_stack(child, key, from->depth, from->truncated);
+        for (uint32_t f = 0; to && f < from->depth; f++)
+            if (add_frame(child, to, process_frame_address(parent, from, f)) != 0)
+                break;
     }
     for (size_t i = 0; i < parent->n_modules; i++) {
         struct mt_module *m = array_push((void **)&child->modules, &child->n_modules, &child->cap_modules, sizeof *m);
@@ -159,23 +209,15 @@ static void add_module(struct mt_process *p, const struct mt_rec_module *r)
 
 static void add_stack(struct mt_process *p, const struct mt_rec_stack *r)
 {
-    int created;
-    struct mt_stack_def *s = u64map_put(&p->stacks, r->id, &created);
-    if (!s || !created)
-        return;
-    s->depth = r->h.extra;
-    s->truncated = r->truncated;
-    s->frames = malloc(s->depth * sizeof(uint64_t) + 1);
-    if (s->frames)
-        memcpy(s->frames, r + 1, s->depth * sizeof(uint64_t));
-    else
-        s->depth = 0;
-    uint32_t *arrived = array_push((void **)&p->arrived_stacks, &p->n_arrived_stacks, &p->cap_arrived_stacks,
-                             sizeof *arrived);
-    if (arrived)
-        *arrived = r->id;
+    struct mt_stack_def *s = new_stack(p, r->id, r->h.extra, r->truncated);
+    const unsigned char *frames = (const unsigned char *)(r + 1);
+    for (uint32_t i = 0; s && i < r->h.extra; i++) {
+        uint64_t address;
+        memcpy(&address, frames + i * sizeof address, sizeof address);
+        if (add_frame(p, s, address) != 0)
+            break;
+    }
 }
-
 /* Brings the site's "live bytes at the peak" up to date before it changes:
  * if a new peak was reached since the site last changed, its live bytes then
  * are its live bytes now. */

@@ -29,9 +29,14 @@ struct mt_site {
     uint64_t lifetimes[MT_LIFETIME_BUCKETS];
 };
 
+/* One stack.  Its frames are kept as numbers of the process's distinct
+ * return addresses, end to end with every other stack's (mt_process.frames):
+ * a compiler's 146,000 stacks of 48 frames each held 58 MB as one array of
+ * addresses per stack, where a few hundred thousand distinct addresses
+ * repeat. */
 struct mt_stack_def {
     uint32_t depth, truncated;
-    uint64_t *frames;
+    size_t first; /* its frames: frames[first .. first + depth), innermost first */
 };
 
 struct mt_module {
@@ -74,9 +79,12 @@ struct mt_process {
     char *note;
 
     struct u64map stacks;   /* stack id -> struct mt_stack_def */
-    uint32_t *arrived_stacks; /* the ids of its own stacks, in order of arrival */
-    size_t n_arrived_stacks, cap_arrived_stacks;
-    size_t presymbolized;   /* arrived_stacks[0..presymbolized) went to symbolizing ahead */
+    uint32_t *frames;       /* every stack's frames, each the number of its return address */
+    size_t n_frames, cap_frames;
+    uint64_t *addresses;    /* the distinct return addresses of its stacks, by number, in order of arrival */
+    size_t n_addresses, cap_addresses;
+    struct u64map address_numbers; /* ~address (never 0 for a real one) -> uint32_t number */
+    size_t presymbolized;   /* addresses[0..presymbolized) went to symbolizing ahead */
     struct mt_process *next_to_store; /* run/storer.c's queue */
     struct live_blocks blocks; /* block id -> struct mt_live_block */
     struct u64map early;    /* block id -> struct mt_early: its FREE or VERDICT came before its ALLOC */
@@ -120,6 +128,11 @@ struct mt_process *process_new(const struct mt_rec_hello *hello);
 struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **argv, const char *executable,
                                     const char *why);
 void process_free(struct mt_process *p);
+/* The return address of frame i of stack s (innermost first). */
+static inline uint64_t process_frame_address(const struct mt_process *p, const struct mt_stack_def *s, uint32_t i)
+{
+    return p->addresses[p->frames[s->first + i]];
+}
 /* Applies one record (already validated by the decoder) to p. */
 /* Looks at a record of a batch before the batch is applied: starts loading
  * what applying it will touch (process.c). */

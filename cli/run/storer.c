@@ -2,8 +2,9 @@
  * storer.c - see storer.h.
  *
  * The collector gathers addresses a little at a time: each call takes at most
- * STACKS_PER_GATHER newly arrived stacks (each process keeps its stacks in
- * order of arrival), so it never holds up the draining of batches for long.
+ * ADDRESSES_PER_GATHER new return addresses (each process numbers its
+ * addresses in order of arrival), so it never holds up the draining of
+ * batches for long.
  * The thread stores queued processes first, in order; with none queued it
  * resolves gathered addresses, RESOLVE_SLICE at a time so that a process
  * that ends meanwhile waits for one slice at most.
@@ -20,7 +21,7 @@
 #include "symbolize/symbolize.h"
 #include "trace/writer.h"
 
-#define STACKS_PER_GATHER 256
+#define ADDRESSES_PER_GATHER 1024
 #define RESOLVE_SLICE 256
 #define FRAMES_PER_ADDRESS 64
 
@@ -123,25 +124,23 @@ static int add_address(struct storer *s, const char *path, uint64_t base, uint64
     return 0;
 }
 
-/* Adds the new addresses of p's next arrived stacks, at most *budget stacks.
- * The set of offered addresses spans processes: an address two processes map
- * to different objects is resolved ahead for the first one only, and the
- * writer resolves it for the other.  The lock is held. */
+/* Adds p's addresses not offered yet, at most *budget of them.  The set of
+ * offered addresses spans processes: an address two processes map to
+ * different objects is resolved ahead for the first one only, and the writer
+ * resolves it for the other, as it does an address whose module was not
+ * known yet when it was offered.  The lock is held. */
 static void gather_process(struct storer *s, struct mt_process *p, size_t *budget)
 {
-    for (; p->presymbolized < p->n_arrived_stacks && *budget; p->presymbolized++, (*budget)--) {
-        const struct mt_stack_def *stack = u64map_get(&p->stacks, p->arrived_stacks[p->presymbolized]);
-        for (uint32_t i = 0; stack && i < stack->depth; i++) {
-            uint64_t address = stack->frames[i];
-            int created;
-            if (!address || !u64map_put(&s->offered, address, &created) || !created)
-                continue;
-            const struct mt_module *m = process_module_of(p, address);
-            if (!m) /* its module may be announced later: a later stack may offer it */
-                u64map_remove(&s->offered, address);
-            else if (add_address(s, m->path, m->base, address) != 0)
-                return;
-        }
+    for (; p->presymbolized < p->n_addresses && *budget; p->presymbolized++, (*budget)--) {
+        uint64_t address = p->addresses[p->presymbolized];
+        int created;
+        if (!address || !u64map_put(&s->offered, address, &created) || !created)
+            continue;
+        const struct mt_module *m = process_module_of(p, address);
+        if (!m) /* another process may know its module */
+            u64map_remove(&s->offered, address);
+        else if (add_address(s, m->path, m->base, address) != 0)
+            return;
     }
 }
 
@@ -149,7 +148,7 @@ void storer_gather(struct storer *s, struct mt_process *processes)
 {
     if (!s->started)
         return;
-    size_t budget = STACKS_PER_GATHER;
+    size_t budget = ADDRESSES_PER_GATHER;
     pthread_mutex_lock(&s->lock);
     size_t before = s->n_addresses;
     for (struct mt_process *p = processes; p && budget; p = p->next)

@@ -195,14 +195,15 @@ struct process_writer {
     sqlite3_int64 process_id;
     sqlite3_int64 *module_objects; /* objects.id of each of p->modules */
     struct u64map stacks;          /* stack id -> stacks.id */
-    struct u64map addresses;       /* return address -> struct frame_span */
+    struct frame_span *spans;      /* by address number (mt_process.addresses); ordinal 0 until stored */
     struct stack_trie trie;        /* where the frames of the stacks stored are */
     char *json;                    /* frames_json's text, reused from stack to stack */
     size_t json_room;
 };
 
-/* Stores the frames of one return address (inlined frames expanded). */
-static struct frame_span store_address(struct process_writer *pw, uint64_t address)
+/* Stores the frames of one return address (inlined frames expanded), whose
+ * number in the process is ordinal - 1. */
+static struct frame_span store_address(struct process_writer *pw, uint64_t address, uint32_t ordinal)
 {
     struct trace_writer *w = pw->w;
     const struct mt_module *m = process_module_of(pw->p, address);
@@ -211,8 +212,7 @@ static struct frame_span store_address(struct process_writer *pw, uint64_t addre
     memset(f, 0, sizeof f);
     if (m && pw->sym)
         n = symbolizer_resolve(pw->sym, m->path, m->base, address, f, MAX_INLINE);
-    /* the caller has just added address to pw->addresses: their count numbers it */
-    struct frame_span span = {.first = -1, .ordinal = (uint32_t)pw->addresses.count};
+    struct frame_span span = {.first = -1, .ordinal = ordinal};
     for (int i = 0; i < n; i++) {
         sqlite3_bind_int64(w->frame, 1, (sqlite3_int64)address);
         if (m && pw->module_objects[m - pw->p->modules] > 0)
@@ -279,11 +279,11 @@ static sqlite3_int64 store_stack(struct process_writer *pw, uint32_t id)
         return 0;
     }
     for (uint32_t i = 0; i < depth; i++) {
-        int created;
-        struct frame_span *span = u64map_put(&pw->addresses, def->frames[i] ? def->frames[i] : 1, &created);
-        if (span && created)
-            *span = store_address(pw, def->frames[i]);
-        spans[i] = span ? *span : (struct frame_span){0};
+        uint32_t number = pw->p->frames[def->first + i];
+        struct frame_span *span = &pw->spans[number];
+        if (!span->ordinal)
+            *span = store_address(pw, pw->p->addresses[number], number + 1);
+        spans[i] = *span;
     }
     struct stack_match match;
     stack_trie_match(&pw->trie, spans, depth, &match);
@@ -581,10 +581,12 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
 {
     struct process_writer pw = {.w = w, .p = p, .sym = sym};
     u64map_init(&pw.stacks, sizeof(sqlite3_int64));
-    u64map_init(&pw.addresses, sizeof(struct frame_span));
     stack_trie_init(&pw.trie);
     w->failure[0] = '\0';
-    if (exec(w, "BEGIN") == 0 && (pw.process_id = insert_process(w, p)) > 0 && store_modules(&pw) == 0) {
+    pw.spans = calloc(p->n_addresses + 1, sizeof *pw.spans);
+    if (!pw.spans)
+        fail(w, "out of memory");
+    else if (exec(w, "BEGIN") == 0 && (pw.process_id = insert_process(w, p)) > 0 && store_modules(&pw) == 0) {
         store_sites(&pw);
         store_blocks(&pw);
         store_errors(&pw);
@@ -597,7 +599,7 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
     if (rc) /* its own failure ("no transaction is active") would only repeat the first one */
         sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     u64map_free(&pw.stacks);
-    u64map_free(&pw.addresses);
+    free(pw.spans);
     stack_trie_free(&pw.trie);
     free(pw.json);
     free(pw.module_objects);

@@ -110,7 +110,7 @@ static void read_back(const struct mt_process *p)
     for (size_t i = 0; u64map_next(&p->stacks, &i, &key, &value);) {
         const struct mt_stack_def *stack = value;
         for (uint32_t f = 0; f < stack->depth; f++)
-            (void)process_module_of(p, stack->frames[f]);
+            (void)process_module_of(p, process_frame_address(p, stack, f));
     }
 }
 

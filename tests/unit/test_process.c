@@ -359,8 +359,58 @@ static void test_stacks_are_kept_by_id_first_definition_first(void **state)
     assert_non_null(s);
     assert_int_equal(s->depth, 3);
     assert_int_equal(s->truncated, 1);
-    assert_memory_equal(s->frames, frames, sizeof frames);
+    for (uint32_t i = 0; i < 3; i++)
+        assert_int_equal(process_frame_address(p, s, i), frames[i]);
     assert_int_equal(((struct mt_stack_def *)u64map_get(&p->stacks, 6))->depth, 0);
+}
+
+/* Stacks keep each distinct return address once, numbered in order of
+ * arrival (what the storer offers for symbolizing ahead, in that order). */
+static void test_stacks_share_their_return_addresses(void **state)
+{
+    struct mt_process *p = *state;
+    const uint64_t first[] = {0x401234, 0x401100, 0x400f00};
+    const uint64_t second[] = {0x401300, 0x401100, 0x400f00};
+    encode_stack(&batch, 1, first, 3);
+    encode_stack(&batch, 2, second, 3);
+    apply(p);
+    assert_int_equal(p->n_addresses, 4);
+    assert_int_equal(p->n_frames, 6);
+    const uint64_t numbered[] = {0x401234, 0x401100, 0x400f00, 0x401300};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(p->addresses[i], numbered[i]);
+    const struct mt_stack_def *s = u64map_get(&p->stacks, 2);
+    for (uint32_t i = 0; i < 3; i++)
+        assert_int_equal(process_frame_address(p, s, i), second[i]);
+}
+
+/* A fork child that defined stacks of its own before its parent's reached
+ * it (a raw fork's unsent batch) keeps them, and gets the others with their
+ * frames whatever numbers its own addresses took. */
+static void test_a_child_inherits_the_stacks_it_lacks(void **state)
+{
+    struct mt_process *parent = *state;
+    const uint64_t shared[] = {0x1000, 0x2000}, parents_own[] = {0x3000, 0x2000}, childs[] = {0x4000, 0x1000};
+    encode_stack(&batch, 1, shared, 2);
+    encode_stack(&batch, 2, parents_own, 2);
+    apply(parent);
+    static struct batch_encoder hello_batch;
+    encoder_start(&hello_batch, 101);
+    const char *argv[] = {"child", NULL};
+    struct mt_process *child = process_new(encode_hello(&hello_batch, 101, 1, argv, "/abs/prog"));
+    assert_non_null(child);
+    encode_stack(&batch, 2, childs, 2); /* the child's own stack 2 wins */
+    apply(child);
+    process_inherit_from(child, parent);
+    assert_int_equal(child->stacks.count, 2);
+    const struct mt_stack_def *one = u64map_get(&child->stacks, 1), *two = u64map_get(&child->stacks, 2);
+    assert_int_equal(one->depth, 2);
+    assert_int_equal(process_frame_address(child, one, 0), 0x1000);
+    assert_int_equal(process_frame_address(child, one, 1), 0x2000);
+    assert_int_equal(process_frame_address(child, two, 0), 0x4000);
+    assert_int_equal(process_frame_address(child, two, 1), 0x1000);
+    assert_int_equal(child->n_addresses, 3);
+    process_free(child);
 }
 
 /* A fork child's copy of its parent's block: live, freeable, but not one of
@@ -403,6 +453,8 @@ int main(void)
         PROCESS_TEST(test_modules_are_kept_once_and_found_by_address),
         PROCESS_TEST(test_stacks_are_kept_by_id_first_definition_first),
         PROCESS_TEST(test_an_inherited_block_is_live_but_not_an_allocation),
+        PROCESS_TEST(test_stacks_share_their_return_addresses),
+        PROCESS_TEST(test_a_child_inherits_the_stacks_it_lacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
