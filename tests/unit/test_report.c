@@ -943,6 +943,101 @@ static void test_site_stacks_only_where_asked(void **state)
     free(whole);
 }
 
+/* What a stream's visitor was handed: how many records of each sort, and
+ * the frames of their stacks. */
+struct seen_records {
+    size_t processes, leaks, errors, sites, frames;
+    size_t stop_after_sites; /* the site visitor stops the stream after this many */
+};
+
+static int see_process(void *context, const struct report_process *process)
+{
+    (void)process;
+    ((struct seen_records *)context)->processes++;
+    return 0;
+}
+
+static int see_leak(void *context, const struct report_leak *leak)
+{
+    struct seen_records *seen = context;
+    seen->leaks++;
+    seen->frames += leak->stack.depth;
+    return 0;
+}
+
+static int see_error(void *context, const struct report_error *error)
+{
+    struct seen_records *seen = context;
+    seen->errors++;
+    seen->frames += error->stack.depth + error->alloc_stack.depth + error->first_free_stack.depth;
+    return 0;
+}
+
+static int see_site(void *context, const struct report_site *site)
+{
+    struct seen_records *seen = context;
+    seen->frames += site->stack.depth;
+    return ++seen->sites == seen->stop_after_sites ? -1 : 0;
+}
+
+static int see_process_end(void *context, const struct report_process *process)
+{
+    (void)context, (void)process;
+    return 0;
+}
+
+/* A process streamed (the JSON report's way) hands every record out with
+ * its stacks (as many frames as the whole report holds) and keeps none: no site, no error, and its leak groups without
+ * their stacks; a visitor that stops ends the stream at once. */
+static void test_stream_keeps_no_record(void **state)
+{
+    (void)state;
+    create_trace(temp_path("stream.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+    struct trace trace;
+    struct report report = {0};
+    assert_int_equal(trace_open(&trace, temp_path("stream.db")), 0);
+    assert_int_equal(analyse_processes(&trace, &report, NULL), 0);
+    assert_int_equal(report.process_count, 3);
+    struct seen_records seen = {.stop_after_sites = SIZE_MAX};
+    const struct report_visitor visitor = {&seen, see_process, see_leak, see_error, see_site, see_process_end};
+    size_t groups = 0;
+    for (size_t i = 0; i < report.process_count; i++) {
+        struct report_process *process = &report.processes[i];
+        assert_int_equal(analyse_process_stream(&trace, process, &visitor), 0);
+        assert_int_equal(process->site_count, 0);
+        assert_int_equal(process->error_count, 0);
+        for (size_t j = 0; j < process->leak_count; j++)
+            assert_null(process->leaks[j].stack.frames);
+        groups += process->leak_count;
+    }
+    assert_int_equal(seen.processes, 3);
+    assert_int_equal(seen.leaks, groups);
+    assert_int_equal(seen.errors, 3);
+    assert_int_equal(seen.sites, 5); /* pid 100's three and pid 101's two */
+    report_free(&report);
+    assert_int_equal(analyse_trace(&trace, &report, NULL), 0);
+    size_t frames = 0;
+    for (size_t i = 0; i < report.process_count; i++) {
+        const struct report_process *process = &report.processes[i];
+        for (size_t j = 0; j < process->leak_count; j++)
+            frames += process->leaks[j].stack.depth;
+        for (size_t j = 0; j < process->error_count; j++)
+            frames += process->errors[j].stack.depth + process->errors[j].alloc_stack.depth +
+                      process->errors[j].first_free_stack.depth;
+        for (size_t j = 0; j < process->site_count; j++)
+            frames += process->sites[j].stack.depth;
+    }
+    assert_true(frames > 0);
+    assert_int_equal(seen.frames, frames);
+    report_free(&report);
+    assert_int_equal(analyse_processes(&trace, &report, NULL), 0);
+    seen = (struct seen_records){.stop_after_sites = 1};
+    assert_int_equal(analyse_process_stream(&trace, &report.processes[0], &visitor), 1);
+    assert_int_equal(seen.sites, 1);
+    report_free(&report);
+    trace_close(&trace);
+}
+
 /* memtrack's own frames (its dlopen wrapper, between the program and libc's
  * dlopen) are left out of the text, and out of the count of frames not
  * shown; JSON keeps them. */
@@ -1018,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_a_stack_that_failed_fails_again),
         cmocka_unit_test(test_stacks_read_in_one_pass_match),
         cmocka_unit_test(test_site_stacks_only_where_asked),
+        cmocka_unit_test(test_stream_keeps_no_record),
         cmocka_unit_test(test_text_leaves_out_memtracks_frames),
         cmocka_unit_test(test_text_shortens_deep_stacks),
         cmocka_unit_test(test_odd_values_still_report),
