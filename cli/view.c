@@ -25,19 +25,24 @@ struct view_options {
     const char *page_path; /* NULL: next to the trace */
     bool open;
     bool show_below_main;
+    bool full;
     bool help;
 };
 
 /* Prints the command's help to STREAM. */
 void usage_view(FILE *stream)
 {
-    fputs("Usage: memtrack view [-o FILE.html] [--open] [--show-below-main] TRACE\n"
+    fputs("Usage: memtrack view [-o FILE.html] [--open] [--show-below-main] [--full] TRACE\n"
           "Write one self-contained HTML page showing a trace (heap over time, flame graph of\n"
           "allocations, allocation sites, leaks and errors) and print its path.\n"
           "\n"
           "  -o, --output FILE.html  where to write the page (default: TRACE with .html for its extension)\n"
           "  --open                  open the page with xdg-open once written\n"
           "  --show-below-main       keep the frames below main (libc's start-up) in stacks\n"
+          "  --full                  keep every site and leak record and every frame of the flame graph\n"
+          "                          (by default a big trace's page keeps the 500 largest sites by each\n"
+          "                          figure, 200 leak records per kind, and folds the flame graph's frames\n"
+          "                          under 0.1% of every figure into \"other\"; the page says what it left out)\n"
           "  -h, --help              show this help\n",
           stream);
 }
@@ -54,6 +59,10 @@ static int read_view_option(int argc, char **argv, int *i, void *context)
     }
     if (strcmp(argv[*i], "--show-below-main") == 0) {
         options->show_below_main = true;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--full") == 0) {
+        options->full = true;
         return 1;
     }
     const char *option = argv[*i], *value = NULL;
@@ -206,7 +215,7 @@ int cmd_view(int argc, char **argv)
         status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("view", &trace);
-        struct view view = {options.trace_path, &report, timelines, options.show_below_main};
+        struct view view = {options.trace_path, &report, timelines, options.show_below_main, options.full};
         status = show_page(page_path, &view, options.open);
     }
     for (size_t i = 0; timelines != NULL && i < report.process_count; i++)

@@ -24,6 +24,7 @@ struct view {
     const struct report *report;
     const struct process_timeline *timelines;
     bool show_below_main; /* stacks keep their frames below main (report_stack_shown_depth) */
+    bool full;            /* every site and leak group, nothing folded (html_fold.h) */
 };
 
 /* The version of the page's data layout, bumped on any incompatible change. */

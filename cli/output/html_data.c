@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "output/html.h"
+#include "output/html_fold.h"
 #include "output/html_frames.h"
 #include "output/html_stacks.h"
 #include "output/json_string.h"
@@ -17,6 +18,7 @@ struct data_writer {
     struct frame_table frames;
     struct stack_tree stacks;
     bool show_below_main;
+    bool full;          /* every record, no folding (memtrack view --full) */
     bool out_of_memory; /* sticky: checked once at the end */
 };
 
@@ -29,6 +31,14 @@ static void write_maybe_int(FILE *out, struct maybe_int number)
         fputs("null", out);
 }
 
+/* Writes the stack tree node of SHOWN, the part of a stack the page shows. */
+static void write_node(struct data_writer *writer, struct report_stack shown)
+{
+    int64_t node = stack_tree_node(&writer->stacks, &writer->frames, &shown);
+    writer->out_of_memory |= node < 0;
+    fprintf(writer->out, "%" PRId64, node);
+}
+
 /* Writes a stack as its node in the stack tree (without its frames below
  * main unless asked), or null when the trace has none. */
 static void write_stack(struct data_writer *writer, const struct report_stack *stack)
@@ -37,13 +47,7 @@ static void write_stack(struct data_writer *writer, const struct report_stack *s
         fputs("null", writer->out);
         return;
     }
-    struct report_stack shown = *stack;
-    size_t first = report_stack_first_shown(stack);
-    shown.frames += first;
-    shown.depth = report_stack_shown_depth(stack, writer->show_below_main) - first;
-    int64_t node = stack_tree_node(&writer->stacks, &writer->frames, &shown);
-    writer->out_of_memory |= node < 0;
-    fprintf(writer->out, "%" PRId64, node);
+    write_node(writer, page_shown_stack(stack, writer->show_below_main));
 }
 
 /* Writes the stack tree as one string: for node 1, 2, ... in turn, how many
@@ -65,7 +69,7 @@ static void write_frames(struct data_writer *writer)
     FILE *out = writer->out;
     fputc('[', out);
     for (size_t i = 0; i < writer->frames.count; i++) {
-        const struct report_frame *frame = writer->frames.frames[i];
+        const struct report_frame *frame = &writer->frames.frames[i];
         fputs(i > 0 ? ",\n[" : "[", out);
         json_write_string(out, frame->function);
         fputc(',', out);
@@ -127,13 +131,18 @@ static void write_timeline(FILE *out, const struct process_timeline *timeline)
     fprintf(out, "],\"marks_dropped\":%" PRId64, timeline->marks_dropped);
 }
 
-/* Writes the sites as [stack, allocations, bytes, temporary, peak_bytes, leaked_bytes]. */
-static void write_sites(struct data_writer *writer, const struct report_process *process)
+/* Writes the sites as [stack, allocations, bytes, temporary, peak_bytes,
+ * leaked_bytes]: those KEPT says (NULL: all). */
+static void write_sites(struct data_writer *writer, const struct report_process *process, const bool *kept)
 {
     fputs(",\"sites\":[", writer->out);
+    const char *separator = "[";
     for (size_t i = 0; i < process->site_count; i++) {
         const struct report_site *site = &process->sites[i];
-        fputs(i > 0 ? ",\n[" : "[", writer->out);
+        if (kept != NULL && !kept[i])
+            continue;
+        fputs(separator, writer->out);
+        separator = ",\n[";
         write_stack(writer, &site->stack);
         fprintf(writer->out, ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "]", site->allocations,
                 site->bytes, site->temporary, site->peak_bytes, site->leaked_bytes);
@@ -141,21 +150,62 @@ static void write_sites(struct data_writer *writer, const struct report_process 
     fputc(']', writer->out);
 }
 
-/* Writes the leak groups as [kind, bytes, blocks, stack, heuristic]; the
- * heuristic is null unless one found the blocks reachable. */
-static void write_leaks(struct data_writer *writer, const struct report_process *process)
+/* Writes the leak groups as [kind, bytes, blocks, stack, heuristic], at
+ * most PER_KIND of each kind (the first: the largest); the heuristic is null
+ * unless one found the blocks reachable. */
+static void write_leaks(struct data_writer *writer, const struct report_process *process, size_t per_kind)
 {
     fputs(",\"leaks\":[", writer->out);
+    size_t written[LEAK_KIND_COUNT] = {0};
+    const char *separator = "";
     for (size_t i = 0; i < process->leak_count; i++) {
         const struct report_leak *leak = &process->leaks[i];
-        fprintf(writer->out, "%s[\"%s\",%" PRId64 ",%" PRId64 ",", i > 0 ? ",\n" : "", LEAK_KIND_NAMES[leak->kind],
+        if (written[leak->kind]++ >= per_kind)
+            continue;
+        fprintf(writer->out, "%s[\"%s\",%" PRId64 ",%" PRId64 ",", separator, LEAK_KIND_NAMES[leak->kind],
                 leak->bytes, leak->blocks);
+        separator = ",\n";
         write_stack(writer, &leak->stack);
         fputc(',', writer->out);
         json_write_string(writer->out, HEURISTIC_NAMES[leak->heuristic]);
         fputc(']', writer->out);
     }
     fputc(']', writer->out);
+}
+
+/* Writes the bytes, blocks and groups of each leak kind, all of them
+ * whatever the page keeps. */
+static void write_leak_totals(FILE *out, const struct report_process *process)
+{
+    const struct report_leak_totals *totals = &process->leak_totals;
+    fputs(",\"leak_totals\":{", out);
+    for (int kind = 0; kind < LEAK_KIND_COUNT; kind++)
+        fprintf(out, "%s\"%s\":[%" PRId64 ",%" PRId64 ",%zu]", kind > 0 ? "," : "", LEAK_KIND_NAMES[kind],
+                totals->bytes[kind], totals->blocks[kind], totals->records[kind]);
+    fprintf(out, "},\"site_total\":%zu", process->site_total);
+}
+
+/* Writes the folded flame graph as rows [stack, allocations, bytes,
+ * temporary, peak_bytes, leaked_bytes, folded], then how many frames were
+ * folded and under which share; both null when nothing is folded. */
+static void write_flame(struct data_writer *writer, const struct page_fold *fold)
+{
+    FILE *out = writer->out;
+    if (fold == NULL) {
+        fputs(",\"flame\":null,\"folded\":null", out);
+        return;
+    }
+    fputs(",\"flame\":[", out);
+    for (size_t i = 0; i < fold->row_count; i++) {
+        const struct flame_row *row = &fold->rows[i];
+        fputs(i > 0 ? ",\n[" : "[", out);
+        write_node(writer, row->stack);
+        for (int m = 0; m < FIGURE_COUNT; m++)
+            fprintf(out, ",%" PRId64, row->figures[m]);
+        fprintf(out, ",%zu]", row->folded);
+    }
+    fprintf(out, "],\"folded\":{\"share\":%g,\"frames\":%zu,\"sites_per_figure\":%d,\"leaks_per_kind\":%d}",
+            PAGE_FOLD_SHARE, fold->folded_frames, PAGE_SITES_PER_FIGURE, PAGE_LEAKS_PER_KIND);
 }
 
 /* Writes the deallocation errors as objects: there are few, and they have
@@ -186,24 +236,33 @@ static void write_errors(struct data_writer *writer, const struct report_process
     fputc(']', out);
 }
 
-/* Writes one process: identity, timeline, sites, leaks and errors. */
+/* Writes one process: identity, timeline, sites, leaks and errors, its
+ * leak totals, and unless the page keeps everything its folded flame
+ * graph (html_fold.h), keeping only the largest sites and leak groups. */
 static void write_process(struct data_writer *writer, const struct report_process *process,
                           const struct process_timeline *timeline)
 {
+    struct page_fold fold = {0};
+    bool folded = !writer->full;
+    if (folded && page_fold_process(&fold, process, writer->show_below_main) != 0)
+        writer->out_of_memory = true;
     fputc('{', writer->out);
     write_identity(writer->out, process, timeline);
     write_timeline(writer->out, timeline);
-    write_sites(writer, process);
-    write_leaks(writer, process);
+    write_sites(writer, process, folded ? fold.site_kept : NULL);
+    write_leaks(writer, process, folded ? PAGE_LEAKS_PER_KIND : SIZE_MAX);
     write_errors(writer, process);
+    write_leak_totals(writer->out, process);
+    write_flame(writer, folded ? &fold : NULL);
     fputc('}', writer->out);
+    page_fold_free(&fold);
 }
 
 /* Writes the page's data document to OUT.  Returns 0, or -1 when memory ran
  * out (write errors are left on OUT for the caller). */
 int write_view_data(FILE *out, const struct view *view)
 {
-    struct data_writer writer = {.out = out, .show_below_main = view->show_below_main};
+    struct data_writer writer = {.out = out, .show_below_main = view->show_below_main, .full = view->full};
     frame_table_init(&writer.frames);
     stack_tree_init(&writer.stacks);
     fprintf(out, "{\"format\":\"memtrack-view\",\"version\":%d,\"trace\":", MT_VIEW_DATA_VERSION);

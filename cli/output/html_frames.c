@@ -72,23 +72,23 @@ int64_t frame_table_index(struct frame_table *table, const struct report_frame *
         if (index == NULL)
             return -1;
         if (!created) {
-            if (same_frame(table->frames[*index], frame))
+            if (same_frame(&table->frames[*index], frame))
                 return (int64_t)*index;
             continue;
         }
-        const struct report_frame **frames = make_room(table->frames, table->count, sizeof *frames);
+        struct report_frame *frames = make_room(table->frames, table->count, sizeof *frames);
         if (frames == NULL) {
             u64map_remove(&table->index_by_hash, key);
             return -1;
         }
         table->frames = frames;
-        frames[table->count] = frame;
+        frames[table->count] = *frame;
         *index = table->count;
         return (int64_t)table->count++;
     }
 }
 
-/* Frees the table (not the frames, which the report owns). */
+/* Frees the table (not the frames' strings, which are shared). */
 void frame_table_free(struct frame_table *table)
 {
     u64map_free(&table->index_by_hash);
