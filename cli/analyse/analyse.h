@@ -61,7 +61,8 @@ int analyse_each_error(struct trace *trace, struct report_process *process,
                        int (*visit)(void *context, const struct report_error *error), void *context);
 /* sites.c: keeps PROCESS's sites as analyse_scope.sites says, and counts them all (site_total). */
 int analyse_sites(struct trace *trace, struct report_process *process, size_t sites);
-/* sites.c: hands each site, largest bytes first, with its stack, to VISIT, then frees the stack. */
+/* sites.c: hands each site, largest bytes first, with its stack, to VISIT,
+ * then frees the stack; counts them in PROCESS's site_total. */
 int analyse_each_site(struct trace *trace, struct report_process *process,
                       int (*visit)(void *context, const struct report_site *site), void *context);
 

@@ -91,8 +91,9 @@ int analyse_sites(struct trace *trace, struct report_process *process, size_t si
     return query_first_rows(trace, TOP_SITES_SQL, process->row_id, limit, "reading sites", append_site, process);
 }
 
-/* Where analyse_each_site hands its sites. */
+/* Where analyse_each_site hands its sites, and the process they are counted in. */
 struct site_visit {
+    struct report_process *process;
     int (*visit)(void *context, const struct report_site *site);
     void *context;
 };
@@ -104,6 +105,7 @@ static int visit_site(struct trace *trace, sqlite3_stmt *statement, void *target
     const struct site_visit *visit = target;
     struct report_site site;
     int result = read_site(trace, statement, &site);
+    visit->process->site_total++;
     if (result == 0 && visit->visit(visit->context, &site) != 0)
         result = 1;
     report_stack_free(&site.stack);
@@ -113,6 +115,6 @@ static int visit_site(struct trace *trace, sqlite3_stmt *statement, void *target
 int analyse_each_site(struct trace *trace, struct report_process *process,
                       int (*visit)(void *context, const struct report_site *site), void *context)
 {
-    struct site_visit target = {visit, context};
+    struct site_visit target = {process, visit, context};
     return query_each_row(trace, SITES_SQL, process->row_id, "reading sites", visit_site, &target);
 }

@@ -17,15 +17,6 @@
 
 const struct report_frame PAGE_FOLDED_FRAME = {.function = "(smaller frames, folded by memtrack view)"};
 
-struct report_stack page_shown_stack(const struct report_stack *stack, bool show_below_main)
-{
-    struct report_stack shown = *stack;
-    size_t first = report_stack_first_shown(stack);
-    shown.frames += first;
-    shown.depth = report_stack_shown_depth(stack, show_below_main) - first;
-    return shown;
-}
-
 /* The merged flame graph of one process, as nodes: node 0 is the whole
  * process, node N's caller is parent[N] < N. */
 struct flame_graph {
@@ -38,9 +29,7 @@ struct flame_graph {
 
 /* Everything folding one process needs, freed together. */
 struct folding {
-    struct frame_table frames;
-    struct stack_tree stacks;
-    uint32_t *site_node;  /* each site's stack tree node */
+    const struct page_process *page;
     uint32_t *frame_name; /* each frame's name id */
     uint32_t *flame_of;   /* each stack tree node's flame node */
     struct flame_graph flame;
@@ -103,7 +92,7 @@ static bool same_name(const struct report_frame *left, const struct report_frame
  * names alike.  -1 when memory runs out. */
 static int name_frames(struct folding *folding)
 {
-    struct frame_table *frames = &folding->frames;
+    const struct frame_table *frames = &folding->page->frames;
     folding->frame_name = malloc((frames->count + 1) * sizeof *folding->frame_name);
     size_t *first_of_name = malloc((frames->count + 1) * sizeof *first_of_name);
     struct u64map by_hash;
@@ -158,9 +147,9 @@ static int64_t flame_child(struct flame_graph *flame, uint32_t parent, uint32_t 
  * their children in both, so one forward pass does it. */
 static int merge_callees(struct folding *folding)
 {
-    size_t nodes = folding->stacks.count + 1;
+    const struct stack_tree *stacks = &folding->page->stacks;
+    size_t nodes = stacks->count + 1;
     struct flame_graph *flame = &folding->flame;
-    u64map_init(&flame->by_name, sizeof(uint32_t));
     flame->parent = calloc(nodes, sizeof *flame->parent);
     flame->representative = calloc(nodes, sizeof *flame->representative);
     flame->figures = calloc(nodes, sizeof *flame->figures);
@@ -169,8 +158,8 @@ static int merge_callees(struct folding *folding)
         return -1;
     flame->count = 1; /* the root */
     for (size_t n = 1; n < nodes; n++) {
-        uint32_t caller = folding->flame_of[folding->stacks.parents[n - 1]];
-        int64_t node = flame_child(flame, caller, folding->frame_name[folding->stacks.frames[n - 1]], (uint32_t)n);
+        uint32_t caller = folding->flame_of[stacks->parents[n - 1]];
+        int64_t node = flame_child(flame, caller, folding->frame_name[stacks->frames[n - 1]], (uint32_t)n);
         if (node < 0)
             return -1;
         folding->flame_of[n] = (uint32_t)node;
@@ -178,14 +167,10 @@ static int merge_callees(struct folding *folding)
     return 0;
 }
 
-/* SITE's figures, in page_figure order. */
-static void site_figures(const struct report_site *site, int64_t figures[FIGURE_COUNT])
+/* The flame node of SITE's stack: the root for a site without one. */
+static uint32_t flame_of_site(const struct folding *folding, const struct page_site *site)
 {
-    figures[FIGURE_ALLOCATIONS] = site->allocations;
-    figures[FIGURE_BYTES] = site->bytes;
-    figures[FIGURE_TEMPORARY] = site->temporary;
-    figures[FIGURE_PEAK_BYTES] = site->peak_bytes;
-    figures[FIGURE_LEAKED_BYTES] = site->leaked_bytes;
+    return site->stack == NO_STACK ? 0 : folding->flame_of[site->stack];
 }
 
 /* Adds FIGURES into INTO. */
@@ -208,7 +193,7 @@ static bool large_enough(const int64_t figures[FIGURE_COUNT], const int64_t tota
 /* Sums the sites into the flame graph, decides which flame nodes are kept,
  * and sums each site where the page shows it: at its own node when kept,
  * else under its nearest kept caller. */
-static int sum_and_fold(struct folding *folding, const struct report_process *process, struct page_fold *fold)
+static int sum_and_fold(struct folding *folding, struct page_fold *fold)
 {
     struct flame_graph *flame = &folding->flame;
     size_t count = flame->count;
@@ -221,11 +206,9 @@ static int sum_and_fold(struct folding *folding, const struct report_process *pr
     if (folding->deepest_kept == NULL || folding->folded_under == NULL || folding->ending == NULL ||
         folding->under == NULL || folding->ending_sites == NULL || folding->under_sites == NULL)
         return -1;
-    int64_t figures[FIGURE_COUNT];
-    for (size_t i = 0; i < process->site_count; i++) {
-        site_figures(&process->sites[i], figures);
-        add_figures(flame->figures[folding->flame_of[folding->site_node[i]]], figures);
-    }
+    const struct page_process *page = folding->page;
+    for (size_t i = 0; i < page->site_count; i++)
+        add_figures(flame->figures[flame_of_site(folding, &page->sites[i])], page->sites[i].figures);
     for (size_t f = count; f-- > 1;)
         add_figures(flame->figures[flame->parent[f]], flame->figures[f]);
     for (size_t f = 1; f < count; f++) {
@@ -237,31 +220,11 @@ static int sum_and_fold(struct folding *folding, const struct report_process *pr
             fold->folded_frames++;
         }
     }
-    for (size_t i = 0; i < process->site_count; i++) {
-        uint32_t node = folding->flame_of[folding->site_node[i]], kept = folding->deepest_kept[node];
-        site_figures(&process->sites[i], figures);
-        add_figures(kept == node ? folding->ending[node] : folding->under[kept], figures);
+    for (size_t i = 0; i < page->site_count; i++) {
+        uint32_t node = flame_of_site(folding, &page->sites[i]), kept = folding->deepest_kept[node];
+        add_figures(kept == node ? folding->ending[node] : folding->under[kept], page->sites[i].figures);
         (kept == node ? folding->ending_sites : folding->under_sites)[kept]++;
     }
-    return 0;
-}
-
-/* The frames of stack tree node NODE, innermost first, after LEADING (when
- * not NULL) as an owned stack. */
-static int stack_of_node(const struct folding *folding, uint32_t node, const struct report_frame *leading,
-                         struct report_stack *stack)
-{
-    size_t depth = leading != NULL;
-    for (uint32_t at = node; at != 0; at = folding->stacks.parents[at - 1])
-        depth++;
-    *stack = (struct report_stack){.present = true};
-    stack->frames = malloc((depth ? depth : 1) * sizeof *stack->frames);
-    if (stack->frames == NULL)
-        return -1;
-    if (leading != NULL)
-        stack->frames[stack->depth++] = *leading;
-    for (uint32_t at = node; at != 0; at = folding->stacks.parents[at - 1])
-        stack->frames[stack->depth++] = folding->frames.frames[folding->stacks.frames[at - 1]];
     return 0;
 }
 
@@ -274,17 +237,15 @@ static int add_row(struct page_fold *fold, const struct folding *folding, uint32
         return -1;
     fold->rows = rows;
     struct flame_row *row = &rows[fold->row_count];
-    *row = (struct flame_row){.folded = folded ? folding->folded_under[f] : 0};
+    *row = (struct flame_row){.stack = folding->flame.representative[f], .folded = folded ? folding->folded_under[f] : 0};
     memcpy(row->figures, folded ? folding->under[f] : folding->ending[f], sizeof row->figures);
-    if (stack_of_node(folding, folding->flame.representative[f], folded ? &PAGE_FOLDED_FRAME : NULL, &row->stack) != 0)
-        return -1;
     fold->row_count++;
     return 0;
 }
 
 /* The figure qsort_r orders sites by, and the sites. */
 struct site_order {
-    const struct report_process *process;
+    const struct page_site *sites;
     int figure;
 };
 
@@ -293,18 +254,16 @@ static int compare_sites(const void *left_pointer, const void *right_pointer, vo
 {
     const struct site_order *order = order_pointer;
     size_t left = *(const size_t *)left_pointer, right = *(const size_t *)right_pointer;
-    int64_t a[FIGURE_COUNT], b[FIGURE_COUNT];
-    site_figures(&order->process->sites[left], a);
-    site_figures(&order->process->sites[right], b);
-    if (a[order->figure] != b[order->figure])
-        return a[order->figure] > b[order->figure] ? -1 : 1;
+    int64_t a = order->sites[left].figures[order->figure], b = order->sites[right].figures[order->figure];
+    if (a != b)
+        return a > b ? -1 : 1;
     return (left > right) - (left < right);
 }
 
 /* Marks the PAGE_SITES_PER_FIGURE sites largest by each figure as kept. */
-static int keep_largest_sites(struct page_fold *fold, const struct report_process *process)
+static int keep_largest_sites(struct page_fold *fold, const struct page_process *page)
 {
-    size_t count = process->site_count;
+    size_t count = page->site_count;
     fold->site_kept = calloc(count ? count : 1, sizeof *fold->site_kept);
     size_t *order = malloc((count ? count : 1) * sizeof *order);
     if (fold->site_kept == NULL || order == NULL) {
@@ -314,16 +273,13 @@ static int keep_largest_sites(struct page_fold *fold, const struct report_proces
     for (int figure = 0; figure < FIGURE_COUNT; figure++) {
         for (size_t i = 0; i < count; i++)
             order[i] = i;
-        struct site_order by = {process, figure};
+        struct site_order by = {page->sites, figure};
         qsort_r(order, count, sizeof *order, compare_sites, &by);
-        for (size_t i = 0; i < count && i < PAGE_SITES_PER_FIGURE; i++) {
-            int64_t figures[FIGURE_COUNT];
-            site_figures(&process->sites[order[i]], figures);
-            if (figures[figure] > 0 && !fold->site_kept[order[i]]) {
+        for (size_t i = 0; i < count && i < PAGE_SITES_PER_FIGURE; i++)
+            if (page->sites[order[i]].figures[figure] > 0 && !fold->site_kept[order[i]]) {
                 fold->site_kept[order[i]] = true;
                 fold->sites_kept++;
             }
-        }
     }
     free(order);
     return 0;
@@ -332,13 +288,10 @@ static int keep_largest_sites(struct page_fold *fold, const struct report_proces
 /* Frees what folding one process used. */
 static void folding_free(struct folding *folding)
 {
-    frame_table_free(&folding->frames);
-    stack_tree_free(&folding->stacks);
     u64map_free(&folding->flame.by_name);
     free(folding->flame.parent);
     free(folding->flame.representative);
     free(folding->flame.figures);
-    free(folding->site_node);
     free(folding->frame_name);
     free(folding->flame_of);
     free(folding->deepest_kept);
@@ -349,25 +302,13 @@ static void folding_free(struct folding *folding)
     free(folding->under_sites);
 }
 
-int page_fold_process(struct page_fold *fold, const struct report_process *process, bool show_below_main)
+int page_fold_process(struct page_fold *fold, const struct page_process *page)
 {
     *fold = (struct page_fold){0};
-    struct folding folding = {0};
-    frame_table_init(&folding.frames);
-    stack_tree_init(&folding.stacks);
-    int result = keep_largest_sites(fold, process);
-    folding.site_node = malloc((process->site_count + 1) * sizeof *folding.site_node);
-    if (folding.site_node == NULL)
-        result = -1;
-    for (size_t i = 0; i < process->site_count && result == 0; i++) {
-        struct report_stack shown = page_shown_stack(&process->sites[i].stack, show_below_main);
-        int64_t node = shown.present ? stack_tree_node(&folding.stacks, &folding.frames, &shown) : 0;
-        folding.site_node[i] = (uint32_t)node;
-        result = node < 0 ? -1 : 0;
-    }
-    if (result == 0 && (name_frames(&folding) != 0 || merge_callees(&folding) != 0 ||
-                        sum_and_fold(&folding, process, fold) != 0))
-        result = -1;
+    struct folding folding = {.page = page};
+    u64map_init(&folding.flame.by_name, sizeof(uint32_t));
+    int result = keep_largest_sites(fold, page) != 0 || name_frames(&folding) != 0 || merge_callees(&folding) != 0 ||
+                 sum_and_fold(&folding, fold) != 0 ? -1 : 0;
     for (size_t f = 0; f < folding.flame.count && result == 0; f++) {
         if (folding.deepest_kept[f] != f)
             continue;
@@ -382,8 +323,6 @@ int page_fold_process(struct page_fold *fold, const struct report_process *proce
 
 void page_fold_free(struct page_fold *fold)
 {
-    for (size_t i = 0; i < fold->row_count; i++)
-        report_stack_free(&fold->rows[i].stack);
     free(fold->rows);
     free(fold->site_kept);
     *fold = (struct page_fold){0};

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyse/model.h"
+#include "output/html_page.h"
 
 /* A frame smaller than this share of the whole, for every figure, is folded:
  * the viewer draws no frame smaller than it for the figure shown (its
@@ -25,16 +25,13 @@
 /* Leak groups kept per kind, in report order (largest first). */
 #define PAGE_LEAKS_PER_KIND 200
 
-/* A site's figures, in the order of the page's site rows. */
-enum page_figure { FIGURE_ALLOCATIONS, FIGURE_BYTES, FIGURE_TEMPORARY, FIGURE_PEAK_BYTES, FIGURE_LEAKED_BYTES,
-                   FIGURE_COUNT };
-
 /* One row of the folded flame graph: the figures of the sites whose stacks
  * end at a frame the graph keeps, or of those folded under it. */
 struct flame_row {
-    struct report_stack stack; /* the stack shown (owned frames); an "other" row's starts with PAGE_FOLDED_FRAME */
+    int64_t stack;  /* a node of the process's stack tree standing for the frame; an "other" row's frame
+                       (PAGE_FOLDED_FRAME) is that node's callee */
     int64_t figures[FIGURE_COUNT];
-    size_t folded;             /* 0, or how many callee frames (of distinct names) the "other" row stands for */
+    size_t folded;  /* 0, or how many callee frames (of distinct names) the "other" row stands for */
 };
 
 /* What the page keeps of one process. */
@@ -42,21 +39,16 @@ struct page_fold {
     size_t row_count;
     struct flame_row *rows;
     size_t folded_frames; /* callee frames folded, under all callers */
-    bool *site_kept;      /* one per process site */
+    bool *site_kept;      /* one per site */
     size_t sites_kept;
 };
 
 /* The frame that stands for the frames folded under a caller. */
 extern const struct report_frame PAGE_FOLDED_FRAME;
 
-/* The part of STACK the page shows: from the first frame worth showing
- * (report_stack_first_shown) to main, or to the end when SHOW_BELOW_MAIN.
- * It points into STACK's frames. */
-struct report_stack page_shown_stack(const struct report_stack *stack, bool show_below_main);
-
-/* Folds PROCESS into FOLD.  Returns 0, or -1 when memory runs out (FOLD
- * then holds what was made, for page_fold_free). */
-int page_fold_process(struct page_fold *fold, const struct report_process *process, bool show_below_main);
+/* Folds PAGE into FOLD.  Returns 0, or -1 when memory runs out (FOLD then
+ * holds what was made, for page_fold_free). */
+int page_fold_process(struct page_fold *fold, const struct page_process *page);
 void page_fold_free(struct page_fold *fold);
 
 #endif
