@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyse/analyse.h"
@@ -46,7 +47,9 @@ void usage_report(FILE *stream)
           "  --show-below-main       frames below main too (libc's start-up; hidden by default)\n"
           "  --leak-resolution=R     low, med or high (default): records of one kind whose first 2, 4 or\n"
           "                          all stack entries match (memcheck counts malloc's own as the first)\n"
-          "                          print as one\n",
+          "                          print as one\n"
+          "  --leak-records=N        leak records printed per kind, largest first; all for every one\n"
+          "                          (default 100; the leak summary and a line after it count the rest)\n",
           stream);
 }
 
@@ -64,6 +67,22 @@ static int choose_leak_resolution(const char *value, size_t *sites)
         *sites = TEXT_LEAK_RESOLUTION_HIGH;
     else
         return usage_error("--leak-resolution takes low, med or high, not '%s'", value);
+    return 0;
+}
+
+/* Reads --leak-records' VALUE, a count or "all" (SIZE_MAX), into *RECORDS;
+ * -1 after saying what is wrong. */
+static int choose_leak_records(const char *value, size_t *records)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long number = strtoull(value, &end, 10);
+    if (strcmp(value, "all") == 0)
+        *records = SIZE_MAX;
+    else if (value[0] >= '0' && value[0] <= '9' && *end == '\0' && errno == 0 && number < SIZE_MAX)
+        *records = (size_t)number;
+    else
+        return usage_error("--leak-records takes a number or all, not '%s'", value);
     return 0;
 }
 
@@ -126,6 +145,8 @@ static int read_report_option(int argc, char **argv, int *i, void *context)
                      ? -1 : 1;
     } else if ((taken = option_value("report", argc, argv, i, "--leak-resolution", &value)) != 0) {
         result = taken < 0 || choose_leak_resolution(value, &options->text.leak_resolution) != 0 ? -1 : 1;
+    } else if ((taken = option_value("report", argc, argv, i, "--leak-records", &value)) != 0) {
+        result = taken < 0 || choose_leak_records(value, &options->text.leak_records) != 0 ? -1 : 1;
     } else if ((taken = option_value("report", argc, argv, i, "--top", &value)) != 0) {
         result = taken < 0 || option_count("report", "--top", value, 0, SIZE_MAX, &options->text.sites) ? -1 : 1;
     }
@@ -139,7 +160,8 @@ static int read_report_option(int argc, char **argv, int *i, void *context)
 static int parse_options(int argc, char **argv, struct report_options *options)
 {
     *options = (struct report_options){
-        .text = {TEXT_LEAK_KINDS_DEFAULT, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false, TEXT_LEAK_RESOLUTION_HIGH},
+        .text = {TEXT_LEAK_KINDS_DEFAULT, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false, TEXT_LEAK_RESOLUTION_HIGH,
+                 TEXT_LEAK_RECORDS_DEFAULT},
     };
     struct trace_arguments common = {.command = "report"};
     if (read_trace_arguments(&common, argc, argv, read_report_option, options) != 0)
@@ -152,9 +174,35 @@ static int parse_options(int argc, char **argv, struct report_options *options)
     return 0;
 }
 
+/* Writes the JSON report of REPORT's processes (analyse_processes) to
+ * stdout while their records are read, so memory holds one record at a
+ * time, not the report.  Returns 0; 1 when writing failed; MT_EXIT_USAGE
+ * when the trace turned out damaged on the way, the JSON then ending there
+ * unfinished; either after saying why. */
+static int write_json_streamed(struct trace *trace, struct report *report, const char *trace_path)
+{
+    struct json_writer writer;
+    json_writer_start(&writer, stdout);
+    struct report_visitor visitor = json_writer_visitor(&writer);
+    int result = 0;
+    for (size_t i = 0; i < report->process_count && result == 0; i++)
+        result = analyse_process_stream(trace, &report->processes[i], &visitor);
+    if (result < 0) {
+        fflush(stdout);
+        fprintf(stderr, "memtrack report: %s: %s\n", trace_path, trace->problem);
+        return MT_EXIT_USAGE;
+    }
+    if (result > 0 || json_writer_finish(&writer) != 0) {
+        fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
 /* Runs `memtrack report`: 0 when the report was printed, 2 for bad usage or
  * an unusable trace (one line on stderr says which file and why), 1 when the
- * report could not be written. */
+ * report could not be written.  The text report reads only what it prints;
+ * the JSON report is written as it is read. */
 int cmd_report(int argc, char **argv)
 {
     struct report_options options;
@@ -169,10 +217,12 @@ int cmd_report(int argc, char **argv)
     struct trace trace;
     struct report report = {0};
     int status = 0;
-    const struct analyse_scope scope = {options.json ? SIZE_MAX : options.text.sites,
-                                        options.json ? ANALYSE_EVERY_KIND : options.text.leak_kinds,
-                                        (int64_t)options.pid, options.exe};
-    if (trace_open(&trace, options.trace_path) != 0 || analyse_trace(&trace, &report, &scope) != 0) {
+    bool merged = options.text.leak_resolution != TEXT_LEAK_RESOLUTION_HIGH; /* merging needs every record */
+    const struct analyse_scope scope = {options.text.sites, options.text.leak_kinds,
+                                        merged ? SIZE_MAX : options.text.leak_records, (int64_t)options.pid,
+                                        options.exe};
+    if (trace_open(&trace, options.trace_path) != 0 ||
+        (options.json ? analyse_processes(&trace, &report, &scope) : analyse_trace(&trace, &report, &scope)) != 0) {
         fprintf(stderr, "memtrack report: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else if (report.process_count == 0 && (options.pid != 0 || options.exe != NULL)) {
@@ -185,8 +235,9 @@ int cmd_report(int argc, char **argv)
         status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("report", &trace);
-        int written = options.json ? render_json(stdout, &report) : render_text_with(stdout, &report, &options.text);
-        if (written != 0) {
+        if (options.json) {
+            status = write_json_streamed(&trace, &report, options.trace_path);
+        } else if (render_text_with(stdout, &report, &options.text) != 0) {
             fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
             status = 1;
         }

@@ -15,6 +15,7 @@
 #include "analyse/timeline.h"
 #include "commands.h"
 #include "output/html.h"
+#include "output/html_fold.h"
 #include "output_file.h"
 #include "trace/reader.h"
 
@@ -25,19 +26,24 @@ struct view_options {
     const char *page_path; /* NULL: next to the trace */
     bool open;
     bool show_below_main;
+    bool full;
     bool help;
 };
 
 /* Prints the command's help to STREAM. */
 void usage_view(FILE *stream)
 {
-    fputs("Usage: memtrack view [-o FILE.html] [--open] [--show-below-main] TRACE\n"
+    fputs("Usage: memtrack view [-o FILE.html] [--open] [--show-below-main] [--full] TRACE\n"
           "Write one self-contained HTML page showing a trace (heap over time, flame graph of\n"
           "allocations, allocation sites, leaks and errors) and print its path.\n"
           "\n"
           "  -o, --output FILE.html  where to write the page (default: TRACE with .html for its extension)\n"
           "  --open                  open the page with xdg-open once written\n"
           "  --show-below-main       keep the frames below main (libc's start-up) in stacks\n"
+          "  --full                  keep every site and leak record and every frame of the flame graph\n"
+          "                          (by default a big trace's page keeps the 500 largest sites by each\n"
+          "                          figure, 200 leak records per kind, and folds the flame graph's frames\n"
+          "                          under 0.1% of every figure into \"other\"; the page says what it left out)\n"
           "  -h, --help              show this help\n",
           stream);
 }
@@ -54,6 +60,10 @@ static int read_view_option(int argc, char **argv, int *i, void *context)
     }
     if (strcmp(argv[*i], "--show-below-main") == 0) {
         options->show_below_main = true;
+        return 1;
+    }
+    if (strcmp(argv[*i], "--full") == 0) {
+        options->full = true;
         return 1;
     }
     const char *option = argv[*i], *value = NULL;
@@ -101,21 +111,46 @@ static char *page_path_next_to(const char *trace_path)
     return page_path;
 }
 
-/* Reads everything the page shows: the report and each process's timeline
- * (TIMELINES gets one per report process).  Returns 0, or -1 with the reason
- * on the trace; REPORT and *TIMELINES then hold what was read, to be freed. */
-static int read_view(struct trace *trace, struct report *report, struct process_timeline **timelines)
+/* What the page is made of, read from the trace: the processes, and for
+ * each what the page shows of it and its timeline. */
+struct view_data {
+    struct report report;
+    struct page_process *pages;
+    struct process_timeline *timelines;
+};
+
+/* Reads everything the page shows, as OPTIONS asks, into DATA.  Returns 0,
+ * or -1 with the reason on the trace; DATA then holds what was read, for
+ * view_data_free. */
+static int read_view(struct trace *trace, const struct view_options *options, struct view_data *data)
 {
-    *timelines = NULL;
-    if (analyse_trace(trace, report, NULL) != 0)
+    *data = (struct view_data){0};
+    if (analyse_processes(trace, &data->report, NULL) != 0)
         return -1;
-    *timelines = calloc(report->process_count + 1, sizeof **timelines);
-    if (*timelines == NULL)
+    data->pages = calloc(data->report.process_count + 1, sizeof *data->pages);
+    data->timelines = calloc(data->report.process_count + 1, sizeof *data->timelines);
+    if (data->pages == NULL || data->timelines == NULL)
         return trace_fail(trace, "out of memory");
-    for (size_t i = 0; i < report->process_count; i++)
-        if (analyse_timeline(trace, report->processes[i].row_id, &(*timelines)[i]) != 0)
+    for (size_t i = 0; i < data->report.process_count; i++)
+        if (page_process_read(&data->pages[i], trace, &data->report.processes[i], options->show_below_main,
+                              options->full ? SIZE_MAX : PAGE_LEAKS_PER_KIND) != 0 ||
+            analyse_timeline(trace, data->report.processes[i].row_id, &data->timelines[i]) != 0)
             return -1;
     return 0;
+}
+
+/* Frees what read_view read. */
+static void view_data_free(struct view_data *data)
+{
+    for (size_t i = 0; i < data->report.process_count; i++) {
+        if (data->pages != NULL)
+            page_process_free(&data->pages[i]);
+        if (data->timelines != NULL)
+            process_timeline_free(&data->timelines[i]);
+    }
+    free(data->pages);
+    free(data->timelines);
+    report_free(&data->report);
 }
 
 /* Renders the page (output_renderer). */
@@ -198,21 +233,17 @@ int cmd_view(int argc, char **argv)
         return 1;
     }
     struct trace trace;
-    struct report report = {0};
-    struct process_timeline *timelines = NULL;
+    struct view_data data = {0};
     int status = 0;
-    if (trace_open(&trace, options.trace_path) != 0 || read_view(&trace, &report, &timelines) != 0) {
+    if (trace_open(&trace, options.trace_path) != 0 || read_view(&trace, &options, &data) != 0) {
         fprintf(stderr, "memtrack view: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("view", &trace);
-        struct view view = {options.trace_path, &report, timelines, options.show_below_main};
+        struct view view = {options.trace_path, &data.report, data.pages, data.timelines, options.full};
         status = show_page(page_path, &view, options.open);
     }
-    for (size_t i = 0; timelines != NULL && i < report.process_count; i++)
-        process_timeline_free(&timelines[i]);
-    free(timelines);
-    report_free(&report);
+    view_data_free(&data);
     trace_close(&trace);
     free(default_page_path);
     return status;

@@ -4,7 +4,8 @@ import platform
 import statistics
 import time
 
-COLUMNS = ("tool", "slowdown", "wall", "CPU", "trace size", "program RSS", "collector RSS", "report")
+COLUMNS = ("tool", "slowdown", "wall", "CPU", "trace size", "program RSS", "collector RSS", "report",
+           "report RSS")
 
 
 def first_value(path, key, separator=":"):
@@ -67,7 +68,7 @@ def tool_row(name, got, base):
     cpu_text = seconds_text(cpu) + (" (%.1fx)" % (cpu / base["cpu"]) if cpu and base.get("cpu") else "")
     return (name, "%.2fx" % (wall / base["wall"]) if base.get("wall") else "n/a", seconds_text(wall),
             cpu_text, size_text(median_of(got, "trace_bytes")), kib("program_kb"),
-            kib("collector_kb"), seconds_text(median_of(got, "report_seconds")))
+            kib("collector_kb"), seconds_text(median_of(got, "report_seconds")), kib("report_kb"))
 
 
 def print_rows(rows):
@@ -92,6 +93,16 @@ def paired_ratios(samples, wi):
     return slowdown, added
 
 
+def print_report_figures(runs):
+    """memtrack's JSON report and page of the trace (medians), when the workload measured them."""
+    if median_of(runs, "view_seconds") is None:
+        return
+    kib = lambda field: size_text(median_of(runs, field) * 1024)
+    print("  memtrack report --format json: %s, %s peak RSS; memtrack view: %s, %s peak RSS, page %s" % (
+        seconds_text(median_of(runs, "json_seconds")), kib("json_kb"), seconds_text(median_of(runs, "view_seconds")),
+        kib("view_kb"), size_text(median_of(runs, "page_bytes"))))
+
+
 def print_table(runs, tool_names, workloads, samples, reasons):
     """One block per workload, one line per tool that applies to it.
 
@@ -99,7 +110,7 @@ def print_table(runs, tool_names, workloads, samples, reasons):
     reasons[(workload index, tool name)] says why a pair has no numbers."""
     print("\nmedians of %d run(s) per tool; slowdown = wall / untraced wall; CPU = user+system time of all the"
           " run's processes (and its ratio to untraced);" % runs)
-    print("RSS = peak (VmHWM at exit) of the program's process and of the collector's process")
+    print("RSS = peak (VmHWM at exit) of the program's process, of the collector's process and of the report's")
     for wi, workload in enumerate(workloads):
         count = " (%s allocations)" % "{:,}".format(workload.allocations) if workload.allocations else ""
         print("\n%s%s" % (workload.label, count))
@@ -117,6 +128,7 @@ def print_table(runs, tool_names, workloads, samples, reasons):
         if worst is not None:
             print("  memtrack: the program spent %.1f ms in all in its sends to the collector (median), %.1f ms at "
                   "most in one send (worst run)" % (median_of(waits, "wait_total_ns") / 1e6, worst / 1e6))
+        print_report_figures(samples.get((wi, "memtrack"), []))
         slowdown, added = paired_ratios(samples, wi)
         if slowdown:
             text = lambda ratios: "%s (median %.2f)" % (" ".join("%.2f" % r for r in ratios), statistics.median(ratios))

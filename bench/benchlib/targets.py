@@ -16,9 +16,12 @@ FIGURES = (
     ("slowdown", None, 0.15),         # memtrack's slowdown / heaptrack's, median of the rounds
     ("trace_size", 1.0, 0.10),        # memtrack's trace / heaptrack's compressed trace
     ("report_time", 1.0, 0.50),       # memtrack report / heaptrack_print
+    ("report_memory", 1.0, 0.25),     # memtrack report's peak RSS / heaptrack_print's
     ("collector_memory", 1.0, 0.25),  # memtrack's collector peak RSS / heaptrack_interpret's
     ("program_memory", 1.35, 0.10),   # the traced program's peak RSS / untraced (live-set workloads only)
     ("added_seconds", 0.1, 0.50),     # seconds memtrack adds, median of the rounds (the warm clang --version)
+    ("view_seconds", 2.0, 0.50),      # seconds `memtrack view` takes on the trace (the compiler only)
+    ("page_mib", 5.0, 0.10),          # the size of its page, MiB
     ("instructions", None, 0.02),     # libtrack's instructions per allocation and release (instructions.py):
 )                                     # not a ratio, but the same in every run of one build
 
@@ -41,6 +44,12 @@ def program_memory(samples, wi):
     return m / u if m is not None and u else None
 
 
+def page_mib(samples, wi):
+    """The median size of memtrack's page of the trace in MiB, or None when it was not made."""
+    size = median_of(samples.get((wi, "memtrack"), []), "page_bytes")
+    return size / 1048576 if size is not None else None
+
+
 def added_seconds(samples, wi):
     """The seconds memtrack adds to the untraced run, round by round, median; None without both."""
     rounds = list(zip(samples.get((wi, "memtrack"), []), samples.get((wi, "untraced"), [])))
@@ -56,6 +65,9 @@ def summarize(workloads, samples):
                    "time_added": statistics.median(added) if added else None,
                    "trace_size": ratio(samples, wi, "trace_bytes"),
                    "report_time": ratio(samples, wi, "report_seconds"),
+                   "report_memory": ratio(samples, wi, "report_kb"),
+                   "view_seconds": median_of(samples.get((wi, "memtrack"), []), "view_seconds"),
+                   "page_mib": page_mib(samples, wi),
                    "collector_memory": ratio(samples, wi, "collector_kb")}
         if getattr(workload, "live_set", False):
             figures["program_memory"] = program_memory(samples, wi)

@@ -72,6 +72,12 @@ class Memtrack(Untraced):
     def report_command(self, trace_files):
         return [self.binary, "report", trace_files[0]]
 
+    def json_report_command(self, trace_files):
+        return [self.binary, "report", "--format", "json", trace_files[0]]
+
+    def view_command(self, trace_files, page):
+        return [self.binary, "view", "-o", page, trace_files[0]]
+
     @staticmethod
     def send_waits(trace):
         """(longest, total) ns the traced processes waited to hand records to the collector, from the trace."""

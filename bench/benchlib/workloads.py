@@ -16,7 +16,7 @@ class Workload:
     """One program to measure: its command, stdin, environment and executable."""
 
     def __init__(self, name, label, argv, exe, stdin=None, env=None, churn=False, warm=False, live_set=False,
-                 added_budget=None):
+                 added_budget=None, report_figures=False):
         self.name, self.label, self.argv, self.stdin = name, label, argv, stdin
         self.exe = os.path.realpath(exe)  # how its process is recognised among a run's processes
         self.env = env or {}
@@ -24,6 +24,7 @@ class Workload:
         self.warm = warm              # memtrack runs with its symbol cache filled; otherwise with an empty one
         self.live_set = live_set      # the traced program's peak RSS against untraced is judged
         self.added_budget = added_budget  # seconds memtrack may add (judged when set)
+        self.report_figures = report_figures  # memtrack's JSON report and page of its trace are measured too
         self.allocations = None  # counted from memtrack's report, when memtrack ran it
 
     def warmed(self, **judged):
@@ -72,7 +73,7 @@ def real_programs(workload_dir, work, python, quick):
     if clangxx:
         compile_argv = [clangxx, "-std=c++17", "-O2", "-g", "-c", os.path.join(workload_dir, "headers.cpp"),
                         "-o", os.path.join(work, "headers.o")]
-        compiler = Workload("clang", "clang++ -O2 -g -c headers.cpp", compile_argv, clangxx)
+        compiler = Workload("clang", "clang++ -O2 -g -c headers.cpp", compile_argv, clangxx, report_figures=True)
         found += [compiler, compiler.warmed()]
     if clang:
         version = Workload("clang", "clang --version", [clang, "--version"], clang)

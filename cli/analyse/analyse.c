@@ -1,5 +1,7 @@
 /*
- * analyse.c - run every analysis over a trace, process by process.
+ * analyse.c - run every analysis over a trace, process by process: keeping
+ * what they find (analyse_trace) or handing it out record by record
+ * (analyse_process_stream).
  */
 #include "analyse/analyse.h"
 #include "analyse/stacks.h"
@@ -11,9 +13,13 @@ static bool in_scope(const struct report_process *process, const struct analyse_
            (scope->exe == NULL || report_process_runs(process, scope->exe));
 }
 
-/* Keeps the processes of SCOPE, in their order. */
-static void select_processes(struct report *report, const struct analyse_scope *scope)
+int analyse_processes(struct trace *trace, struct report *report, const struct analyse_scope *scope)
 {
+    *report = (struct report){0};
+    if (analyse_summary(trace, report) != 0)
+        return -1;
+    if (scope == NULL)
+        return 0;
     size_t kept = 0;
     for (size_t i = 0; i < report->process_count; i++) {
         if (in_scope(&report->processes[i], scope))
@@ -22,6 +28,7 @@ static void select_processes(struct report *report, const struct analyse_scope *
             report_process_free(&report->processes[i]);
     }
     report->process_count = kept;
+    return 0;
 }
 
 /* Builds the whole report: the process list first, then each process's leaks
@@ -30,20 +37,53 @@ static void select_processes(struct report *report, const struct analyse_scope *
  * (stacks.c); a text report needs a small share of them, read one by one. */
 int analyse_trace(struct trace *trace, struct report *report, const struct analyse_scope *scope)
 {
-    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, 0, NULL};
+    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, SIZE_MAX, 0, NULL};
     if (scope == NULL)
         scope = &everything;
-    bool every_stack = scope->site_stacks == SIZE_MAX && scope->leak_stack_kinds == ANALYSE_EVERY_KIND;
-    *report = (struct report){0};
-    if (analyse_summary(trace, report) != 0)
+    bool every_stack = scope->sites == SIZE_MAX && scope->leak_kinds == ANALYSE_EVERY_KIND &&
+                       scope->leak_records == SIZE_MAX;
+    if (analyse_processes(trace, report, scope) != 0)
         return -1;
-    select_processes(report, scope);
     for (size_t i = 0; i < report->process_count; i++) {
         struct report_process *process = &report->processes[i];
         if ((every_stack && stacks_preload(trace, process->row_id) != 0) ||
-            analyse_leaks(trace, process, scope->leak_stack_kinds) != 0 || analyse_errors(trace, process) != 0 ||
-            analyse_sites(trace, process, scope->site_stacks) != 0)
+            analyse_leaks(trace, process, scope->leak_kinds, scope->leak_records, scope->leak_kinds) != 0 ||
+            analyse_errors(trace, process) != 0 || analyse_sites(trace, process, scope->sites) != 0)
             return -1;
     }
     return 0;
+}
+
+/* Hands each of PROCESS's kept leak groups (analyse_leaks) to VISITOR with
+ * its stack, loaded for the call; 1 when the visitor stopped. */
+static int visit_leaks(struct trace *trace, struct report_process *process, const struct report_visitor *visitor)
+{
+    for (size_t i = 0; i < process->leak_count; i++) {
+        struct report_leak *leak = &process->leaks[i];
+        if (load_stack(trace, (struct maybe_int){.present = true, .value = leak->stack.id}, &leak->stack) != 0)
+            return -1;
+        int stopped = visitor->leak(visitor->context, leak) != 0;
+        report_stack_free(&leak->stack);
+        if (stopped)
+            return 1;
+    }
+    return 0;
+}
+
+int analyse_process_stream(struct trace *trace, struct report_process *process, const struct report_visitor *visitor)
+{
+    int result = stacks_preload(trace, process->row_id);
+    if (result == 0)
+        result = analyse_leaks(trace, process, ANALYSE_EVERY_KIND, SIZE_MAX, 0);
+    if (result == 0 && visitor->process(visitor->context, process) != 0)
+        result = 1;
+    if (result == 0)
+        result = visit_leaks(trace, process, visitor);
+    if (result == 0)
+        result = analyse_each_error(trace, process, visitor->error, visitor->context);
+    if (result == 0)
+        result = analyse_each_site(trace, process, visitor->site, visitor->context);
+    if (result == 0 && visitor->process_end(visitor->context, process) != 0)
+        result = 1;
+    return result;
 }

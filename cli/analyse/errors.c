@@ -19,16 +19,11 @@ enum { COLUMN_ID, COLUMN_TYPE, COLUMN_ADDRESS, COLUMN_SIZE, COLUMN_OFFSET, COLUM
        COLUMN_FREE_FUNCTION, COLUMN_STACK_ID, COLUMN_ALLOC_STACK_ID, COLUMN_FIRST_FREE_STACK_ID,
        COLUMN_DATA_SYMBOL, COLUMN_DATA_SYMBOL_OFFSET };
 
-/* Appends the error in the current row of ERRORS_SQL, with its three stacks
- * (each may be unknown). */
-static int append_error(struct trace *trace, sqlite3_stmt *statement, void *target)
+/* Reads the error in the current row of ERRORS_SQL into ERROR, with its
+ * three stacks (each may be unknown); -1 with the damage recorded, ERROR
+ * then holding what was read, to be freed. */
+static int read_error(struct trace *trace, sqlite3_stmt *statement, struct report_error *error)
 {
-    struct report_process *process = target;
-    struct report_error *errors = make_room(process->errors, process->error_count, sizeof *errors);
-    if (errors == NULL)
-        return trace_fail(trace, "out of memory");
-    process->errors = errors;
-    struct report_error *error = &errors[process->error_count++];
     *error = (struct report_error){0};
     struct row_reader row;
     row_start(&row, trace, statement, "errors row %lld", (long long)sqlite3_column_int64(statement, COLUMN_ID));
@@ -49,12 +44,54 @@ static int append_error(struct trace *trace, sqlite3_stmt *statement, void *targ
     return load_stack(trace, first_free_stack_id, &error->first_free_stack);
 }
 
-/* Fills PROCESS's errors. */
-int analyse_errors(struct trace *trace, struct report_process *process)
+/* Where the errors of a process go: handed to VISIT, or kept in PROCESS when VISIT is NULL. */
+struct error_target {
+    struct report_process *process;
+    int (*visit)(void *context, const struct report_error *error);
+    void *context;
+};
+
+/* Keeps or hands out the error in the current row of ERRORS_SQL; 1 when
+ * the visitor stopped. */
+static int take_error(struct trace *trace, sqlite3_stmt *statement, void *target_pointer)
+{
+    const struct error_target *target = target_pointer;
+    struct report_process *process = target->process;
+    if (target->visit != NULL) {
+        struct report_error error;
+        int result = read_error(trace, statement, &error);
+        if (result == 0 && target->visit(target->context, &error) != 0)
+            result = 1;
+        report_error_free(&error);
+        return result;
+    }
+    struct report_error *errors = make_room(process->errors, process->error_count, sizeof *errors);
+    if (errors == NULL)
+        return trace_fail(trace, "out of memory");
+    process->errors = errors;
+    return read_error(trace, statement, &errors[process->error_count++]);
+}
+
+/* Runs ERRORS_SQL (or its form for older traces) for PROCESS into TARGET. */
+static int read_errors(struct trace *trace, struct error_target *target)
 {
     int has_symbol = trace_has_column(trace, "errors", "data_symbol");
     if (has_symbol < 0)
         return -1;
-    return query_each_row(trace, has_symbol ? ERRORS_SQL : ERRORS_WITHOUT_SYMBOL_SQL, process->row_id,
-                          "reading errors", append_error, process);
+    return query_each_row(trace, has_symbol ? ERRORS_SQL : ERRORS_WITHOUT_SYMBOL_SQL, target->process->row_id,
+                          "reading errors", take_error, target);
+}
+
+/* Fills PROCESS's errors. */
+int analyse_errors(struct trace *trace, struct report_process *process)
+{
+    struct error_target target = {process, NULL, NULL};
+    return read_errors(trace, &target);
+}
+
+int analyse_each_error(struct trace *trace, struct report_process *process,
+                       int (*visit)(void *context, const struct report_error *error), void *context)
+{
+    struct error_target target = {process, visit, context};
+    return read_errors(trace, &target);
 }

@@ -50,6 +50,16 @@ void report_stack_free(struct report_stack *stack)
     stack->depth = 0;
 }
 
+void report_error_free(struct report_error *error)
+{
+    free(error->alloc_function);
+    free(error->free_function);
+    free(error->data_symbol);
+    report_stack_free(&error->stack);
+    report_stack_free(&error->alloc_stack);
+    report_stack_free(&error->first_free_stack);
+}
+
 void report_process_free(struct report_process *process)
 {
     for (size_t i = 0; i < process->argc; i++)
@@ -61,15 +71,8 @@ void report_process_free(struct report_process *process)
     for (size_t i = 0; i < process->leak_count; i++)
         report_stack_free(&process->leaks[i].stack);
     free(process->leaks);
-    for (size_t i = 0; i < process->error_count; i++) {
-        struct report_error *error = &process->errors[i];
-        free(error->alloc_function);
-        free(error->free_function);
-        free(error->data_symbol);
-        report_stack_free(&error->stack);
-        report_stack_free(&error->alloc_stack);
-        report_stack_free(&error->first_free_stack);
-    }
+    for (size_t i = 0; i < process->error_count; i++)
+        report_error_free(&process->errors[i]);
     free(process->errors);
     for (size_t i = 0; i < process->site_count; i++)
         report_stack_free(&process->sites[i].stack);

@@ -108,7 +108,7 @@ bool report_frame_is_memtracks(const struct report_frame *frame);
 
 /* qsort order of `const struct report_site *`: most allocations first, then
  * most bytes, then stack id.  The text report's top sites, and the sites
- * whose stacks analyse_trace loads when asked for only some. */
+ * analyse_trace keeps when asked for only some (sites.c's SQL says the same). */
 int report_site_by_allocations(const void *left, const void *right);
 
 
@@ -120,6 +120,17 @@ struct report_summary {
     int64_t leaked_bytes;  /* every block alive at the end, whatever its kind */
     int64_t leaked_blocks;
     int64_t temporary_allocations;
+};
+
+/* A process's leak groups counted by kind and by heuristic: all of them,
+ * also those an analysis did not keep (analyse_scope), so the text report's
+ * LEAK SUMMARY and its "Not shown" lines need no group in memory. */
+struct report_leak_totals {
+    size_t records[LEAK_KIND_COUNT]; /* groups */
+    int64_t bytes[LEAK_KIND_COUNT];
+    int64_t blocks[LEAK_KIND_COUNT];
+    int64_t heuristic_bytes[HEURISTIC_COUNT]; /* [HEURISTIC_NONE]: every group no heuristic found */
+    int64_t heuristic_blocks[HEURISTIC_COUNT];
 };
 
 struct report_process {
@@ -136,11 +147,13 @@ struct report_process {
     enum end_reason end_reason;
     bool leak_scan;
     struct report_summary summary;
-    size_t leak_count;
+    struct report_leak_totals leak_totals;
+    size_t leak_count; /* the groups kept (analyse_scope): leak_totals counts them all */
     struct report_leak *leaks;
     size_t error_count;
     struct report_error *errors;
-    size_t site_count;
+    size_t site_total; /* the process's allocation sites */
+    size_t site_count; /* those kept (analyse_scope): all, or the site_count with most allocations */
     struct report_site *sites;
 };
 
@@ -153,6 +166,8 @@ int name_to_index(const char *const names[], size_t count, const char *name);
 void *make_room(void *array, size_t count, size_t element_size);
 void report_stack_free(struct report_stack *stack);
 void report_free(struct report *report);
+/* Frees what one error owns: its names and stacks. */
+void report_error_free(struct report_error *error);
 /* Frees everything one process owns. */
 void report_process_free(struct report_process *process);
 /* Whether PROCESS runs the program NAME: its executable or argv[0], as a

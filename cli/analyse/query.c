@@ -35,11 +35,12 @@ static sqlite3_stmt *statement_for(struct trace *trace, const char *sql, bool *c
     return statement;
 }
 
-/* Runs SQL (binding PARAMETER to ?1 when it has one) and hands every row to
- * HANDLE.  Returns 0, or -1 with the failure recorded: an unexpected table
- * layout, malformed JSON, corruption found late, an overflowing sum... */
-int query_each_row(struct trace *trace, const char *sql, int64_t parameter, const char *context,
-                   row_handler *handle, void *target)
+/* Runs SQL (binding PARAMETER to ?1 and LIMIT to ?2, where it has them) and
+ * hands every row to HANDLE.  Returns 0, or -1 with the failure recorded: an
+ * unexpected table layout, malformed JSON, corruption found late, an
+ * overflowing sum... */
+int query_first_rows(struct trace *trace, const char *sql, int64_t parameter, int64_t limit, const char *context,
+                     row_handler *handle, void *target)
 {
     bool cached;
     sqlite3_stmt *statement = statement_for(trace, sql, &cached);
@@ -47,6 +48,8 @@ int query_each_row(struct trace *trace, const char *sql, int64_t parameter, cons
         return trace_fail_sql(trace, context);
     if (sqlite3_bind_parameter_count(statement) > 0)
         sqlite3_bind_int64(statement, 1, parameter);
+    if (sqlite3_bind_parameter_count(statement) > 1)
+        sqlite3_bind_int64(statement, 2, limit);
     int step = SQLITE_DONE, result = 0;
     while (result == 0 && (step = sqlite3_step(statement)) == SQLITE_ROW)
         result = handle(trace, statement, target);
@@ -59,6 +62,13 @@ int query_each_row(struct trace *trace, const char *sql, int64_t parameter, cons
         sqlite3_finalize(statement);
     }
     return result;
+}
+
+/* query_first_rows without a limit (SQLite reads LIMIT -1 as none). */
+int query_each_row(struct trace *trace, const char *sql, int64_t parameter, const char *context,
+                   row_handler *handle, void *target)
+{
+    return query_first_rows(trace, sql, parameter, -1, context, handle, target);
 }
 
 /* Begins reading one result row; FORMAT names the row in messages. */

@@ -19,6 +19,9 @@ typedef int row_handler(struct trace *trace, sqlite3_stmt *statement, void *targ
 
 int query_each_row(struct trace *trace, const char *sql, int64_t parameter, const char *context,
                    row_handler *handle, void *target);
+/* The same, binding LIMIT to ?2 for SQL that reads only its first rows. */
+int query_first_rows(struct trace *trace, const char *sql, int64_t parameter, int64_t limit, const char *context,
+                     row_handler *handle, void *target);
 
 struct row_reader {
     struct trace *trace;

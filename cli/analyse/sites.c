@@ -1,6 +1,8 @@
 /*
  * sites.c - allocation sites (one per allocation stack) of a process, with
- * how much of what each allocated is still unfreed, largest first.
+ * how much of what each allocated is still unfreed: all of them largest
+ * first, or only the few with most allocations (what the text report
+ * prints), read by a query that stops there.
  */
 #include <stdlib.h>
 
@@ -21,18 +23,25 @@ static const char SITES_SQL[] =
     "            FROM blocks AS b WHERE b.process_id = ?1 GROUP BY b.stack_id) AS l ON l.stack_id = s.stack_id"
     " WHERE s.process_id = ?1 ORDER BY s.bytes DESC, s.stack_id";
 
+/* The ?2 sites with most allocations (report_site_by_allocations' order),
+ * their leaked bytes summed for them alone: the sort keeps only ?2 rows. */
+static const char TOP_SITES_SQL[] =
+    "SELECT s.stack_id AS stack_id, s.allocations AS allocations, s.bytes AS bytes,"
+    "       s.temporary AS temporary, s.peak_bytes AS peak_bytes,"
+    "       (SELECT CASE WHEN count(b.size) = count(*) THEN coalesce(sum(b.size), 0) END"
+    "        FROM blocks AS b WHERE b.process_id = ?1 AND b.stack_id = s.stack_id) AS leaked_bytes"
+    " FROM (SELECT stack_id, allocations, bytes, temporary, peak_bytes FROM sites WHERE process_id = ?1"
+    "       ORDER BY allocations DESC, bytes DESC, stack_id LIMIT ?2) AS s";
+
+static const char SITE_COUNT_SQL[] = "SELECT count(*) FROM sites WHERE process_id = ?1";
+
 enum { COLUMN_STACK_ID, COLUMN_ALLOCATIONS, COLUMN_BYTES, COLUMN_TEMPORARY, COLUMN_PEAK_BYTES,
        COLUMN_LEAKED_BYTES };
 
-/* Appends the site in the current row of SITES_SQL (its stack's id only). */
-static int append_site(struct trace *trace, sqlite3_stmt *statement, void *target)
+/* Reads the site in the current row of SITES_SQL or TOP_SITES_SQL into
+ * SITE, with its stack; -1 with the damage recorded. */
+static int read_site(struct trace *trace, sqlite3_stmt *statement, struct report_site *site)
 {
-    struct report_process *process = target;
-    struct report_site *sites = make_room(process->sites, process->site_count, sizeof *sites);
-    if (sites == NULL)
-        return trace_fail(trace, "out of memory");
-    process->sites = sites;
-    struct report_site *site = &sites[process->site_count++];
     *site = (struct report_site){0};
     struct row_reader row;
     row_start(&row, trace, statement, "sites row %lld", (long long)sqlite3_column_int64(statement, COLUMN_STACK_ID));
@@ -42,27 +51,70 @@ static int append_site(struct trace *trace, sqlite3_stmt *statement, void *targe
     site->temporary = row_count(&row, COLUMN_TEMPORARY);
     site->peak_bytes = row_count(&row, COLUMN_PEAK_BYTES);
     site->leaked_bytes = row_count(&row, COLUMN_LEAKED_BYTES);
-    site->stack.id = stack_id.value;
+    return row.failed ? -1 : load_stack(trace, stack_id, &site->stack);
+}
+
+/* Appends the site in the current row, with its stack, to the process's. */
+static int append_site(struct trace *trace, sqlite3_stmt *statement, void *target)
+{
+    struct report_process *process = target;
+    struct report_site *sites = make_room(process->sites, process->site_count, sizeof *sites);
+    if (sites == NULL)
+        return trace_fail(trace, "out of memory");
+    process->sites = sites;
+    int result = read_site(trace, statement, &sites[process->site_count]);
+    process->site_count++; /* even when failed: the report frees what it holds */
+    return result;
+}
+
+/* Stores the count in the current row of SITE_COUNT_SQL as the process's site_total. */
+static int take_site_total(struct trace *trace, sqlite3_stmt *statement, void *target)
+{
+    struct report_process *process = target;
+    struct row_reader row;
+    row_start(&row, trace, statement, "sites with process_id %lld", (long long)process->row_id);
+    process->site_total = (size_t)row_count(&row, 0);
     return row.failed ? -1 : 0;
 }
 
-/* Fills PROCESS's allocation sites, and the stacks of the SITE_STACKS of
- * them with most allocations (SIZE_MAX: all). */
-int analyse_sites(struct trace *trace, struct report_process *process, size_t site_stacks)
+int analyse_sites(struct trace *trace, struct report_process *process, size_t sites)
 {
-    if (query_each_row(trace, SITES_SQL, process->row_id, "reading sites", append_site, process) != 0)
+    if (sites == SIZE_MAX) {
+        if (query_each_row(trace, SITES_SQL, process->row_id, "reading sites", append_site, process) != 0)
+            return -1;
+        process->site_total = process->site_count;
+        return 0;
+    }
+    if (query_each_row(trace, SITE_COUNT_SQL, process->row_id, "reading sites", take_site_total, process) != 0)
         return -1;
-    size_t count = process->site_count;
-    struct report_site **order = malloc((count ? count : 1) * sizeof *order);
-    if (order == NULL)
-        return trace_fail(trace, "out of memory");
-    for (size_t i = 0; i < count; i++)
-        order[i] = &process->sites[i];
-    if (site_stacks < count)
-        qsort(order, count, sizeof *order, report_site_by_allocations);
-    int result = 0;
-    for (size_t i = 0; i < count && i < site_stacks && result == 0; i++)
-        result = load_stack(trace, (struct maybe_int){.present = true, .value = order[i]->stack.id}, &order[i]->stack);
-    free(order);
+    int64_t limit = sites < (size_t)INT64_MAX ? (int64_t)sites : INT64_MAX;
+    return query_first_rows(trace, TOP_SITES_SQL, process->row_id, limit, "reading sites", append_site, process);
+}
+
+/* Where analyse_each_site hands its sites, and the process they are counted in. */
+struct site_visit {
+    struct report_process *process;
+    int (*visit)(void *context, const struct report_site *site);
+    void *context;
+};
+
+/* Hands the site in the current row of SITES_SQL to the visitor; 1 when it
+ * stopped. */
+static int visit_site(struct trace *trace, sqlite3_stmt *statement, void *target)
+{
+    const struct site_visit *visit = target;
+    struct report_site site;
+    int result = read_site(trace, statement, &site);
+    visit->process->site_total++;
+    if (result == 0 && visit->visit(visit->context, &site) != 0)
+        result = 1;
+    report_stack_free(&site.stack);
     return result;
+}
+
+int analyse_each_site(struct trace *trace, struct report_process *process,
+                      int (*visit)(void *context, const struct report_site *site), void *context)
+{
+    struct site_visit target = {process, visit, context};
+    return query_each_row(trace, SITES_SQL, process->row_id, "reading sites", visit_site, &target);
 }

@@ -21,7 +21,7 @@ int gate_input_open(struct gate_input *input, const char *path)
     for (size_t i = 0; i < input->report.process_count; i++) {
         struct report_process *process = &input->report.processes[i];
         /* every finding names its stack, and suppressions match them */
-        if (analyse_leaks(&input->trace, process, ANALYSE_EVERY_KIND) != 0 ||
+        if (analyse_leaks(&input->trace, process, ANALYSE_EVERY_KIND, SIZE_MAX, ANALYSE_EVERY_KIND) != 0 ||
             analyse_errors(&input->trace, process) != 0)
             return -1;
     }

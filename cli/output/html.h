@@ -11,6 +11,7 @@
 
 #include "analyse/model.h"
 #include "analyse/timeline.h"
+#include "output/html_page.h"
 
 /* The page before and after the data, generated at build time from
  * viewer/src/page.html and the bundled viewer (viewer_assets.c in the build
@@ -18,12 +19,14 @@
 extern const char MT_VIEWER_PAGE_HEAD[];
 extern const char MT_VIEWER_PAGE_TAIL[];
 
-/* Everything the page shows: the report, and one timeline per report process. */
+/* Everything the page shows: the processes (analyse_processes), and for
+ * each what the page shows of it and its timeline. */
 struct view {
     const char *trace_path;
     const struct report *report;
+    const struct page_process *pages;
     const struct process_timeline *timelines;
-    bool show_below_main; /* stacks keep their frames below main (report_stack_shown_depth) */
+    bool full; /* every site, nothing folded (html_fold.h) */
 };
 
 /* The version of the page's data layout, bumped on any incompatible change. */

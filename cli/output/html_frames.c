@@ -17,24 +17,19 @@ static uint64_t hash_bytes(uint64_t hash, const void *bytes, size_t length)
     return hash;
 }
 
-/* Mixes a string that may be NULL; the terminator (or a distinct marker for
- * NULL) keeps ("ab", "c") apart from ("a", "bc"). */
-static uint64_t hash_string(uint64_t hash, const char *text)
-{
-    static const unsigned char absent = 0xff;
-    return text == NULL ? hash_bytes(hash, &absent, 1) : hash_bytes(hash, text, strlen(text) + 1);
-}
-
-/* A nonzero hash of everything the page shows of a frame. */
+/* A nonzero hash of everything the page shows of a frame.  Its strings are
+ * hashed by address: the report's frame strings are shared, one copy per
+ * text, and never freed (model.h), so equal addresses mean equal text, and
+ * a big page hashes millions of frames.  Equal text at two addresses (a
+ * copy the pool could not take) only gets a second index. */
 static uint64_t hash_frame(const struct report_frame *frame)
 {
+    const char *strings[] = {frame->function, frame->file, frame->module};
     uint64_t hash = 0xcbf29ce484222325ull;
     hash = hash_bytes(hash, &frame->address, sizeof frame->address);
     hash = hash_bytes(hash, &frame->line.present, sizeof frame->line.present);
     hash = hash_bytes(hash, &frame->line.value, sizeof frame->line.value);
-    hash = hash_string(hash, frame->function);
-    hash = hash_string(hash, frame->file);
-    hash = hash_string(hash, frame->module);
+    hash = hash_bytes(hash, strings, sizeof strings);
     return hash != 0 ? hash : 1;
 }
 
@@ -72,23 +67,23 @@ int64_t frame_table_index(struct frame_table *table, const struct report_frame *
         if (index == NULL)
             return -1;
         if (!created) {
-            if (same_frame(table->frames[*index], frame))
+            if (same_frame(&table->frames[*index], frame))
                 return (int64_t)*index;
             continue;
         }
-        const struct report_frame **frames = make_room(table->frames, table->count, sizeof *frames);
+        struct report_frame *frames = make_room(table->frames, table->count, sizeof *frames);
         if (frames == NULL) {
             u64map_remove(&table->index_by_hash, key);
             return -1;
         }
         table->frames = frames;
-        frames[table->count] = frame;
+        frames[table->count] = *frame;
         *index = table->count;
         return (int64_t)table->count++;
     }
 }
 
-/* Frees the table (not the frames, which the report owns). */
+/* Frees the table (not the frames' strings, which are shared). */
 void frame_table_free(struct frame_table *table)
 {
     u64map_free(&table->index_by_hash);

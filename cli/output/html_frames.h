@@ -15,7 +15,7 @@
 struct frame_table {
     struct u64map index_by_hash;        /* content hash -> index in frames */
     size_t count;
-    const struct report_frame **frames; /* borrowed from the report */
+    struct report_frame *frames;        /* copies: the strings are shared, never freed (model.h) */
 };
 
 void frame_table_init(struct frame_table *table);

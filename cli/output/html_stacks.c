@@ -12,9 +12,7 @@ void stack_tree_init(struct stack_tree *tree)
     u64map_init(&tree->node_by_edge, sizeof(uint32_t));
 }
 
-/* The child of PARENT for FRAME, added when new; -1 when memory runs out
- * (or the tree outgrows 32-bit ids). */
-static int64_t child_node(struct stack_tree *tree, uint32_t parent, uint32_t frame)
+int64_t stack_tree_child(struct stack_tree *tree, uint32_t parent, uint32_t frame)
 {
     int created = 0;
     uint32_t *node = u64map_put(&tree->node_by_edge, ((uint64_t)parent << 32 | frame) + 1, &created);
@@ -44,7 +42,7 @@ int64_t stack_tree_node(struct stack_tree *tree, struct frame_table *frames, con
     int64_t node = 0;
     for (size_t i = stack->depth; i-- > 0 && node >= 0;) {
         int64_t frame = frame_table_index(frames, &stack->frames[i]);
-        node = frame < 0 || frame > UINT32_MAX ? -1 : child_node(tree, (uint32_t)node, (uint32_t)frame);
+        node = frame < 0 || frame > UINT32_MAX ? -1 : stack_tree_child(tree, (uint32_t)node, (uint32_t)frame);
     }
     return node;
 }

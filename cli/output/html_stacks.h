@@ -25,6 +25,9 @@ struct stack_tree {
 
 void stack_tree_init(struct stack_tree *tree);
 int64_t stack_tree_node(struct stack_tree *tree, struct frame_table *frames, const struct report_stack *stack);
+/* The child of PARENT for FRAME (an index in the frame table), added when
+ * new; -1 when memory runs out (or the tree outgrows 32-bit ids). */
+int64_t stack_tree_child(struct stack_tree *tree, uint32_t parent, uint32_t frame);
 void stack_tree_free(struct stack_tree *tree);
 
 #endif

@@ -125,9 +125,31 @@ static void json_site(FILE *out, const struct report_site *site)
             site->allocations, site->bytes, site->temporary, site->peak_bytes, site->leaked_bytes);
 }
 
-/* Writes one process with its summary, leaks, errors and sites. */
-static void json_process(FILE *out, const struct report_process *process)
+/* The parts of a process object that hold records, in the order written,
+ * each opened by closing the one before: json_enter's steps. */
+enum json_part { PART_SUMMARY, PART_LEAKS, PART_ERRORS, PART_SITES, PART_END };
+static const char *const PART_OPENINGS[] = {"", ", \"leaks\": [", "], \"errors\": [", "], \"sites\": [",
+                                            "], \"untraced\": "};
+
+/* Moves WRITER on to PART of the current process, opening (and closing)
+ * the parts on the way, and separates a record from the one before it. */
+static void json_enter(struct json_writer *writer, enum json_part part)
 {
+    if (writer->part == (int)part) {
+        fputs(", ", writer->out);
+        return;
+    }
+    while (writer->part < (int)part)
+        fputs(PART_OPENINGS[++writer->part], writer->out);
+}
+
+/* Writes the start of a process object: who it is, how it ended, its summary. */
+static int json_process_start(void *context, const struct report_process *process)
+{
+    struct json_writer *writer = context;
+    FILE *out = writer->out;
+    fputs(writer->processes++ > 0 ? ", " : "", out);
+    writer->part = PART_SUMMARY;
     fprintf(out, "{\"pid\": %" PRId64 ", \"parent_pid\": %" PRId64 ", \"argv\": ", process->pid,
             process->parent_pid);
     json_argv(out, process);
@@ -140,34 +162,80 @@ static void json_process(FILE *out, const struct report_process *process)
     fprintf(out, ", \"end_reason\": \"%s\", \"leak_scan\": %s, \"summary\": ", END_REASON_NAMES[process->end_reason],
             process->leak_scan ? "true" : "false");
     json_summary(out, &process->summary);
-    fputs(", \"leaks\": [", out);
-    for (size_t i = 0; i < process->leak_count; i++) {
-        fputs(i > 0 ? ", " : "", out);
-        json_leak(out, &process->leaks[i]);
-    }
-    fputs("], \"errors\": [", out);
-    for (size_t i = 0; i < process->error_count; i++) {
-        fputs(i > 0 ? ", " : "", out);
-        json_error(out, &process->errors[i]);
-    }
-    fputs("], \"sites\": [", out);
-    for (size_t i = 0; i < process->site_count; i++) {
-        fputs(i > 0 ? ", " : "", out);
-        json_site(out, &process->sites[i]);
-    }
-    fputs("], \"untraced\": ", out);
-    json_write_string(out, process->untraced);
-    fputc('}', out);
+    return ferror(out) ? -1 : 0;
+}
+
+/* Writes one leak group of the current process. */
+static int json_next_leak(void *context, const struct report_leak *leak)
+{
+    struct json_writer *writer = context;
+    json_enter(writer, PART_LEAKS);
+    json_leak(writer->out, leak);
+    return ferror(writer->out) ? -1 : 0;
+}
+
+/* Writes one error of the current process. */
+static int json_next_error(void *context, const struct report_error *error)
+{
+    struct json_writer *writer = context;
+    json_enter(writer, PART_ERRORS);
+    json_error(writer->out, error);
+    return ferror(writer->out) ? -1 : 0;
+}
+
+/* Writes one site of the current process. */
+static int json_next_site(void *context, const struct report_site *site)
+{
+    struct json_writer *writer = context;
+    json_enter(writer, PART_SITES);
+    json_site(writer->out, site);
+    return ferror(writer->out) ? -1 : 0;
+}
+
+/* Writes the end of the current process object. */
+static int json_process_end(void *context, const struct report_process *process)
+{
+    struct json_writer *writer = context;
+    json_enter(writer, PART_END);
+    json_write_string(writer->out, process->untraced);
+    fputc('}', writer->out);
+    return ferror(writer->out) ? -1 : 0;
+}
+
+void json_writer_start(struct json_writer *writer, FILE *out)
+{
+    *writer = (struct json_writer){.out = out};
+    fprintf(out, "{\"format\": \"memtrack-report\", \"version\": %d, \"processes\": [", MT_REPORT_VERSION);
+}
+
+struct report_visitor json_writer_visitor(struct json_writer *writer)
+{
+    return (struct report_visitor){writer, json_process_start, json_next_leak, json_next_error, json_next_site,
+                                   json_process_end};
+}
+
+int json_writer_finish(struct json_writer *writer)
+{
+    fputs("]}\n", writer->out);
+    return fflush(writer->out) == 0 && !ferror(writer->out) ? 0 : -1;
 }
 
 /* Writes the whole report as one line of JSON followed by a newline. */
 int render_json(FILE *out, const struct report *report)
 {
-    fprintf(out, "{\"format\": \"memtrack-report\", \"version\": %d, \"processes\": [", MT_REPORT_VERSION);
+    struct json_writer writer;
+    json_writer_start(&writer, out);
+    struct report_visitor visitor = json_writer_visitor(&writer);
     for (size_t i = 0; i < report->process_count; i++) {
-        fputs(i > 0 ? ", " : "", out);
-        json_process(out, &report->processes[i]);
+        const struct report_process *process = &report->processes[i];
+        visitor.process(&writer, process);
+        for (size_t j = 0; j < process->leak_count; j++)
+            visitor.leak(&writer, &process->leaks[j]);
+        for (size_t j = 0; j < process->error_count; j++)
+            visitor.error(&writer, &process->errors[j]);
+        for (size_t j = 0; j < process->site_count; j++)
+            visitor.site(&writer, &process->sites[j]);
+        visitor.process_end(&writer, process);
     }
-    fputs("]}\n", out);
-    return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+    return json_writer_finish(&writer);
 }

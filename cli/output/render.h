@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "analyse/model.h"
+#include "analyse/analyse.h"
 
 /* The JSON report's "version": bumped on any incompatible change of its layout. */
 #define MT_REPORT_VERSION 1
@@ -21,6 +21,7 @@ struct text_options {
     bool show_below_main; /* frames below main too (report_stack_shown_depth) */
     size_t leak_resolution; /* memcheck's --leak-resolution: records of one kind whose first this many call
                                sites match print as one; 0 (high): every call site */
+    size_t leak_records;  /* records printed per kind, largest first; SIZE_MAX: all */
 };
 /* memcheck's defaults: records of definite and possible leaks (and of
  * unclassified blocks, which memcheck has not), 12 frames, 10 sites, no
@@ -29,6 +30,9 @@ struct text_options {
 #define TEXT_LEAK_KINDS_ALL ((1u << LEAK_KIND_COUNT) - 1)
 #define TEXT_FRAMES_DEFAULT 12
 #define TEXT_SITES_DEFAULT 10
+/* A compiler's trace holds 13,000 records of possibly lost blocks; memcheck
+ * prints them all, a person reads the first. */
+#define TEXT_LEAK_RECORDS_DEFAULT 100
 /* memcheck compares this many stack entries, its first being malloc's own,
  * which memtrack's stacks do not hold: low 2 and med 4 entries are 1 and 3
  * call sites here. */
@@ -37,6 +41,17 @@ struct text_options {
 #define TEXT_LEAK_RESOLUTION_HIGH 0
 
 int render_json(FILE *out, const struct report *report); /* json.c: docs/report-format.md */
+/* json.c: the same document written as analyse_process_stream hands the
+ * records out: start, then the visitor for each process, then finish (0,
+ * or -1 when writing failed).  The visitor stops at a write error. */
+struct json_writer {
+    FILE *out;
+    size_t processes; /* written so far */
+    int part;         /* of the current process: json.c's enum json_part */
+};
+void json_writer_start(struct json_writer *writer, FILE *out);
+struct report_visitor json_writer_visitor(struct json_writer *writer);
+int json_writer_finish(struct json_writer *writer);
 /* text.c: for people, memcheck-like; render_text shows every leak kind. */
 int render_text_with(FILE *out, const struct report *report, const struct text_options *options);
 int render_text(FILE *out, const struct report *report);

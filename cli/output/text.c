@@ -156,26 +156,31 @@ static void text_leak(FILE *out, const struct report_leak *leak, const struct te
 }
 
 /* Says which leak records were left out and how to see them, as memcheck
- * does ("Reachable blocks ... are not shown"). */
-static void text_hidden_leaks(FILE *out, const struct report_process *process, unsigned shown_kinds)
+ * does ("Reachable blocks ... are not shown"): those of kinds not shown,
+ * then those beyond options->leak_records of the kinds shown (SHOWN[kind]
+ * records printed of RECORDS[kind]). */
+static void text_hidden_leaks(FILE *out, const struct report_process *process, const struct text_options *options,
+                              const size_t shown[LEAK_KIND_COUNT], const size_t records[LEAK_KIND_COUNT])
 {
-    size_t hidden[LEAK_KIND_COUNT] = {0}, total = 0;
-    for (size_t i = 0; i < process->leak_count; i++)
-        if (!(shown_kinds & (1u << process->leaks[i].kind))) {
-            hidden[process->leaks[i].kind]++;
-            total++;
-        }
-    if (total == 0)
-        return;
-    fputs("Not shown:", out);
-    const char *separator = " ";
-    for (int kind = 0; kind < LEAK_KIND_COUNT; kind++)
-        if (hidden[kind] > 0) {
-            fprintf(out, "%s%zu record%s of %s blocks", separator, hidden[kind], hidden[kind] == 1 ? "" : "s",
-                    LEAK_KIND_PHRASES[kind]);
+    bool any = false;
+    for (int smaller = 0; smaller < 2; smaller++) {
+        const char *separator = "Not shown: ";
+        for (int kind = 0; kind < LEAK_KIND_COUNT; kind++) {
+            bool kind_shown = options->leak_kinds & (1u << kind);
+            size_t hidden = !smaller ? (kind_shown ? 0 : process->leak_totals.records[kind])
+                                     : (kind_shown ? records[kind] - shown[kind] : 0);
+            if (hidden == 0)
+                continue;
+            fprintf(out, "%s%zu %srecord%s of %s blocks", separator, hidden, smaller ? "smaller " : "",
+                    hidden == 1 ? "" : "s", LEAK_KIND_PHRASES[kind]);
             separator = ", ";
         }
-    fputs(" (--show-leak-kinds=all shows them)\n\n", out);
+        if (separator[0] == ',')
+            fputs(smaller ? " (--leak-records=all shows them)\n" : " (--show-leak-kinds=all shows them)\n", out);
+        any |= separator[0] == ',';
+    }
+    if (any)
+        fputc('\n', out);
 }
 
 /* Writes why unclassified blocks could not be classified. */
@@ -220,33 +225,28 @@ static void text_heuristic_summary(FILE *out, const int64_t bytes[HEURISTIC_COUN
  * untraced process gets no verdict at all (its header says why). */
 static void text_leak_summary(FILE *out, const struct report_process *process)
 {
-    if (process->leak_count == 0 && process->untraced != NULL)
+    const struct report_leak_totals *totals = &process->leak_totals;
+    size_t records = 0;
+    for (int kind = 0; kind < LEAK_KIND_COUNT; kind++)
+        records += totals->records[kind];
+    if (records == 0 && process->untraced != NULL)
         return;
-    if (process->leak_count == 0) {
+    if (records == 0) {
         bool ended = process->end_reason != END_RUNNING;
         fputs(ended ? "All heap blocks were freed -- no leaks are possible\n\n"
                     : "No heap blocks were recorded as still allocated\n\n", out);
         return;
     }
-    int64_t bytes[LEAK_KIND_COUNT] = {0}, blocks[LEAK_KIND_COUNT] = {0};
-    int64_t heuristic_bytes[HEURISTIC_COUNT] = {0}, heuristic_blocks[HEURISTIC_COUNT] = {0};
-    for (size_t i = 0; i < process->leak_count; i++) {
-        const struct report_leak *leak = &process->leaks[i];
-        bytes[leak->kind] += leak->bytes; /* cannot overflow: leaks.c checked the sum */
-        blocks[leak->kind] += leak->blocks;
-        heuristic_bytes[leak->heuristic] += leak->bytes;
-        heuristic_blocks[leak->heuristic] += leak->blocks;
-    }
     fputs("LEAK SUMMARY:\n", out);
     for (int kind = 0; kind < LEAK_KIND_COUNT; kind++) {
-        bool shown = kind == LEAK_UNCLASSIFIED ? blocks[kind] > 0 : process->leak_scan;
+        bool shown = kind == LEAK_UNCLASSIFIED ? totals->blocks[kind] > 0 : process->leak_scan;
         if (shown)
             fprintf(out, "   %15s: %" PRId64 " bytes in %" PRId64 " blocks\n", LEAK_KIND_PHRASES[kind],
-                    bytes[kind], blocks[kind]);
+                    totals->bytes[kind], totals->blocks[kind]);
         if (kind == LEAK_REACHABLE)
-            text_heuristic_summary(out, heuristic_bytes, heuristic_blocks);
+            text_heuristic_summary(out, totals->heuristic_bytes, totals->heuristic_blocks);
     }
-    if (blocks[LEAK_UNCLASSIFIED] > 0)
+    if (totals->blocks[LEAK_UNCLASSIFIED] > 0)
         text_unclassified_reason(out, process);
     fputc('\n', out);
 }
@@ -265,7 +265,7 @@ static int text_top_sites(FILE *out, const struct report_process *process, const
         sites[i] = &process->sites[i];
     qsort(sites, process->site_count, sizeof *sites, report_site_by_allocations);
     size_t shown = process->site_count < top ? process->site_count : top;
-    fprintf(out, "Top allocation sites (%zu of %zu, by allocations):\n", shown, process->site_count);
+    fprintf(out, "Top allocation sites (%zu of %zu, by allocations):\n", shown, process->site_total);
     for (size_t i = 0; i < shown; i++) {
         fprintf(out, "%" PRId64 " allocations (%" PRId64 " temporary), %" PRId64 " bytes\n", sites[i]->allocations,
                 sites[i]->temporary, sites[i]->bytes);
@@ -341,8 +341,12 @@ static int compare_in_report_order(const void *left_pointer, const void *right_p
 /* Writes the leak records of the kinds shown, those whose first
  * options->leak_resolution call sites match merged into one as memcheck's
  * --leak-resolution does (each merged record shows the stack of its
- * largest).  -1 when memory runs out. */
-static int text_leaks(FILE *out, const struct report_process *process, const struct text_options *options)
+ * largest), at most options->leak_records of each kind, largest first.
+ * Counts in SHOWN and RECORDS, per kind, the records printed and those
+ * there are (merged, or in the trace when none merge).  -1 when memory runs
+ * out. */
+static int text_leaks(FILE *out, const struct report_process *process, const struct text_options *options,
+                      size_t shown_count[LEAK_KIND_COUNT], size_t records[LEAK_KIND_COUNT])
 {
     struct resolved_leak *shown = calloc(process->leak_count ? process->leak_count : 1, sizeof *shown);
     if (shown == NULL)
@@ -367,8 +371,18 @@ static int text_leaks(FILE *out, const struct report_process *process, const str
         n = kept;
         qsort(shown, n, sizeof *shown, compare_in_report_order);
     }
-    for (size_t i = 0; i < n; i++)
-        text_leak(out, &shown[i].leak, options);
+    bool merged = options->leak_resolution != TEXT_LEAK_RESOLUTION_HIGH;
+    for (int kind = 0; kind < LEAK_KIND_COUNT; kind++)
+        records[kind] = merged ? 0 : process->leak_totals.records[kind];
+    for (size_t i = 0; i < n; i++) {
+        enum leak_kind kind = shown[i].leak.kind;
+        if (merged)
+            records[kind]++;
+        if (shown_count[kind] < options->leak_records) {
+            shown_count[kind]++;
+            text_leak(out, &shown[i].leak, options);
+        }
+    }
     free(shown);
     return 0;
 }
@@ -380,10 +394,11 @@ static int text_process(FILE *out, const struct report_process *process, const s
     fputc('\n', out);
     for (size_t i = 0; i < process->error_count; i++)
         text_error(out, &process->errors[i], options);
-    if (text_leaks(out, process, options) != 0)
+    size_t shown[LEAK_KIND_COUNT] = {0}, records[LEAK_KIND_COUNT] = {0};
+    if (text_leaks(out, process, options, shown, records) != 0)
         return -1;
     text_leak_summary(out, process);
-    text_hidden_leaks(out, process, options->leak_kinds);
+    text_hidden_leaks(out, process, options, shown, records);
     if (text_top_sites(out, process, options) != 0)
         return -1;
     const struct report_summary *summary = &process->summary;
@@ -434,6 +449,6 @@ int render_text_with(FILE *out, const struct report *report, const struct text_o
 int render_text(FILE *out, const struct report *report)
 {
     const struct text_options every_kind = {TEXT_LEAK_KINDS_ALL, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false,
-                                            TEXT_LEAK_RESOLUTION_HIGH};
+                                            TEXT_LEAK_RESOLUTION_HIGH, SIZE_MAX};
     return render_text_with(out, report, &every_kind);
 }

@@ -600,6 +600,19 @@ static void test_text_options(void **state)
          "5 allocations (4 temporary), 500 bytes\n   at 0x401310: inline_fn (/abs/inl.h:5)\n   ... (2 more)\n", NULL},
         {{"report", "--top", "1", path, NULL}, "Top allocation sites (1 of 3, by allocations):\n", NULL},
         {{"report", "--top=0", path, NULL}, "Heap: 10 allocations", "Top allocation sites"},
+        {{"report", "--leak-records=1", path, NULL},
+         "40 bytes in 2 blocks are definitely lost\n   at 0x4011d6: leak_here (/abs/src.c:12)\n"
+         "   by 0x401200: main (/abs/src.c:30)\n\n16 bytes in 1 blocks are possibly lost\n",
+         "40 bytes in 1 blocks are definitely lost"},
+        {{"report", "--leak-records=1", path, NULL},
+         "   still reachable: 100 bytes in 1 blocks\n\nNot shown: 1 record of indirectly lost blocks, 1 record of "
+         "still reachable blocks (--show-leak-kinds=all shows them)\nNot shown: 1 smaller record of definitely lost "
+         "blocks (--leak-records=all shows them)\n\nTop", NULL},
+        {{"report", "--leak-records=0", "--show-leak-kinds=definite", path, NULL},
+         "Not shown: 2 smaller records of definitely lost blocks (--leak-records=all shows them)\n", "are definitely"},
+        {{"report", "--leak-records=1", "--leak-resolution=low", path, NULL},
+         "Not shown: 1 smaller record of definitely lost blocks", "40 bytes in 1 blocks are definitely lost"},
+        {{"report", "--leak-records=all", path, NULL}, "40 bytes in 1 blocks are definitely lost", "smaller record"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *out, *err;
@@ -621,6 +634,11 @@ static void test_text_options(void **state)
         {{"report", "--show-leak-kinds=lost", path, NULL}, "memtrack report: --show-leak-kinds takes all, none or "},
         {{"report", "--show-leak-kinds=definite,", path, NULL}, "not 'definite,'"},
         {{"report", "--num-callers", NULL}, "memtrack report: --num-callers needs a value\n"},
+        {{"report", "--leak-records=some", path, NULL},
+         "memtrack report: --leak-records takes a number or all, not 'some'\n"},
+        {{"report", "--leak-records=-1", path, NULL}, "memtrack report: --leak-records takes a number or all, not '-1'\n"},
+        {{"report", "--format", "json", "--leak-records=all", path, NULL},
+         "memtrack report: --leak-records=all is an option of the text format"},
         {{"report", "--format", "json", "--top=3", path, NULL},
          "memtrack report: --top=3 is an option of the text format (JSON holds every record and frame)\n"},
     };
@@ -677,15 +695,19 @@ static void test_usage(void **state)
     }
 }
 
-/* Runs the command on PATH and expects status 2, nothing on stdout, and one
- * line on stderr naming the file and containing REASON. */
+/* Runs the command on PATH and expects status 2, one line on stderr naming
+ * the file and containing REASON, and on stdout nothing or the JSON written
+ * before the damage was met (it is written as it is read), never a finished
+ * document. */
 static void expect_unusable(const char *path, const char *reason)
 {
     char *out, *err, prefix[400];
     int status = run_report((char *[]){"report", "--format=json", (char *)path, NULL}, &out, &err);
     snprintf(prefix, sizeof prefix, "memtrack report: %s: ", path);
+    static const char start[] = "{\"format\": \"memtrack-report\"";
+    bool unfinished = out[0] == '\0' || (strncmp(out, start, strlen(start)) == 0 && strchr(out, '\n') == NULL);
     if (status != MT_EXIT_USAGE || strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, reason) == NULL ||
-        strchr(err, '\n') != err + strlen(err) - 1 || out[0] != '\0')
+        strchr(err, '\n') != err + strlen(err) - 1 || !unfinished)
         fail_msg("%s: status %d, stderr \"%s\", expected \"%s\"", path, status, err, reason);
     free(out);
     free(err);
@@ -871,10 +893,11 @@ static void test_stacks_read_in_one_pass_match(void **state)
     }
 }
 
-/* Asked for one site stack and the stacks of definite leaks, the analysis
- * loads the stack of the site with most allocations and those of definite
- * leaks only; the text report of every kind and TEXT_SITES_DEFAULT sites
- * reads the same with as many as without the limit. */
+/* Asked for one site and the definite leaks, the analysis keeps the site
+ * with most allocations (and counts the others) and the definite groups
+ * only, with their stacks, while counting every group by kind; the text
+ * report of every kind and TEXT_SITES_DEFAULT sites reads the same with as
+ * many as without the limit. */
 static void test_site_stacks_only_where_asked(void **state)
 {
     (void)state;
@@ -882,28 +905,33 @@ static void test_site_stacks_only_where_asked(void **state)
     struct trace trace;
     struct report report = {0};
     assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
-    const struct analyse_scope one_site = {1, 1u << LEAK_DEFINITE, 0, NULL};
+    const struct analyse_scope one_site = {1, 1u << LEAK_DEFINITE, SIZE_MAX, 0, NULL};
     assert_int_equal(analyse_trace(&trace, &report, &one_site), 0);
     const struct report_process *process = NULL;
     for (size_t i = 0; i < report.process_count; i++)
         if (report.processes[i].pid == 100)
             process = &report.processes[i];
     assert_non_null(process);
-    assert_int_equal(process->site_count, 3);
-    for (size_t i = 0; i < process->site_count; i++) {
-        const struct report_site *site = &process->sites[i];
-        assert_int_equal(site->stack.present, site->stack.id == 2); /* 5 allocations: the most */
-        assert_int_equal(site->stack.depth, site->stack.id == 2 ? 3 : 0);
+    assert_int_equal(process->site_total, 3);
+    assert_int_equal(process->site_count, 1);
+    assert_int_equal(process->sites[0].stack.id, 2); /* 5 allocations: the most */
+    assert_int_equal(process->sites[0].stack.depth, 3);
+    size_t groups = 0;
+    for (int kind = 0; kind < LEAK_KIND_COUNT; kind++)
+        groups += process->leak_totals.records[kind];
+    assert_true(process->leak_count < groups);
+    assert_int_equal(process->leak_count, process->leak_totals.records[LEAK_DEFINITE]);
+    for (size_t i = 0; i < process->leak_count; i++) {
+        assert_int_equal(process->leaks[i].kind, LEAK_DEFINITE);
+        assert_true(process->leaks[i].stack.present);
     }
-    for (size_t i = 0; i < process->leak_count; i++)
-        assert_int_equal(process->leaks[i].stack.present, process->leaks[i].kind == LEAK_DEFINITE);
     report_free(&report);
     trace_close(&trace);
     char *limited = NULL;
     size_t length = 0;
     FILE *out = open_memstream(&limited, &length);
     assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
-    const struct analyse_scope shown = {TEXT_SITES_DEFAULT, TEXT_LEAK_KINDS_ALL, 0, NULL};
+    const struct analyse_scope shown = {TEXT_SITES_DEFAULT, TEXT_LEAK_KINDS_ALL, SIZE_MAX, 0, NULL};
     assert_int_equal(analyse_trace(&trace, &report, &shown), 0);
     assert_int_equal(render_text(out, &report), 0);
     fclose(out);
@@ -913,6 +941,101 @@ static void test_site_stacks_only_where_asked(void **state)
     assert_string_equal(limited, whole);
     free(limited);
     free(whole);
+}
+
+/* What a stream's visitor was handed: how many records of each sort, and
+ * the frames of their stacks. */
+struct seen_records {
+    size_t processes, leaks, errors, sites, frames;
+    size_t stop_after_sites; /* the site visitor stops the stream after this many */
+};
+
+static int see_process(void *context, const struct report_process *process)
+{
+    (void)process;
+    ((struct seen_records *)context)->processes++;
+    return 0;
+}
+
+static int see_leak(void *context, const struct report_leak *leak)
+{
+    struct seen_records *seen = context;
+    seen->leaks++;
+    seen->frames += leak->stack.depth;
+    return 0;
+}
+
+static int see_error(void *context, const struct report_error *error)
+{
+    struct seen_records *seen = context;
+    seen->errors++;
+    seen->frames += error->stack.depth + error->alloc_stack.depth + error->first_free_stack.depth;
+    return 0;
+}
+
+static int see_site(void *context, const struct report_site *site)
+{
+    struct seen_records *seen = context;
+    seen->frames += site->stack.depth;
+    return ++seen->sites == seen->stop_after_sites ? -1 : 0;
+}
+
+static int see_process_end(void *context, const struct report_process *process)
+{
+    (void)context, (void)process;
+    return 0;
+}
+
+/* A process streamed (the JSON report's way) hands every record out with
+ * its stacks (as many frames as the whole report holds) and keeps none: no site, no error, and its leak groups without
+ * their stacks; a visitor that stops ends the stream at once. */
+static void test_stream_keeps_no_record(void **state)
+{
+    (void)state;
+    create_trace(temp_path("stream.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+    struct trace trace;
+    struct report report = {0};
+    assert_int_equal(trace_open(&trace, temp_path("stream.db")), 0);
+    assert_int_equal(analyse_processes(&trace, &report, NULL), 0);
+    assert_int_equal(report.process_count, 3);
+    struct seen_records seen = {.stop_after_sites = SIZE_MAX};
+    const struct report_visitor visitor = {&seen, see_process, see_leak, see_error, see_site, see_process_end};
+    size_t groups = 0;
+    for (size_t i = 0; i < report.process_count; i++) {
+        struct report_process *process = &report.processes[i];
+        assert_int_equal(analyse_process_stream(&trace, process, &visitor), 0);
+        assert_int_equal(process->site_count, 0);
+        assert_int_equal(process->error_count, 0);
+        for (size_t j = 0; j < process->leak_count; j++)
+            assert_null(process->leaks[j].stack.frames);
+        groups += process->leak_count;
+    }
+    assert_int_equal(seen.processes, 3);
+    assert_int_equal(seen.leaks, groups);
+    assert_int_equal(seen.errors, 3);
+    assert_int_equal(seen.sites, 5); /* pid 100's three and pid 101's two */
+    report_free(&report);
+    assert_int_equal(analyse_trace(&trace, &report, NULL), 0);
+    size_t frames = 0;
+    for (size_t i = 0; i < report.process_count; i++) {
+        const struct report_process *process = &report.processes[i];
+        for (size_t j = 0; j < process->leak_count; j++)
+            frames += process->leaks[j].stack.depth;
+        for (size_t j = 0; j < process->error_count; j++)
+            frames += process->errors[j].stack.depth + process->errors[j].alloc_stack.depth +
+                      process->errors[j].first_free_stack.depth;
+        for (size_t j = 0; j < process->site_count; j++)
+            frames += process->sites[j].stack.depth;
+    }
+    assert_true(frames > 0);
+    assert_int_equal(seen.frames, frames);
+    report_free(&report);
+    assert_int_equal(analyse_processes(&trace, &report, NULL), 0);
+    seen = (struct seen_records){.stop_after_sites = 1};
+    assert_int_equal(analyse_process_stream(&trace, &report.processes[0], &visitor), 1);
+    assert_int_equal(seen.sites, 1);
+    report_free(&report);
+    trace_close(&trace);
 }
 
 /* memtrack's own frames (its dlopen wrapper, between the program and libc's
@@ -990,6 +1113,7 @@ int main(void)
         cmocka_unit_test(test_a_stack_that_failed_fails_again),
         cmocka_unit_test(test_stacks_read_in_one_pass_match),
         cmocka_unit_test(test_site_stacks_only_where_asked),
+        cmocka_unit_test(test_stream_keeps_no_record),
         cmocka_unit_test(test_text_leaves_out_memtracks_frames),
         cmocka_unit_test(test_text_shortens_deep_stacks),
         cmocka_unit_test(test_odd_values_still_report),

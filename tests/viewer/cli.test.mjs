@@ -45,7 +45,7 @@ test('without -o the page replaces the trace\'s extension, or is added to a name
 test('help is printed on request', () => {
   const result = memtrack(['view', '--help']);
   assert.equal(result.status, 0);
-  assert.match(result.stdout, /^Usage: memtrack view \[-o FILE\.html\] \[--open\] \[--show-below-main\] TRACE/);
+  assert.match(result.stdout, /^Usage: memtrack view \[-o FILE\.html\] \[--open\] \[--show-below-main\] \[--full\] TRACE/);
 });
 
 test('bad usage exits 2 and says what is wrong', () => {

@@ -2,7 +2,8 @@
 // heap timeline (a million samples, about 2 h 47 min at 10 ms) must make a
 // page that opens quickly.  Times depend on the machine, so they are printed
 // (and recorded in docs/viewer.md), not asserted; what is asserted is that the
-// page shows all of it, down-sampled and capped as documented.
+// page shows it, folded, down-sampled and capped as documented, in at most
+// 5 MiB.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ const directory = scratchDirectory('performance');
 let browser;
 let opened;
 let largestHeap = 0;
+let pageBytes = 0;
 const seconds = (milliseconds) => `${(milliseconds / 1000).toFixed(2)} s`;
 
 before(async () => {
@@ -32,6 +34,7 @@ before(async () => {
   started = Date.now();
   const pagePath = view(tracePath, join(directory, 'many.html'));
   const viewed = Date.now() - started;
+  pageBytes = statSync(pagePath).size;
   browser = await launchBrowser();
   opened = await openPage(browser.context, pagePath, { waitFor: '#sites tbody tr.site' });
   console.log(`viewer.performance: ${SITES} sites, ${TIMELINE_ROWS} timeline rows: memtrack run ${seconds(traced)}, `
@@ -44,9 +47,12 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-test('every site is in the table, a page at a time', async () => {
-  assert.match(await opened.page.textContent('#sites .table-status'), /^Showing 200 of 100,000 sites\.$/);
+test('the largest sites are in the table, a page at a time, and the page says so', async () => {
+  assert.match(await opened.page.textContent('#sites .table-status'),
+    /^Showing 200 of [\d,]+ sites \(the page holds the largest [\d,]+ of 100,000\)\.$/);
   assert.equal(await opened.page.$$eval('#sites tbody tr.site', (rows) => rows.length), 200);
+  assert.match(await opened.page.textContent('#header .folded-note'), /^This page holds part of a big trace: [\d,]+ of 100,000 allocation sites/);
+  assert.ok(pageBytes <= 5 * 1048576, `the page is ${pageBytes} bytes`);
 });
 
 test('the flame graph is capped, its smallest frames merged into a visible "other"', async () => {

@@ -1,5 +1,6 @@
 // data.js - the trace data embedded in the page (layout: docs/viewer.md) and
 // the vocabulary used to show it.
+import { count } from './format.js';
 
 // Reads the JSON that `memtrack view` put in the page.  It is parsed, never
 // evaluated, so whatever a trace holds stays data.
@@ -147,15 +148,37 @@ export function processTitle(process) {
   return `pid ${process.pid}: ${command}`;
 }
 
-// Leaked bytes and blocks per kind: {definite: {bytes, blocks, groups}, ...}.
+// Leaked bytes and blocks per kind: {definite: {bytes, blocks, groups}, ...},
+// of every group, also those a folded page left out.
 export function leaksByKind(process) {
-  const totals = Object.fromEntries(LEAK_KINDS.map(([kind]) => [kind, { bytes: 0, blocks: 0, groups: 0 }]));
-  for (const [kind, bytes, blocks] of process.leaks) {
-    totals[kind].bytes += bytes;
-    totals[kind].blocks += blocks;
-    totals[kind].groups += 1;
+  return Object.fromEntries(LEAK_KINDS.map(([kind]) => {
+    const [bytes, blocks, groups] = process.leak_totals[kind];
+    return [kind, { bytes, blocks, groups }];
+  }));
+}
+
+// What a folded page left out of PROCESS, in words, or null when the page
+// holds everything (memtrack view --full, or nothing to leave out).
+export function foldedNote(process) {
+  const folded = process.folded;
+  if (!folded) return null;
+  const parts = [];
+  if (process.sites.length < process.site_total) {
+    parts.push(`${count(process.sites.length)} of ${count(process.site_total)} allocation sites`
+      + ` (the ${count(folded.sites_per_figure)} largest by each figure)`);
   }
-  return totals;
+  for (const [kind, label] of LEAK_KINDS) {
+    const kept = process.leaks.filter((leak) => leak[0] === kind).length;
+    const groups = process.leak_totals[kind][2];
+    if (kept < groups) parts.push(`${count(kept)} of ${count(groups)} ${label} records (the largest)`);
+  }
+  if (folded.frames > 0) {
+    parts.push(`a flame graph with ${count(folded.frames)} frames under ${folded.share * 100}% of every figure`
+      + ' folded into "other" frames');
+  }
+  if (!parts.length) return null;
+  return `This page holds part of a big trace: ${parts.join('; ')}. Totals count everything;`
+    + ' memtrack view --full keeps every record.';
 }
 
 // Number of errors per type: {double_free: 1, ...}.

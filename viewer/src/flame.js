@@ -6,7 +6,7 @@ import flamegraph from 'd3-flame-graph';
 import { select } from 'd3-selection';
 import { h, replace } from './dom.js';
 import * as format from './format.js';
-import { flameData, stackTotals, sumOver } from './flame_tree.js';
+import { flameData, foldedNodes, stackTotals, sumOver } from './flame_tree.js';
 
 // [key, label, column of the site row, formatter]; sites are
 // [stack, allocations, bytes, temporary, peak_bytes, leaked_bytes].
@@ -60,15 +60,17 @@ export function renderFlameGraph(container, process, stacks, frames) {
   if (chart) chart.destroy();
   chart = null;
   const heading = h('h2', {}, 'Allocation stacks');
-  if (!process.sites.length) {
+  const rows = process.flame || process.sites; // a folded page's flame rows sum up as its sites would
+  if (!rows.length) {
     replace(container, heading, h('p', { class: 'empty' }, 'This process allocated nothing.'));
     return;
   }
   const program = (process.argv[0] || process.executable || 'program').split('/').pop();
   // Each metric's sums are worked out when first needed: the one shown, or all for a tooltip.
   const sums = [];
-  const totals = (m) => sums[m] || (sums[m] = stackTotals(process.sites, stacks, METRICS[m][2]));
-  const data = () => flameData(stacks, frames, totals(metric), `${program} (all)`);
+  const totals = (m) => sums[m] || (sums[m] = stackTotals(rows, stacks, METRICS[m][2]));
+  const folded = foldedNodes(process);
+  const data = () => flameData(stacks, frames, totals(metric), `${program} (all)`, folded);
   let metric = 1;
   const graph = h('div', { class: 'flame' });
   const details = h('div', { class: 'flame-details' });

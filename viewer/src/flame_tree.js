@@ -9,12 +9,12 @@
 const SMALLEST_SHARE = 1 / 1000;
 const MAX_FRAMES = 1000;
 
-// Sums site row column COLUMN over the sites at or below each node of the
-// stack tree.  Parents have lower ids than their children, so one backward
-// pass carries the sums up.
-export function stackTotals(sites, stacks, column) {
+// Sums row column COLUMN over the rows (sites, or a folded page's flame
+// rows) at or below each node of the stack tree.  Parents have lower ids
+// than their children, so one backward pass carries the sums up.
+export function stackTotals(rows, stacks, column) {
   const totals = new Float64Array(stacks.parent.length);
-  for (const site of sites) totals[site[0] === null ? 0 : site[0]] += site[column];
+  for (const row of rows) totals[row[0] === null ? 0 : row[0]] += row[column];
   for (let node = stacks.parent.length - 1; node > 0; node--) totals[stacks.parent[node]] += totals[node];
   return totals;
 }
@@ -66,18 +66,27 @@ class LargestFirst {
   }
 }
 
+// The stack tree nodes that stand for frames `memtrack view` folded, with
+// how many frames each stands for: the flame rows whose last column is not 0.
+export function foldedNodes(process) {
+  const folded = new Map();
+  for (const row of process.flame || []) if (row[6] > 0) folded.set(row[0], row[6]);
+  return folded;
+}
+
 // Returns d3-flame-graph's tree ({name, value, children}) for the metric
 // whose sums are TOTALS; each node also has its frame and `members`, the
 // stack tree nodes it stands for (its figures for other metrics are sums over
 // them).  Frames are taken largest first, each when its caller is already
-// taken, so the frames kept are exactly the largest ones.
-export function flameData(stacks, frames, totals, rootName) {
+// taken, so the frames kept are exactly the largest ones.  FOLDED
+// (foldedNodes) joins the "other" frame of their caller.
+export function flameData(stacks, frames, totals, rootName, folded) {
   const limit = Math.max(totals[0] * SMALLEST_SHARE, Number.MIN_VALUE);
   const kept = [];
   const pending = new LargestFirst();
-  const addToOther = (parent, members) => {
+  const addToOther = (parent, members, count = 1) => {
     parent.rest = parent.rest || { count: 0, members: [] };
-    parent.rest.count += 1;
+    parent.rest.count += count;
     for (const member of members) parent.rest.members.push(member);
   };
   // Queues the callees of NODE, grouped by name, or puts them in its "other".
@@ -87,6 +96,10 @@ export function flameData(stacks, frames, totals, rootName) {
       for (let i = stacks.childStart[member]; i < stacks.childStart[member + 1]; i++) {
         const child = stacks.childList[i];
         if (totals[child] <= 0) continue;
+        if (folded.has(child)) {
+          addToOther(node, [child], folded.get(child));
+          continue;
+        }
         const name = frames.nameIds[stacks.frame[child]];
         let group = groups.get(name);
         if (!group) groups.set(name, (group = { parent: node, members: [], value: 0 }));

@@ -3,7 +3,7 @@
 // and the process tree when the trace holds more than one process.
 import { h, replace } from './dom.js';
 import * as format from './format.js';
-import { ERROR_TYPES, LEAK_KINDS, endedHow, errorsByType, leaksByKind, processTitle } from './data.js';
+import { ERROR_TYPES, LEAK_KINDS, endedHow, errorsByType, foldedNote, leaksByKind, processTitle } from './data.js';
 
 // One "label: value" entry of the facts list.
 function fact(label, value, className) {
@@ -65,6 +65,7 @@ export function renderHeader(container, data, selected, onSelect) {
   replace(container,
     h('h1', {}, h('span', { class: 'program' }, command[0]), ' ', h('span', { class: 'arguments' }, command.slice(1).join(' '))),
     h('p', { class: 'trace-path' }, `pid ${process.pid} · trace ${data.trace}`),
+    foldedNote(process) ? h('p', { class: 'folded-note' }, foldedNote(process)) : null,
     data.processes.length > 1 ? processPicker(data.processes, selected, onSelect) : null,
     h('dl', { class: 'facts' },
       fact('duration', lasted),

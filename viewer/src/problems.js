@@ -53,8 +53,9 @@ function leakSection(process, stacks, frames) {
   }
   for (const [kind, label] of kinds) {
     const groups = process.leaks.filter((leak) => leak[0] === kind);
+    const held = groups.length < totals[kind].groups ? ` (the page holds the largest ${format.count(groups.length)})` : '';
     section.push(h('h3', { class: `leak-${kind}` }, `${label}: ${format.exactBytes(totals[kind].bytes)} in `
-      + `${plural(totals[kind].blocks, 'block', 'blocks')} from ${plural(groups.length, 'stack', 'stacks')}`));
+      + `${plural(totals[kind].blocks, 'block', 'blocks')} from ${plural(totals[kind].groups, 'stack', 'stacks')}${held}`));
     section.push(...pagedList(`leaks leak-${kind}`, groups, ([, bytes, blocks, stack, heuristic]) => lazyDetails('leak',
       [`${format.exactBytes(bytes)} in ${plural(blocks, 'block', 'blocks')}`
         + `${heuristic ? ` (via heuristic ${heuristic})` : ''} allocated at `, where(stack, stacks, frames)],

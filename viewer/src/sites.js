@@ -101,7 +101,9 @@ export function renderSites(container, process, stacks, frames) {
     const visible = state.rows.slice(0, state.shown);
     replace(body, visible.map(tableRow));
     const matching = state.filter ? ` of ${format.count(state.rows.length)} matching` : '';
-    status.textContent = `Showing ${format.count(visible.length)}${matching} of ${format.count(sites.length)} sites.`;
+    const held = sites.length < process.site_total
+      ? ` (the page holds the largest ${format.count(sites.length)} of ${format.count(process.site_total)})` : '';
+    status.textContent = `Showing ${format.count(visible.length)}${matching} of ${format.count(sites.length)} sites${held}.`;
     more.hidden = visible.length >= state.rows.length;
   }
 

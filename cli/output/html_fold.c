@@ -1,0 +1,329 @@
+/*
+ * html_fold.c - folding a process for the page.  The flame graph the viewer
+ * draws merges callees of equal name (flame_tree.js); the same merge is made
+ * here over the stack tree of every site, each merged frame's figures are
+ * summed, and a frame is kept when its caller is and one of its figures
+ * reaches PAGE_FOLD_SHARE of the process's.  A site then counts at the
+ * deepest kept frame of its stack: as a site ending there, or, when its
+ * stack goes on into folded frames, in that frame's "other" row.
+ */
+#include "output/html_fold.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/html_frames.h"
+#include "output/html_stacks.h"
+
+const struct report_frame PAGE_FOLDED_FRAME = {.function = "(smaller frames, folded by memtrack view)"};
+
+/* The merged flame graph of one process, as nodes: node 0 is the whole
+ * process, node N's caller is parent[N] < N. */
+struct flame_graph {
+    struct u64map by_name; /* (parent, name id) + 1 -> node */
+    size_t count;
+    uint32_t *parent;
+    uint32_t *representative;          /* one stack tree node the node stands for */
+    int64_t (*figures)[FIGURE_COUNT];  /* of the sites at or under the node */
+};
+
+/* Everything folding one process needs, freed together. */
+struct folding {
+    const struct page_process *page;
+    uint32_t *frame_name; /* each frame's name id */
+    uint32_t *flame_of;   /* each stack tree node's flame node */
+    struct flame_graph flame;
+    uint32_t *deepest_kept;               /* per flame node: itself when kept, else its nearest kept caller */
+    size_t *folded_under;                 /* per flame node: callees folded */
+    int64_t (*ending)[FIGURE_COUNT];      /* per flame node: the sites whose stacks end there */
+    int64_t (*under)[FIGURE_COUNT];       /* per kept flame node: the sites folded under it */
+    size_t *ending_sites, *under_sites;
+};
+
+/* Mixes LENGTH bytes into an FNV-1a hash. */
+static uint64_t hash_bytes(uint64_t hash, const void *bytes, size_t length)
+{
+    const unsigned char *at = bytes;
+    for (size_t i = 0; i < length; i++)
+        hash = (hash ^ at[i]) * 0x100000001b3ull;
+    return hash;
+}
+
+/* The last component of PATH. */
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
+/* Whether the viewer names FRAME by its function (else by its address, and
+ * its module's file name when it has one): data.js, Frames.names. */
+static bool named_by_function(const struct report_frame *frame)
+{
+    return frame->function != NULL && frame->function[0] != '\0';
+}
+
+/* A nonzero hash of the name the viewer gives FRAME. */
+static uint64_t hash_name(const struct report_frame *frame)
+{
+    uint64_t hash = 0xcbf29ce484222325ull;
+    if (named_by_function(frame))
+        hash = hash_bytes(hash, frame->function, strlen(frame->function) + 1);
+    else {
+        hash = hash_bytes(hash, &frame->address, sizeof frame->address);
+        if (frame->module != NULL && frame->module[0] != '\0')
+            hash = hash_bytes(hash, base_name(frame->module), strlen(base_name(frame->module)));
+    }
+    return hash != 0 ? hash : 1;
+}
+
+/* Whether the viewer gives both frames the same name. */
+static bool same_name(const struct report_frame *left, const struct report_frame *right)
+{
+    if (named_by_function(left) || named_by_function(right))
+        return named_by_function(left) && named_by_function(right) && strcmp(left->function, right->function) == 0;
+    bool left_module = left->module != NULL && left->module[0] != '\0';
+    bool right_module = right->module != NULL && right->module[0] != '\0';
+    return left->address == right->address && left_module == right_module &&
+           (!left_module || strcmp(base_name(left->module), base_name(right->module)) == 0);
+}
+
+/* Gives each frame of the table a name id, equal for frames the viewer
+ * names alike.  -1 when memory runs out. */
+static int name_frames(struct folding *folding)
+{
+    const struct frame_table *frames = &folding->page->frames;
+    folding->frame_name = malloc((frames->count + 1) * sizeof *folding->frame_name);
+    size_t *first_of_name = malloc((frames->count + 1) * sizeof *first_of_name);
+    struct u64map by_hash;
+    u64map_init(&by_hash, sizeof(uint32_t));
+    int result = folding->frame_name != NULL && first_of_name != NULL ? 0 : -1;
+    uint32_t names = 0;
+    /* on a hash collision the next key in a fixed sequence is tried, as frame_table_index does */
+    for (size_t f = 0; f < frames->count && result == 0; f++) {
+        for (uint64_t key = hash_name(&frames->frames[f]);; key = key * 0x9e3779b97f4a7c15ull + 1) {
+            if (key == 0)
+                continue;
+            int created = 0;
+            uint32_t *name = u64map_put(&by_hash, key, &created);
+            if (name == NULL) {
+                result = -1;
+                break;
+            }
+            if (!created && !same_name(&frames->frames[first_of_name[*name]], &frames->frames[f]))
+                continue;
+            if (created) {
+                first_of_name[names] = f;
+                *name = names++;
+            }
+            folding->frame_name[f] = *name;
+            break;
+        }
+    }
+    u64map_free(&by_hash);
+    free(first_of_name);
+    return result;
+}
+
+/* The flame node for callees named NAME of flame node PARENT, made when new
+ * with REPRESENTATIVE for its stack tree node; -1 when memory runs out. */
+static int64_t flame_child(struct flame_graph *flame, uint32_t parent, uint32_t name, uint32_t representative)
+{
+    int created = 0;
+    uint32_t *node = u64map_put(&flame->by_name, ((uint64_t)parent << 32 | name) + 1, &created);
+    if (node == NULL)
+        return -1;
+    if (created) {
+        *node = (uint32_t)flame->count;
+        flame->parent[flame->count] = parent;
+        flame->representative[flame->count] = representative;
+        flame->count++;
+    }
+    return *node;
+}
+
+/* Merges the stack tree into the flame graph: each stack tree node's flame
+ * node is its caller's flame node's callee of its name.  Parents come before
+ * their children in both, so one forward pass does it. */
+static int merge_callees(struct folding *folding)
+{
+    const struct stack_tree *stacks = &folding->page->stacks;
+    size_t nodes = stacks->count + 1;
+    struct flame_graph *flame = &folding->flame;
+    flame->parent = calloc(nodes, sizeof *flame->parent);
+    flame->representative = calloc(nodes, sizeof *flame->representative);
+    flame->figures = calloc(nodes, sizeof *flame->figures);
+    folding->flame_of = calloc(nodes, sizeof *folding->flame_of);
+    if (flame->parent == NULL || flame->representative == NULL || flame->figures == NULL || folding->flame_of == NULL)
+        return -1;
+    flame->count = 1; /* the root */
+    for (size_t n = 1; n < nodes; n++) {
+        uint32_t caller = folding->flame_of[stacks->parents[n - 1]];
+        int64_t node = flame_child(flame, caller, folding->frame_name[stacks->frames[n - 1]], (uint32_t)n);
+        if (node < 0)
+            return -1;
+        folding->flame_of[n] = (uint32_t)node;
+    }
+    return 0;
+}
+
+/* The flame node of SITE's stack: the root for a site without one. */
+static uint32_t flame_of_site(const struct folding *folding, const struct page_site *site)
+{
+    return site->stack == NO_STACK ? 0 : folding->flame_of[site->stack];
+}
+
+/* Adds FIGURES into INTO. */
+static void add_figures(int64_t into[FIGURE_COUNT], const int64_t figures[FIGURE_COUNT])
+{
+    for (int m = 0; m < FIGURE_COUNT; m++)
+        into[m] += figures[m]; /* sums of one process's counters: within the trace's own totals */
+}
+
+/* Whether FIGURES reach the share of the process's TOTALS in one figure at
+ * least (a figure of 0 reaches nothing: the viewer leaves such frames out). */
+static bool large_enough(const int64_t figures[FIGURE_COUNT], const int64_t totals[FIGURE_COUNT])
+{
+    for (int m = 0; m < FIGURE_COUNT; m++)
+        if (figures[m] > 0 && (double)figures[m] >= (double)totals[m] * PAGE_FOLD_SHARE)
+            return true;
+    return false;
+}
+
+/* Sums the sites into the flame graph, decides which flame nodes are kept,
+ * and sums each site where the page shows it: at its own node when kept,
+ * else under its nearest kept caller. */
+static int sum_and_fold(struct folding *folding, struct page_fold *fold)
+{
+    struct flame_graph *flame = &folding->flame;
+    size_t count = flame->count;
+    folding->deepest_kept = calloc(count, sizeof *folding->deepest_kept);
+    folding->folded_under = calloc(count, sizeof *folding->folded_under);
+    folding->ending = calloc(count, sizeof *folding->ending);
+    folding->under = calloc(count, sizeof *folding->under);
+    folding->ending_sites = calloc(count, sizeof *folding->ending_sites);
+    folding->under_sites = calloc(count, sizeof *folding->under_sites);
+    if (folding->deepest_kept == NULL || folding->folded_under == NULL || folding->ending == NULL ||
+        folding->under == NULL || folding->ending_sites == NULL || folding->under_sites == NULL)
+        return -1;
+    const struct page_process *page = folding->page;
+    for (size_t i = 0; i < page->site_count; i++)
+        add_figures(flame->figures[flame_of_site(folding, &page->sites[i])], page->sites[i].figures);
+    for (size_t f = count; f-- > 1;)
+        add_figures(flame->figures[flame->parent[f]], flame->figures[f]);
+    for (size_t f = 1; f < count; f++) {
+        uint32_t caller = flame->parent[f];
+        bool kept = folding->deepest_kept[caller] == caller && large_enough(flame->figures[f], flame->figures[0]);
+        folding->deepest_kept[f] = kept ? (uint32_t)f : folding->deepest_kept[caller];
+        if (!kept && folding->deepest_kept[caller] == caller) {
+            folding->folded_under[caller]++;
+            fold->folded_frames++;
+        }
+    }
+    for (size_t i = 0; i < page->site_count; i++) {
+        uint32_t node = flame_of_site(folding, &page->sites[i]), kept = folding->deepest_kept[node];
+        add_figures(kept == node ? folding->ending[node] : folding->under[kept], page->sites[i].figures);
+        (kept == node ? folding->ending_sites : folding->under_sites)[kept]++;
+    }
+    return 0;
+}
+
+/* Appends a row for flame node F: the sites ending there, or (FOLDED) those
+ * folded under it. */
+static int add_row(struct page_fold *fold, const struct folding *folding, uint32_t f, bool folded)
+{
+    struct flame_row *rows = make_room(fold->rows, fold->row_count, sizeof *rows);
+    if (rows == NULL)
+        return -1;
+    fold->rows = rows;
+    struct flame_row *row = &rows[fold->row_count];
+    *row = (struct flame_row){.stack = folding->flame.representative[f], .folded = folded ? folding->folded_under[f] : 0};
+    memcpy(row->figures, folded ? folding->under[f] : folding->ending[f], sizeof row->figures);
+    fold->row_count++;
+    return 0;
+}
+
+/* The figure qsort_r orders sites by, and the sites. */
+struct site_order {
+    const struct page_site *sites;
+    int figure;
+};
+
+/* qsort_r order of site indexes: the larger figure first, then the index. */
+static int compare_sites(const void *left_pointer, const void *right_pointer, void *order_pointer)
+{
+    const struct site_order *order = order_pointer;
+    size_t left = *(const size_t *)left_pointer, right = *(const size_t *)right_pointer;
+    int64_t a = order->sites[left].figures[order->figure], b = order->sites[right].figures[order->figure];
+    if (a != b)
+        return a > b ? -1 : 1;
+    return (left > right) - (left < right);
+}
+
+/* Marks the PAGE_SITES_PER_FIGURE sites largest by each figure as kept. */
+static int keep_largest_sites(struct page_fold *fold, const struct page_process *page)
+{
+    size_t count = page->site_count;
+    fold->site_kept = calloc(count ? count : 1, sizeof *fold->site_kept);
+    size_t *order = malloc((count ? count : 1) * sizeof *order);
+    if (fold->site_kept == NULL || order == NULL) {
+        free(order);
+        return -1;
+    }
+    for (int figure = 0; figure < FIGURE_COUNT; figure++) {
+        for (size_t i = 0; i < count; i++)
+            order[i] = i;
+        struct site_order by = {page->sites, figure};
+        qsort_r(order, count, sizeof *order, compare_sites, &by);
+        for (size_t i = 0; i < count && i < PAGE_SITES_PER_FIGURE; i++)
+            if (page->sites[order[i]].figures[figure] > 0 && !fold->site_kept[order[i]]) {
+                fold->site_kept[order[i]] = true;
+                fold->sites_kept++;
+            }
+    }
+    free(order);
+    return 0;
+}
+
+/* Frees what folding one process used. */
+static void folding_free(struct folding *folding)
+{
+    u64map_free(&folding->flame.by_name);
+    free(folding->flame.parent);
+    free(folding->flame.representative);
+    free(folding->flame.figures);
+    free(folding->frame_name);
+    free(folding->flame_of);
+    free(folding->deepest_kept);
+    free(folding->folded_under);
+    free(folding->ending);
+    free(folding->under);
+    free(folding->ending_sites);
+    free(folding->under_sites);
+}
+
+int page_fold_process(struct page_fold *fold, const struct page_process *page)
+{
+    *fold = (struct page_fold){0};
+    struct folding folding = {.page = page};
+    u64map_init(&folding.flame.by_name, sizeof(uint32_t));
+    int result = keep_largest_sites(fold, page) != 0 || name_frames(&folding) != 0 || merge_callees(&folding) != 0 ||
+                 sum_and_fold(&folding, fold) != 0 ? -1 : 0;
+    for (size_t f = 0; f < folding.flame.count && result == 0; f++) {
+        if (folding.deepest_kept[f] != f)
+            continue;
+        if (folding.ending_sites[f] > 0)
+            result = add_row(fold, &folding, (uint32_t)f, false);
+        if (folding.under_sites[f] > 0 && result == 0)
+            result = add_row(fold, &folding, (uint32_t)f, true);
+    }
+    folding_free(&folding);
+    return result;
+}
+
+void page_fold_free(struct page_fold *fold)
+{
+    free(fold->rows);
+    free(fold->site_kept);
+    *fold = (struct page_fold){0};
+}
