@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "gate/gate.h"
+#include "help/help.h"
 #include "output/gate_formats.h"
 #include "output_file.h"
 
@@ -32,36 +33,6 @@ struct check_options {
     bool show_below_main;
     int first_trace; /* index in argv */
 };
-
-/* Prints the command's help to STREAM. */
-void usage_check(FILE *stream)
-{
-    fputs("Usage: memtrack check [options] TRACE...\n"
-          "Fail CI on the leaks and bad frees recorded in traces written by `memtrack run`.\n"
-          "\n"
-          "  --fail-on=KINDS             kinds that fail the gate (default leaks,errors): a comma list\n"
-          "                              of definite, indirect, possible, reachable, unclassified,\n"
-          "                              double-free, invalid-free, mismatch, untraced (processes memtrack\n"
-          "                              could not see into); leaks = definite,indirect;\n"
-          "                              errors = the three bad frees; all; none\n"
-          "  --suppressions FILE         LeakSanitizer-style suppressions (leak:, double_free:,\n"
-          "                              invalid_free:, mismatch:); may be repeated\n"
-          "  --no-default-suppressions   drop the built-in list of C/C++ runtime internals\n"
-          "  --print-default-suppressions  print the built-in list and exit\n"
-          "  --max-leaked-bytes N        let leaks of the gated kinds pass while they add up to N bytes\n"
-          "                              or less\n"
-          "  --baseline OLD.db           fail only on findings OLD.db does not have (matched by stack)\n"
-          "  --junit FILE                write JUnit XML: a testcase per process, a failure per finding\n"
-          "  --sarif FILE                write SARIF 2.1.0: a result per finding\n"
-          "  --github                    print GitHub Actions annotations on stdout\n"
-          "  --show-below-main           print stacks with their frames below main (libc's start-up)\n"
-          "  -h, --help                  show this help\n"
-          "\n"
-          "Exit status: 0 the gate passes; 1 a finding fails it; 2 bad usage, or a trace,\n"
-          "baseline or suppression file that cannot be used (the message names it), or an\n"
-          "output file that cannot be written.  See docs/ci.md.\n",
-          stream);
-}
 
 #define usage_error(...) command_error("check", __VA_ARGS__)
 
@@ -124,7 +95,7 @@ static int parse_options(int argc, char **argv, struct check_options *options)
     int c;
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         if (c == 'h') {
-            usage_check(stdout);
+            fputs(HELP_CHECK, stdout);
             return 1;
         }
         if (c == '?' || c == ':')
@@ -225,7 +196,7 @@ int cmd_check(int argc, char **argv)
         free(options.suppression_files);
         if (parsed > 0)
             return 0;
-        usage_check(stderr);
+        fputs(HELP_CHECK, stderr);
         return MT_EXIT_USAGE;
     }
     if (options.print_default_suppressions) {

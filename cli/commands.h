@@ -50,10 +50,4 @@ int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 
-void usage_run(FILE *stream);
-void usage_report(FILE *stream);
-void usage_check(FILE *stream);
-void usage_diff(FILE *stream);
-void usage_view(FILE *stream);
-
 #endif

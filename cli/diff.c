@@ -12,27 +12,11 @@
 #include "analyse/growth.h"
 #include "commands.h"
 #include "gate/describe.h"
+#include "help/help.h"
 #include "printable.h"
 
 #define DIFF_DEFAULT_TOP 20
 #define DIFF_SITE_FRAMES 3
-
-/* Prints the command's help to STREAM. */
-void usage_diff(FILE *stream)
-{
-    fputs("Usage: memtrack diff [--top N] OLD NEW\n"
-          "Per-site growth between two traces: the change in allocations, bytes allocated,\n"
-          "bytes live at the peak and bytes leaked, most grown bytes first.  Sites are\n"
-          "matched by their symbolized stack (functions and source files), so traces of\n"
-          "different builds and runs compare.\n"
-          "\n"
-          "  --top N      show the N sites that changed most (default 20; 0 shows every site)\n"
-          "  -h, --help   show this help\n"
-          "\n"
-          "Exit status: 0 when the comparison was printed; 1 when it could not be written;\n"
-          "2 for bad usage or a trace that cannot be used.\n",
-          stream);
-}
 
 struct diff_options {
     size_t top;
@@ -149,7 +133,7 @@ int cmd_diff(int argc, char **argv)
     struct diff_options options;
     int parsed = parse_options(argc, argv, &options);
     if (parsed != 0) {
-        usage_diff(parsed > 0 ? stdout : stderr);
+        fputs(HELP_DIFF, parsed > 0 ? stdout : stderr);
         return parsed > 0 ? 0 : MT_EXIT_USAGE;
     }
     struct trace traces[GROWTH_SIDES] = {0};

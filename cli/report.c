@@ -11,6 +11,7 @@
 
 #include "analyse/analyse.h"
 #include "commands.h"
+#include "help/help.h"
 #include "output/render.h"
 #include "protocol.h"
 #include "trace/reader.h"
@@ -24,31 +25,6 @@ struct report_options {
     size_t pid;      /* --pid: only this process; 0: every one */
     const char *exe; /* --exe: only the processes running this program */
 };
-
-/* Prints the command's help to STREAM. */
-void usage_report(FILE *stream)
-{
-    fputs("Usage: memtrack report [--format text|json] [--pid N] [--exe NAME] [TEXT OPTIONS] TRACE\n"
-          "Print what a trace recorded: memory errors, leaks, allocation sites and peak heap.\n"
-          "\n"
-          "  --format text   for people, like valgrind memcheck (the default)\n"
-          "  --format json   for programs, complete; the layout is described in docs/report-format.md\n"
-          "  --pid N         only the process N (a trace of several lists them first)\n"
-          "  --exe NAME      only the processes running NAME (a path, or its last part: python3)\n"
-          "  -h, --help      show this help\n"
-          "\n"
-          "Text options (memcheck's names and defaults; the leak summary counts every kind):\n"
-          "  --show-leak-kinds=LIST  leak records to print: all, none, or a comma-separated list of\n"
-          "                          definite, indirect, possible, reachable, unclassified\n"
-          "                          (default definite,possible,unclassified)\n"
-          "  --num-callers=N         frames printed per stack, 1 to 256 (default 12)\n"
-          "  --top=N                 allocation sites printed, most allocations first; 0 for none (default 10)\n"
-          "  --show-below-main       frames below main too (libc's start-up; hidden by default)\n"
-          "  --leak-resolution=R     low, med or high (default): records of one kind whose first 2, 4 or\n"
-          "                          all stack entries match (memcheck counts malloc's own as the first)\n"
-          "                          print as one\n",
-          stream);
-}
 
 #define usage_error(...) command_error("report", __VA_ARGS__)
 
@@ -159,11 +135,11 @@ int cmd_report(int argc, char **argv)
 {
     struct report_options options;
     if (parse_options(argc, argv, &options) != 0) {
-        usage_report(stderr);
+        fputs(HELP_REPORT, stderr);
         return MT_EXIT_USAGE;
     }
     if (options.help) {
-        usage_report(stdout);
+        fputs(HELP_REPORT, stdout);
         return 0;
     }
     struct trace trace;

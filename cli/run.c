@@ -27,6 +27,7 @@
 #include "collect/server.h"
 #include "commands.h"
 #include "gate/gate.h"
+#include "help/help.h"
 #include "heuristics.h"
 #include "run/finish.h"
 #include "run/launch.h"
@@ -57,50 +58,6 @@ static const struct number_option NUMBER_OPTIONS[] = {
     {"--temporary-window", "temporary_window", 1, MT_TEMP_WINDOW_MAX},
     {"--quarantine", "quarantine", 0, SIZE_MAX},
 };
-
-void usage_run(FILE *out)
-{
-    fputs("Usage: memtrack run [options] [--] PROGRAM [ARGS...]\n"
-          "\n"
-          "Runs PROGRAM with every allocation traced, writes a trace file, prints a\n"
-          "summary on stderr and exits with PROGRAM's exit status (128+N if it died\n"
-          "of signal N).\n"
-          "\n"
-          "  -o, --output FILE         trace file (default memtrack.PROGRAM.PID.db)\n"
-          "  -f, --force               overwrite FILE if it exists\n"
-          "      --depth N             frames per allocation backtrace (1 to 256, default 64)\n"
-          "      --free-depth N        frames per release backtrace, shown as where a\n"
-          "                            double-freed block was first freed (0 to 256,\n"
-          "                            default 1: the call site only, which needs no\n"
-          "                            unwinding)\n"
-          "      --on-error=MODE       continue (default) or abort at the first bad free\n"
-          "      --temporary-window N  a block freed before N more allocations of its\n"
-          "                            thread counts as temporary (1 to 16, default 1)\n"
-          "      --quarantine BYTES    freed memory each thread holds back (its last 64\n"
-          "                            releases, at most BYTES; default 1048576)\n"
-          "      --unwinder=WHICH      fast (default: cached rules from .eh_frame, libunwind\n"
-          "                            where they do not apply) or libunwind (always)\n"
-          "      --leak-check-heuristics=SET\n"
-          "                            interior pointers that keep a block still reachable,\n"
-          "                            as memcheck's: all (default), none, or a comma list\n"
-          "                            of stdstring, length64, newarray, multipleinheritance\n"
-          "      --no-follow           trace only PROGRAM, not the processes it starts\n"
-          "      --no-symbol-cache     resolve every address from the object files, without\n"
-          "                            reading or filling the symbol cache shared by runs\n"
-          "                            ($XDG_CACHE_HOME/memtrack, else ~/.cache/memtrack)\n"
-          "      --fail-on=KINDS       exit with the gate's status when findings of these\n"
-          "                            kinds remain: definite, indirect, possible,\n"
-          "                            reachable, unclassified, double-free, invalid-free,\n"
-          "                            mismatch, untraced, leaks, errors, all (see docs/ci.md)\n"
-          "      --error-exitcode=N    that status (default 86)\n"
-          "  -h, --help                this help\n"
-          "\n"
-          "Exit status: PROGRAM's; 127 when PROGRAM is not found, 126 when it cannot be\n"
-          "executed, 2 for bad usage or an unwritable trace; with --fail-on, 86 (or N)\n"
-          "when the gate fails, the trace is incomplete (a process could not be stored) or\n"
-          "PROGRAM itself could not be traced.\n",
-          out);
-}
 
 /* Appends key=value to MEMTRACK_OPTIONS; -1 after saying so when it does not
  * fit (cut, it would pass libtrack another value than the one given). */
@@ -190,7 +147,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
                 return -1;
             }
             break;
-        case 'h': usage_run(stdout); exit(0);
+        case 'h': fputs(HELP_RUN, stdout); exit(0);
         case '0': case '1': case '2': case '3': /* NUMBER_OPTIONS[c - '0'] */
             if (add_number(o, &NUMBER_OPTIONS[c - '0'], optarg) != 0)
                 return -1;
@@ -209,13 +166,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         default:
             fprintf(stderr, "memtrack run: unknown option '%s'\n", argv[optind - 1]);
-            usage_run(stderr);
+            fputs(HELP_RUN, stderr);
             return -1;
         }
     }
     if (optind >= argc) {
         fprintf(stderr, "memtrack run: no program to run\n");
-        usage_run(stderr);
+        fputs(HELP_RUN, stderr);
         return -1;
     }
     return optind;

@@ -14,6 +14,7 @@
 #include "analyse/analyse.h"
 #include "analyse/timeline.h"
 #include "commands.h"
+#include "help/help.h"
 #include "output/html.h"
 #include "output_file.h"
 #include "trace/reader.h"
@@ -27,20 +28,6 @@ struct view_options {
     bool show_below_main;
     bool help;
 };
-
-/* Prints the command's help to STREAM. */
-void usage_view(FILE *stream)
-{
-    fputs("Usage: memtrack view [-o FILE.html] [--open] [--show-below-main] TRACE\n"
-          "Write one self-contained HTML page showing a trace (heap over time, flame graph of\n"
-          "allocations, allocation sites, leaks and errors) and print its path.\n"
-          "\n"
-          "  -o, --output FILE.html  where to write the page (default: TRACE with .html for its extension)\n"
-          "  --open                  open the page with xdg-open once written\n"
-          "  --show-below-main       keep the frames below main (libc's start-up) in stacks\n"
-          "  -h, --help              show this help\n",
-          stream);
-}
 
 #define usage_error(...) command_error("view", __VA_ARGS__)
 
@@ -184,11 +171,11 @@ int cmd_view(int argc, char **argv)
 {
     struct view_options options;
     if (parse_options(argc, argv, &options) != 0) {
-        usage_view(stderr);
+        fputs(HELP_VIEW, stderr);
         return MT_EXIT_USAGE;
     }
     if (options.help) {
-        usage_view(stdout);
+        fputs(HELP_VIEW, stdout);
         return 0;
     }
     char *default_page_path = options.page_path == NULL ? page_path_next_to(options.trace_path) : NULL;
