@@ -104,6 +104,130 @@ def case_man_pages():
                          re.M), f"memtrack.1 does not credit {row}")
 
 
+def case_man_installed():
+    """From an install prefix on PATH, man finds memtrack(1) and each command's page (`man memtrack run`
+    too), as man-db finds the pages of PREFIX/share/man for PREFIX/bin."""
+    prefix = install("man")
+    env = dict(os.environ, PATH=os.path.join(prefix, "bin") + os.pathsep + os.environ["PATH"])
+    env.pop("MANPATH", None)
+    where = run(["man", "-w", "memtrack"], status=0, env=env).stdout.strip()
+    expect(where == os.path.join(prefix, "share", "man", "man1", "memtrack.1"), where)
+    for args, title in [(["memtrack"], "MEMTRACK(1)"), (["memtrack-check"], "MEMTRACK-CHECK(1)"),
+                        (["memtrack", "run"], "MEMTRACK-RUN(1)")]:
+        page = run(["man", "-E", "ascii", *args], status=0, env=dict(env, MANWIDTH="100")).stdout
+        expect(page.lstrip().startswith(title), f"man {' '.join(args)}: {page[:300]}")
+
+
+# --- shell completion --------------------------------------------------------
+
+def help_options(command):
+    """The options COMMAND's --help lists: every -x and --word in the terms of its option entries."""
+    options = set()
+    for line in help_text(command).splitlines():
+        if re.match(r" {2,6}-", line):
+            term = re.split(r"  +", line.strip(), maxsplit=1)[0]
+            options.update(re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", term))
+    expect(options, f"no options in memtrack {command} --help")
+    return options
+
+
+def completion_cases(program_cases):
+    """The command lines to complete (the last word is being completed), each with the completions it must
+    offer and those it must not: commands, options, formats, gate kinds and the other values, every
+    option of every command's --help, then PROGRAM_CASES, (line, wanted) pairs for run's program."""
+    os.makedirs(os.path.join(WORK, "traces"), exist_ok=True)
+    return [
+        ("memtrack ", {"run", "report", "check", "diff", "view", "help"}, set()),
+        ("memtrack re", {"report"}, {"run"}),
+        ("memtrack help v", {"view"}, set()),
+        ("memtrack report --format ", {"text", "json"}, set()),
+        ("memtrack report --format=j", {"json"}, {"text"}),
+        ("memtrack report --show-leak-kinds=definite,poss", {"possible"}, set()),
+        ("memtrack report --leak-resolution ", {"low", "med", "high"}, set()),
+        ("memtrack check --fail-on=leaks,inv", {"invalid-free"}, {"leaks"}),
+        ("memtrack check --fail-on ", {"definite", "double-free", "mismatch", "untraced", "leaks", "errors",
+                                       "all", "none"}, set()),
+        ("memtrack run --fail-on=d", {"definite", "double-free"}, {"leaks"}),
+        ("memtrack run --unwinder=", {"fast", "libunwind"}, set()),
+        ("memtrack run --on-error ", {"continue", "abort"}, set()),
+        ("memtrack run --leak-check-heuristics=stdstring,new", {"newarray"}, set()),
+        ("memtrack run -o t.db --depth 8 --", {"--no-follow"}, set()),
+        ("memtrack run -o t.db true --", set(), {"--no-follow", "--depth"}),
+        ("memtrack view tra", {"traces"}, set()),
+    ] + [(f"memtrack {command} -", help_options(command), set()) for command in COMMANDS] + [
+        (line, wanted, {"--no-follow"}) for line, wanted in program_cases]
+
+
+def check_completions(offered, cases):
+    """Checks that OFFERED(line), the completions a shell offers for line, are what each of CASES wants."""
+    for line, wanted, unwanted in cases:
+        got = offered(line)
+        expect(wanted <= got and not unwanted & got, f"'{line}' offers {sorted(got)}, wanted {sorted(wanted)}"
+               f"{', not ' + str(sorted(unwanted)) if unwanted else ''}")
+
+
+def case_bash_completion():
+    """The bash completion installed under PREFIX/share/bash-completion/completions completes memtrack's
+    commands, options and values (COMP_WORDS and COMP_CWORD set as bash sets them, '=' a word of its own)."""
+    script = os.path.join(install("bash"), "share", "bash-completion", "completions", "memtrack")
+
+    def offered(line):
+        words = re.findall(r"[^ =]+=?|=", line)
+        words = [w for part in words for w in ([part[:-1], "="] if part.endswith("=") and len(part) > 1
+                                                else [part])]
+        if line.endswith(" "):
+            words.append("")
+        quoted = " ".join("'" + word + "'" for word in words)
+        program = (f"source '{script}'\nCOMP_WORDS=({quoted})\nCOMP_CWORD={len(words) - 1}\n"
+                   f"COMP_LINE='{line}'\n_memtrack\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n")
+        result = run(["bash", "--norc", "--noprofile"], status=0, cwd=WORK, stdin=program)
+        expect(result.stderr == "", result.stderr)
+        return {word.rsplit(",", 1)[-1] for word in result.stdout.split()}
+    check_completions(offered, completion_cases([("memtrack run -o t.db pyth", {"python3"}),
+                                                 ("memtrack run -- pyth", {"python3"})]))
+
+
+def case_zsh_completion():
+    """The zsh completion installed under PREFIX/share/zsh/site-functions, found on fpath by compinit,
+    completes memtrack's commands, options and values in an interactive zsh (one, driven through a pty;
+    compadd records what each completion adds)."""
+    functions = os.path.join(install("zsh"), "share", "zsh", "site-functions")
+    cases = completion_cases([("memtrack run -o t.db ls --a", {"--all"}), ("memtrack run --depth 8 ls --a",
+                                                                             {"--all"})])
+    lines = [line for line, _, _ in cases]
+    program = [f"""zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "PS1='> '; fpath=({functions} \\$fpath); autoload -Uz compinit; compinit -u -D; cd {WORK}"
+zpty -w z 'compadd() {{ if (( ${{@[(I)-[OAD]*]}} )); then builtin compadd "$@"; else builtin compadd -O _offered "$@"; print -r -l -- $_offered >> $_capture; fi; }}'
+"""]
+    captures = [os.path.join(WORK, f"zsh-offered.{number}") for number in range(len(lines))]
+    for capture, line in zip(captures, lines):
+        if os.path.exists(capture):
+            os.unlink(capture)
+        program.append(f"""zpty -w z "_capture={capture}"
+zpty -w -n z {shlex_quote(line)}$'\t'
+for i in {{1..30}}; do [[ -e {capture} ]] && break; sleep 0.1; done
+sleep 0.3
+zpty -w -n z $'\x15'
+""")
+    program.append("zpty -d z\n")
+    script = os.path.join(WORK, "zsh-offered.zsh")
+    with open(script, "w") as stream:
+        stream.write("".join(program))
+    run(["zsh", "-f", script], status=0)
+    results = {}
+    for capture, line in zip(captures, lines):
+        results[line] = set()
+        if os.path.exists(capture):
+            with open(capture) as stream:
+                results[line] = {word.rsplit(",", 1)[-1] for word in stream.read().split()}
+    check_completions(lambda line: results[line], cases)
+
+
+def shlex_quote(text):
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 CASES = {name[len("case_"):]: function for name, function in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
