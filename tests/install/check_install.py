@@ -228,6 +228,77 @@ def shlex_quote(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+# --- building ----------------------------------------------------------------
+
+def case_build_without_node():
+    """Configuring memtrack alone (no tests) with node and npm pointing at nothing succeeds, and what the
+    build would run compiles the kept viewer/page.c and runs neither node nor npm: a machine with only
+    the build dependencies builds memtrack.  (make -n -k lists the commands without running them; it
+    cannot go past the links, whose archives a dry run does not make.)"""
+    build = fresh("no-node")
+    missing = os.path.join(WORK, "no-such-directory")
+    run([CMAKE, "-S", SOURCE, "-B", build, "-G", "Unix Makefiles", "-DBUILD_TESTING=OFF",
+         f"-DMEMTRACK_NODE={missing}/node", f"-DMEMTRACK_NPM={missing}/npm"], status=0)
+    commands = run(["make", "-n", "-k", "-C", build, "all"]).stdout
+    expect(os.path.join(SOURCE, "viewer", "page.c") in commands, "the build does not compile viewer/page.c")
+    for word in (missing, "build.mjs", "bundle.cmake", "npm ci"):
+        expect(word not in commands, f"the build runs {word}")
+
+
+# --- the Debian package ------------------------------------------------------
+
+def package_of(path):
+    """The Debian package that installed PATH, as ldd names it or as its real path (/lib is /usr/lib)."""
+    for candidate in (path, os.path.realpath(path)):
+        found = run(["dpkg", "-S", candidate])
+        if found.returncode == 0:
+            return found.stdout.split(":")[0]
+    raise Failure(f"no Debian package has {path}")
+
+
+def case_deb():
+    """cpack -G DEB makes a package whose Depends names the package of every library memtrack and
+    libmemtrack.so need; unpacked into a scratch root (dpkg-deb -x), its memtrack traces examples/leaky.c
+    with its own libmemtrack.so and reports the leak and the double free."""
+    packages = fresh("deb")
+    run([os.environ.get("CPACK", "cpack"), "-G", "DEB", "-B", packages], status=0, cwd=BUILD)
+    debs = [name for name in os.listdir(packages) if name.endswith(".deb")]
+    expect(len(debs) == 1, f"cpack wrote {debs}")
+    deb = os.path.join(packages, debs[0])
+    depends = run(["dpkg-deb", "-f", deb, "Depends"], status=0).stdout.strip()
+    depended = {re.match(r"\s*([\w.+-]+)", part).group(1) for part in depends.split(",")}
+    root = fresh("root")
+    run(["dpkg-deb", "-x", deb, root], status=0)
+    memtrack = os.path.join(root, "usr", "bin", "memtrack")
+    library = os.path.join(root, "usr", "lib", "memtrack", "libmemtrack.so")
+    for binary in (memtrack, library):
+        for needed in re.findall(r"NEEDED\s+(\S+)", run(["objdump", "-p", binary], status=0).stdout):
+            path = re.search(rf"^\s*{re.escape(needed)} => (\S+)", run(["ldd", binary], status=0).stdout, re.M)
+            expect(path, f"ldd does not resolve {needed} of {binary}")
+            owner = package_of(path.group(1))
+            expect(owner in depended, f"{binary} needs {needed}, from {owner}, which Depends ({depends}) lacks")
+    for path in ["usr/share/man/man1/memtrack.1.gz", "usr/share/man/man1/memtrack-run.1.gz",
+                 "usr/share/bash-completion/completions/memtrack", "usr/share/zsh/vendor-completions/_memtrack",
+                 "usr/share/doc/memtrack/LICENSE", "usr/share/doc/memtrack/THIRD-PARTY",
+                 "usr/lib/pkgconfig/memtrack.pc", "usr/lib/cmake/memtrack/memtrackConfigVersion.cmake"]:
+        expect(os.path.isfile(os.path.join(root, path)), f"the package lacks /{path}")
+    page = run(["man", "-E", "ascii", "-l", os.path.join(root, "usr/share/man/man1/memtrack-run.1.gz")],
+               status=0).stdout
+    expect("memtrack run" in page, page[:300])
+
+    leaky = os.path.join(WORK, "leaky")
+    run([os.environ.get("CC", "cc"), "-g", "-O0", os.path.join(SOURCE, "examples", "leaky.c"), "-o", leaky],
+        status=0)
+    traced = run([memtrack, "run", "-f", "-o", os.path.join(WORK, "deb.db"), leaky, "x", "one two three two one"],
+                 status=0, cwd=WORK)
+    expect("double_free" in traced.stderr and "definite 24/1" in traced.stderr, traced.stderr)
+    report = run([memtrack, "report", os.path.join(WORK, "deb.db")], status=0).stdout
+    expect("are definitely lost" in report and "double free" in report, report)
+    maps = run([memtrack, "run", "-f", "-o", os.path.join(WORK, "maps.db"), "cat", "/proc/self/maps"],
+               status=0).stdout
+    expect(os.path.realpath(library) in maps, f"the unpacked memtrack did not preload {library}:\n{maps}")
+
+
 CASES = {name[len("case_"):]: function for name, function in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
