@@ -5,7 +5,6 @@
  * wires the gate to its outputs.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +72,7 @@ static int apply_option(int c, const char *value, struct check_options *options)
     case 'j': options->junit = value; return 0;
     case 'r': options->sarif = value; return 0;
     case 'g': options->github = true; return 0;
-    case 'B': options->show_below_main = true; return 0;
-    default: return usage_error("unknown option or missing value");
+    default: options->show_below_main = true; return 0; /* 'B' */
     }
 }
 
@@ -90,17 +88,19 @@ static int parse_options(int argc, char **argv, struct check_options *options)
         {"github", no_argument, 0, 'g'}, {"show-below-main", no_argument, 0, 'B'},
         {"help", no_argument, 0, 'h'},   {0, 0, 0, 0}};
     *options = (struct check_options){.fail_on = KINDS_DEFAULT, .use_default_suppressions = true};
-    optind = 0; /* glibc: start afresh, whatever ran getopt before */
-    opterr = 0;
+    struct option_reader reader = {.command = "check", .argc = argc, .argv = argv, .short_options = ":h",
+                                   .long_options = long_options};
     int c;
-    while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+    while ((c = next_option(&reader)) != -1) {
         if (c == 'h') {
             fputs(HELP_CHECK, stdout);
             return 1;
         }
-        if (c == '?' || c == ':')
-            return usage_error("unknown option or missing value: '%s'", argv[optind - 1]);
-        if (apply_option(c, optarg, options) != 0)
+        if (c == '?')
+            return -1;
+        if (c == ':')
+            return usage_error("%s needs a value", reader.word);
+        if (apply_option(c, reader.value, options) != 0)
             return -1;
     }
     options->first_trace = optind;

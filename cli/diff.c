@@ -27,33 +27,28 @@ struct diff_options {
  * mistake on stderr.  "--" ends the options. */
 static int parse_options(int argc, char **argv, struct diff_options *options)
 {
+    static const struct option long_options[] = {
+        {"top", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     *options = (struct diff_options){.top = DIFF_DEFAULT_TOP};
-    size_t path_count = 0;
-    bool options_ended = false;
-    for (int i = 1; i < argc; i++) {
-        const char *argument = argv[i], *value = NULL;
-        int taken;
-        if (!options_ended && (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0))
+    struct option_reader reader = {.command = "diff", .argc = argc, .argv = argv, .short_options = ":h",
+                                   .long_options = long_options};
+    int code;
+    while ((code = next_option(&reader)) != -1) {
+        if (code == 'h')
             return 1;
-        if (!options_ended && strcmp(argument, "--") == 0) {
-            options_ended = true;
-        } else if (!options_ended && (taken = option_value("diff", argc, argv, &i, "--top", &value)) != 0) {
-            if (taken < 0 || option_count("diff", "--top", value, 0, SIZE_MAX, &options->top) != 0)
-                return -1;
-        } else if (!options_ended && argument[0] == '-' && argument[1] != '\0') {
-            fprintf(stderr, "memtrack diff: unknown option '%s'\n", argument);
+        if (code == '?')
             return -1;
-        } else if (path_count < GROWTH_SIDES) {
-            options->paths[path_count++] = argument;
-        } else {
-            fprintf(stderr, "memtrack diff: unexpected argument '%s' (give OLD and NEW)\n", argument);
+        if (code == ':')
+            return command_error("diff", "%s needs a value", reader.word);
+        if (option_count("diff", "--top", reader.value, 0, SIZE_MAX, &options->top) != 0)
             return -1;
-        }
     }
-    if (path_count != GROWTH_SIDES) {
-        fprintf(stderr, "memtrack diff: give two traces, OLD and NEW\n");
-        return -1;
-    }
+    if (argc - optind > GROWTH_SIDES)
+        return command_error("diff", "unexpected argument '%s' (give OLD and NEW)", argv[optind + GROWTH_SIDES]);
+    if (argc - optind != GROWTH_SIDES)
+        return command_error("diff", "give two traces, OLD and NEW");
+    for (int side = 0; side < GROWTH_SIDES; side++)
+        options->paths[side] = argv[optind + side];
     return 0;
 }
 

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -122,13 +121,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"no-symbol-cache", no_argument, 0, 'S'}, {"leak-check-heuristics", required_argument, 0, 'H'},
         {"fail-on", required_argument, 0, 'F'}, {"error-exitcode", required_argument, 0, 'X'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    struct option_reader reader = {.command = "run", .argc = argc, .argv = argv, .short_options = "+:o:fh",
+                                   .long_options = longopts};
     int c;
     char gate_error[512];
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+o:fh", longopts, NULL)) != -1) {
+    while ((c = next_option(&reader)) != -1) {
         switch (c) {
-        case 'o': o->output = optarg; break;
+        case 'o': o->output = reader.value; break;
         case 'f': o->force = 1; break;
         case 'n':
             if (add_option(o, "follow", "0") != 0)
@@ -136,36 +135,39 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case 'S': o->no_symbol_cache = 1; break;
         case 'F':
-            if (gate_parse_kinds(optarg, &o->fail_on, gate_error, sizeof gate_error) != 0) {
+            if (gate_parse_kinds(reader.value, &o->fail_on, gate_error, sizeof gate_error) != 0) {
                 fprintf(stderr, "memtrack run: --fail-on: %s\n", gate_error);
                 return -1;
             }
             break;
         case 'X':
-            if (gate_parse_exitcode(optarg, &o->error_exitcode, gate_error, sizeof gate_error) != 0) {
+            if (gate_parse_exitcode(reader.value, &o->error_exitcode, gate_error, sizeof gate_error) != 0) {
                 fprintf(stderr, "memtrack run: %s\n", gate_error);
                 return -1;
             }
             break;
         case 'h': fputs(HELP_RUN, stdout); exit(0);
         case '0': case '1': case '2': case '3': /* NUMBER_OPTIONS[c - '0'] */
-            if (add_number(o, &NUMBER_OPTIONS[c - '0'], optarg) != 0)
+            if (add_number(o, &NUMBER_OPTIONS[c - '0'], reader.value) != 0)
                 return -1;
             break;
         case 'u':
-            if (add_choice(o, "--unwinder", "unwinder", optarg, "fast", "libunwind") != 0)
+            if (add_choice(o, "--unwinder", "unwinder", reader.value, "fast", "libunwind") != 0)
                 return -1;
             break;
         case 'e':
-            if (add_choice(o, "--on-error", "on_error", optarg, "continue", "abort") != 0)
+            if (add_choice(o, "--on-error", "on_error", reader.value, "continue", "abort") != 0)
                 return -1;
             break;
         case 'H':
-            if (add_heuristics(o, optarg) != 0)
+            if (add_heuristics(o, reader.value) != 0)
                 return -1;
             break;
-        default:
-            fprintf(stderr, "memtrack run: unknown option '%s'\n", argv[optind - 1]);
+        case ':':
+            command_error("run", "%s needs a value", reader.word);
+            fputs(HELP_RUN, stderr);
+            return -1;
+        default: /* '?': next_option named the unknown option */
             fputs(HELP_RUN, stderr);
             return -1;
         }
