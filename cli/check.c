@@ -98,8 +98,6 @@ static int parse_options(int argc, char **argv, struct check_options *options)
         }
         if (c == '?')
             return -1;
-        if (c == ':')
-            return usage_error("%s needs a value", reader.word);
         if (apply_option(c, reader.value, options) != 0)
             return -1;
     }

@@ -40,10 +40,13 @@ int next_option(struct option_reader *reader)
         return -1;
     if (code == ':' || code == '?') {
         reader->short_name[1] = (char)optopt;
-        reader->word = mistake_in_long_option(reader) ? argv[optind - 1] : reader->short_name;
+        const char *option = mistake_in_long_option(reader) ? argv[optind - 1] : reader->short_name;
         if (code == '?')
-            command_error(reader->command, "unknown option '%s'", reader->word);
-        return code;
+            command_error(reader->command, "unknown option '%s'", option);
+        else
+            command_error(reader->command, "%s needs %s", option,
+                          reader->value_name != NULL ? reader->value_name : "a value");
+        return '?';
     }
     /* optind is past the option, and past its value when that was the next argument */
     reader->word = argv[optind - (optarg != NULL && optarg == argv[optind - 1] ? 2 : 1)];

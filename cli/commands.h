@@ -32,16 +32,16 @@ struct option_reader {
     char **argv;                        /* argv[0] is the command's name */
     const char *short_options;          /* getopt's, starting with ':' (or "+:" to stop at the first operand) */
     const struct option *long_options;
+    const char *value_name;             /* what a missing value is called: "a value" when NULL */
     const char *value;                  /* set by next_option: the option's value, NULL when it takes none */
     const char *word;                   /* set by next_option: the argument that held the option, as written
-                                         * ("--top=3", "--top"), or "-x" for a short one */
+                                         * ("--top=3", or "--top" before its value) */
     bool started;
-    char short_name[3];                 /* "-x", for word */
+    char short_name[3];                 /* "-x", naming a short option in messages */
 };
 /* Reads the next option: its code (long_options' val, or the short option's
- * letter), -1 when no option is left (the operands are argv[optind] on),
- * ':' when the option in reader->word lacks its value (for the caller to
- * say so), or '?' after saying on stderr that the option is unknown. */
+ * letter), -1 when no option is left (the operands are argv[optind] on), or
+ * '?' after saying on stderr that the option is unknown or lacks its value. */
 int next_option(struct option_reader *reader);
 /* Reads VALUE, the value of option NAME, as a whole number from MIN to MAX
  * in decimal digits: 0 with *COUNT set, or -1 after saying what is wrong. */

@@ -38,8 +38,6 @@ static int parse_options(int argc, char **argv, struct diff_options *options)
             return 1;
         if (code == '?')
             return -1;
-        if (code == ':')
-            return command_error("diff", "%s needs a value", reader.word);
         if (option_count("diff", "--top", reader.value, 0, SIZE_MAX, &options->top) != 0)
             return -1;
     }

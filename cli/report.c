@@ -113,8 +113,6 @@ static int parse_options(int argc, char **argv, struct report_options *options)
     while ((code = next_option(&reader)) != -1) {
         if (code == '?')
             return -1;
-        if (code == ':')
-            return usage_error("%s needs a value", reader.word);
         if (apply_option(code, reader.value, options) != 0)
             return -1;
         if (strchr(TEXT_OPTION_CODES, code) != NULL && options->text_option == NULL)

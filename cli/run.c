@@ -163,11 +163,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             if (add_heuristics(o, reader.value) != 0)
                 return -1;
             break;
-        case ':':
-            command_error("run", "%s needs a value", reader.word);
-            fputs(HELP_RUN, stderr);
-            return -1;
-        default: /* '?': next_option named the unknown option */
+        default: /* '?': next_option said what is wrong */
             fputs(HELP_RUN, stderr);
             return -1;
         }

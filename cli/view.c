@@ -40,12 +40,11 @@ static int parse_options(int argc, char **argv, struct view_options *options)
         {"show-below-main", no_argument, 0, 'B'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     *options = (struct view_options){0};
     struct option_reader reader = {.command = "view", .argc = argc, .argv = argv, .short_options = ":o:h",
-                                   .long_options = long_options};
+                                   .long_options = long_options, .value_name = "a file name"};
     int code;
     while ((code = next_option(&reader)) != -1) {
         switch (code) {
         case '?': return -1;
-        case ':': return usage_error("%s needs %s", reader.word, reader.word[1] == '-' ? "a value" : "a file name");
         case 'O': options->open = true; break;
         case 'B': options->show_below_main = true; break;
         case 'h': options->help = true; break;

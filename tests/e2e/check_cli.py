@@ -236,7 +236,8 @@ def check_one_option_reader(ctx):
     NAME VALUE, and "--" ends them."""
     for command, option in (("run", "--depth"), ("report", "--num-callers"), ("check", "--fail-on"),
                             ("diff", "--top"), ("view", "--output")):
-        for argv, message in (([command, option], "memtrack %s: %s needs a value\n" % (command, option)),
+        value = "a file name" if command == "view" else "a value"
+        for argv, message in (([command, option], "memtrack %s: %s needs %s\n" % (command, option, value)),
                               ([command, "--bogus-option", "T.db"],
                                "memtrack %s: unknown option '--bogus-option'\n" % command),
                               ([command, "-Z", "T.db"], "memtrack %s: unknown option '-Z'\n" % command)):

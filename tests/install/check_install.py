@@ -13,6 +13,10 @@ import shutil
 import subprocess
 import sys
 
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from case_runner import Failure, expect, run_named_case  # noqa: E402  (tests/case_runner.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 MEMTRACK = os.environ.get("MEMTRACK", "memtrack")
@@ -20,15 +24,6 @@ BUILD = os.path.dirname(os.path.dirname(os.path.abspath(MEMTRACK)))  # MEMTRACK 
 WORK = os.environ.get("INSTALL_WORK", os.path.join(os.getcwd(), "install-work"))
 CMAKE = os.environ.get("CMAKE", "cmake")
 COMMANDS = ["run", "report", "check", "diff", "view"]
-
-
-class Failure(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise Failure(message)
 
 
 def run(args, status=None, cwd=None, env=None, stdin=None):
@@ -299,13 +294,5 @@ def case_deb():
     expect(os.path.realpath(library) in maps, f"the unpacked memtrack did not preload {library}:\n{maps}")
 
 
-CASES = {name[len("case_"):]: function for name, function in globals().items() if name.startswith("case_")}
-
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        sys.exit(f"usage: {sys.argv[0]} CASE   (one of: {', '.join(CASES)})")
-    try:
-        CASES[sys.argv[1]]()
-    except Failure as failure:
-        sys.exit(f"FAILED {sys.argv[1]}: {failure}")
-    print(f"passed {sys.argv[1]}")
+    run_named_case(globals())

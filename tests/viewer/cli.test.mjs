@@ -54,7 +54,7 @@ test('bad usage exits 2 and says what is wrong', () => {
   fails([tracePath, tracePath], 2, /unexpected argument/);
   fails([tracePath, '-o'], 2, /-o needs a file name/);
   fails([tracePath, '--output='], 2, /--output needs a file name/);
-  fails([tracePath, '--output'], 2, /--output needs a value/);
+  fails([tracePath, '--output'], 2, /--output needs a file name/);
 });
 
 test('--output names the page as -o does, as memtrack run\'s does the trace', () => {
