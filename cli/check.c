@@ -5,13 +5,13 @@
  * wires the gate to its outputs.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "gate/gate.h"
+#include "help/help.h"
 #include "output/gate_formats.h"
 #include "output_file.h"
 
@@ -32,36 +32,6 @@ struct check_options {
     bool show_below_main;
     int first_trace; /* index in argv */
 };
-
-/* Prints the command's help to STREAM. */
-void usage_check(FILE *stream)
-{
-    fputs("Usage: memtrack check [options] TRACE...\n"
-          "Fail CI on the leaks and bad frees recorded in traces written by `memtrack run`.\n"
-          "\n"
-          "  --fail-on=KINDS             kinds that fail the gate (default leaks,errors): a comma list\n"
-          "                              of definite, indirect, possible, reachable, unclassified,\n"
-          "                              double-free, invalid-free, mismatch, untraced (processes memtrack\n"
-          "                              could not see into); leaks = definite,indirect;\n"
-          "                              errors = the three bad frees; all; none\n"
-          "  --suppressions FILE         LeakSanitizer-style suppressions (leak:, double_free:,\n"
-          "                              invalid_free:, mismatch:); may be repeated\n"
-          "  --no-default-suppressions   drop the built-in list of C/C++ runtime internals\n"
-          "  --print-default-suppressions  print the built-in list and exit\n"
-          "  --max-leaked-bytes N        let leaks of the gated kinds pass while they add up to N bytes\n"
-          "                              or less\n"
-          "  --baseline OLD.db           fail only on findings OLD.db does not have (matched by stack)\n"
-          "  --junit FILE                write JUnit XML: a testcase per process, a failure per finding\n"
-          "  --sarif FILE                write SARIF 2.1.0: a result per finding\n"
-          "  --github                    print GitHub Actions annotations on stdout\n"
-          "  --show-below-main           print stacks with their frames below main (libc's start-up)\n"
-          "  -h, --help                  show this help\n"
-          "\n"
-          "Exit status: 0 the gate passes; 1 a finding fails it; 2 bad usage, or a trace,\n"
-          "baseline or suppression file that cannot be used (the message names it), or an\n"
-          "output file that cannot be written.  See docs/ci.md.\n",
-          stream);
-}
 
 #define usage_error(...) command_error("check", __VA_ARGS__)
 
@@ -102,8 +72,7 @@ static int apply_option(int c, const char *value, struct check_options *options)
     case 'j': options->junit = value; return 0;
     case 'r': options->sarif = value; return 0;
     case 'g': options->github = true; return 0;
-    case 'B': options->show_below_main = true; return 0;
-    default: return usage_error("unknown option or missing value");
+    default: options->show_below_main = true; return 0; /* 'B' */
     }
 }
 
@@ -119,17 +88,17 @@ static int parse_options(int argc, char **argv, struct check_options *options)
         {"github", no_argument, 0, 'g'}, {"show-below-main", no_argument, 0, 'B'},
         {"help", no_argument, 0, 'h'},   {0, 0, 0, 0}};
     *options = (struct check_options){.fail_on = KINDS_DEFAULT, .use_default_suppressions = true};
-    optind = 0; /* glibc: start afresh, whatever ran getopt before */
-    opterr = 0;
+    struct option_reader reader = {.command = "check", .argc = argc, .argv = argv, .short_options = ":h",
+                                   .long_options = long_options};
     int c;
-    while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+    while ((c = next_option(&reader)) != -1) {
         if (c == 'h') {
-            usage_check(stdout);
+            fputs(HELP_CHECK, stdout);
             return 1;
         }
-        if (c == '?' || c == ':')
-            return usage_error("unknown option or missing value: '%s'", argv[optind - 1]);
-        if (apply_option(c, optarg, options) != 0)
+        if (c == '?')
+            return -1;
+        if (apply_option(c, reader.value, options) != 0)
             return -1;
     }
     options->first_trace = optind;
@@ -225,7 +194,7 @@ int cmd_check(int argc, char **argv)
         free(options.suppression_files);
         if (parsed > 0)
             return 0;
-        usage_check(stderr);
+        fputs(HELP_CHECK, stderr);
         return MT_EXIT_USAGE;
     }
     if (options.print_default_suppressions) {

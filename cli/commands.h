@@ -9,6 +9,7 @@
 #ifndef MEMTRACK_COMMANDS_H
 #define MEMTRACK_COMMANDS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -23,37 +24,36 @@ struct trace;
  * a trace go on; the gate refuses it). */
 void command_warn_incomplete(const char *command, const struct trace *trace);
 
-/* The command line of a command reading one trace (trace_arguments.c). */
-struct trace_arguments {
-    const char *command; /* names the command in messages */
-    const char *trace_path;
-    bool help;
+/* Reads a command's options (command_options.c): getopt_long over ARGV,
+ * permuting, so options may follow the operands, and "--" ends them. */
+struct option_reader {
+    const char *command;                /* names the command in messages */
+    int argc;
+    char **argv;                        /* argv[0] is the command's name */
+    const char *short_options;          /* getopt's, starting with ':' (or "+:" to stop at the first operand) */
+    const struct option *long_options;
+    const char *value_name;             /* what a missing value is called: "a value" when NULL */
+    const char *value;                  /* set by next_option: the option's value, NULL when it takes none */
+    const char *word;                   /* set by next_option: the argument that held the option, as written
+                                         * ("--top=3", or "--top" before its value) */
+    bool started;
+    char short_name[3];                 /* "-x", naming a short option in messages */
 };
-/* Reads the option argv[*i] (and its value, advancing *i): 1 when it is one of
- * the command's, 0 when it is not, -1 after naming a mistake on stderr. */
-typedef int trace_option_reader(int argc, char **argv, int *i, void *context);
-/* Reads argv: the trace, "--" and -h/--help here, other options through
- * read_option.  Returns 0, or -1 after naming the mistake on stderr. */
-int read_trace_arguments(struct trace_arguments *arguments, int argc, char **argv, trace_option_reader *read_option,
-                         void *context);
-/* Reads option NAME at argv[*i], as "NAME=VALUE" or "NAME VALUE" (advancing
- * *i): 1 with *VALUE set, 0 when argv[*i] is another option, -1 after saying
- * that the value is missing. */
-int option_value(const char *command, int argc, char **argv, int *i, const char *name, const char **value);
+/* Reads the next option: its code (long_options' val, or the short option's
+ * letter), -1 when no option is left (the operands are argv[optind] on), or
+ * '?' after saying on stderr that the option is unknown or lacks its value. */
+int next_option(struct option_reader *reader);
 /* Reads VALUE, the value of option NAME, as a whole number from MIN to MAX
  * in decimal digits: 0 with *COUNT set, or -1 after saying what is wrong. */
 int option_count(const char *command, const char *name, const char *value, size_t min, size_t max, size_t *count);
+/* After the options: the one operand, the trace, in *TRACE_PATH; 0, or -1
+ * after saying that there is none or more than one. */
+int one_trace(const struct option_reader *reader, const char **trace_path);
 
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_view(int argc, char **argv);
-
-void usage_run(FILE *stream);
-void usage_report(FILE *stream);
-void usage_check(FILE *stream);
-void usage_diff(FILE *stream);
-void usage_view(FILE *stream);
 
 #endif

@@ -12,27 +12,11 @@
 #include "analyse/growth.h"
 #include "commands.h"
 #include "gate/describe.h"
+#include "help/help.h"
 #include "printable.h"
 
 #define DIFF_DEFAULT_TOP 20
 #define DIFF_SITE_FRAMES 3
-
-/* Prints the command's help to STREAM. */
-void usage_diff(FILE *stream)
-{
-    fputs("Usage: memtrack diff [--top N] OLD NEW\n"
-          "Per-site growth between two traces: the change in allocations, bytes allocated,\n"
-          "bytes live at the peak and bytes leaked, most grown bytes first.  Sites are\n"
-          "matched by their symbolized stack (functions and source files), so traces of\n"
-          "different builds and runs compare.\n"
-          "\n"
-          "  --top N      show the N sites that changed most (default 20; 0 shows every site)\n"
-          "  -h, --help   show this help\n"
-          "\n"
-          "Exit status: 0 when the comparison was printed; 1 when it could not be written;\n"
-          "2 for bad usage or a trace that cannot be used.\n",
-          stream);
-}
 
 struct diff_options {
     size_t top;
@@ -43,33 +27,26 @@ struct diff_options {
  * mistake on stderr.  "--" ends the options. */
 static int parse_options(int argc, char **argv, struct diff_options *options)
 {
+    static const struct option long_options[] = {
+        {"top", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     *options = (struct diff_options){.top = DIFF_DEFAULT_TOP};
-    size_t path_count = 0;
-    bool options_ended = false;
-    for (int i = 1; i < argc; i++) {
-        const char *argument = argv[i], *value = NULL;
-        int taken;
-        if (!options_ended && (strcmp(argument, "-h") == 0 || strcmp(argument, "--help") == 0))
+    struct option_reader reader = {.command = "diff", .argc = argc, .argv = argv, .short_options = ":h",
+                                   .long_options = long_options};
+    int code;
+    while ((code = next_option(&reader)) != -1) {
+        if (code == 'h')
             return 1;
-        if (!options_ended && strcmp(argument, "--") == 0) {
-            options_ended = true;
-        } else if (!options_ended && (taken = option_value("diff", argc, argv, &i, "--top", &value)) != 0) {
-            if (taken < 0 || option_count("diff", "--top", value, 0, SIZE_MAX, &options->top) != 0)
-                return -1;
-        } else if (!options_ended && argument[0] == '-' && argument[1] != '\0') {
-            fprintf(stderr, "memtrack diff: unknown option '%s'\n", argument);
+        if (code == '?')
             return -1;
-        } else if (path_count < GROWTH_SIDES) {
-            options->paths[path_count++] = argument;
-        } else {
-            fprintf(stderr, "memtrack diff: unexpected argument '%s' (give OLD and NEW)\n", argument);
+        if (option_count("diff", "--top", reader.value, 0, SIZE_MAX, &options->top) != 0)
             return -1;
-        }
     }
-    if (path_count != GROWTH_SIDES) {
-        fprintf(stderr, "memtrack diff: give two traces, OLD and NEW\n");
-        return -1;
-    }
+    if (argc - optind > GROWTH_SIDES)
+        return command_error("diff", "unexpected argument '%s' (give OLD and NEW)", argv[optind + GROWTH_SIDES]);
+    if (argc - optind != GROWTH_SIDES)
+        return command_error("diff", "give two traces, OLD and NEW");
+    for (int side = 0; side < GROWTH_SIDES; side++)
+        options->paths[side] = argv[optind + side];
     return 0;
 }
 
@@ -149,7 +126,7 @@ int cmd_diff(int argc, char **argv)
     struct diff_options options;
     int parsed = parse_options(argc, argv, &options);
     if (parsed != 0) {
-        usage_diff(parsed > 0 ? stdout : stderr);
+        fputs(HELP_DIFF, parsed > 0 ? stdout : stderr);
         return parsed > 0 ? 0 : MT_EXIT_USAGE;
     }
     struct trace traces[GROWTH_SIDES] = {0};

@@ -1,23 +1,21 @@
 /*
- * main.c - the memtrack command: dispatches to a subcommand.
+ * main.c - the memtrack command: dispatches to a subcommand.  The help
+ * texts are cli/help/COMMAND.txt (help.h), which the man pages are made from too.
  */
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "help/help.h"
 
 struct command {
     const char *name;
     int (*run)(int argc, char **argv);
-    void (*usage)(FILE *out);
-    const char *synopsis;
+    const char *help;
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run, usage_run, "run [-o TRACE] [--] PROGRAM [ARGS...]   trace every allocation of PROGRAM"},
-    {"report", cmd_report, usage_report, "report [--format text|json] TRACE       leaks, errors and allocation sites"},
-    {"check", cmd_check, usage_check, "check [--fail-on KINDS] TRACE...        gate CI on leaks and errors"},
-    {"diff", cmd_diff, usage_diff, "diff OLD NEW                            per-site growth between two traces"},
-    {"view", cmd_view, usage_view, "view TRACE [-o FILE.html]               one self-contained HTML page"},
+    {"run", cmd_run, HELP_RUN},    {"report", cmd_report, HELP_REPORT}, {"check", cmd_check, HELP_CHECK},
+    {"diff", cmd_diff, HELP_DIFF}, {"view", cmd_view, HELP_VIEW},
 };
 
 static const struct command *find(const char *name)
@@ -28,20 +26,10 @@ static const struct command *find(const char *name)
     return NULL;
 }
 
-static void usage(FILE *out)
-{
-    fputs("Usage: memtrack COMMAND [options]\n\nCommands:\n", out);
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(out, "  %s\n", commands[i].synopsis);
-    fputs("  help [COMMAND]                          this text, or a command's own\n"
-          "\nOptions: -h, --help; --version\n",
-          out);
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        fputs(HELP_MEMTRACK, stderr);
         return MT_EXIT_USAGE;
     }
     const char *name = argv[1];
@@ -53,20 +41,20 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(name, "-h") || !strcmp(name, "--help") || (!strcmp(name, "help") && argc == 2)) {
-        usage(stdout);
+        fputs(HELP_MEMTRACK, stdout);
         return 0;
     }
     if (!strcmp(name, "help")) {
         c = find(argv[2]);
         if (!c) {
             fprintf(stderr, "memtrack: no command '%s'\n", argv[2]);
-            usage(stderr);
+            fputs(HELP_MEMTRACK, stderr);
             return MT_EXIT_USAGE;
         }
-        c->usage(stdout);
+        fputs(c->help, stdout);
         return 0;
     }
     fprintf(stderr, "memtrack: unknown command or option '%s'\n", name);
-    usage(stderr);
+    fputs(HELP_MEMTRACK, stderr);
     return MT_EXIT_USAGE;
 }

@@ -12,6 +12,7 @@
 
 #include "analyse/analyse.h"
 #include "commands.h"
+#include "help/help.h"
 #include "output/render.h"
 #include "protocol.h"
 #include "trace/reader.h"
@@ -26,34 +27,9 @@ struct report_options {
     const char *exe; /* --exe: only the processes running this program */
 };
 
-/* Prints the command's help to STREAM. */
-void usage_report(FILE *stream)
-{
-    fputs("Usage: memtrack report [--format text|json] [--pid N] [--exe NAME] [TEXT OPTIONS] TRACE\n"
-          "Print what a trace recorded: memory errors, leaks, allocation sites and peak heap.\n"
-          "\n"
-          "  --format text   for people, like valgrind memcheck (the default)\n"
-          "  --format json   for programs, complete; the layout is described in docs/report-format.md\n"
-          "  --pid N         only the process N (a trace of several lists them first)\n"
-          "  --exe NAME      only the processes running NAME (a path, or its last part: python3)\n"
-          "  -h, --help      show this help\n"
-          "\n"
-          "Text options (memcheck's names and defaults; the leak summary counts every kind):\n"
-          "  --show-leak-kinds=LIST  leak records to print: all, none, or a comma-separated list of\n"
-          "                          definite, indirect, possible, reachable, unclassified\n"
-          "                          (default definite,possible,unclassified)\n"
-          "  --num-callers=N         frames printed per stack, 1 to 256 (default 12)\n"
-          "  --top=N                 allocation sites printed, most allocations first; 0 for none (default 10)\n"
-          "  --show-below-main       frames below main too (libc's start-up; hidden by default)\n"
-          "  --leak-resolution=R     low, med or high (default): records of one kind whose first 2, 4 or\n"
-          "                          all stack entries match (memcheck counts malloc's own as the first)\n"
-          "                          print as one\n"
-          "  --leak-records=N        leak records printed per kind, largest first; all for every one\n"
-          "                          (default 100; the leak summary and a line after it count the rest)\n",
-          stream);
-}
-
 #define usage_error(...) command_error("report", __VA_ARGS__)
+/* The codes (in parse_options) of the text format's own options. */
+#define TEXT_OPTION_CODES "BknrtL"
 
 /* Reads --leak-resolution's VALUE into *SITES (text_options.leak_resolution);
  * -1 after saying what is wrong. */
@@ -114,63 +90,59 @@ static int choose_leak_kinds(const char *value, unsigned *kinds)
     }
 }
 
-/* Reads one of report's own options (trace_option_reader). */
-static int read_report_option(int argc, char **argv, int *i, void *context)
+/* Applies option CODE with VALUE (next_option's) to OPTIONS: 0, or -1 after
+ * saying what is wrong with the value. */
+static int apply_option(int code, const char *value, struct report_options *options)
 {
-    struct report_options *options = context;
-    const char *option = argv[*i], *value = NULL;
-    int taken;
-    if ((taken = option_value("report", argc, argv, i, "--format", &value)) != 0) {
-        if (taken < 0)
-            return -1;
+    switch (code) {
+    case 'F':
         if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0)
             return usage_error("unknown format '%s' (text or json)", value);
         options->json = strcmp(value, "json") == 0;
-        return 1;
+        return 0;
+    case 'p': return option_count("report", "--pid", value, 1, INT32_MAX, &options->pid);
+    case 'e': options->exe = value; return 0;
+    case 'h': options->help = true; return 0;
+    case 'B': options->text.show_below_main = true; return 0;
+    case 'k': return choose_leak_kinds(value, &options->text.leak_kinds);
+    case 'n': return option_count("report", "--num-callers", value, 1, MT_MAX_DEPTH, &options->text.frames);
+    case 'r': return choose_leak_resolution(value, &options->text.leak_resolution);
+    case 'L': return choose_leak_records(value, &options->text.leak_records);
+    default: return option_count("report", "--top", value, 0, SIZE_MAX, &options->text.sites); /* 't' */
     }
-    if ((taken = option_value("report", argc, argv, i, "--pid", &value)) != 0)
-        return taken < 0 || option_count("report", "--pid", value, 1, INT32_MAX, &options->pid) ? -1 : 1;
-    if ((taken = option_value("report", argc, argv, i, "--exe", &value)) != 0) {
-        options->exe = value;
-        return taken < 0 ? -1 : 1;
-    }
-    int result = 0;
-    if (strcmp(option, "--show-below-main") == 0) {
-        options->text.show_below_main = true;
-        result = 1;
-    } else if ((taken = option_value("report", argc, argv, i, "--show-leak-kinds", &value)) != 0) {
-        result = taken < 0 || choose_leak_kinds(value, &options->text.leak_kinds) != 0 ? -1 : 1;
-    } else if ((taken = option_value("report", argc, argv, i, "--num-callers", &value)) != 0) {
-        result = taken < 0 || option_count("report", "--num-callers", value, 1, MT_MAX_DEPTH, &options->text.frames)
-                     ? -1 : 1;
-    } else if ((taken = option_value("report", argc, argv, i, "--leak-resolution", &value)) != 0) {
-        result = taken < 0 || choose_leak_resolution(value, &options->text.leak_resolution) != 0 ? -1 : 1;
-    } else if ((taken = option_value("report", argc, argv, i, "--leak-records", &value)) != 0) {
-        result = taken < 0 || choose_leak_records(value, &options->text.leak_records) != 0 ? -1 : 1;
-    } else if ((taken = option_value("report", argc, argv, i, "--top", &value)) != 0) {
-        result = taken < 0 || option_count("report", "--top", value, 0, SIZE_MAX, &options->text.sites) ? -1 : 1;
-    }
-    if (result > 0 && options->text_option == NULL)
-        options->text_option = option;
-    return result;
 }
 
 /* Reads the command line into OPTIONS.  Returns 0, or -1 after naming the
  * mistake on stderr. */
 static int parse_options(int argc, char **argv, struct report_options *options)
 {
+    static const struct option long_options[] = {
+        {"format", required_argument, 0, 'F'},          {"pid", required_argument, 0, 'p'},
+        {"exe", required_argument, 0, 'e'},             {"help", no_argument, 0, 'h'},
+        {"show-below-main", no_argument, 0, 'B'},       {"show-leak-kinds", required_argument, 0, 'k'},
+        {"num-callers", required_argument, 0, 'n'},     {"leak-resolution", required_argument, 0, 'r'},
+        {"top", required_argument, 0, 't'},             {"leak-records", required_argument, 0, 'L'},
+        {0, 0, 0, 0}};
     *options = (struct report_options){
         .text = {TEXT_LEAK_KINDS_DEFAULT, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false, TEXT_LEAK_RESOLUTION_HIGH,
                  TEXT_LEAK_RECORDS_DEFAULT},
     };
-    struct trace_arguments common = {.command = "report"};
-    if (read_trace_arguments(&common, argc, argv, read_report_option, options) != 0)
+    struct option_reader reader = {.command = "report", .argc = argc, .argv = argv, .short_options = ":h",
+                                   .long_options = long_options};
+    int code;
+    while ((code = next_option(&reader)) != -1) {
+        if (code == '?')
+            return -1;
+        if (apply_option(code, reader.value, options) != 0)
+            return -1;
+        if (strchr(TEXT_OPTION_CODES, code) != NULL && options->text_option == NULL)
+            options->text_option = reader.word;
+    }
+    if (!options->help && one_trace(&reader, &options->trace_path) != 0)
         return -1;
     if (options->json && options->text_option != NULL)
         return usage_error("%s is an option of the text format (JSON holds every record and frame)",
                            options->text_option);
-    options->trace_path = common.trace_path;
-    options->help = common.help;
     return 0;
 }
 
@@ -207,11 +179,11 @@ int cmd_report(int argc, char **argv)
 {
     struct report_options options;
     if (parse_options(argc, argv, &options) != 0) {
-        usage_report(stderr);
+        fputs(HELP_REPORT, stderr);
         return MT_EXIT_USAGE;
     }
     if (options.help) {
-        usage_report(stdout);
+        fputs(HELP_REPORT, stdout);
         return 0;
     }
     struct trace trace;

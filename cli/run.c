@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -27,6 +26,7 @@
 #include "collect/server.h"
 #include "commands.h"
 #include "gate/gate.h"
+#include "help/help.h"
 #include "heuristics.h"
 #include "run/finish.h"
 #include "run/launch.h"
@@ -57,50 +57,6 @@ static const struct number_option NUMBER_OPTIONS[] = {
     {"--temporary-window", "temporary_window", 1, MT_TEMP_WINDOW_MAX},
     {"--quarantine", "quarantine", 0, SIZE_MAX},
 };
-
-void usage_run(FILE *out)
-{
-    fputs("Usage: memtrack run [options] [--] PROGRAM [ARGS...]\n"
-          "\n"
-          "Runs PROGRAM with every allocation traced, writes a trace file, prints a\n"
-          "summary on stderr and exits with PROGRAM's exit status (128+N if it died\n"
-          "of signal N).\n"
-          "\n"
-          "  -o, --output FILE         trace file (default memtrack.PROGRAM.PID.db)\n"
-          "  -f, --force               overwrite FILE if it exists\n"
-          "      --depth N             frames per allocation backtrace (1 to 256, default 64)\n"
-          "      --free-depth N        frames per release backtrace, shown as where a\n"
-          "                            double-freed block was first freed (0 to 256,\n"
-          "                            default 1: the call site only, which needs no\n"
-          "                            unwinding)\n"
-          "      --on-error=MODE       continue (default) or abort at the first bad free\n"
-          "      --temporary-window N  a block freed before N more allocations of its\n"
-          "                            thread counts as temporary (1 to 16, default 1)\n"
-          "      --quarantine BYTES    freed memory each thread holds back (its last 64\n"
-          "                            releases, at most BYTES; default 1048576)\n"
-          "      --unwinder=WHICH      fast (default: cached rules from .eh_frame, libunwind\n"
-          "                            where they do not apply) or libunwind (always)\n"
-          "      --leak-check-heuristics=SET\n"
-          "                            interior pointers that keep a block still reachable,\n"
-          "                            as memcheck's: all (default), none, or a comma list\n"
-          "                            of stdstring, length64, newarray, multipleinheritance\n"
-          "      --no-follow           trace only PROGRAM, not the processes it starts\n"
-          "      --no-symbol-cache     resolve every address from the object files, without\n"
-          "                            reading or filling the symbol cache shared by runs\n"
-          "                            ($XDG_CACHE_HOME/memtrack, else ~/.cache/memtrack)\n"
-          "      --fail-on=KINDS       exit with the gate's status when findings of these\n"
-          "                            kinds remain: definite, indirect, possible,\n"
-          "                            reachable, unclassified, double-free, invalid-free,\n"
-          "                            mismatch, untraced, leaks, errors, all (see docs/ci.md)\n"
-          "      --error-exitcode=N    that status (default 86)\n"
-          "  -h, --help                this help\n"
-          "\n"
-          "Exit status: PROGRAM's; 127 when PROGRAM is not found, 126 when it cannot be\n"
-          "executed, 2 for bad usage or an unwritable trace; with --fail-on, 86 (or N)\n"
-          "when the gate fails, the trace is incomplete (a process could not be stored) or\n"
-          "PROGRAM itself could not be traced.\n",
-          out);
-}
 
 /* Appends key=value to MEMTRACK_OPTIONS; -1 after saying so when it does not
  * fit (cut, it would pass libtrack another value than the one given). */
@@ -165,13 +121,13 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"no-symbol-cache", no_argument, 0, 'S'}, {"leak-check-heuristics", required_argument, 0, 'H'},
         {"fail-on", required_argument, 0, 'F'}, {"error-exitcode", required_argument, 0, 'X'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    struct option_reader reader = {.command = "run", .argc = argc, .argv = argv, .short_options = "+:o:fh",
+                                   .long_options = longopts};
     int c;
     char gate_error[512];
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+o:fh", longopts, NULL)) != -1) {
+    while ((c = next_option(&reader)) != -1) {
         switch (c) {
-        case 'o': o->output = optarg; break;
+        case 'o': o->output = reader.value; break;
         case 'f': o->force = 1; break;
         case 'n':
             if (add_option(o, "follow", "0") != 0)
@@ -179,43 +135,42 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case 'S': o->no_symbol_cache = 1; break;
         case 'F':
-            if (gate_parse_kinds(optarg, &o->fail_on, gate_error, sizeof gate_error) != 0) {
+            if (gate_parse_kinds(reader.value, &o->fail_on, gate_error, sizeof gate_error) != 0) {
                 fprintf(stderr, "memtrack run: --fail-on: %s\n", gate_error);
                 return -1;
             }
             break;
         case 'X':
-            if (gate_parse_exitcode(optarg, &o->error_exitcode, gate_error, sizeof gate_error) != 0) {
+            if (gate_parse_exitcode(reader.value, &o->error_exitcode, gate_error, sizeof gate_error) != 0) {
                 fprintf(stderr, "memtrack run: %s\n", gate_error);
                 return -1;
             }
             break;
-        case 'h': usage_run(stdout); exit(0);
+        case 'h': fputs(HELP_RUN, stdout); exit(0);
         case '0': case '1': case '2': case '3': /* NUMBER_OPTIONS[c - '0'] */
-            if (add_number(o, &NUMBER_OPTIONS[c - '0'], optarg) != 0)
+            if (add_number(o, &NUMBER_OPTIONS[c - '0'], reader.value) != 0)
                 return -1;
             break;
         case 'u':
-            if (add_choice(o, "--unwinder", "unwinder", optarg, "fast", "libunwind") != 0)
+            if (add_choice(o, "--unwinder", "unwinder", reader.value, "fast", "libunwind") != 0)
                 return -1;
             break;
         case 'e':
-            if (add_choice(o, "--on-error", "on_error", optarg, "continue", "abort") != 0)
+            if (add_choice(o, "--on-error", "on_error", reader.value, "continue", "abort") != 0)
                 return -1;
             break;
         case 'H':
-            if (add_heuristics(o, optarg) != 0)
+            if (add_heuristics(o, reader.value) != 0)
                 return -1;
             break;
-        default:
-            fprintf(stderr, "memtrack run: unknown option '%s'\n", argv[optind - 1]);
-            usage_run(stderr);
+        default: /* '?': next_option said what is wrong */
+            fputs(HELP_RUN, stderr);
             return -1;
         }
     }
     if (optind >= argc) {
         fprintf(stderr, "memtrack run: no program to run\n");
-        usage_run(stderr);
+        fputs(HELP_RUN, stderr);
         return -1;
     }
     return optind;

@@ -14,6 +14,7 @@
 #include "analyse/analyse.h"
 #include "analyse/timeline.h"
 #include "commands.h"
+#include "help/help.h"
 #include "output/html.h"
 #include "output/html_fold.h"
 #include "output_file.h"
@@ -30,69 +31,34 @@ struct view_options {
     bool help;
 };
 
-/* Prints the command's help to STREAM. */
-void usage_view(FILE *stream)
-{
-    fputs("Usage: memtrack view [-o FILE.html] [--open] [--show-below-main] [--full] TRACE\n"
-          "Write one self-contained HTML page showing a trace (heap over time, flame graph of\n"
-          "allocations, allocation sites, leaks and errors) and print its path.\n"
-          "\n"
-          "  -o, --output FILE.html  where to write the page (default: TRACE with .html for its extension)\n"
-          "  --open                  open the page with xdg-open once written\n"
-          "  --show-below-main       keep the frames below main (libc's start-up) in stacks\n"
-          "  --full                  keep every site and leak record and every frame of the flame graph\n"
-          "                          (by default a big trace's page keeps the 500 largest sites by each\n"
-          "                          figure, 200 leak records per kind, and folds the flame graph's frames\n"
-          "                          under 0.1% of every figure into \"other\"; the page says what it left out)\n"
-          "  -h, --help              show this help\n",
-          stream);
-}
-
 #define usage_error(...) command_error("view", __VA_ARGS__)
-
-/* Reads one of view's own options (trace_option_reader). */
-static int read_view_option(int argc, char **argv, int *i, void *context)
-{
-    struct view_options *options = context;
-    if (strcmp(argv[*i], "--open") == 0) {
-        options->open = true;
-        return 1;
-    }
-    if (strcmp(argv[*i], "--show-below-main") == 0) {
-        options->show_below_main = true;
-        return 1;
-    }
-    if (strcmp(argv[*i], "--full") == 0) {
-        options->full = true;
-        return 1;
-    }
-    const char *option = argv[*i], *value = NULL;
-    int taken = option_value("view", argc, argv, i, "--output", &value);
-    if (taken == 0 && strcmp(argv[*i], "-o") == 0) {
-        if (*i + 1 == argc)
-            return usage_error("-o needs a file name");
-        value = argv[++*i];
-        taken = 1;
-    }
-    if (taken <= 0)
-        return taken;
-    if (value[0] == '\0')
-        return usage_error("%s needs a file name", strcmp(option, "-o") == 0 ? "-o" : "--output");
-    options->page_path = value;
-    return 1;
-}
 
 /* Reads the command line into OPTIONS.  Returns 0, or -1 after naming the
  * mistake on stderr. */
 static int parse_options(int argc, char **argv, struct view_options *options)
 {
+    static const struct option long_options[] = {
+        {"output", required_argument, 0, 'o'}, {"open", no_argument, 0, 'O'},
+        {"show-below-main", no_argument, 0, 'B'}, {"full", no_argument, 0, 'f'},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     *options = (struct view_options){0};
-    struct trace_arguments common = {.command = "view"};
-    if (read_trace_arguments(&common, argc, argv, read_view_option, options) != 0)
-        return -1;
-    options->trace_path = common.trace_path;
-    options->help = common.help;
-    return 0;
+    struct option_reader reader = {.command = "view", .argc = argc, .argv = argv, .short_options = ":o:h",
+                                   .long_options = long_options, .value_name = "a file name"};
+    int code;
+    while ((code = next_option(&reader)) != -1) {
+        switch (code) {
+        case '?': return -1;
+        case 'O': options->open = true; break;
+        case 'B': options->show_below_main = true; break;
+        case 'f': options->full = true; break;
+        case 'h': options->help = true; break;
+        default: /* 'o' */
+            if (reader.value[0] == '\0')
+                return usage_error("%s needs a file name", reader.word[1] == '-' ? "--output" : "-o");
+            options->page_path = reader.value;
+        }
+    }
+    return options->help ? 0 : one_trace(&reader, &options->trace_path);
 }
 
 /* Returns TRACE_PATH with its extension (if its file name has one) replaced
@@ -219,11 +185,11 @@ int cmd_view(int argc, char **argv)
 {
     struct view_options options;
     if (parse_options(argc, argv, &options) != 0) {
-        usage_view(stderr);
+        fputs(HELP_VIEW, stderr);
         return MT_EXIT_USAGE;
     }
     if (options.help) {
-        usage_view(stdout);
+        fputs(HELP_VIEW, stdout);
         return 0;
     }
     char *default_page_path = options.page_path == NULL ? page_path_next_to(options.trace_path) : NULL;

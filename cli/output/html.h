@@ -13,9 +13,9 @@
 #include "analyse/timeline.h"
 #include "output/html_page.h"
 
-/* The page before and after the data, generated at build time from
- * viewer/src/page.html and the bundled viewer (viewer_assets.c in the build
- * directory).  The data goes between them, inside a <script type="application/json">. */
+/* The page before and after the data, generated from viewer/src/page.html and
+ * the bundled viewer into viewer/page.c (kept in the repository; see
+ * viewer/bundle.cmake).  The data goes between them, inside a <script type="application/json">. */
 extern const char MT_VIEWER_PAGE_HEAD[];
 extern const char MT_VIEWER_PAGE_TAIL[];
 

@@ -19,20 +19,15 @@ import sys
 import time
 import xml.etree.ElementTree as ElementTree
 
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from case_runner import Failure, expect, run_named_case  # noqa: E402  (tests/case_runner.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = os.path.join(HERE, "programs")
 MEMTRACK = os.environ.get("MEMTRACK", "memtrack")
 WORK = os.environ.get("CHECK_WORK", os.path.join(os.getcwd(), "check-work"))
 GATE_EXIT = 86  # GATE_DEFAULT_EXITCODE in cli/gate/gate.h
-
-
-class Failure(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise Failure(message)
 
 
 def run(args, status=None, cwd=None, env=None):
@@ -789,13 +784,5 @@ def current_umask():
     return mask
 
 
-CASES = {name[len("case_"):]: function for name, function in globals().items() if name.startswith("case_")}
-
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        sys.exit(f"usage: {sys.argv[0]} CASE   (one of: {', '.join(CASES)})")
-    try:
-        CASES[sys.argv[1]]()
-    except Failure as failure:
-        sys.exit(f"FAILED {sys.argv[1]}: {failure}")
-    print(f"passed {sys.argv[1]}")
+    run_named_case(globals())

@@ -229,6 +229,43 @@ def check_unknown_option(ctx):
                proc)
 
 
+def check_one_option_reader(ctx):
+    """Every command reads its options alike (getopt_long): a missing value and
+    an unknown option get the same words and status 2 with the command's help
+    on stderr; options may follow the trace, take their value as NAME=VALUE or
+    NAME VALUE, and "--" ends them."""
+    for command, option in (("run", "--depth"), ("report", "--num-callers"), ("check", "--fail-on"),
+                            ("diff", "--top"), ("view", "--output")):
+        value = "a file name" if command == "view" else "a value"
+        for argv, message in (([command, option], "memtrack %s: %s needs %s\n" % (command, option, value)),
+                              ([command, "--bogus-option", "T.db"],
+                               "memtrack %s: unknown option '--bogus-option'\n" % command),
+                              ([command, "-Z", "T.db"], "memtrack %s: unknown option '-Z'\n" % command)):
+            proc = ctx.memtrack_cmd(*argv)
+            err = e2e_lib.text(proc.stderr)
+            expect(proc.returncode == 2 and proc.stdout == b"", "%s: expected status 2 and no output" % argv, proc)
+            expect(err.startswith(message + "Usage: memtrack %s " % command),
+                   "%s: expected %r, then the help" % (argv, message), proc)
+    proc = ctx.memtrack_cmd("run", "-f", "-o", "T.db", "--", ctx.case("leak_lost_block"))
+    expect(proc.returncode == 0, "run", proc)
+    report = ctx.memtrack_cmd("report", "T.db", "--format", "json")
+    expect(report.returncode == 0 and json.loads(report.stdout)["version"] == 1, "report TRACE --format json",
+           report)
+    expect(ctx.memtrack_cmd("report", "--format=json", "T.db").stdout == report.stdout, "--format=json", report)
+    proc = ctx.memtrack_cmd("report", "--", "--format")
+    expect(proc.returncode == 2 and "memtrack report: --format: cannot open" in e2e_lib.text(proc.stderr),
+           "after --, --format is the trace", proc)
+    for argv in (["view", "T.db", "--output", "page.html"], ["view", "-o", "page.html", "T.db"],
+                 ["view", "--output=page.html", "--", "T.db"]):
+        if os.path.exists(ctx.path("page.html")):
+            os.unlink(ctx.path("page.html"))
+        proc = ctx.memtrack_cmd(*argv)
+        expect(proc.returncode == 0 and e2e_lib.text(proc.stdout) == "page.html\n"
+               and os.path.exists(ctx.path("page.html")), "%s" % argv, proc)
+    proc = ctx.memtrack_cmd("diff", "T.db", "--top", "1", "T.db")
+    expect(proc.returncode == 0 and "0 changed" in e2e_lib.text(proc.stdout), "diff OLD --top 1 NEW", proc)
+
+
 def expect_refused_run(ctx, argv, message, env=None):
     """`memtrack run ARGV`: status 2, exactly MESSAGE on stderr, nothing on
     stdout (the program did not run) and no trace left."""

@@ -613,6 +613,8 @@ static void test_text_options(void **state)
         {{"report", "--leak-records=1", "--leak-resolution=low", path, NULL},
          "Not shown: 1 smaller record of definitely lost blocks", "40 bytes in 1 blocks are definitely lost"},
         {{"report", "--leak-records=all", path, NULL}, "40 bytes in 1 blocks are definitely lost", "smaller record"},
+        {{"report", path, "--leak-records", "0", "--show-leak-kinds=definite", NULL},
+         "Not shown: 2 smaller records of definitely lost blocks (--leak-records=all shows them)\n", "are definitely"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *out, *err;
@@ -637,6 +639,7 @@ static void test_text_options(void **state)
         {{"report", "--leak-records=some", path, NULL},
          "memtrack report: --leak-records takes a number or all, not 'some'\n"},
         {{"report", "--leak-records=-1", path, NULL}, "memtrack report: --leak-records takes a number or all, not '-1'\n"},
+        {{"report", path, "--leak-records", NULL}, "memtrack report: --leak-records needs a value\n"},
         {{"report", "--format", "json", "--leak-records=all", path, NULL},
          "memtrack report: --leak-records=all is an option of the text format"},
         {{"report", "--format", "json", "--top=3", path, NULL},

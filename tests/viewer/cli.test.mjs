@@ -54,7 +54,7 @@ test('bad usage exits 2 and says what is wrong', () => {
   fails([tracePath, tracePath], 2, /unexpected argument/);
   fails([tracePath, '-o'], 2, /-o needs a file name/);
   fails([tracePath, '--output='], 2, /--output needs a file name/);
-  fails([tracePath, '--output'], 2, /--output needs a value/);
+  fails([tracePath, '--output'], 2, /--output needs a file name/);
 });
 
 test('--output names the page as -o does, as memtrack run\'s does the trace', () => {
@@ -64,6 +64,14 @@ test('--output names the page as -o does, as memtrack run\'s does the trace', ()
     const page = result.stdout.trim();
     assert.ok(existsSync(page), `${page} was not written`);
   }
+});
+
+test('--full is read like every other option, after the trace too', () => {
+  const page = join(directory, 'full.html');
+  const result = memtrack(['view', tracePath, '--full', '-o', page]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout, `${page}\n`);
+  fails([tracePath, '--fuller'], 2, /^memtrack view: unknown option '--fuller'\nUsage: memtrack view/);
 });
 
 test('a trace that cannot be used exits 2 and says which file and why', () => {
