@@ -276,6 +276,7 @@ def case_deb():
     for path in ["usr/share/man/man1/memtrack.1.gz", "usr/share/man/man1/memtrack-run.1.gz",
                  "usr/share/bash-completion/completions/memtrack", "usr/share/zsh/vendor-completions/_memtrack",
                  "usr/share/doc/memtrack/LICENSE", "usr/share/doc/memtrack/THIRD-PARTY",
+                 "usr/share/doc/memtrack/copyright",
                  "usr/lib/pkgconfig/memtrack.pc", "usr/lib/cmake/memtrack/memtrackConfigVersion.cmake"]:
         expect(os.path.isfile(os.path.join(root, path)), f"the package lacks /{path}")
     page = run(["man", "-E", "ascii", "-l", os.path.join(root, "usr/share/man/man1/memtrack-run.1.gz")],
