@@ -23,7 +23,6 @@
 #include "trace/stack_trie.h"
 #include "trace/writer.h"
 
-#define MT_SCHEMA_VERSION_TEXT "3"
 #define MAX_INLINE 16
 
 struct trace_writer {
