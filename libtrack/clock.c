@@ -10,16 +10,14 @@
  * run has doubled in length, so the error shrinks as the run grows (measured
  * over T seconds, a 100 ns jitter of clock_gettime is 1e-7/T of the slope).
  * Until the first measurement, and wherever the counter is not invariant
- * (cpuid 0x80000007, EDX bit 8), every timestamp comes from clock_gettime.
+ * (arch.h), every timestamp comes from clock_gettime.
  *
  * Invariant: mt_clock.slope (nanoseconds per tick, 32.32 fixed point) only
  * moves from 0 to its first measurement and then to better ones; tsc0 and ns0 are
  * written once, before the first slope, and never again.
  */
 #define _GNU_SOURCE
-#include <cpuid.h>
 #include <time.h>
-#include <x86intrin.h> /* __rdtsc, for read_pair */
 #include "internal.h"
 
 #define FIRST_MEASUREMENT_NS 1000000ull
@@ -43,7 +41,7 @@ static void read_pair(uint64_t *tsc, uint64_t *ns)
     uint64_t before = 0, after = 0;
     for (int attempt = 0; attempt < 8; attempt++) {
         before = monotonic_ns();
-        *tsc = __rdtsc();
+        *tsc = mt_arch_counter();
         after = monotonic_ns();
         if (after - before < 2000)
             break;
@@ -54,8 +52,7 @@ static void read_pair(uint64_t *tsc, uint64_t *ns)
 /* Anchors the counter to the clock, when the CPU says its counter is invariant. */
 void mt_clock_init(void)
 {
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(0x80000007, &eax, &ebx, &ecx, &edx) || !(edx & (1u << 8)))
+    if (!mt_arch_counter_is_invariant())
         return;
     read_pair(&mt_clock.tsc0, &mt_clock.ns0);
     atomic_store(&first_measure_ns, mt_clock.ns0 + FIRST_MEASUREMENT_NS);

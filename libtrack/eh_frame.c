@@ -24,7 +24,6 @@
  * every rule is then unsupported and libunwind takes every backtrace. */
 extern int _dl_find_object(void *address, struct dl_find_object *result) __attribute__((weak));
 
-enum { REG_RBP = 6, REG_RSP = 7, REG_RA = 16 };
 
 enum reg_how { HOW_SAME, HOW_UNDEFINED, HOW_OFFSET, HOW_OTHER };
 
@@ -180,7 +179,7 @@ static int parse_cie(const uint8_t *p, uintptr_t data_base, struct cie *c)
  * address), or NULL for one it ignores. */
 static struct reg_rule *tracked(struct row *row, uint64_t reg)
 {
-    return reg == REG_RBP ? &row->rbp : reg == REG_RSP ? &row->rsp : reg == REG_RA ? &row->ra : NULL;
+    return reg == MT_DWARF_FP ? &row->rbp : reg == MT_DWARF_SP ? &row->rsp : reg == MT_DWARF_RA ? &row->ra : NULL;
 }
 
 /* Sets a register's rule, when the walk follows that register. */
@@ -298,7 +297,7 @@ static uint64_t pack(const struct row *row)
 {
     if (row->ra.how == HOW_UNDEFINED)
         return MT_RULE_TERMINAL; /* the outermost frame (_start, a thread's clone) */
-    if (row->cfa_is_expression || (row->cfa_reg != REG_RSP && row->cfa_reg != REG_RBP) ||
+    if (row->cfa_is_expression || (row->cfa_reg != MT_DWARF_SP && row->cfa_reg != MT_DWARF_FP) ||
         row->ra.how != HOW_OFFSET || row->rsp.how != HOW_SAME || row->rbp.how == HOW_UNDEFINED ||
         row->rbp.how == HOW_OTHER)
         return MT_RULE_UNSUPPORTED;
@@ -307,7 +306,7 @@ static uint64_t pack(const struct row *row)
                                       (row->rbp.offset < INT16_MIN || row->rbp.offset > INT16_MAX)))
         return MT_RULE_UNSUPPORTED;
     uint64_t rule = MT_RULE_STEP;
-    if (row->cfa_reg == REG_RBP)
+    if (row->cfa_reg == MT_DWARF_FP)
         rule |= MT_RULE_CFA_FROM_RBP;
     if (row->rbp.how == HOW_OFFSET)
         rule |= MT_RULE_RBP_SAVED | (uint64_t)(uint16_t)row->rbp.offset << 8;
@@ -345,8 +344,8 @@ uint64_t mt_eh_frame_rule(uintptr_t ra)
         return MT_RULE_UNSUPPORTED;
     if (pc < start || pc - start >= range) /* the nearest FDE below pc ends before it */
         return MT_RULE_NO_INFO;
-    struct row row = {.cfa_reg = REG_RSP, .rbp = {HOW_SAME, 0}, .rsp = {HOW_SAME, 0}, .ra = {HOW_SAME, 0}};
-    if (c.ra_reg != REG_RA ||
+    struct row row = {.cfa_reg = MT_DWARF_SP, .rbp = {HOW_SAME, 0}, .rsp = {HOW_SAME, 0}, .ra = {HOW_SAME, 0}};
+    if (c.ra_reg != MT_DWARF_RA ||
         run_cfa_program(c.instructions, c.end, &c, start, UINTPTR_MAX, data_base, &row, NULL) != 0)
         return MT_RULE_UNSUPPORTED;
     struct row initial = row;

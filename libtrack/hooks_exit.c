@@ -12,7 +12,7 @@ MT_EXPORT void _exit(int status)
 {
     /* libtrack keeps frame pointers: above this frame's saved rbp and return
      * address lies the caller's stack as it was at the call */
-    mt_on_immediate_exit(status, (uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *));
+    mt_on_immediate_exit(status, (uintptr_t)__builtin_frame_address(0) + MT_ARCH_FRAME_RECORD);
     for (;;)
         syscall(SYS_exit_group, status);
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include "arch.h"
 #include "protocol.h"
 #include "spinlock.h"
 
@@ -281,7 +282,7 @@ static inline uint64_t mt_now_ns(void)
     uint64_t next = atomic_load_explicit(&mt_clock.next_measure_tsc, memory_order_relaxed);
     if (MT_UNLIKELY(s == 0))
         return mt_now_ns_measuring(0, next);
-    uint64_t tsc = __builtin_ia32_rdtsc();
+    uint64_t tsc = mt_arch_counter();
     if (MT_UNLIKELY(tsc >= next))
         return mt_now_ns_measuring(s, next);
     return mt_clock.ns0 + (uint64_t)(((unsigned __int128)(tsc - mt_clock.tsc0) * s) >> 32);

@@ -499,7 +499,7 @@ static int scan_now(struct mt_thread *t, int only_new_definite, uint64_t *new_de
 {
     size_t stack_size = 1 << 20;
     memset(&scan, 0, sizeof scan);
-    scan.own_sp = from_sp ? from_sp : (uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *);
+    scan.own_sp = from_sp ? from_sp : (uintptr_t)__builtin_frame_address(0) + MT_ARCH_FRAME_RECORD;
     mt_threads_stop();
     scan.cap = mt_blocks_count() + 16;
     scan.nodes = map_array(scan.cap * sizeof *scan.nodes);

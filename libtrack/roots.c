@@ -86,8 +86,8 @@ static void park(int sig, siginfo_t *info, void *context)
     for (size_t i = 0; i < n_parked; i++) {
         if (atomic_load(&parked[i].tid) != tid)
             continue;
-        parked[i].sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
-        memcpy(parked[i].regs, uc->uc_mcontext.gregs, sizeof parked[i].regs);
+        parked[i].sp = mt_arch_context_sp(uc);
+        memcpy(parked[i].regs, MT_ARCH_CONTEXT_REGS(uc), sizeof parked[i].regs);
         atomic_store(&parked[i].state, 1);
         while (!atomic_load(&release))
             sched_yield();

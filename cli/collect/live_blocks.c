@@ -30,6 +30,7 @@
  * of live ids and `chunks` the number of chunks made and not freed.
  */
 #include "collect/live_blocks.h"
+#include "protocol.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,18 @@
 /* Chunks allowed beyond four slots per live block before a sweep. */
 #define SWEEP_SLACK 256
 /* A placeholder `function` marking a slot used until the caller fills it. */
-#define SLOT_TAKEN UINT16_MAX
+#define SLOT_TAKEN 31
+_Static_assert(MT_FN_END <= SLOT_TAKEN, "no function is SLOT_TAKEN");
+_Static_assert(MT_LEAK_END <= 8 && MT_HEURISTIC_END <= 8, "kinds and heuristics fit in 3 bits");
+_Static_assert(sizeof(struct mt_live_block) == 24, "a live block is 24 bytes");
+
+#define ADDRESS_BITS 48
+#define SIZE_BITS 36
+
+/* The address and size of a wide block. */
+struct wide_extent {
+    uint64_t address, size;
+};
 
 struct chunk {
     uint32_t live;
@@ -62,6 +74,7 @@ void live_blocks_init(struct live_blocks *lb)
 {
     u64map_init(&lb->threads, sizeof(struct live_run));
     u64map_init(&lb->sparse, sizeof(struct mt_live_block));
+    u64map_init(&lb->wide, sizeof(struct wide_extent));
     lb->count = 0;
     lb->chunks = 0;
 }
@@ -77,6 +90,7 @@ void live_blocks_free(struct live_blocks *lb)
     }
     u64map_free(&lb->threads);
     u64map_free(&lb->sparse);
+    u64map_free(&lb->wide);
     lb->count = 0;
     lb->chunks = 0;
 }
@@ -254,8 +268,40 @@ static void bound_chunks(struct live_blocks *lb)
         sweep(lb);
 }
 
+int live_block_set_extent(struct live_blocks *lb, uint64_t id, struct mt_live_block *b, uint64_t address,
+                          uint64_t size)
+{
+    b->wide = address >> ADDRESS_BITS || size >> SIZE_BITS;
+    if (b->wide) {
+        struct wide_extent *e = u64map_put(&lb->wide, id, NULL);
+        if (e == NULL) {
+            live_blocks_remove(lb, id);
+            return -1;
+        }
+        *e = (struct wide_extent){address, size};
+    }
+    b->address_low = address & (((uint64_t)1 << ADDRESS_BITS) - 1);
+    b->size_low = (uint32_t)size;
+    b->size_high = (size >> 32) & 15;
+    return 0;
+}
+
+uint64_t live_block_address(const struct live_blocks *lb, uint64_t id, const struct mt_live_block *b)
+{
+    const struct wide_extent *e = b->wide ? u64map_get(&lb->wide, id) : NULL;
+    return e ? e->address : b->address_low;
+}
+
+uint64_t live_block_size(const struct live_blocks *lb, uint64_t id, const struct mt_live_block *b)
+{
+    const struct wide_extent *e = b->wide ? u64map_get(&lb->wide, id) : NULL;
+    return e ? e->size : (uint64_t)b->size_high << 32 | b->size_low;
+}
+
 void live_blocks_remove(struct live_blocks *lb, uint64_t id)
 {
+    if (lb->wide.count) /* rarely: only while a wide block lives */
+        u64map_remove(&lb->wide, id);
     struct live_run *run = run_of(lb, id);
     struct chunk *chunk = chunk_of(run, id);
     if (chunk == NULL || slot_of(chunk, id)->function == 0) {

@@ -259,8 +259,10 @@ static void on_inherit(struct mt_process *p, const struct mt_rec_alloc *r)
     struct mt_live_block *b = live_blocks_put(&p->blocks, r->block);
     if (!b)
         return;
-    *b = (struct mt_live_block){.address = r->address, .size = r->size, .time_ns = r->time_ns, .stack = r->stack,
-                                .function = (uint16_t)r->h.extra, .kind = MT_LEAK_UNCLASSIFIED};
+    *b = (struct mt_live_block){.time_ns = r->time_ns, .stack = r->stack, .function = r->h.extra,
+                                .kind = MT_LEAK_UNCLASSIFIED};
+    if (live_block_set_extent(&p->blocks, r->block, b, r->address, r->size) != 0)
+        return;
     struct mt_site *s = touch_site(p, r->stack);
     if (s)
         s->live_bytes += r->size;
@@ -273,13 +275,13 @@ static void on_alloc(struct mt_process *p, const struct mt_rec_alloc *r)
     struct mt_live_block *b = live_blocks_put(&p->blocks, r->block);
     if (!b)
         return;
-    b->address = r->address;
-    b->size = r->size;
     b->time_ns = r->time_ns;
     b->stack = r->stack;
-    b->function = (uint16_t)r->h.extra;
+    b->function = r->h.extra;
     b->kind = MT_LEAK_UNCLASSIFIED;
     b->heuristic = MT_HEURISTIC_NONE;
+    if (live_block_set_extent(&p->blocks, r->block, b, r->address, r->size) != 0)
+        return;
     struct mt_site *s = touch_site(p, r->stack);
     if (s) {
         if (!s->allocations)
@@ -350,15 +352,16 @@ static void on_free(struct mt_process *p, const struct mt_rec_free *r)
 
 static void apply_free(struct mt_process *p, struct mt_live_block *b, const struct mt_rec_free *r)
 {
+    uint64_t size = live_block_size(&p->blocks, r->block, b);
     struct mt_site *s = touch_site(p, b->stack);
     if (s) {
-        s->live_bytes -= b->size;
+        s->live_bytes -= size;
         s->temporary += r->temporary != 0;
         s->lifetimes[lifetime_bucket(r->time_ns > b->time_ns ? r->time_ns - b->time_ns : 0)]++;
     }
     p->frees++;
     p->temporary += r->temporary != 0;
-    p->current_bytes -= b->size;
+    p->current_bytes -= size;
     live_blocks_remove(&p->blocks, r->block); /* b is gone from here on */
     sample(p, r->time_ns);
 }

@@ -30,7 +30,8 @@ char *process_label(const struct report_process *process)
 
 /* One line saying what a finding is: "40 bytes in 1 blocks are definitely
  * lost", "32 bytes in 1 blocks are still reachable (via heuristic newarray)",
- * "double free of 0x5610 (block of 8 bytes allocated by malloc)". */
+ * "double free of 0x5610 (block of 8 bytes allocated by malloc)", "invalid
+ * free of 0x4040 by free (0 bytes inside data symbol "a_global")". */
 char *finding_headline(const struct finding *finding)
 {
     struct text_stream stream;
@@ -53,6 +54,10 @@ char *finding_headline(const struct finding *finding)
         if (error->size.present) {
             fprintf(out, " (block of %" PRId64 " bytes allocated by ", error->size.value);
             write_printable(out, error->alloc_function != NULL ? error->alloc_function : "?");
+            fputc(')', out);
+        } else if (error->data_symbol != NULL) {
+            fputs(" (", out);
+            write_data_symbol(out, error);
             fputc(')', out);
         }
     }

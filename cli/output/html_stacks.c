@@ -3,6 +3,7 @@
  */
 #include "output/html_stacks.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 /* Starts a tree holding only the root. */
@@ -35,15 +36,53 @@ int64_t stack_tree_child(struct stack_tree *tree, uint32_t parent, uint32_t fram
     return *node;
 }
 
+/* Whether two frames are the same frame of the trace: the same address,
+ * line and strings (the report's strings are shared, one copy per text). */
+static bool same_frame_exactly(const struct report_frame *left, const struct report_frame *right)
+{
+    return left->address == right->address && left->line.present == right->line.present &&
+           left->line.value == right->line.value && left->function == right->function && left->file == right->file &&
+           left->module == right->module;
+}
+
+/* Makes room for a last path of DEPTH frames; false when memory runs out. */
+static bool room_for_path(struct stack_tree *tree, size_t depth)
+{
+    if (depth <= tree->last_room)
+        return true;
+    struct report_frame *frames = realloc(tree->last_frames, depth * sizeof *frames);
+    if (frames != NULL)
+        tree->last_frames = frames;
+    uint32_t *nodes = frames != NULL ? realloc(tree->last_nodes, depth * sizeof *nodes) : NULL;
+    if (nodes == NULL)
+        return false;
+    tree->last_nodes = nodes;
+    tree->last_room = depth;
+    return true;
+}
+
 /* Returns the node standing for STACK (0 for an empty one), adding its frames
- * to FRAMES and its path to TREE as needed; -1 when memory runs out. */
+ * to FRAMES and its path to TREE as needed; -1 when memory runs out.  The
+ * outer frames it shares with the last stack given are not looked up again. */
 int64_t stack_tree_node(struct stack_tree *tree, struct frame_table *frames, const struct report_stack *stack)
 {
-    int64_t node = 0;
-    for (size_t i = stack->depth; i-- > 0 && node >= 0;) {
-        int64_t frame = frame_table_index(frames, &stack->frames[i]);
-        node = frame < 0 || frame > UINT32_MAX ? -1 : stack_tree_child(tree, (uint32_t)node, (uint32_t)frame);
+    size_t depth = stack->depth, shared = 0;
+    if (!room_for_path(tree, depth)) {
+        tree->last_depth = 0;
+        return -1;
     }
+    while (shared < depth && shared < tree->last_depth &&
+           same_frame_exactly(&stack->frames[depth - 1 - shared], &tree->last_frames[shared]))
+        shared++;
+    int64_t node = shared > 0 ? tree->last_nodes[shared - 1] : 0;
+    for (size_t i = shared; i < depth && node >= 0; i++) {
+        const struct report_frame *frame = &stack->frames[depth - 1 - i];
+        int64_t index = frame_table_index(frames, frame);
+        node = index < 0 || index > UINT32_MAX ? -1 : stack_tree_child(tree, (uint32_t)node, (uint32_t)index);
+        tree->last_frames[i] = *frame;
+        tree->last_nodes[i] = (uint32_t)node;
+    }
+    tree->last_depth = node >= 0 ? depth : 0;
     return node;
 }
 
@@ -53,5 +92,7 @@ void stack_tree_free(struct stack_tree *tree)
     u64map_free(&tree->node_by_edge);
     free(tree->parents);
     free(tree->frames);
+    free(tree->last_frames);
+    free(tree->last_nodes);
     *tree = (struct stack_tree){0};
 }

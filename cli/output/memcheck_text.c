@@ -50,6 +50,16 @@ void write_stack_text(FILE *out, const struct report_stack *stack, const char *i
         fprintf(out, "%s... (%zu more)\n", indent, more);
 }
 
+void write_data_symbol(FILE *out, const struct report_error *error)
+{
+    if (error->data_symbol == NULL)
+        return;
+    fprintf(out, "%" PRId64 " bytes inside data symbol \"",
+            error->data_symbol_offset.present ? error->data_symbol_offset.value : 0);
+    write_printable(out, error->data_symbol);
+    fputc('"', out);
+}
+
 void write_leak_size(FILE *out, const struct report_leak *leak)
 {
     if (leak->indirect_bytes > 0)

@@ -29,4 +29,8 @@ void write_stack_text(FILE *out, const struct report_stack *stack, const char *i
  * leads indirectly lost blocks "120 (24 direct, 96 indirect) bytes". */
 void write_leak_size(FILE *out, const struct report_leak *leak);
 
+/* Writes where a bad free's address lies in a variable, as memcheck does:
+ * '0 bytes inside data symbol "a_global"'; nothing when no symbol is known. */
+void write_data_symbol(FILE *out, const struct report_error *error);
+
 #endif

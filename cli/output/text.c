@@ -133,10 +133,9 @@ static void text_error(FILE *out, const struct report_error *error, const struct
         text_stack(out, &error->first_free_stack, options);
     }
     if (error->data_symbol != NULL) {
-        fprintf(out, " Address 0x%" PRIx64 " is %" PRId64 " bytes inside data symbol \"", error->address,
-                error->data_symbol_offset.present ? error->data_symbol_offset.value : 0);
-        text_field(out, error->data_symbol, "");
-        fputs("\"\n", out);
+        fprintf(out, " Address 0x%" PRIx64 " is ", error->address);
+        write_data_symbol(out, error);
+        fputc('\n', out);
     }
     fputc('\n', out);
 }

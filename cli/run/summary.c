@@ -39,25 +39,25 @@ static void print_untraced(FILE *out, const struct mt_process *p, bool started_p
     fputc('\n', out);
 }
 
-/* What is still allocated, by leak kind (count_block). */
+/* What is still allocated in `blocks`, by leak kind (count_block). */
 struct leak_totals {
-    uint64_t bytes[MT_LEAK_END], blocks[MT_LEAK_END];
+    const struct live_blocks *blocks;
+    uint64_t bytes[MT_LEAK_END], blocks_of[MT_LEAK_END];
 };
 
 static void count_block(uint64_t id, const struct mt_live_block *b, void *arg)
 {
     struct leak_totals *totals = arg;
-    (void)id;
-    totals->bytes[b->kind] += b->size;
-    totals->blocks[b->kind]++;
+    totals->bytes[b->kind] += live_block_size(totals->blocks, id, b);
+    totals->blocks_of[b->kind]++;
 }
 
 /* Prints the figures of the program memtrack started. */
 static void print_process(FILE *out, const struct mt_process *p)
 {
-    struct leak_totals totals = {0};
+    struct leak_totals totals = {.blocks = &p->blocks};
     live_blocks_for_each(&p->blocks, count_block, &totals);
-    const uint64_t *bytes = totals.bytes, *blocks = totals.blocks;
+    const uint64_t *bytes = totals.bytes, *blocks = totals.blocks_of;
     uint64_t allocations = p->exited ? p->exit.allocations : p->allocations;
     uint64_t frees = p->exited ? p->exit.frees : p->frees;
     uint64_t peak = p->exited ? p->exit.peak_bytes : p->peak_bytes;

@@ -12,10 +12,10 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
-/* The newest meta.schema_version this build understands.  It reads older
- * traces too: version 3 changed how stacks and modules are stored, and
- * analyse/stacks.c reads both layouts. */
-#define MT_SCHEMA_VERSION 3
+/* The newest meta.schema_version this build understands is the one it
+ * writes, MT_SCHEMA_VERSION (schema.sql's user_version, in schema_sql.h).
+ * It reads older traces too: version 3 changed how stacks and modules are
+ * stored, and analyse/stacks.c reads both layouts. */
 
 #define TRACE_STATEMENT_CACHE 16
 

@@ -23,7 +23,6 @@
 #include "trace/stack_trie.h"
 #include "trace/writer.h"
 
-#define MT_SCHEMA_VERSION_TEXT "3"
 #define MAX_INLINE 16
 
 struct trace_writer {
@@ -498,8 +497,8 @@ static void store_block(uint64_t id, const struct mt_live_block *b, void *arg)
         return; /* blocks.stack_id is NOT NULL; a block without stack cannot be placed */
     sqlite3_bind_int64(w->block, 1, pw->process_id);
     sqlite3_bind_int64(w->block, 2, stack);
-    sqlite3_bind_int64(w->block, 3, (sqlite3_int64)b->address);
-    sqlite3_bind_int64(w->block, 4, (sqlite3_int64)b->size);
+    sqlite3_bind_int64(w->block, 3, (sqlite3_int64)live_block_address(&pw->p->blocks, id, b));
+    sqlite3_bind_int64(w->block, 4, (sqlite3_int64)live_block_size(&pw->p->blocks, id, b));
     sqlite3_bind_text(w->block, 5, mt_function_name(b->function), -1, SQLITE_STATIC);
     sqlite3_bind_int64(w->block, 6, (sqlite3_int64)b->time_ns);
     sqlite3_bind_text(w->block, 7, mt_leak_kind_name(b->kind), -1, SQLITE_STATIC);

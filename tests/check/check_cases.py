@@ -105,7 +105,7 @@ def case_setup():
     build("leaky_moved", "leaky.c", ["-DPADDING"], source_path=moved)
     for name in ["clean", "leaky", "leaky_extra", "leaky_moved", "errors"]:
         trace_program(name)
-    for kind in ["double", "invalid", "mismatch"]:
+    for kind in ["double", "invalid", "mismatch", "global"]:
         trace_program("errors_" + kind, kind, program=work("errors"))
 
 
@@ -270,6 +270,15 @@ def case_suppression_errors():
     result = suppressed("double_free:*\n", "errors", status=1)
     expect("FAIL: 2 finding(s)" in result.stdout, result.stdout)
     suppressed("double_free:main\ninvalid_free:main\nmismatch:main\n", "errors", status=0)
+
+
+def case_invalid_free_of_a_variable():
+    # The gate names the variable a bad free points into, as report does.
+    result = check(trace("errors_global"), "--fail-on=errors", status=1)
+    expect(re.search(r'invalid free of 0x[0-9a-f]+ by free \(0 bytes inside data symbol "a_global"\)',
+                     result.stdout), result.stdout)
+    line = line_of("errors.cc", "GLOBAL-FREE-LINE")
+    expect(f"invalid_free_of_a_global() ({PROGRAMS}/errors.cc:{line})" in result.stdout, result.stdout)
 
 
 def case_suppression_report():

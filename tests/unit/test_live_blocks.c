@@ -34,7 +34,8 @@ static void add(struct live_blocks *lb, uint64_t id)
 {
     struct mt_live_block *b = live_blocks_put(lb, id);
     assert_non_null(b);
-    *b = (struct mt_live_block){.address = id * 16 + 1, .size = id & 0xffff, .function = 1, .stack = (uint32_t)id};
+    *b = (struct mt_live_block){.function = 1, .stack = (uint32_t)id};
+    assert_int_equal(live_block_set_extent(lb, id, b, id * 16 + 1, id & 0xffff), 0);
 }
 
 /* The block ID is there with what add() gave it. */
@@ -42,11 +43,13 @@ static void assert_live(struct live_blocks *lb, uint64_t id)
 {
     const struct mt_live_block *b = live_blocks_get(lb, id);
     assert_non_null(b);
-    assert_int_equal(b->address, id * 16 + 1);
+    assert_int_equal(live_block_address(lb, id, b), id * 16 + 1);
+    assert_int_equal(live_block_size(lb, id, b), id & 0xffff);
     assert_int_equal(b->stack, (uint32_t)id);
 }
 
 struct seen {
+    const struct live_blocks *lb;
     size_t count;
     uint64_t sum;
 };
@@ -54,7 +57,7 @@ struct seen {
 static void tally(uint64_t id, const struct mt_live_block *b, void *arg)
 {
     struct seen *seen = arg;
-    assert_int_equal(b->address, id * 16 + 1);
+    assert_int_equal(live_block_address(seen->lb, id, b), id * 16 + 1);
     seen->count++;
     seen->sum += id;
 }
@@ -77,7 +80,7 @@ static void test_put_get_remove(void **state)
     live_blocks_remove(&lb, ID(7, 7)); /* never there */
     assert_null(live_blocks_get(&lb, ID(1, 2)));
     assert_int_equal(lb.count, 2);
-    struct seen seen = {0};
+    struct seen seen = {.lb = &lb};
     live_blocks_for_each(&lb, tally, &seen);
     assert_int_equal(seen.count, 2);
     assert_int_equal(seen.sum, ID(1, 1) + ID(2, 1));
@@ -115,7 +118,7 @@ static void test_mixed_lifetimes_match_reference(void **state)
         }
         assert_int_equal(lb.count, count);
     }
-    struct seen seen = {0};
+    struct seen seen = {.lb = &lb};
     live_blocks_for_each(&lb, tally, &seen);
     assert_int_equal(seen.count, count);
     for (unsigned t = 0; t < THREADS; t++)
@@ -172,7 +175,7 @@ static void test_thinned_chunk_keeps_survivors(void **state)
     assert_int_equal(lb.count, 4096 / 8 + 2 * 4096);
     for (uint64_t seq = 8; seq <= 4096; seq += 8)
         assert_live(&lb, ID(1, seq));
-    struct seen seen = {0};
+    struct seen seen = {.lb = &lb};
     live_blocks_for_each(&lb, tally, &seen);
     assert_int_equal(seen.count, lb.count);
     for (uint64_t seq = 8; seq <= 4096; seq += 8)
@@ -200,12 +203,50 @@ static void test_many_threads_swept(void **state)
         assert_live(&lb, ID(t, 1));
     for (uint64_t seq = 1; seq <= 3000; seq++)
         assert_live(&lb, ID(1, seq));
-    struct seen seen = {0};
+    struct seen seen = {.lb = &lb};
     live_blocks_for_each(&lb, tally, &seen);
     assert_int_equal(seen.count, lb.count);
     for (uint64_t t = 1; t <= 5000; t++)
         live_blocks_remove(&lb, ID(t, 1));
     assert_int_equal(lb.count, 2999);
+    live_blocks_free(&lb);
+}
+
+/* Blocks whose address or size a slot cannot hold keep them whole, in a
+ * chunk and in the hash map alike, and leave nothing behind when they go;
+ * the widest that fit stay in their slot. */
+static void test_wide_blocks_keep_their_extent(void **state)
+{
+    (void)state;
+    struct live_blocks lb;
+    live_blocks_init(&lb);
+    const struct {
+        uint64_t id, address, size;
+    } blocks[] = {
+        {ID(1, 1), (uint64_t)1 << 48, 16},               /* an address above 48 bits (5-level paging) */
+        {ID(1, 2), 0x7f0000001000, (uint64_t)1 << 36},   /* 64 GiB */
+        {ID(1, 3), 0xffffffffffff, ((uint64_t)1 << 36) - 1}, /* the largest that fit */
+        {ID(1, 4), UINT64_MAX, INT64_MAX},
+        {ID(1, 100000), 0x123456789abcdef0, 5},          /* far from the others: the hash map */
+    };
+    size_t n = sizeof blocks / sizeof *blocks;
+    for (size_t i = 0; i < n; i++) {
+        struct mt_live_block *b = live_blocks_put(&lb, blocks[i].id);
+        assert_non_null(b);
+        *b = (struct mt_live_block){.function = 1};
+        assert_int_equal(live_block_set_extent(&lb, blocks[i].id, b, blocks[i].address, blocks[i].size), 0);
+    }
+    assert_int_equal(lb.wide.count, 4);
+    for (size_t i = 0; i < n; i++) {
+        const struct mt_live_block *b = live_blocks_get(&lb, blocks[i].id);
+        assert_non_null(b);
+        assert_int_equal(live_block_address(&lb, blocks[i].id, b), blocks[i].address);
+        assert_int_equal(live_block_size(&lb, blocks[i].id, b), blocks[i].size);
+    }
+    for (size_t i = 0; i < n; i++)
+        live_blocks_remove(&lb, blocks[i].id);
+    assert_int_equal(lb.wide.count, 0);
+    assert_int_equal(lb.count, 0);
     live_blocks_free(&lb);
 }
 
@@ -217,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_ids_out_of_order),
         cmocka_unit_test(test_thinned_chunk_keeps_survivors),
         cmocka_unit_test(test_many_threads_swept),
+        cmocka_unit_test(test_wide_blocks_keep_their_extent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

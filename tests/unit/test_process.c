@@ -120,8 +120,8 @@ static void test_allocations_and_frees_add_up_per_site(void **state)
     assert_null(live_blocks_get(&p->blocks, 1));
     const struct mt_live_block *b = live_blocks_get(&p->blocks, 2);
     assert_non_null(b);
-    assert_int_equal(b->address, 0x2000);
-    assert_int_equal(b->size, 20);
+    assert_int_equal(live_block_address(&p->blocks, 2, b), 0x2000);
+    assert_int_equal(live_block_size(&p->blocks, 2, b), 20);
     assert_int_equal(b->time_ns, 2 * US);
     assert_int_equal(b->stack, 1);
     assert_int_equal(b->function, MT_FN_NEW_ARRAY);
