@@ -1,5 +1,5 @@
 /*
- * report.c - `memtrack report [--format text|json] [text options] TRACE`:
+ * report.c - `memtrack report [--format FORMAT] [--metric M] [text options] TRACE`:
  * read a trace and print what it recorded.  Validation lives in trace/reader.c, the analyses in
  * analyse/, the formats in output/; this file only wires them to the command line.
  */
@@ -15,8 +15,13 @@
 #include "protocol.h"
 #include "trace/reader.h"
 
+/* --format's values, in its spelling order (FORMAT_NAMES). */
+enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_FOLDED, FORMAT_SPEEDSCOPE, FORMAT_MASSIF, FORMAT_COUNT };
+static const char *const FORMAT_NAMES[FORMAT_COUNT] = {"text", "json", "folded", "speedscope", "massif"};
+
 struct report_options {
-    bool json;
+    enum report_format format;
+    int metric;              /* --metric: an enum export_metric, or -1 when not given */
     struct text_options text;
     const char *text_option; /* the first text-only option given, refused with JSON */
     const char *trace_path;
@@ -28,11 +33,21 @@ struct report_options {
 /* Prints the command's help to STREAM. */
 void usage_report(FILE *stream)
 {
-    fputs("Usage: memtrack report [--format text|json] [--pid N] [--exe NAME] [TEXT OPTIONS] TRACE\n"
+    fputs("Usage: memtrack report [--format FORMAT] [--metric M] [--pid N] [--exe NAME] [TEXT OPTIONS] TRACE\n"
           "Print what a trace recorded: memory errors, leaks, allocation sites and peak heap.\n"
           "\n"
           "  --format text   for people, like valgrind memcheck (the default)\n"
           "  --format json   for programs, complete; the layout is described in docs/report-format.md\n"
+          "  --format folded      the allocation stacks as folded stacks, for flamegraph.pl and inferno\n"
+          "  --format speedscope  the allocation stacks as a speedscope profile, one per process\n"
+          "  --format massif      one process as massif.out, for ms_print and massif-visualizer\n"
+          "  --metric M      what the exports weigh each allocation stack by:\n"
+          "                    allocations  allocations made there\n"
+          "                    bytes        bytes allocated there (the default of folded and speedscope)\n"
+          "                    leaked       bytes still allocated at the end, every leak kind\n"
+          "                    peak         bytes live when the heap peaked (the default of massif)\n"
+          "                    temporary    allocations freed before their thread's next allocation\n"
+          "                  massif takes peak or leaked: it draws the heap over time\n"
           "  --pid N         only the process N (a trace of several lists them first)\n"
           "  --exe NAME      only the processes running NAME (a path, or its last part: python3)\n"
           "  -h, --help      show this help\n"
@@ -104,9 +119,18 @@ static int read_report_option(int argc, char **argv, int *i, void *context)
     if ((taken = option_value("report", argc, argv, i, "--format", &value)) != 0) {
         if (taken < 0)
             return -1;
-        if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0)
-            return usage_error("unknown format '%s' (text or json)", value);
-        options->json = strcmp(value, "json") == 0;
+        int format = name_to_index(FORMAT_NAMES, FORMAT_COUNT, value);
+        if (format < 0)
+            return usage_error("unknown format '%s' (text, json, folded, speedscope or massif)", value);
+        options->format = (enum report_format)format;
+        return 1;
+    }
+    if ((taken = option_value("report", argc, argv, i, "--metric", &value)) != 0) {
+        if (taken < 0)
+            return -1;
+        options->metric = name_to_index(EXPORT_METRIC_NAMES, EXPORT_METRIC_COUNT, value);
+        if (options->metric < 0)
+            return usage_error("--metric takes allocations, bytes, leaked, peak or temporary, not '%s'", value);
         return 1;
     }
     if ((taken = option_value("report", argc, argv, i, "--pid", &value)) != 0)
@@ -139,16 +163,66 @@ static int read_report_option(int argc, char **argv, int *i, void *context)
 static int parse_options(int argc, char **argv, struct report_options *options)
 {
     *options = (struct report_options){
+        .metric = -1,
         .text = {TEXT_LEAK_KINDS_DEFAULT, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false, TEXT_LEAK_RESOLUTION_HIGH},
     };
     struct trace_arguments common = {.command = "report"};
     if (read_trace_arguments(&common, argc, argv, read_report_option, options) != 0)
         return -1;
-    if (options->json && options->text_option != NULL)
+    if (options->format == FORMAT_JSON && options->text_option != NULL)
         return usage_error("%s is an option of the text format (JSON holds every record and frame)",
                            options->text_option);
+    if (options->format != FORMAT_TEXT && options->text_option != NULL)
+        return usage_error("%s is an option of the text format (an export weighs every allocation stack)",
+                           options->text_option);
+    bool export = options->format != FORMAT_TEXT && options->format != FORMAT_JSON;
+    if (!export && options->metric >= 0)
+        return usage_error("--metric is an option of the exports (--format folded, speedscope or massif)");
+    if (options->metric < 0)
+        options->metric = options->format == FORMAT_MASSIF ? EXPORT_PEAK : EXPORT_BYTES;
+    if (options->format == FORMAT_MASSIF && options->metric != EXPORT_PEAK && options->metric != EXPORT_LEAKED)
+        return usage_error("massif draws the heap over time: --metric peak or leaked, not %s (a count over the "
+                           "whole run)", EXPORT_METRIC_NAMES[options->metric]);
     options->trace_path = common.trace_path;
     options->help = common.help;
+    return 0;
+}
+
+/* Writes REPORT in the format OPTIONS ask for on stdout: 0, 2 when the
+ * trace's timeline (massif's) is damaged, 1 when writing failed. */
+static int write_report(struct trace *trace, const struct report *report, const struct report_options *options)
+{
+    enum export_metric metric = (enum export_metric)options->metric;
+    struct process_timeline timeline = {0};
+    int written = 0;
+    switch (options->format) {
+    case FORMAT_JSON:
+        written = render_json(stdout, report);
+        break;
+    case FORMAT_FOLDED:
+        written = render_folded(stdout, report, metric);
+        break;
+    case FORMAT_SPEEDSCOPE:
+        written = render_speedscope(stdout, report, metric);
+        break;
+    case FORMAT_MASSIF:
+        if (analyse_timeline(trace, report->processes[0].row_id, &timeline) != 0) {
+            fprintf(stderr, "memtrack report: %s: %s\n", options->trace_path, trace->problem);
+            process_timeline_free(&timeline);
+            return MT_EXIT_USAGE;
+        }
+        written = render_massif(stdout, &report->processes[0], &timeline, metric);
+        process_timeline_free(&timeline);
+        break;
+    case FORMAT_TEXT:
+    case FORMAT_COUNT:
+        written = render_text_with(stdout, report, &options->text);
+        break;
+    }
+    if (written != 0) {
+        fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
+        return 1;
+    }
     return 0;
 }
 
@@ -169,8 +243,9 @@ int cmd_report(int argc, char **argv)
     struct trace trace;
     struct report report = {0};
     int status = 0;
-    const struct analyse_scope scope = {options.json ? SIZE_MAX : options.text.sites,
-                                        options.json ? ANALYSE_EVERY_KIND : options.text.leak_kinds,
+    bool text = options.format == FORMAT_TEXT;
+    const struct analyse_scope scope = {text ? options.text.sites : SIZE_MAX,
+                                        text ? options.text.leak_kinds : ANALYSE_EVERY_KIND,
                                         (int64_t)options.pid, options.exe};
     if (trace_open(&trace, options.trace_path) != 0 || analyse_trace(&trace, &report, &scope) != 0) {
         fprintf(stderr, "memtrack report: %s: %s\n", options.trace_path, trace.problem);
@@ -183,13 +258,14 @@ int cmd_report(int argc, char **argv)
             fprintf(stderr, " running %s", options.exe);
         fputc('\n', stderr);
         status = MT_EXIT_USAGE;
+    } else if (options.format == FORMAT_MASSIF && report.process_count != 1) {
+        fprintf(stderr, "memtrack report: %s: massif holds one process and the trace has %zu%s\n",
+                options.trace_path, report.process_count,
+                report.process_count > 1 ? ": choose one with --pid or --exe" : "");
+        status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("report", &trace);
-        int written = options.json ? render_json(stdout, &report) : render_text_with(stdout, &report, &options.text);
-        if (written != 0) {
-            fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
-            status = 1;
-        }
+        status = write_report(&trace, &report, &options);
     }
     report_free(&report);
     trace_close(&trace);

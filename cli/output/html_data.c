@@ -204,7 +204,7 @@ static void write_process(struct data_writer *writer, const struct report_proces
 int write_view_data(FILE *out, const struct view *view)
 {
     struct data_writer writer = {.out = out, .show_below_main = view->show_below_main};
-    frame_table_init(&writer.frames);
+    frame_table_init(&writer.frames, false);
     stack_tree_init(&writer.stacks);
     fprintf(out, "{\"format\":\"memtrack-view\",\"version\":%d,\"trace\":", MT_VIEW_DATA_VERSION);
     json_write_string(out, view->trace_path);
