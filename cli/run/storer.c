@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "array_push.h"
 #include "collect/process.h"
+#include "run/status_line.h"
 #include "symbolize/symbolize.h"
 #include "trace/writer.h"
 
@@ -39,7 +40,8 @@ static int store(struct storer *s, struct mt_process *p)
     symbolizer_of(s);
     if (trace_write_process(s->writer, p, s->symbolizer) == 0)
         return 0;
-    fprintf(stderr, "memtrack: cannot store process %u in the trace: %s\n", p->pid, trace_writer_error(s->writer));
+    status_line_say(s->status, "memtrack: cannot store process %u in the trace: %s\n", p->pid,
+                    trace_writer_error(s->writer));
     return -1;
 }
 
@@ -103,9 +105,9 @@ static void *run(void *arg)
     return NULL;
 }
 
-void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache)
+void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache, struct status_line *status)
 {
-    *s = (struct storer){.writer = writer, .symbol_cache = symbol_cache};
+    *s = (struct storer){.writer = writer, .symbol_cache = symbol_cache, .status = status};
     u64map_init(&s->offered, 0);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);
