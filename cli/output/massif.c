@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "output/export.h"
@@ -174,6 +175,26 @@ static void write_header(FILE *out, const struct report_process *process, enum e
     fputs("\ntime_unit: ms\n", out);
 }
 
+/* The sample of the detailed snapshot with --metric peak: the first of the
+ * largest heap; sample_count when there is none. */
+static size_t peak_sample(const struct process_timeline *timeline)
+{
+    size_t peak = timeline->sample_count;
+    for (size_t i = 0; i < timeline->sample_count; i++)
+        if (peak == timeline->sample_count || timeline->samples[i].heap_bytes > timeline->samples[peak].heap_bytes)
+            peak = i;
+    return peak;
+}
+
+/* Sample I's time in milliseconds from the first sample: massif's time; 0
+ * for a timeline without samples (I is then SIZE_MAX). */
+static int64_t sample_ms(const struct process_timeline *timeline, size_t i)
+{
+    if (i >= timeline->sample_count)
+        return 0;
+    return (timeline->samples[i].time_ns - timeline->samples[0].time_ns) / 1000000;
+}
+
 int render_massif(FILE *out, const struct report_process *process, const struct process_timeline *timeline,
                   enum export_metric metric)
 {
@@ -185,27 +206,17 @@ int render_massif(FILE *out, const struct report_process *process, const struct 
         errno = ENOMEM;
         return -1;
     }
-    /* The detailed snapshot: the first sample of the largest heap, or one after the last. */
-    size_t detailed = timeline->sample_count;
-    if (metric == EXPORT_PEAK)
-        for (size_t i = 0; i < timeline->sample_count; i++)
-            if (detailed == timeline->sample_count || timeline->samples[i].heap_bytes > timeline->samples[detailed].heap_bytes)
-                detailed = i;
-    int64_t first_ns = timeline->sample_count > 0 ? timeline->samples[0].time_ns : 0;
+    size_t detailed = metric == EXPORT_PEAK ? peak_sample(timeline) : timeline->sample_count;
     write_header(out, process, metric);
     write_snapshot(out, 0, 0, 0, NULL, NULL);
-    size_t number = 1;
     for (size_t i = 0; i < timeline->sample_count; i++) {
-        int64_t time_ms = (timeline->samples[i].time_ns - first_ns) / 1000000;
-        if (i == detailed)
-            write_snapshot(out, number++, time_ms, tree.bytes[0], &tree, "peak");
-        else
-            write_snapshot(out, number++, time_ms, timeline->samples[i].heap_bytes, NULL, NULL);
+        bool peak = i == detailed;
+        write_snapshot(out, i + 1, sample_ms(timeline, i), peak ? tree.bytes[0] : timeline->samples[i].heap_bytes,
+                       peak ? &tree : NULL, "peak");
     }
-    if (detailed == timeline->sample_count) {
-        int64_t last_ms = timeline->sample_count > 0 ? (timeline->samples[timeline->sample_count - 1].time_ns - first_ns) / 1000000 : 0;
-        write_snapshot(out, number, last_ms, tree.bytes[0], &tree, metric == EXPORT_PEAK ? "peak" : "detailed");
-    }
+    if (detailed == timeline->sample_count) /* after the last sample */
+        write_snapshot(out, timeline->sample_count + 1, sample_ms(timeline, timeline->sample_count - 1),
+                       tree.bytes[0], &tree, metric == EXPORT_PEAK ? "peak" : "detailed");
     free_tree(&tree);
     return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }

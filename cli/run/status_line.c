@@ -144,7 +144,8 @@ void status_line_storing(void *context, const struct mt_process *process, size_t
     pthread_mutex_lock(&line->lock);
     if (line->program_ended && due(line, &now)) {
         char text[STATUS_LINE_MAX];
-        snprintf(text, sizeof text, "memtrack: %.1f s, storing pid %" PRIu32 ": %zu of %zu allocation sites", (double)elapsed_ms(&line->start, &now) / 1000, process->pid, done, total);
+        snprintf(text, sizeof text, "memtrack: %.1f s, storing pid %" PRIu32 ": %zu of %zu allocation sites",
+                 (double)elapsed_ms(&line->start, &now) / 1000, process->pid, done, total);
         draw(line, text);
         line->drawn_at = now;
     }

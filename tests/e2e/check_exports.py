@@ -12,14 +12,10 @@ fields its schema requires.
 CHECK is one of the functions named check_* below, without the prefix.
 Exit status: 0 pass, 1 fail."""
 
-import argparse
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
 import e2e_lib
 
@@ -56,7 +52,7 @@ class Context:
         """Runs ARGV (the case program) under memtrack into TRACE (T.db)."""
         trace = trace or self.trace
         proc = e2e_lib.memtrack_run(self.memtrack, trace, argv or [self.program])
-        expect(proc.returncode == 0, "memtrack run failed", proc)
+        e2e_lib.expect(proc.returncode == 0, "memtrack run failed", proc)
         return trace
 
     def report(self, *args):
@@ -66,18 +62,8 @@ class Context:
     def export(self, *args):
         """The output of `memtrack report ARGS...`, which must succeed quietly."""
         proc = self.report(*args)
-        expect(proc.returncode == 0 and proc.stderr == b"", "memtrack report %s failed" % " ".join(args), proc)
+        e2e_lib.expect(proc.returncode == 0 and proc.stderr == b"", "memtrack report %s failed" % " ".join(args), proc)
         return e2e_lib.text(proc.stdout)
-
-
-def expect(cond, what, proc=None):
-    """Raises CaseFailure(what, with proc's outputs) unless cond holds."""
-    if cond:
-        return
-    if proc is not None:
-        what += "\n  exit status %d\n  stdout: %r\n  stderr: %r" % (proc.returncode, proc.stdout[:3000],
-                                                                   proc.stderr[:3000])
-    raise e2e_lib.CaseFailure(what)
 
 
 def parse_folded(text):
@@ -86,13 +72,13 @@ def parse_folded(text):
     Returns {stack: value}."""
     stacks = {}
     lines = text.split("\n")
-    expect(lines[-1] == "", "the folded output does not end with a newline: %r" % text[-200:])
+    e2e_lib.expect(lines[-1] == "", "the folded output does not end with a newline: %r" % text[-200:])
     for line in lines[:-1]:
         match = FOLDED_LINE.match(line)
-        expect(match is not None, "not a folded line: %r" % line)
-        expect(match.group(1) not in stacks, "stack repeated: %r" % line)
+        e2e_lib.expect(match is not None, "not a folded line: %r" % line)
+        e2e_lib.expect(match.group(1) not in stacks, "stack repeated: %r" % line)
         stacks[match.group(1)] = int(match.group(2))
-    expect(list(stacks) == sorted(stacks, key=lambda s: s.encode()), "lines not sorted:\n%s" % text)
+    e2e_lib.expect(list(stacks) == sorted(stacks, key=lambda s: s.encode()), "lines not sorted:\n%s" % text)
     return stacks
 
 
@@ -101,9 +87,9 @@ def check_folded(ctx):
     ctx.trace_program()
     for metric, expected in EXPECTED.items():
         stacks = parse_folded(ctx.export("--format", "folded", "--metric", metric, ctx.trace))
-        expect(stacks == expected, "--metric %s: expected %s, got %s" % (metric, expected, stacks))
+        e2e_lib.expect(stacks == expected, "--metric %s: expected %s, got %s" % (metric, expected, stacks))
     default = parse_folded(ctx.export("--format", "folded", ctx.trace))
-    expect(default == EXPECTED["bytes"], "the default metric is not bytes: %s" % default)
+    e2e_lib.expect(default == EXPECTED["bytes"], "the default metric is not bytes: %s" % default)
     return 0
 
 
@@ -111,29 +97,30 @@ def speedscope_stacks(document, metric):
     """Checks DOCUMENT against the fields speedscope's schema requires and
     returns each profile's samples as {name: {folded stack: weight}}."""
     for field in ("$schema", "profiles", "shared"):
-        expect(field in document, "speedscope: no %r" % field)
-    expect(document["$schema"] == SPEEDSCOPE_SCHEMA, "speedscope: $schema is %r" % document["$schema"])
+        e2e_lib.expect(field in document, "speedscope: no %r" % field)
+    e2e_lib.expect(document["$schema"] == SPEEDSCOPE_SCHEMA, "speedscope: $schema is %r" % document["$schema"])
     frames = document["shared"].get("frames")
-    expect(isinstance(frames, list), "speedscope: shared.frames is not a list")
+    e2e_lib.expect(isinstance(frames, list), "speedscope: shared.frames is not a list")
     for frame in frames:
-        expect(isinstance(frame.get("name"), str), "speedscope: a frame without a name: %r" % frame)
-        expect(set(frame) <= {"name", "file", "line", "col"}, "speedscope: unknown frame fields: %r" % frame)
+        e2e_lib.expect(isinstance(frame.get("name"), str), "speedscope: a frame without a name: %r" % frame)
+        e2e_lib.expect(set(frame) <= {"name", "file", "line", "col"}, "speedscope: unknown frame fields: %r" % frame)
     profiles = {}
     for profile in document["profiles"]:
         for field in ("type", "name", "unit", "startValue", "endValue", "samples", "weights"):
-            expect(field in profile, "speedscope: a profile without %r" % field)
-        expect(profile["type"] == "sampled", "speedscope: type %r" % profile["type"])
-        expect(profile["unit"] in SPEEDSCOPE_UNITS, "speedscope: unit %r" % profile["unit"])
-        expect(profile["unit"] == ("bytes" if metric in BYTE_METRICS else "none"),
+            e2e_lib.expect(field in profile, "speedscope: a profile without %r" % field)
+        e2e_lib.expect(profile["type"] == "sampled", "speedscope: type %r" % profile["type"])
+        e2e_lib.expect(profile["unit"] in SPEEDSCOPE_UNITS, "speedscope: unit %r" % profile["unit"])
+        e2e_lib.expect(profile["unit"] == ("bytes" if metric in BYTE_METRICS else "none"),
                "--metric %s: unit %r" % (metric, profile["unit"]))
         samples, weights = profile["samples"], profile["weights"]
-        expect(len(samples) == len(weights), "speedscope: %d samples, %d weights" % (len(samples), len(weights)))
-        expect(profile["startValue"] == 0 and profile["endValue"] == sum(weights),
+        e2e_lib.expect(len(samples) == len(weights),
+                       "speedscope: %d samples, %d weights" % (len(samples), len(weights)))
+        e2e_lib.expect(profile["startValue"] == 0 and profile["endValue"] == sum(weights),
                "speedscope: values %r to %r for weights summing to %d"
                % (profile["startValue"], profile["endValue"], sum(weights)))
         stacks = {}
         for sample, weight in zip(samples, weights):
-            expect(all(isinstance(i, int) and 0 <= i < len(frames) for i in sample), "bad sample %r" % sample)
+            e2e_lib.expect(all(isinstance(i, int) and 0 <= i < len(frames) for i in sample), "bad sample %r" % sample)
             stack = ";".join(frames[i]["name"] for i in sample)
             stacks[stack] = stacks.get(stack, 0) + weight
         profiles[profile["name"]] = stacks
@@ -146,10 +133,10 @@ def check_speedscope(ctx):
     for metric, expected in EXPECTED.items():
         text = ctx.export("--format", "speedscope", "--metric", metric, ctx.trace)
         profiles = speedscope_stacks(json.loads(text), metric)
-        expect(len(profiles) == 1, "--metric %s: %d profiles" % (metric, len(profiles)))
+        e2e_lib.expect(len(profiles) == 1, "--metric %s: %d profiles" % (metric, len(profiles)))
         ((name, stacks),) = profiles.items()
-        expect(re.fullmatch(PROGRAM + r" \(pid [0-9]+\)", name) is not None, "profile name %r" % name)
-        expect(stacks == expected, "--metric %s: expected %s, got %s" % (metric, expected, stacks))
+        e2e_lib.expect(re.fullmatch(PROGRAM + r" \(pid [0-9]+\)", name) is not None, "profile name %r" % name)
+        e2e_lib.expect(stacks == expected, "--metric %s: expected %s, got %s" % (metric, expected, stacks))
     return 0
 
 
@@ -164,9 +151,9 @@ def massif_file(ctx, *args):
 
 def ms_print(ctx, path):
     """ms_print's reading of the file at PATH, which must succeed."""
-    expect(ctx.ms_print, "ms_print (valgrind) is not installed: the suite needs it")
+    e2e_lib.expect(ctx.ms_print, "ms_print (valgrind) is not installed: the suite needs it")
     proc = e2e_lib.run([ctx.ms_print, path])
-    expect(proc.returncode == 0 and proc.stderr == b"", "ms_print refused the file", proc)
+    e2e_lib.expect(proc.returncode == 0 and proc.stderr == b"", "ms_print refused the file", proc)
     return e2e_lib.text(proc.stdout)
 
 
@@ -175,7 +162,7 @@ def check_massif(ctx):
     700-byte peak, make_kept's 400 bytes first, then make_lost's 300."""
     ctx.trace_program()
     path, text = massif_file(ctx)
-    expect(text == massif_file(ctx, "--metric", "peak")[1], "the default metric is not peak")
+    e2e_lib.expect(text == massif_file(ctx, "--metric", "peak")[1], "the default metric is not peak")
     printed = ms_print(ctx, path)
     for pattern in (r"Detailed snapshots: \[[0-9]+ \(peak\)\]",
                     r"\n100\.00% \(700B\) \(heap allocation functions\) malloc/new/new\[\]",
@@ -184,7 +171,8 @@ def check_massif(ctx):
                     r"\n->42\.86% \(300B\) 0x[0-9a-f]+: inlined_allocation \(" + SOURCE + r"\)\n"
                     r"  ->42\.86% \(300B\) 0x[0-9a-f]+: make_lost \(" + SOURCE + r"\)\n"
                     r"    ->42\.86% \(300B\) 0x[0-9a-f]+: main \(" + SOURCE + r"\)\n"):
-        expect(re.search(pattern, printed) is not None, "ms_print's output lacks /%s/:\n%s" % (pattern, printed))
+        e2e_lib.expect(re.search(pattern, printed) is not None,
+                       "ms_print's output lacks /%s/:\n%s" % (pattern, printed))
     return 0
 
 
@@ -193,14 +181,15 @@ def check_massif_leaked(ctx):
     ctx.trace_program()
     path, text = massif_file(ctx, "--metric", "leaked")
     snapshots = text.split("#-----------\nsnapshot=")
-    expect("heap_tree=detailed\nn2: 500 (heap allocation functions)" in snapshots[-1],
+    e2e_lib.expect("heap_tree=detailed\nn2: 500 (heap allocation functions)" in snapshots[-1],
            "the last snapshot is not the 500 leaked bytes:\n%s" % text)
-    expect("heap_tree=peak" not in text, "a peak tree with --metric leaked:\n%s" % text)
+    e2e_lib.expect("heap_tree=peak" not in text, "a peak tree with --metric leaked:\n%s" % text)
     printed = ms_print(ctx, path)
     for pattern in (r"\n100\.00% \(500B\) \(heap allocation functions\)",
                     r"\n->60\.00% \(300B\) 0x[0-9a-f]+: inlined_allocation \(" + SOURCE + r"\)\n",
                     r"\n->40\.00% \(200B\) 0x[0-9a-f]+: make_kept \(" + SOURCE + r"\)\n"):
-        expect(re.search(pattern, printed) is not None, "ms_print's output lacks /%s/:\n%s" % (pattern, printed))
+        e2e_lib.expect(re.search(pattern, printed) is not None,
+                       "ms_print's output lacks /%s/:\n%s" % (pattern, printed))
     return 0
 
 
@@ -213,23 +202,23 @@ def check_several_processes(ctx):
     per_process = {}
     for stack, value in stacks.items():
         process, _, rest = stack.partition(";")
-        expect(re.fullmatch(r"[^;]+ \(pid [0-9]+\)", process) is not None, "no process first: %r" % stack)
+        e2e_lib.expect(re.fullmatch(r"[^;]+ \(pid [0-9]+\)", process) is not None, "no process first: %r" % stack)
         per_process.setdefault(process, {})[rest] = value
     programs = {name: figures for name, figures in per_process.items() if name.startswith(PROGRAM + " ")}
-    expect(len(programs) == 2 and all(f == EXPECTED["allocations"] for f in programs.values()),
+    e2e_lib.expect(len(programs) == 2 and all(f == EXPECTED["allocations"] for f in programs.values()),
            "expected the program's allocations twice, got %s" % per_process)
     profiles = speedscope_stacks(json.loads(ctx.export("--format", "speedscope", "--metric", "allocations",
                                                        ctx.trace)), "allocations")
-    expect({name: stacks for name, stacks in profiles.items() if name in programs} == programs,
+    e2e_lib.expect({name: stacks for name, stacks in profiles.items() if name in programs} == programs,
            "speedscope's profiles differ from the folded stacks: %s" % profiles)
     proc = ctx.report("--format", "massif", ctx.trace)
     count = len(json.loads(ctx.export("--format", "json", ctx.trace))["processes"])
-    expect(proc.returncode == 2 and proc.stdout == b"" and e2e_lib.text(proc.stderr) ==
+    e2e_lib.expect(proc.returncode == 2 and proc.stdout == b"" and e2e_lib.text(proc.stderr) ==
            "memtrack report: %s: massif holds one process and the trace has %d: choose one with --pid or --exe\n"
            % (ctx.trace, count), "massif of several processes: expected status 2 and one line", proc)
     pid = re.search(r"\(pid ([0-9]+)\)", sorted(programs)[0]).group(1)
     printed = ms_print(ctx, massif_file(ctx, "--pid", pid)[0])
-    expect("(700B) (heap allocation functions)" in printed, "--pid %s: no 700-byte peak:\n%s" % (pid, printed))
+    e2e_lib.expect("(700B) (heap allocation functions)" in printed, "--pid %s: no 700-byte peak:\n%s" % (pid, printed))
     return 0
 
 
@@ -256,28 +245,14 @@ def check_bad_options(ctx):
     for args, message in cases:
         proc = ctx.report(*(args + ["T.db"]) if args[-1] != "--metric" else args)
         first = e2e_lib.text(proc.stderr).split("\n")[0]
-        expect(proc.returncode == 2 and proc.stdout == b"" and first == "memtrack report: " + message,
+        e2e_lib.expect(proc.returncode == 2 and proc.stdout == b"" and first == "memtrack report: " + message,
                "%s: expected status 2 and 'memtrack report: %s'" % (" ".join(args), message), proc)
     return 0
 
 
 def main(argv):
     """Entry point: runs the one check named on the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--memtrack", required=True)
-    parser.add_argument("--cases", required=True)
-    parser.add_argument("--ms-print", default="")
-    parser.add_argument("check")
-    opts = parser.parse_args(argv)
-    check = globals().get("check_" + opts.check)
-    if check is None:
-        print("unknown check %r" % opts.check)
-        return 1
-    workdir = tempfile.mkdtemp(prefix="memtrack-export-")
-    try:
-        return e2e_lib.exit_status_of(check, Context(opts, workdir))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return e2e_lib.run_named_check(argv, __doc__.split("\n\n")[0], globals(), Context, ["--ms-print"])
 
 
 if __name__ == "__main__":

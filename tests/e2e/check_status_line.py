@@ -10,14 +10,11 @@ own stdout and stderr unchanged around it.  The program
 CHECK is one of the functions named check_* below, without the prefix.
 Exit status: 0 pass, 1 fail."""
 
-import argparse
 import os
 import pty
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 
 import e2e_lib
 
@@ -129,20 +126,7 @@ class Context:
 
 def main(argv):
     """Entry point: runs the one check named on the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--memtrack", required=True)
-    parser.add_argument("--cases", required=True)
-    parser.add_argument("check")
-    opts = parser.parse_args(argv)
-    check = globals().get("check_" + opts.check)
-    if check is None:
-        print("unknown check %r" % opts.check)
-        return 1
-    workdir = tempfile.mkdtemp(prefix="memtrack-status-")
-    try:
-        return e2e_lib.exit_status_of(check, Context(opts, workdir))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return e2e_lib.run_named_check(argv, __doc__.split("\n\n")[0], globals(), Context)
 
 
 if __name__ == "__main__":

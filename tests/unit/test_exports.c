@@ -59,7 +59,8 @@ static void test_folded_names_are_safe_and_people_frames_only(void **state)
                               "main;??? (in /lib/libplugin.so);odd?name?here 64\n");
     free(text);
     text = rendered(render_folded, &report, EXPORT_ALLOCATIONS);
-    assert_string_equal(text, "main 5\nmain;??? (in /lib/libplugin.so) 1\nmain;??? (in /lib/libplugin.so);odd?name?here 2\n");
+    assert_string_equal(text, "main 5\nmain;??? (in /lib/libplugin.so) 1\n"
+                              "main;??? (in /lib/libplugin.so);odd?name?here 2\n");
     free(text);
 }
 
