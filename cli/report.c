@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "output/render.h"
 #include "protocol.h"
+#include "reading_progress.h"
 #include "trace/reader.h"
 
 /* --format's values, in its spelling order (FORMAT_NAMES). */
@@ -51,6 +52,8 @@ void usage_report(FILE *stream)
           "  --pid N         only the process N (a trace of several lists them first)\n"
           "  --exe NAME      only the processes running NAME (a path, or its last part: python3)\n"
           "  -h, --help      show this help\n"
+          "\n"
+          "On a terminal, a line on stderr tells how the reading of a big trace goes.\n"
           "\n"
           "Text options (memcheck's names and defaults; the leak summary counts every kind):\n"
           "  --show-leak-kinds=LIST  leak records to print: all, none, or a comma-separated list of\n"
@@ -244,10 +247,14 @@ int cmd_report(int argc, char **argv)
     struct report report = {0};
     int status = 0;
     bool text = options.format == FORMAT_TEXT;
+    struct reading_progress reading;
+    reading_progress_start(&reading, "report", options.trace_path);
     const struct analyse_scope scope = {text ? options.text.sites : SIZE_MAX,
                                         text ? options.text.leak_kinds : ANALYSE_EVERY_KIND,
-                                        (int64_t)options.pid, options.exe};
-    if (trace_open(&trace, options.trace_path) != 0 || analyse_trace(&trace, &report, &scope) != 0) {
+                                        (int64_t)options.pid, options.exe, reading_progress_told, &reading};
+    bool read = trace_open(&trace, options.trace_path) == 0 && analyse_trace(&trace, &report, &scope) == 0;
+    reading_progress_end(&reading);
+    if (!read) {
         fprintf(stderr, "memtrack report: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else if (report.process_count == 0 && (options.pid != 0 || options.exe != NULL)) {

@@ -399,7 +399,7 @@ int cmd_run(int argc, char **argv)
     status_line_init(&status, o.quiet);
     trace_writer_on_progress(w, status_line_storing, &status);
     struct finisher f;
-    finisher_init(&f, w, child, !o.no_symbol_cache, &status);
+    finisher_init(&f, w, child, !o.no_symbol_cache, &status.line);
     collect(&server, &f, &status);
     struct mt_process *top = server_find_pid(&server, child);
     if (!top) {

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "output/html.h"
 #include "output_file.h"
+#include "reading_progress.h"
 #include "trace/reader.h"
 
 extern char **environ;
@@ -38,7 +39,9 @@ void usage_view(FILE *stream)
           "  -o, --output FILE.html  where to write the page (default: TRACE with .html for its extension)\n"
           "  --open                  open the page with xdg-open once written\n"
           "  --show-below-main       keep the frames below main (libc's start-up) in stacks\n"
-          "  -h, --help              show this help\n",
+          "  -h, --help              show this help\n"
+          "\n"
+          "On a terminal, a line on stderr tells how the reading of a big trace goes.\n",
           stream);
 }
 
@@ -102,12 +105,15 @@ static char *page_path_next_to(const char *trace_path)
 }
 
 /* Reads everything the page shows: the report and each process's timeline
- * (TIMELINES gets one per report process).  Returns 0, or -1 with the reason
- * on the trace; REPORT and *TIMELINES then hold what was read, to be freed. */
-static int read_view(struct trace *trace, struct report *report, struct process_timeline **timelines)
+ * (TIMELINES gets one per report process), telling READING how it goes.
+ * Returns 0, or -1 with the reason on the trace; REPORT and *TIMELINES then
+ * hold what was read, to be freed. */
+static int read_view(struct trace *trace, struct report *report, struct process_timeline **timelines,
+                     struct reading_progress *reading)
 {
     *timelines = NULL;
-    if (analyse_trace(trace, report, NULL) != 0)
+    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, 0, NULL, reading_progress_told, reading};
+    if (analyse_trace(trace, report, &everything) != 0)
         return -1;
     *timelines = calloc(report->process_count + 1, sizeof **timelines);
     if (*timelines == NULL)
@@ -201,7 +207,11 @@ int cmd_view(int argc, char **argv)
     struct report report = {0};
     struct process_timeline *timelines = NULL;
     int status = 0;
-    if (trace_open(&trace, options.trace_path) != 0 || read_view(&trace, &report, &timelines) != 0) {
+    struct reading_progress reading;
+    reading_progress_start(&reading, "view", options.trace_path);
+    bool read = trace_open(&trace, options.trace_path) == 0 && read_view(&trace, &report, &timelines, &reading) == 0;
+    reading_progress_end(&reading);
+    if (!read) {
         fprintf(stderr, "memtrack view: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else {

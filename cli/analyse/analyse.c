@@ -30,7 +30,7 @@ static void select_processes(struct report *report, const struct analyse_scope *
  * (stacks.c); a text report needs a small share of them, read one by one. */
 int analyse_trace(struct trace *trace, struct report *report, const struct analyse_scope *scope)
 {
-    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, 0, NULL};
+    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, 0, NULL, NULL, NULL};
     if (scope == NULL)
         scope = &everything;
     bool every_stack = scope->site_stacks == SIZE_MAX && scope->leak_stack_kinds == ANALYSE_EVERY_KIND;
@@ -40,9 +40,10 @@ int analyse_trace(struct trace *trace, struct report *report, const struct analy
     select_processes(report, scope);
     for (size_t i = 0; i < report->process_count; i++) {
         struct report_process *process = &report->processes[i];
+        const struct sites_progress progress = {scope, i, report->process_count};
         if ((every_stack && stacks_preload(trace, process->row_id) != 0) ||
             analyse_leaks(trace, process, scope->leak_stack_kinds) != 0 || analyse_errors(trace, process) != 0 ||
-            analyse_sites(trace, process, scope->site_stacks) != 0)
+            analyse_sites(trace, process, scope->site_stacks, &progress) != 0)
             return -1;
     }
     return 0;

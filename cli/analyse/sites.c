@@ -47,8 +47,10 @@ static int append_site(struct trace *trace, sqlite3_stmt *statement, void *targe
 }
 
 /* Fills PROCESS's allocation sites, and the stacks of the SITE_STACKS of
- * them with most allocations (SIZE_MAX: all). */
-int analyse_sites(struct trace *trace, struct report_process *process, size_t site_stacks)
+ * them with most allocations (SIZE_MAX: all), telling PROGRESS's scope's
+ * progress after each. */
+int analyse_sites(struct trace *trace, struct report_process *process, size_t site_stacks,
+                  const struct sites_progress *progress)
 {
     if (query_each_row(trace, SITES_SQL, process->row_id, "reading sites", append_site, process) != 0)
         return -1;
@@ -61,8 +63,13 @@ int analyse_sites(struct trace *trace, struct report_process *process, size_t si
     if (site_stacks < count)
         qsort(order, count, sizeof *order, report_site_by_allocations);
     int result = 0;
-    for (size_t i = 0; i < count && i < site_stacks && result == 0; i++)
+    size_t loaded = count < site_stacks ? count : site_stacks;
+    analyse_progress *told = progress->scope->progress;
+    for (size_t i = 0; i < loaded && result == 0; i++) {
         result = load_stack(trace, (struct maybe_int){.present = true, .value = order[i]->stack.id}, &order[i]->stack);
+        if (told != NULL)
+            told(progress->scope->progress_context, process, progress->index, progress->count, i + 1, loaded);
+    }
     free(order);
     return result;
 }

@@ -25,7 +25,7 @@
 #include "collect/u64map.h"
 
 struct mt_process;
-struct status_line;
+struct progress_line;
 struct symbolizer;
 struct trace_writer;
 
@@ -39,7 +39,7 @@ struct storer {
     struct trace_writer *writer;
     struct symbolizer *symbolizer;
     int symbol_cache;               /* resolve through the symbol cache (symbolize.h) */
-    struct status_line *status;     /* says failures, the status line erased first (status_line.h); may be NULL */
+    struct progress_line *line;       /* says failures, its line erased first (progress_line.h); may be NULL */
     pthread_t thread;
     int started;                    /* the thread runs; otherwise storing happens in storer_store */
     pthread_mutex_t lock;           /* guards what follows, up to `offered` */
@@ -53,8 +53,8 @@ struct storer {
 };
 
 /* Starts the thread; without one, storer_store stores on the caller's thread.  With symbol_cache, the
- * symbolizer reads and fills the symbol cache shared by runs.  Failures are said through STATUS. */
-void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache, struct status_line *status);
+ * symbolizer reads and fills the symbol cache shared by runs.  Failures are said through LINE. */
+void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache, struct progress_line *line);
 /* Gathers the addresses of a few of the stacks that arrived since the last
  * call, for the thread to resolve when it has nothing to store.  Its time is
  * bounded: the collector calls it between drains of the programs' batches. */

@@ -882,7 +882,7 @@ static void test_site_stacks_only_where_asked(void **state)
     struct trace trace;
     struct report report = {0};
     assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
-    const struct analyse_scope one_site = {1, 1u << LEAK_DEFINITE, 0, NULL};
+    const struct analyse_scope one_site = {1, 1u << LEAK_DEFINITE, 0, NULL, NULL, NULL};
     assert_int_equal(analyse_trace(&trace, &report, &one_site), 0);
     const struct report_process *process = NULL;
     for (size_t i = 0; i < report.process_count; i++)
@@ -903,7 +903,7 @@ static void test_site_stacks_only_where_asked(void **state)
     size_t length = 0;
     FILE *out = open_memstream(&limited, &length);
     assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
-    const struct analyse_scope shown = {TEXT_SITES_DEFAULT, TEXT_LEAK_KINDS_ALL, 0, NULL};
+    const struct analyse_scope shown = {TEXT_SITES_DEFAULT, TEXT_LEAK_KINDS_ALL, 0, NULL, NULL, NULL};
     assert_int_equal(analyse_trace(&trace, &report, &shown), 0);
     assert_int_equal(render_text(out, &report), 0);
     fclose(out);
@@ -913,6 +913,43 @@ static void test_site_stacks_only_where_asked(void **state)
     assert_string_equal(limited, whole);
     free(limited);
     free(whole);
+}
+
+/* What analyse_trace told its progress callback, one line per call. */
+struct told_progress {
+    char lines[16][64];
+    size_t count;
+};
+
+/* Records one call (analyse_progress). */
+static void record_progress(void *context, const struct report_process *process, size_t index, size_t count,
+                            size_t done, size_t sites)
+{
+    struct told_progress *told = context;
+    assert_true(told->count < 16);
+    snprintf(told->lines[told->count++], sizeof told->lines[0], "pid %lld, %zu of %zu: %zu of %zu",
+             (long long)process->pid, index, count, done, sites);
+}
+
+/* The reading's progress is told after each site stack loaded, process by
+ * process: what `memtrack report` and `view` show on a terminal. */
+static void test_reading_progress_is_told(void **state)
+{
+    (void)state;
+    create_trace(temp_path("told.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+    struct trace trace;
+    struct report report = {0};
+    struct told_progress told = {0};
+    assert_int_equal(trace_open(&trace, temp_path("told.db")), 0);
+    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, 0, NULL, record_progress, &told};
+    assert_int_equal(analyse_trace(&trace, &report, &everything), 0);
+    const char *expected[] = {"pid 100, 0 of 3: 1 of 3", "pid 100, 0 of 3: 2 of 3", "pid 100, 0 of 3: 3 of 3",
+                              "pid 101, 1 of 3: 1 of 2", "pid 101, 1 of 3: 2 of 2"};
+    assert_int_equal(told.count, sizeof expected / sizeof *expected);
+    for (size_t i = 0; i < told.count; i++)
+        assert_string_equal(told.lines[i], expected[i]);
+    report_free(&report);
+    trace_close(&trace);
 }
 
 /* memtrack's own frames (its dlopen wrapper, between the program and libc's
@@ -990,6 +1027,7 @@ int main(void)
         cmocka_unit_test(test_a_stack_that_failed_fails_again),
         cmocka_unit_test(test_stacks_read_in_one_pass_match),
         cmocka_unit_test(test_site_stacks_only_where_asked),
+        cmocka_unit_test(test_reading_progress_is_told),
         cmocka_unit_test(test_text_leaves_out_memtracks_frames),
         cmocka_unit_test(test_text_shortens_deep_stacks),
         cmocka_unit_test(test_odd_values_still_report),
