@@ -24,7 +24,7 @@ struct report_options {
     enum report_format format;
     int metric;              /* --metric: an enum export_metric, or -1 when not given */
     struct text_options text;
-    const char *text_option; /* the first text-only option given, refused with JSON */
+    const char *text_option; /* the first text-only option given, refused with any other format */
     const char *trace_path;
     bool help;
     size_t pid;      /* --pid: only this process; 0: every one */
