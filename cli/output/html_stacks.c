@@ -35,15 +35,20 @@ int64_t stack_tree_child(struct stack_tree *tree, uint32_t parent, uint32_t fram
     return *node;
 }
 
+int64_t stack_tree_frame_child(struct stack_tree *tree, struct frame_table *frames, int64_t parent,
+                               const struct report_frame *frame)
+{
+    int64_t index = frame_table_index(frames, frame);
+    return index < 0 || index > UINT32_MAX ? -1 : stack_tree_child(tree, (uint32_t)parent, (uint32_t)index);
+}
+
 /* Returns the node standing for STACK (0 for an empty one), adding its frames
  * to FRAMES and its path to TREE as needed; -1 when memory runs out. */
 int64_t stack_tree_node(struct stack_tree *tree, struct frame_table *frames, const struct report_stack *stack)
 {
     int64_t node = 0;
-    for (size_t i = stack->depth; i-- > 0 && node >= 0;) {
-        int64_t frame = frame_table_index(frames, &stack->frames[i]);
-        node = frame < 0 || frame > UINT32_MAX ? -1 : stack_tree_child(tree, (uint32_t)node, (uint32_t)frame);
-    }
+    for (size_t i = stack->depth; i-- > 0 && node >= 0;)
+        node = stack_tree_frame_child(tree, frames, node, &stack->frames[i]);
     return node;
 }
 
