@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define PROGRESS_LINE_MAX 512
@@ -42,9 +43,29 @@ static void write_all(const char *text, size_t length)
     }
 }
 
-/* Draws TEXT as the line, cut to the terminal's width (the lock is held). */
+/* Whether the terminal is memtrack's to draw on now: memtrack is in its
+ * foreground when it is memtrack's controlling terminal (a background job
+ * writing to it could be stopped by SIGTTOU; tcgetpgrp fails on any other
+ * terminal, which cannot stop it), and it reads lines (a full-screen
+ * program, such as an editor under `memtrack run`, puts it in
+ * non-canonical mode and owns every cell). */
+static bool terminal_is_free(void)
+{
+    pid_t foreground = tcgetpgrp(STDERR_FILENO);
+    struct termios modes;
+    return (foreground < 0 || foreground == getpgrp()) && tcgetattr(STDERR_FILENO, &modes) == 0 &&
+           (modes.c_lflag & ICANON) != 0;
+}
+
+/* Draws TEXT as the line, cut to the terminal's width (the lock is held);
+ * nothing while the terminal is not free, and a line drawn before is then
+ * forgotten rather than erased over what the program shows. */
 static void draw(struct progress_line *line, const char *text)
 {
+    if (!terminal_is_free()) {
+        line->shown = false;
+        return;
+    }
     char buffer[PROGRESS_LINE_MAX + 8];
     struct winsize size;
     size_t width = ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 ? size.ws_col - 1u : 79;

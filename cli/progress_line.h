@@ -4,7 +4,8 @@
  * run`'s status line (run/status_line.h), the reading of a big trace by
  * `memtrack report` and `view`.  Only on a terminal (not a dumb one) and not
  * when the command was asked to be quiet; a step shorter than the period
- * shows nothing.  The line is erased before the command says anything else
+ * shows nothing; nothing is drawn while memtrack is not in the terminal's
+ * foreground or a full-screen program holds it (non-canonical mode).  The line is erased before the command says anything else
  * (progress_line_say) and at the end, so that its messages and output read
  * as without it.
  *

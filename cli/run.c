@@ -397,6 +397,8 @@ int cmd_run(int argc, char **argv)
     route_signals(child);
     struct status_line status;
     status_line_init(&status, o.quiet);
+    server.after_batch = status_line_running;
+    server.after_batch_context = &status;
     trace_writer_on_progress(w, status_line_storing, &status);
     struct finisher f;
     finisher_init(&f, w, child, !o.no_symbol_cache, &status.line);

@@ -55,8 +55,9 @@ static void running_text(void *context, char *text, size_t size, int64_t elapsed
              (double)elapsed_ms / 1000, processes, processes == 1 ? "" : "es", allocations, rate, heap);
 }
 
-void status_line_running(struct status_line *status, const struct mt_server *server)
+void status_line_running(void *context, const struct mt_server *server)
 {
+    struct status_line *status = context;
     struct running running = {status, server};
     if (!status->program_ended)
         progress_line_update(&status->line, running_text, &running);

@@ -29,9 +29,10 @@ struct status_line {
 };
 
 void status_line_init(struct status_line *status, bool quiet);
-/* Redraws the running figures from SERVER's processes when a line is due.
- * On the collector's thread. */
-void status_line_running(struct status_line *status, const struct mt_server *server);
+/* Redraws the running figures from SERVER's processes when a line is due:
+ * STATUS is a struct status_line.  On the collector's thread, from its loop
+ * and after each batch (the server's after_batch). */
+void status_line_running(void *status, const struct mt_server *server);
 /* The program and its descendants have ended: what is left is storing. */
 void status_line_program_ended(struct status_line *status);
 /* Redraws storing's progress after the program ended, when a line is due:

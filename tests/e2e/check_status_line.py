@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end checks of `memtrack run`'s status line: drawn on memtrack's
 stderr when it is a terminal (a pseudo-terminal here), never when it is a
-pipe or with --quiet, erased before memtrack's summary, and the program's
-own stdout and stderr unchanged around it.  The program
+pipe, with --quiet or while a full-screen program holds the terminal,
+erased before memtrack's summary, and the program's own stdout and stderr
+unchanged around it.  The program
 (cases/busy_allocator.c) allocates for 1.5 s, six times the line's period.
 
   check_status_line.py --memtrack BIN --cases DIR CHECK
@@ -10,11 +11,14 @@ own stdout and stderr unchanged around it.  The program
 CHECK is one of the functions named check_* below, without the prefix.
 Exit status: 0 pass, 1 fail."""
 
+import fcntl
 import os
 import pty
 import re
 import subprocess
 import sys
+import termios
+import tty
 
 import e2e_lib
 
@@ -33,15 +37,25 @@ def expect(cond, what, output=None):
         raise e2e_lib.CaseFailure(what + ("" if output is None else "\n  output: %r" % output[-4000:]))
 
 
-def run_on_terminal(memtrack, program, workdir, options=()):
+def run_on_terminal(memtrack, program, workdir, options=(), full_screen=False):
     """Runs the program under memtrack with memtrack's stderr (and so the
-    program's) on a pseudo-terminal and stdout on a pipe; returns memtrack's
-    status, what the terminal received (its \\r\\n made \\n again) and stdout."""
+    program's) on a pseudo-terminal, its controlling terminal as in a
+    shell, and stdout on a pipe; FULL_SCREEN puts the terminal in raw mode
+    first, as an editor would.  Returns memtrack's status, what the terminal
+    received (its \\r\\n made \\n again) and stdout."""
     controller, terminal = pty.openpty()
+    if full_screen:
+        tty.setraw(terminal)
+
+    def own_terminal():
+        """In the child: a session of its own whose controlling terminal is the pseudo-terminal."""
+        os.setsid()
+        fcntl.ioctl(terminal, termios.TIOCSCTTY, 0)
+
     try:
         proc = subprocess.Popen([memtrack, "run", "-o", os.path.join(workdir, "T.db")] + list(options)
                                 + ["--", program], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=terminal, cwd=workdir)
+                                stderr=terminal, cwd=workdir, preexec_fn=own_terminal)
     finally:
         os.close(terminal)
     received = b""
@@ -99,6 +113,16 @@ def check_quiet(ctx):
     expect(stdout == PROGRAM_STDOUT, "the program's stdout changed: %r" % stdout)
     proc = e2e_lib.run([ctx.memtrack, "run", "-q", "-o", os.path.join(ctx.workdir, "U.db"), "--", ctx.program])
     expect(proc.returncode == 0, "memtrack run -q failed: %r" % proc.stderr)
+    return 0
+
+
+def check_full_screen(ctx):
+    """A terminal in raw mode (a full-screen program owns it): no line."""
+    status, received, stdout = run_on_terminal(ctx.memtrack, ctx.program, ctx.workdir, full_screen=True)
+    expect(status == 0, "memtrack exited %d" % status, received)
+    expect(b"\x1b" not in received, "a status line was drawn on a terminal in raw mode", received)
+    expect(received.startswith(PROGRAM_STDERR), "the program's stderr changed", received)
+    expect(stdout == PROGRAM_STDOUT, "the program's stdout changed: %r" % stdout)
     return 0
 
 
