@@ -287,7 +287,7 @@ static int write_streamed(struct trace *trace, struct report *report, const stru
 /* Runs `memtrack report`: 0 when the report was printed, 2 for bad usage or
  * an unusable trace (one line on stderr says which file and why), 1 when the
  * report could not be written.  The text report reads only what it prints;
- * the JSON report is written as it is read. */
+ * the JSON report and the exports are written as the trace is read. */
 int cmd_report(int argc, char **argv)
 {
     struct report_options options;

@@ -1,7 +1,8 @@
 /*
  * analyse.c - run every analysis over a trace, process by process: keeping
  * what they find (analyse_trace) or handing it out record by record
- * (analyse_process_stream).
+ * (analyse_process_stream); and handing out what was kept the same way
+ * (report_visit), so one visitor writes either.
  */
 #include "analyse/analyse.h"
 #include "analyse/stacks.h"

@@ -15,6 +15,7 @@ Exit status: 0 pass, 1 fail."""
 import json
 import os
 import re
+import sqlite3
 import sys
 
 import e2e_lib
@@ -247,6 +248,25 @@ def check_bad_options(ctx):
         first = e2e_lib.text(proc.stderr).split("\n")[0]
         e2e_lib.expect(proc.returncode == 2 and proc.stdout == b"" and first == "memtrack report: " + message,
                "%s: expected status 2 and 'memtrack report: %s'" % (" ".join(args), message), proc)
+    return 0
+
+
+def check_damaged_trace(ctx):
+    """A stack found damaged while the sites are read (the exports read them
+    as the JSON report does, one at a time): status 2, nothing on stdout,
+    the damage named on stderr, for every export."""
+    ctx.trace_program()
+    db = sqlite3.connect(ctx.trace)
+    db.execute("UPDATE stacks SET frames = 'x' WHERE id = (SELECT stack_id FROM sites ORDER BY bytes DESC"
+               " LIMIT 1 OFFSET 1)")
+    db.commit()
+    db.close()
+    for fmt in ("folded", "speedscope", "massif"):
+        proc = ctx.report("--format", fmt, "T.db")
+        err = e2e_lib.text(proc.stderr)
+        e2e_lib.expect(proc.returncode == 2 and proc.stdout == b"" and
+                       re.match(r"memtrack report: T\.db: damaged: stack [0-9]+: frames is not a JSON array\n$", err),
+                       "%s: expected status 2, no output and the damage named" % fmt, proc)
     return 0
 
 
