@@ -1,9 +1,8 @@
 /*
  * export.h - what the exports of `memtrack report` share (--format folded,
  * speedscope, massif: one file each): the figure each weighs an allocation
- * site by (--metric), a frame's name, and the frames of a stack a person
- * sees, and the writer every export is: handed a report's sites one at a
- * time.  Every export reads the sites the analyses read (analyse/sites.c),
+ * site by (--metric), a frame's name, the frames of a stack a person sees,
+ * and the writer every export is: handed a report's sites one at a time.  Every export reads the sites the analyses read (analyse/sites.c),
  * the figures the JSON report and the page's flame graph show: none sums
  * the trace again.
  */
@@ -67,10 +66,11 @@ void shown_frames_free(struct shown_frames *shown);
  * massif's tree), never the sites' stacks. */
 struct export_writer;
 /* One format's steps: START makes the writer's state (0, or -1 when memory
- * runs out); a process, each of its sites, its end (as
- * report_visitor's; -1 when memory runs out or writing failed, errno saying which);
- * FINISH writes what is left, unless a step failed, and frees the state
- * (0, or -1 when memory ran out; export_writer_finish checks the writes). */
+ * runs out); then a process, each of its sites and its end, as
+ * report_visitor's (-1 when memory runs out or writing failed, errno saying
+ * which); FINISH writes what is left, unless a step failed, and frees the
+ * state (0, or -1 when memory ran out; export_writer_finish checks the
+ * writes). */
 struct export_format {
     int (*start)(struct export_writer *writer);
     int (*process)(struct export_writer *writer, const struct report_process *process);
