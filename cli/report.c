@@ -1,5 +1,5 @@
 /*
- * report.c - `memtrack report [--format text|json] [text options] TRACE`:
+ * report.c - `memtrack report [--format FORMAT] [--metric M] [text options] TRACE`:
  * read a trace and print what it recorded.  Validation lives in trace/reader.c, the analyses in
  * analyse/, the formats in output/; this file only wires them to the command line.
  */
@@ -9,18 +9,25 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyse/analyse.h"
 #include "commands.h"
 #include "help/help.h"
 #include "output/render.h"
 #include "protocol.h"
+#include "reading_progress.h"
 #include "trace/reader.h"
 
+/* --format's values, in its spelling order (FORMAT_NAMES). */
+enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_FOLDED, FORMAT_SPEEDSCOPE, FORMAT_MASSIF, FORMAT_COUNT };
+static const char *const FORMAT_NAMES[FORMAT_COUNT] = {"text", "json", "folded", "speedscope", "massif"};
+
 struct report_options {
-    bool json;
+    enum report_format format;
+    int metric;              /* --metric: an enum export_metric, or -1 when not given */
     struct text_options text;
-    const char *text_option; /* the first text-only option given, refused with JSON */
+    const char *text_option; /* the first text-only option given, refused with any other format */
     const char *trace_path;
     bool help;
     size_t pid;      /* --pid: only this process; 0: every one */
@@ -94,11 +101,16 @@ static int choose_leak_kinds(const char *value, unsigned *kinds)
  * saying what is wrong with the value. */
 static int apply_option(int code, const char *value, struct report_options *options)
 {
+    int index;
     switch (code) {
     case 'F':
-        if (strcmp(value, "text") != 0 && strcmp(value, "json") != 0)
-            return usage_error("unknown format '%s' (text or json)", value);
-        options->json = strcmp(value, "json") == 0;
+        if ((index = name_to_index(FORMAT_NAMES, FORMAT_COUNT, value)) < 0)
+            return usage_error("unknown format '%s' (text, json, folded, speedscope or massif)", value);
+        options->format = (enum report_format)index;
+        return 0;
+    case 'm':
+        if ((options->metric = name_to_index(EXPORT_METRIC_NAMES, EXPORT_METRIC_COUNT, value)) < 0)
+            return usage_error("--metric takes allocations, bytes, leaked, peak or temporary, not '%s'", value);
         return 0;
     case 'p': return option_count("report", "--pid", value, 1, INT32_MAX, &options->pid);
     case 'e': options->exe = value; return 0;
@@ -122,8 +134,9 @@ static int parse_options(int argc, char **argv, struct report_options *options)
         {"show-below-main", no_argument, 0, 'B'},       {"show-leak-kinds", required_argument, 0, 'k'},
         {"num-callers", required_argument, 0, 'n'},     {"leak-resolution", required_argument, 0, 'r'},
         {"top", required_argument, 0, 't'},             {"leak-records", required_argument, 0, 'L'},
-        {0, 0, 0, 0}};
+        {"metric", required_argument, 0, 'm'},          {0, 0, 0, 0}};
     *options = (struct report_options){
+        .metric = -1,
         .text = {TEXT_LEAK_KINDS_DEFAULT, TEXT_FRAMES_DEFAULT, TEXT_SITES_DEFAULT, false, TEXT_LEAK_RESOLUTION_HIGH,
                  TEXT_LEAK_RECORDS_DEFAULT},
     };
@@ -140,31 +153,87 @@ static int parse_options(int argc, char **argv, struct report_options *options)
     }
     if (!options->help && one_trace(&reader, &options->trace_path) != 0)
         return -1;
-    if (options->json && options->text_option != NULL)
+    if (options->format == FORMAT_JSON && options->text_option != NULL)
         return usage_error("%s is an option of the text format (JSON holds every record and frame)",
                            options->text_option);
+    if (options->format != FORMAT_TEXT && options->text_option != NULL)
+        return usage_error("%s is an option of the text format (an export weighs every allocation stack)",
+                           options->text_option);
+    bool export = options->format != FORMAT_TEXT && options->format != FORMAT_JSON;
+    if (!export && options->metric >= 0)
+        return usage_error("--metric is an option of the exports (--format folded, speedscope or massif)");
+    if (options->metric < 0)
+        options->metric = options->format == FORMAT_MASSIF ? EXPORT_PEAK : EXPORT_BYTES;
+    if (options->format == FORMAT_MASSIF && options->metric != EXPORT_PEAK && options->metric != EXPORT_LEAKED)
+        return usage_error("massif draws the heap over time: --metric peak or leaked, not %s (a count over the "
+                           "whole run)", EXPORT_METRIC_NAMES[options->metric]);
     return 0;
 }
 
-/* Writes the JSON report of REPORT's processes (analyse_processes) to
- * stdout while their records are read, so memory holds one record at a
- * time, not the report.  Returns 0; 1 when writing failed; MT_EXIT_USAGE
- * when the trace turned out damaged on the way, the JSON then ending there
- * unfinished; either after saying why. */
-static int write_json_streamed(struct trace *trace, struct report *report, const char *trace_path)
+/* The writer of each export (export.h); NULL for text and JSON. */
+static const struct export_format *const EXPORT_FORMATS[FORMAT_COUNT] = {
+    [FORMAT_FOLDED] = &EXPORT_FOLDED, [FORMAT_SPEEDSCOPE] = &EXPORT_SPEEDSCOPE, [FORMAT_MASSIF] = &EXPORT_MASSIF};
+
+/* Hands each of REPORT's processes (analyse_processes) to VISITOR as its
+ * records are read, telling READING how it goes, and ends READING's line.
+ * Returns 0, -1 with the reason on the trace, or 1 when the visitor
+ * stopped (analyse_process_stream). */
+static int stream_processes(struct trace *trace, struct report *report, const struct report_visitor *visitor,
+                            struct reading_progress *reading)
 {
-    struct json_writer writer;
-    json_writer_start(&writer, stdout);
-    struct report_visitor visitor = json_writer_visitor(&writer);
     int result = 0;
-    for (size_t i = 0; i < report->process_count && result == 0; i++)
-        result = analyse_process_stream(trace, &report->processes[i], &visitor);
+    for (size_t i = 0; i < report->process_count && result == 0; i++) {
+        const struct sites_progress progress = {reading_progress_told, reading, i, report->process_count};
+        result = analyse_process_stream_told(trace, &report->processes[i], visitor, &progress);
+    }
+    reading_progress_end(reading);
+    return result;
+}
+
+/* Writes REPORT's processes (analyse_processes) on stdout in OPTIONS'
+ * format, JSON or an export, while their records are read, telling READING
+ * how it goes: memory holds one record at a time and what the format must
+ * sort or sum, not the report.  Returns 0; 1 when writing failed;
+ * MT_EXIT_USAGE when the trace turned out damaged (JSON then ends there
+ * unfinished; an export writes nothing more); each after saying why. */
+static int write_streamed(struct trace *trace, struct report *report, const struct report_options *options,
+                          struct reading_progress *reading)
+{
+    struct process_timeline timeline = {0};
+    int result = 0, finished = 0;
+    if (options->format == FORMAT_JSON) {
+        struct json_writer writer;
+        json_writer_start(&writer, stdout);
+        struct report_visitor visitor = json_writer_visitor(&writer);
+        result = stream_processes(trace, report, &visitor, reading);
+        finished = result == 0 ? json_writer_finish(&writer) : 0;
+    } else if (options->format == FORMAT_MASSIF &&
+               analyse_timeline(trace, report->processes[0].row_id, &timeline) != 0) {
+        reading_progress_end(reading);
+        result = -1;
+    } else {
+        struct export_writer writer = {EXPORT_FORMATS[options->format], stdout, (enum export_metric)options->metric,
+                                       report->process_count, &timeline, {0}, NULL, false};
+        if (export_writer_start(&writer) != 0) {
+            reading_progress_end(reading);
+            result = 1;
+        } else {
+            struct report_visitor visitor = export_writer_visitor(&writer);
+            result = stream_processes(trace, report, &visitor, reading);
+            writer.failed = writer.failed || result != 0; /* nothing more is written */
+            int saved = errno;
+            finished = export_writer_finish(&writer);
+            if (result != 0)
+                errno = saved;
+        }
+    }
+    process_timeline_free(&timeline);
     if (result < 0) {
         fflush(stdout);
-        fprintf(stderr, "memtrack report: %s: %s\n", trace_path, trace->problem);
+        fprintf(stderr, "memtrack report: %s: %s\n", options->trace_path, trace->problem);
         return MT_EXIT_USAGE;
     }
-    if (result > 0 || json_writer_finish(&writer) != 0) {
+    if (result > 0 || finished != 0) {
         fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
         return 1;
     }
@@ -174,7 +243,7 @@ static int write_json_streamed(struct trace *trace, struct report *report, const
 /* Runs `memtrack report`: 0 when the report was printed, 2 for bad usage or
  * an unusable trace (one line on stderr says which file and why), 1 when the
  * report could not be written.  The text report reads only what it prints;
- * the JSON report is written as it is read. */
+ * the JSON report and the exports are written as the trace is read. */
 int cmd_report(int argc, char **argv)
 {
     struct report_options options;
@@ -189,12 +258,19 @@ int cmd_report(int argc, char **argv)
     struct trace trace;
     struct report report = {0};
     int status = 0;
+    bool text = options.format == FORMAT_TEXT;
+    /* Output written while the trace is read must not share a terminal with the line. */
+    struct reading_progress reading;
+    reading_progress_start(&reading, "report", options.trace_path, !text && isatty(STDOUT_FILENO));
     bool merged = options.text.leak_resolution != TEXT_LEAK_RESOLUTION_HIGH; /* merging needs every record */
     const struct analyse_scope scope = {options.text.sites, options.text.leak_kinds,
                                         merged ? SIZE_MAX : options.text.leak_records, (int64_t)options.pid,
-                                        options.exe};
-    if (trace_open(&trace, options.trace_path) != 0 ||
-        (options.json ? analyse_processes(&trace, &report, &scope) : analyse_trace(&trace, &report, &scope)) != 0) {
+                                        options.exe, reading_progress_told, &reading};
+    bool read = trace_open(&trace, options.trace_path) == 0 &&
+                (text ? analyse_trace(&trace, &report, &scope) : analyse_processes(&trace, &report, &scope)) == 0;
+    if (text || !read)
+        reading_progress_end(&reading); /* the other formats' reading goes on while they are written */
+    if (!read) {
         fprintf(stderr, "memtrack report: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else if (report.process_count == 0 && (options.pid != 0 || options.exe != NULL)) {
@@ -205,15 +281,21 @@ int cmd_report(int argc, char **argv)
             fprintf(stderr, " running %s", options.exe);
         fputc('\n', stderr);
         status = MT_EXIT_USAGE;
+    } else if (options.format == FORMAT_MASSIF && report.process_count != 1) {
+        fprintf(stderr, "memtrack report: %s: massif holds one process and the trace has %zu%s\n",
+                options.trace_path, report.process_count,
+                report.process_count > 1 ? ": choose one with --pid or --exe" : "");
+        status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("report", &trace);
-        if (options.json) {
-            status = write_json_streamed(&trace, &report, options.trace_path);
+        if (!text) {
+            status = write_streamed(&trace, &report, &options, &reading);
         } else if (render_text_with(stdout, &report, &options.text) != 0) {
             fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
             status = 1;
         }
     }
+    reading_progress_end(&reading);
     report_free(&report);
     trace_close(&trace);
     return status;

@@ -30,6 +30,7 @@
 #include "heuristics.h"
 #include "run/finish.h"
 #include "run/launch.h"
+#include "run/status_line.h"
 #include "run/summary.h"
 #include "trace/writer.h"
 
@@ -42,6 +43,7 @@ struct run_options {
     unsigned fail_on; /* KIND_BIT()s; 0: no gate */
     int error_exitcode;
     int no_symbol_cache;
+    int quiet; /* no status line */
     char options_env[OPTIONS_ENV_MAX]; /* MEMTRACK_OPTIONS for libtrack */
 };
 
@@ -120,8 +122,8 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         {"no-follow", no_argument, 0, 'n'}, {"unwinder", required_argument, 0, 'u'},
         {"no-symbol-cache", no_argument, 0, 'S'}, {"leak-check-heuristics", required_argument, 0, 'H'},
         {"fail-on", required_argument, 0, 'F'}, {"error-exitcode", required_argument, 0, 'X'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    struct option_reader reader = {.command = "run", .argc = argc, .argv = argv, .short_options = "+:o:fh",
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    struct option_reader reader = {.command = "run", .argc = argc, .argv = argv, .short_options = "+:o:fqh",
                                    .long_options = longopts};
     int c;
     char gate_error[512];
@@ -129,6 +131,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         switch (c) {
         case 'o': o->output = reader.value; break;
         case 'f': o->force = 1; break;
+        case 'q': o->quiet = 1; break;
         case 'n':
             if (add_option(o, "follow", "0") != 0)
                 return -1;
@@ -213,8 +216,9 @@ static void route_signals(pid_t child)
 }
 
 /* Collects until the program has ended and every traced process is done (or
- * silent for DRAIN_IDLE_MS), storing processes as they end. */
-static void collect(struct mt_server *server, struct finisher *f)
+ * silent for DRAIN_IDLE_MS), storing processes as they end, with the
+ * collector's figures on LINE meanwhile. */
+static void collect(struct mt_server *server, struct finisher *f, struct status_line *line)
 {
     uint64_t seen = server->batches;
     struct timespec quiet_since = {0};
@@ -237,6 +241,7 @@ static void collect(struct mt_server *server, struct finisher *f)
             }
         }
         finish_processes(f, server, 0); /* reads every batch waiting, too */
+        status_line_running(line, server);
         unsigned nap_us = pacing_after_drain(&pacing, server->batches - before);
         if (nap_us)
             usleep(nap_us);
@@ -256,6 +261,7 @@ static void collect(struct mt_server *server, struct finisher *f)
     }
     if (ended_fd >= 0)
         close(ended_fd);
+    status_line_program_ended(line);
     finish_processes(f, server, 1);
 }
 
@@ -340,9 +346,14 @@ int cmd_run(int argc, char **argv)
         return exec_errno == ENOENT ? 127 : 126;
     }
     route_signals(child);
+    struct status_line status;
+    status_line_init(&status, o.quiet);
+    server.after_batch = status_line_running;
+    server.after_batch_context = &status;
+    trace_writer_on_progress(w, status_line_storing, &status);
     struct finisher f;
-    finisher_init(&f, w, child, !o.no_symbol_cache);
-    collect(&server, &f);
+    finisher_init(&f, w, child, !o.no_symbol_cache, &status.line);
+    collect(&server, &f, &status);
     struct mt_process *top = server_find_pid(&server, child);
     if (!top) {
         top = process_stand_in(child, getpid(), prog, l.path, l.untraceable ? l.untraceable : MT_UNTRACED_SILENT);
@@ -352,7 +363,8 @@ int cmd_run(int argc, char **argv)
         }
     }
     finisher_close(&f);
-    int status = f.top_status, stored = f.failures ? -1 : 0;
+    status_line_close(&status);
+    int wait_status = f.top_status, stored = f.failures ? -1 : 0;
     int closed = trace_writer_close(w, stored == 0);
     summary_print(stderr, &server, top, output);
     const char *untraced = top ? top->untraced : NULL; /* a static string: outlives the processes */
@@ -364,6 +376,6 @@ int cmd_run(int argc, char **argv)
     if (stored || closed)
         fprintf(stderr, "memtrack: the trace %s is incomplete\n", output);
     if (o.fail_on != 0)
-        return gate_after_run(output, o.fail_on, o.error_exitcode, exit_status_of(status), untraced, stderr);
-    return exit_status_of(status);
+        return gate_after_run(output, o.fail_on, o.error_exitcode, exit_status_of(wait_status), untraced, stderr);
+    return exit_status_of(wait_status);
 }

@@ -18,6 +18,7 @@
 #include "output/html.h"
 #include "output/html_fold.h"
 #include "output_file.h"
+#include "reading_progress.h"
 #include "trace/reader.h"
 
 extern char **environ;
@@ -85,10 +86,11 @@ struct view_data {
     struct process_timeline *timelines;
 };
 
-/* Reads everything the page shows, as OPTIONS asks, into DATA.  Returns 0,
- * or -1 with the reason on the trace; DATA then holds what was read, for
- * view_data_free. */
-static int read_view(struct trace *trace, const struct view_options *options, struct view_data *data)
+/* Reads everything the page shows, as OPTIONS asks, into DATA, telling
+ * READING how it goes.  Returns 0, or -1 with the reason on the trace; DATA
+ * then holds what was read, for view_data_free. */
+static int read_view(struct trace *trace, const struct view_options *options, struct view_data *data,
+                     struct reading_progress *reading)
 {
     *data = (struct view_data){0};
     if (analyse_processes(trace, &data->report, NULL) != 0)
@@ -97,11 +99,13 @@ static int read_view(struct trace *trace, const struct view_options *options, st
     data->timelines = calloc(data->report.process_count + 1, sizeof *data->timelines);
     if (data->pages == NULL || data->timelines == NULL)
         return trace_fail(trace, "out of memory");
-    for (size_t i = 0; i < data->report.process_count; i++)
+    for (size_t i = 0; i < data->report.process_count; i++) {
+        const struct sites_progress progress = {reading_progress_told, reading, i, data->report.process_count};
         if (page_process_read(&data->pages[i], trace, &data->report.processes[i], options->show_below_main,
-                              options->full ? SIZE_MAX : PAGE_LEAKS_PER_KIND) != 0 ||
+                              options->full ? SIZE_MAX : PAGE_LEAKS_PER_KIND, &progress) != 0 ||
             analyse_timeline(trace, data->report.processes[i].row_id, &data->timelines[i]) != 0)
             return -1;
+    }
     return 0;
 }
 
@@ -201,7 +205,11 @@ int cmd_view(int argc, char **argv)
     struct trace trace;
     struct view_data data = {0};
     int status = 0;
-    if (trace_open(&trace, options.trace_path) != 0 || read_view(&trace, &options, &data) != 0) {
+    struct reading_progress reading;
+    reading_progress_start(&reading, "view", options.trace_path, false);
+    bool read = trace_open(&trace, options.trace_path) == 0 && read_view(&trace, &options, &data, &reading) == 0;
+    reading_progress_end(&reading);
+    if (!read) {
         fprintf(stderr, "memtrack view: %s: %s\n", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else {

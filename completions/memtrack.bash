@@ -12,7 +12,8 @@
 _memtrack_values()
 {
     case $1 in
-        --format) echo "text json" ;;
+        --format) echo "text json folded speedscope massif" ;;
+        --metric) echo "allocations bytes leaked peak temporary" ;;
         --show-leak-kinds) echo "all none definite indirect possible reachable unclassified" ;;
         --leak-resolution) echo "low med high" ;;
         --leak-records) echo "all" ;;
@@ -32,9 +33,10 @@ _memtrack_options()
         run)
             echo "-o --output --depth --free-depth --on-error --temporary-window --quarantine --unwinder" \
                  "--leak-check-heuristics --fail-on --error-exitcode" \
-                 "| -f --force --no-follow --no-symbol-cache -h --help" ;;
+                 "| -f --force --no-follow --no-symbol-cache -q --quiet -h --help" ;;
         report)
-            echo "--format --pid --exe --show-leak-kinds --num-callers --top --leak-resolution --leak-records" \
+            echo "--format --metric --pid --exe --show-leak-kinds --num-callers --top --leak-resolution" \
+                 "--leak-records" \
                  "| --show-below-main -h --help" ;;
         check)
             echo "--fail-on --suppressions --max-leaked-bytes --baseline --junit --sarif" \

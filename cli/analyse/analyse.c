@@ -1,7 +1,8 @@
 /*
  * analyse.c - run every analysis over a trace, process by process: keeping
  * what they find (analyse_trace) or handing it out record by record
- * (analyse_process_stream).
+ * (analyse_process_stream); and handing out what was kept the same way
+ * (report_visit), so one visitor writes either.
  */
 #include "analyse/analyse.h"
 #include "analyse/stacks.h"
@@ -37,7 +38,7 @@ int analyse_processes(struct trace *trace, struct report *report, const struct a
  * (stacks.c); a text report needs a small share of them, read one by one. */
 int analyse_trace(struct trace *trace, struct report *report, const struct analyse_scope *scope)
 {
-    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, SIZE_MAX, 0, NULL};
+    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, SIZE_MAX, 0, NULL, NULL, NULL};
     if (scope == NULL)
         scope = &everything;
     bool every_stack = scope->sites == SIZE_MAX && scope->leak_kinds == ANALYSE_EVERY_KIND &&
@@ -46,9 +47,10 @@ int analyse_trace(struct trace *trace, struct report *report, const struct analy
         return -1;
     for (size_t i = 0; i < report->process_count; i++) {
         struct report_process *process = &report->processes[i];
+        const struct sites_progress progress = {scope->progress, scope->progress_context, i, report->process_count};
         if ((every_stack && stacks_preload(trace, process->row_id) != 0) ||
             analyse_leaks(trace, process, scope->leak_kinds, scope->leak_records, scope->leak_kinds) != 0 ||
-            analyse_errors(trace, process) != 0 || analyse_sites(trace, process, scope->sites) != 0)
+            analyse_errors(trace, process) != 0 || analyse_sites(trace, process, scope->sites, &progress) != 0)
             return -1;
     }
     return 0;
@@ -72,18 +74,51 @@ static int visit_leaks(struct trace *trace, struct report_process *process, cons
 
 int analyse_process_stream(struct trace *trace, struct report_process *process, const struct report_visitor *visitor)
 {
+    const struct sites_progress untold = {NULL, NULL, 0, 0};
+    return analyse_process_stream_told(trace, process, visitor, &untold);
+}
+
+int analyse_process_stream_told(struct trace *trace, struct report_process *process,
+                                const struct report_visitor *visitor, const struct sites_progress *progress)
+{
     int result = stacks_preload(trace, process->row_id);
     if (result == 0)
         result = analyse_leaks(trace, process, ANALYSE_EVERY_KIND, SIZE_MAX, 0);
     if (result == 0 && visitor->process(visitor->context, process) != 0)
         result = 1;
-    if (result == 0)
+    if (result == 0 && visitor->leak != NULL)
         result = visit_leaks(trace, process, visitor);
-    if (result == 0)
+    if (result == 0 && visitor->error != NULL)
         result = analyse_each_error(trace, process, visitor->error, visitor->context);
     if (result == 0)
-        result = analyse_each_site(trace, process, visitor->site, visitor->context);
+        result = analyse_each_site(trace, process, visitor->site, visitor->context, progress);
     if (result == 0 && visitor->process_end(visitor->context, process) != 0)
         result = 1;
+    return result;
+}
+
+/* Hands one kept process and its records to VISITOR; 1 when it stopped. */
+static int visit_kept(const struct report_process *process, const struct report_visitor *visitor)
+{
+    void *context = visitor->context;
+    if (visitor->process(context, process) != 0)
+        return 1;
+    for (size_t i = 0; visitor->leak != NULL && i < process->leak_count; i++)
+        if (visitor->leak(context, &process->leaks[i]) != 0)
+            return 1;
+    for (size_t i = 0; visitor->error != NULL && i < process->error_count; i++)
+        if (visitor->error(context, &process->errors[i]) != 0)
+            return 1;
+    for (size_t i = 0; i < process->site_count; i++)
+        if (visitor->site(context, &process->sites[i]) != 0)
+            return 1;
+    return visitor->process_end(context, process) != 0;
+}
+
+int report_visit(const struct report_process *processes, size_t count, const struct report_visitor *visitor)
+{
+    int result = 0;
+    for (size_t i = 0; i < count && result == 0; i++)
+        result = visit_kept(&processes[i], visitor);
     return result;
 }

@@ -13,6 +13,12 @@
 #include "analyse/model.h"
 #include "trace/reader.h"
 
+/* Told while a trace is read, after each allocation site's stack is loaded
+ * (the bulk of a big trace's reading): PROCESS, the INDEX-th (from 0) of
+ * the COUNT processes read, has DONE of its SITES site stacks loaded. */
+typedef void analyse_progress(void *context, const struct report_process *process, size_t index, size_t count,
+                              size_t done, size_t sites);
+
 /* What analyse_trace keeps: a big trace's records take hundreds of megabytes
  * that a text report never prints, so it keeps only what it will show. */
 struct analyse_scope {
@@ -23,10 +29,20 @@ struct analyse_scope {
     size_t leak_records;  /* groups kept per kind, in report order (most bytes first); SIZE_MAX: all */
     int64_t pid;          /* only the processes with this pid; 0: any */
     const char *exe;      /* only those running this program (report_process_runs); NULL: any */
+    analyse_progress *progress; /* told how the reading goes; NULL: no one */
+    void *progress_context;
+};
+/* Who the reading of a process's sites tells of its progress: TOLD (NULL:
+ * no one) with CONTEXT, for the INDEX-th of COUNT processes. */
+struct sites_progress {
+    analyse_progress *told;
+    void *context;
+    size_t index, count;
 };
 #define ANALYSE_EVERY_KIND ((1u << LEAK_KIND_COUNT) - 1)
-/* SCOPE NULL: every process, every record.  The processes SCOPE leaves out
- * are not in REPORT, and none of their rows is read past the process list. */
+/* SCOPE NULL: every process, every record, no progress told.  The processes
+ * SCOPE leaves out are not in REPORT, and none of their rows is read past
+ * the process list. */
 int analyse_trace(struct trace *trace, struct report *report, const struct analyse_scope *scope);
 /* The process list alone (summary.c), without the processes SCOPE's pid and
  * exe leave out (SCOPE NULL: all). */
@@ -34,7 +50,8 @@ int analyse_processes(struct trace *trace, struct report *report, const struct a
 
 /* What analyse_process_stream hands out, in the report's order.  A record
  * and its stacks live only during the call.  Each returns 0, or -1 to stop
- * the stream (the visitor knows why: nothing is recorded on the trace). */
+ * the stream (the visitor knows why: nothing is recorded on the trace).
+ * leak and error may be NULL: those records are then not read. */
 struct report_visitor {
     void *context;
     int (*process)(void *context, const struct report_process *process); /* summary complete, no records */
@@ -48,6 +65,13 @@ struct report_visitor {
  * besides the process's leak groups without theirs.  Returns 0, -1 with the
  * reason on the trace, or 1 when the visitor stopped it. */
 int analyse_process_stream(struct trace *trace, struct report_process *process, const struct report_visitor *visitor);
+/* The same, telling PROGRESS after each site. */
+int analyse_process_stream_told(struct trace *trace, struct report_process *process,
+                                const struct report_visitor *visitor, const struct sites_progress *progress);
+/* Hands every process of PROCESSES (COUNT of them, kept by analyse_trace or
+ * built by hand) and its records to VISITOR, as analyse_process_stream
+ * would from the trace.  Returns 0, or 1 when the visitor stopped. */
+int report_visit(const struct report_process *processes, size_t count, const struct report_visitor *visitor);
 
 int analyse_summary(struct trace *trace, struct report *report); /* summary.c */
 /* leaks.c: counts every group of PROCESS in its leak_totals and summary, and
@@ -59,11 +83,15 @@ int analyse_errors(struct trace *trace, struct report_process *process); /* erro
 /* errors.c: hands each error, with its stacks, to VISIT, then frees it. */
 int analyse_each_error(struct trace *trace, struct report_process *process,
                        int (*visit)(void *context, const struct report_error *error), void *context);
-/* sites.c: keeps PROCESS's sites as analyse_scope.sites says, and counts them all (site_total). */
-int analyse_sites(struct trace *trace, struct report_process *process, size_t sites);
+/* sites.c: keeps PROCESS's sites as analyse_scope.sites says, and counts
+ * them all (site_total), telling PROGRESS after each site kept. */
+int analyse_sites(struct trace *trace, struct report_process *process, size_t sites,
+                  const struct sites_progress *progress);
 /* sites.c: hands each site, largest bytes first, with its stack, to VISIT,
- * then frees the stack; counts them in PROCESS's site_total. */
+ * then frees the stack, telling PROGRESS after each; counts them in
+ * PROCESS's site_total. */
 int analyse_each_site(struct trace *trace, struct report_process *process,
-                      int (*visit)(void *context, const struct report_site *site), void *context);
+                      int (*visit)(void *context, const struct report_site *site), void *context,
+                      const struct sites_progress *progress);
 
 #endif

@@ -183,3 +183,13 @@ bool report_frame_is_memtracks(const struct report_frame *frame)
     const char *name = strrchr(frame->module, '/');
     return strcmp(name != NULL ? name + 1 : frame->module, "libmemtrack.so") == 0;
 }
+
+size_t report_stack_shown_frames(const struct report_stack *stack, bool show_below_main,
+                                 const struct report_frame **shown)
+{
+    size_t count = 0, depth = report_stack_shown_depth(stack, show_below_main);
+    for (size_t i = report_stack_first_shown(stack); i < depth; i++)
+        if (!report_frame_is_memtracks(&stack->frames[i]))
+            shown[count++] = &stack->frames[i];
+    return count;
+}

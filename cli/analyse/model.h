@@ -101,6 +101,12 @@ size_t report_stack_shown_depth(const struct report_stack *stack, bool show_belo
  * A stack for people starts there; JSON, suppressions and baselines keep
  * every frame. */
 size_t report_stack_first_shown(const struct report_stack *stack);
+/* Fills SHOWN, which has room for STACK's depth, with the frames a stack for
+ * people shows, innermost first: from report_stack_first_shown to
+ * report_stack_shown_depth, none of memtrack's own (report_frame_is_memtracks).
+ * Returns how many. */
+size_t report_stack_shown_frames(const struct report_stack *stack, bool show_below_main,
+                                 const struct report_frame **shown);
 /* Whether FRAME is memtrack's own (libmemtrack.so): its dlopen wrapper sits
  * between the program and libc's dlopen in every allocation dlopen makes,
  * and a stack for people leaves it out. */

@@ -54,16 +54,37 @@ static int read_site(struct trace *trace, sqlite3_stmt *statement, struct report
     return row.failed ? -1 : load_stack(trace, stack_id, &site->stack);
 }
 
-/* Appends the site in the current row, with its stack, to the process's. */
-static int append_site(struct trace *trace, sqlite3_stmt *statement, void *target)
+/* Tells PROGRESS that PROCESS has DONE of its SITES sites read. */
+static void tell(const struct sites_progress *progress, const struct report_process *process, size_t done,
+                 size_t sites)
 {
-    struct report_process *process = target;
+    if (progress->told != NULL)
+        progress->told(progress->context, process, progress->index, progress->count, done, sites);
+}
+
+/* Where the sites of a query go: kept in PROCESS's (VISIT NULL), or handed
+ * to VISIT; LOADED of them are read in all, each told to PROGRESS. */
+struct site_target {
+    struct report_process *process;
+    int (*visit)(void *context, const struct report_site *site);
+    void *context;
+    const struct sites_progress *progress;
+    size_t loaded, done;
+};
+
+/* Appends the site in the current row, with its stack, to the process's. */
+static int append_site(struct trace *trace, sqlite3_stmt *statement, void *target_pointer)
+{
+    struct site_target *target = target_pointer;
+    struct report_process *process = target->process;
     struct report_site *sites = make_room(process->sites, process->site_count, sizeof *sites);
     if (sites == NULL)
         return trace_fail(trace, "out of memory");
     process->sites = sites;
     int result = read_site(trace, statement, &sites[process->site_count]);
     process->site_count++; /* even when failed: the report frees what it holds */
+    if (result == 0)
+        tell(target->progress, process, ++target->done, target->loaded);
     return result;
 }
 
@@ -77,44 +98,40 @@ static int take_site_total(struct trace *trace, sqlite3_stmt *statement, void *t
     return row.failed ? -1 : 0;
 }
 
-int analyse_sites(struct trace *trace, struct report_process *process, size_t sites)
+int analyse_sites(struct trace *trace, struct report_process *process, size_t sites,
+                  const struct sites_progress *progress)
 {
-    if (sites == SIZE_MAX) {
-        if (query_each_row(trace, SITES_SQL, process->row_id, "reading sites", append_site, process) != 0)
-            return -1;
-        process->site_total = process->site_count;
-        return 0;
-    }
     if (query_each_row(trace, SITE_COUNT_SQL, process->row_id, "reading sites", take_site_total, process) != 0)
         return -1;
+    size_t loaded = process->site_total < sites ? process->site_total : sites;
+    struct site_target target = {process, NULL, NULL, progress, loaded, 0};
+    if (sites == SIZE_MAX)
+        return query_each_row(trace, SITES_SQL, process->row_id, "reading sites", append_site, &target);
     int64_t limit = sites < (size_t)INT64_MAX ? (int64_t)sites : INT64_MAX;
-    return query_first_rows(trace, TOP_SITES_SQL, process->row_id, limit, "reading sites", append_site, process);
+    return query_first_rows(trace, TOP_SITES_SQL, process->row_id, limit, "reading sites", append_site, &target);
 }
-
-/* Where analyse_each_site hands its sites, and the process they are counted in. */
-struct site_visit {
-    struct report_process *process;
-    int (*visit)(void *context, const struct report_site *site);
-    void *context;
-};
 
 /* Hands the site in the current row of SITES_SQL to the visitor; 1 when it
  * stopped. */
-static int visit_site(struct trace *trace, sqlite3_stmt *statement, void *target)
+static int visit_site(struct trace *trace, sqlite3_stmt *statement, void *target_pointer)
 {
-    const struct site_visit *visit = target;
+    struct site_target *target = target_pointer;
     struct report_site site;
     int result = read_site(trace, statement, &site);
-    visit->process->site_total++;
-    if (result == 0 && visit->visit(visit->context, &site) != 0)
+    if (result == 0 && target->visit(target->context, &site) != 0)
         result = 1;
     report_stack_free(&site.stack);
+    if (result == 0)
+        tell(target->progress, target->process, ++target->done, target->loaded);
     return result;
 }
 
 int analyse_each_site(struct trace *trace, struct report_process *process,
-                      int (*visit)(void *context, const struct report_site *site), void *context)
+                      int (*visit)(void *context, const struct report_site *site), void *context,
+                      const struct sites_progress *progress)
 {
-    struct site_visit target = {process, visit, context};
+    if (query_each_row(trace, SITE_COUNT_SQL, process->row_id, "reading sites", take_site_total, process) != 0)
+        return -1;
+    struct site_target target = {process, visit, context, progress, process->site_total, 0};
     return query_each_row(trace, SITES_SQL, process->row_id, "reading sites", visit_site, &target);
 }

@@ -299,6 +299,8 @@ static void drain(struct mt_server *s, struct mt_connection *c)
             close_connection(c);
             break;
         }
+        if (s->after_batch != NULL)
+            s->after_batch(s->after_batch_context, s);
     }
     s->drain_level--;
 }

@@ -25,6 +25,11 @@ struct mt_server {
     uint64_t batches;        /* received so far; tells the run loop data still flows */
     unsigned char *receive_buffers[SERVER_MAX_NESTED_DRAINS]; /* one per drain level, kept */
     int drain_level;
+    /* Called after each batch is applied, NULL for none: a busy collector
+     * can drain for seconds before its caller's loop comes round again, and
+     * `memtrack run`'s status line is redrawn from here meanwhile. */
+    void (*after_batch)(void *context, const struct mt_server *server);
+    void *after_batch_context;
 };
 
 int server_open(struct mt_server *s, char *err, size_t errlen);

@@ -42,8 +42,8 @@ static int64_t page_node(struct data_writer *writer, uint32_t node)
     if (node == 0 || writer->node_in_page[node] >= 0)
         return node == 0 ? 0 : writer->node_in_page[node];
     int64_t caller = page_node(writer, page->stacks.parents[node - 1]); /* depth: at most one stack's frames */
-    int64_t frame = caller < 0 ? -1 : frame_table_index(&writer->frames, &page->frames.frames[page->stacks.frames[node - 1]]);
-    int64_t made = frame < 0 || frame > UINT32_MAX ? -1 : stack_tree_child(&writer->stacks, (uint32_t)caller, (uint32_t)frame);
+    const struct report_frame *frame = &page->frames.frames[page->stacks.frames[node - 1]];
+    int64_t made = caller < 0 ? -1 : stack_tree_frame_child(&writer->stacks, &writer->frames, caller, frame);
     writer->node_in_page[node] = made;
     return made;
 }
@@ -206,9 +206,8 @@ static void write_flame(struct data_writer *writer, const struct page_fold *fold
         const struct flame_row *row = &fold->rows[i];
         fputs(i > 0 ? ",\n[" : "[", out);
         int64_t node = page_node(writer, (uint32_t)row->stack);
-        int64_t folded_frame = node < 0 || row->folded == 0 ? 0 : frame_table_index(&writer->frames, &PAGE_FOLDED_FRAME);
         if (node >= 0 && row->folded > 0)
-            node = folded_frame < 0 ? -1 : stack_tree_child(&writer->stacks, (uint32_t)node, (uint32_t)folded_frame);
+            node = stack_tree_frame_child(&writer->stacks, &writer->frames, node, &PAGE_FOLDED_FRAME);
         writer->out_of_memory |= node < 0;
         fprintf(out, "%" PRId64, node);
         for (int m = 0; m < FIGURE_COUNT; m++)
@@ -281,7 +280,7 @@ static void write_process(struct data_writer *writer, const struct report_proces
 int write_view_data(FILE *out, const struct view *view)
 {
     struct data_writer writer = {.out = out};
-    frame_table_init(&writer.frames);
+    frame_table_init(&writer.frames, false);
     stack_tree_init(&writer.stacks);
     fprintf(out, "{\"format\":\"memtrack-view\",\"version\":%d,\"trace\":", MT_VIEW_DATA_VERSION);
     json_write_string(out, view->trace_path);

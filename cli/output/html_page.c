@@ -97,14 +97,14 @@ static int read_site(void *context, const struct report_site *site)
 }
 
 int page_process_read(struct page_process *page, struct trace *trace, struct report_process *process,
-                      bool show_below_main, size_t leaks_per_kind)
+                      bool show_below_main, size_t leaks_per_kind, const struct sites_progress *progress)
 {
     *page = (struct page_process){0};
-    frame_table_init(&page->frames);
+    frame_table_init(&page->frames, false);
     stack_tree_init(&page->stacks);
     struct page_reader reader = {.page = page, .show_below_main = show_below_main, .leaks_per_kind = leaks_per_kind};
     const struct report_visitor visitor = {&reader, read_process, read_leak, read_error, read_site, read_process};
-    int result = analyse_process_stream(trace, process, &visitor);
+    int result = analyse_process_stream_told(trace, process, &visitor, progress);
     if (result > 0) /* the visitor stopped: memory ran out */
         return trace_fail(trace, "out of memory");
     return result;

@@ -60,11 +60,12 @@ struct page_process {
 struct report_stack page_shown_stack(const struct report_stack *stack, bool show_below_main);
 
 /* Reads PROCESS (from analyse_processes, whose summary it completes) into
- * PAGE, keeping LEAKS_PER_KIND leak groups of each kind (SIZE_MAX: all).
+ * PAGE, keeping LEAKS_PER_KIND leak groups of each kind (SIZE_MAX: all),
+ * telling PROGRESS how the reading of its sites goes.
  * Returns 0, or -1 with the reason on the trace; PAGE then holds what was
  * read, for page_process_free. */
 int page_process_read(struct page_process *page, struct trace *trace, struct report_process *process,
-                      bool show_below_main, size_t leaks_per_kind);
+                      bool show_below_main, size_t leaks_per_kind, const struct sites_progress *progress);
 void page_process_free(struct page_process *page);
 
 #endif

@@ -61,6 +61,13 @@ static bool room_for_path(struct stack_tree *tree, size_t depth)
     return true;
 }
 
+int64_t stack_tree_frame_child(struct stack_tree *tree, struct frame_table *frames, int64_t parent,
+                               const struct report_frame *frame)
+{
+    int64_t index = frame_table_index(frames, frame);
+    return index < 0 || index > UINT32_MAX ? -1 : stack_tree_child(tree, (uint32_t)parent, (uint32_t)index);
+}
+
 /* Returns the node standing for STACK (0 for an empty one), adding its frames
  * to FRAMES and its path to TREE as needed; -1 when memory runs out.  The
  * outer frames it shares with the last stack given are not looked up again. */
@@ -77,8 +84,7 @@ int64_t stack_tree_node(struct stack_tree *tree, struct frame_table *frames, con
     int64_t node = shared > 0 ? tree->last_nodes[shared - 1] : 0;
     for (size_t i = shared; i < depth && node >= 0; i++) {
         const struct report_frame *frame = &stack->frames[depth - 1 - i];
-        int64_t index = frame_table_index(frames, frame);
-        node = index < 0 || index > UINT32_MAX ? -1 : stack_tree_child(tree, (uint32_t)node, (uint32_t)index);
+        node = stack_tree_frame_child(tree, frames, node, frame);
         tree->last_frames[i] = *frame;
         tree->last_nodes[i] = (uint32_t)node;
     }

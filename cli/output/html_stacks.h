@@ -2,7 +2,8 @@
  * html_stacks.h - the viewer's stack tree: every stack of a trace as a path
  * from the outermost frame (a prefix tree), so the page names a stack by one
  * node id, stacks sharing their outer frames share their nodes, and the flame
- * graph is the same tree with frames of equal name merged.
+ * graph is the same tree with frames of equal name merged.  The massif
+ * export keeps one too, of paths from the innermost frame.
  */
 #ifndef MEMTRACK_OUTPUT_HTML_STACKS_H
 #define MEMTRACK_OUTPUT_HTML_STACKS_H
@@ -35,6 +36,10 @@ int64_t stack_tree_node(struct stack_tree *tree, struct frame_table *frames, con
 /* The child of PARENT for FRAME (an index in the frame table), added when
  * new; -1 when memory runs out (or the tree outgrows 32-bit ids). */
 int64_t stack_tree_child(struct stack_tree *tree, uint32_t parent, uint32_t frame);
+/* The same for a frame not yet in FRAMES, adding it there as needed: one
+ * step of a path (the massif export's paths start at the innermost frame). */
+int64_t stack_tree_frame_child(struct stack_tree *tree, struct frame_table *frames, int64_t parent,
+                               const struct report_frame *frame);
 void stack_tree_free(struct stack_tree *tree);
 
 #endif

@@ -226,16 +226,6 @@ int render_json(FILE *out, const struct report *report)
     struct json_writer writer;
     json_writer_start(&writer, out);
     struct report_visitor visitor = json_writer_visitor(&writer);
-    for (size_t i = 0; i < report->process_count; i++) {
-        const struct report_process *process = &report->processes[i];
-        visitor.process(&writer, process);
-        for (size_t j = 0; j < process->leak_count; j++)
-            visitor.leak(&writer, &process->leaks[j]);
-        for (size_t j = 0; j < process->error_count; j++)
-            visitor.error(&writer, &process->errors[j]);
-        for (size_t j = 0; j < process->site_count; j++)
-            visitor.site(&writer, &process->sites[j]);
-        visitor.process_end(&writer, process);
-    }
+    report_visit(report->processes, report->process_count, &visitor); /* stops only at a write error */
     return json_writer_finish(&writer);
 }

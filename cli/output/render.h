@@ -8,6 +8,8 @@
 #include <stdio.h>
 
 #include "analyse/analyse.h"
+#include "analyse/timeline.h"
+#include "output/export.h"
 
 /* The JSON report's "version": bumped on any incompatible change of its layout. */
 #define MT_REPORT_VERSION 1
@@ -55,5 +57,16 @@ int json_writer_finish(struct json_writer *writer);
 /* text.c: for people, memcheck-like; render_text shows every leak kind. */
 int render_text_with(FILE *out, const struct report *report, const struct text_options *options);
 int render_text(FILE *out, const struct report *report);
+
+/* The exports (export.h), each weighing the sites by METRIC: folded.c for
+ * flamegraph.pl and inferno, speedscope.c for speedscope, massif.c for
+ * ms_print and massif-visualizer (one process, its heap timeline TIMELINE;
+ * METRIC peak or leaked).  docs/report-format.md describes each.  These
+ * write a report held in memory; `memtrack report` hands each format the
+ * sites as they are read (export_writer). */
+int render_folded(FILE *out, const struct report *report, enum export_metric metric);
+int render_speedscope(FILE *out, const struct report *report, enum export_metric metric);
+int render_massif(FILE *out, const struct report_process *process, const struct process_timeline *timeline,
+                  enum export_metric metric);
 
 #endif

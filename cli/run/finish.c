@@ -66,10 +66,11 @@ void finish_processes(struct finisher *f, struct mt_server *server, int at_end)
     }
 }
 
-void finisher_init(struct finisher *f, struct trace_writer *writer, pid_t top, int symbol_cache)
+void finisher_init(struct finisher *f, struct trace_writer *writer, pid_t top, int symbol_cache,
+                   struct progress_line *line)
 {
     *f = (struct finisher){.top = top};
-    storer_init(&f->storer, writer, symbol_cache);
+    storer_init(&f->storer, writer, symbol_cache, line);
 }
 
 void finisher_close(struct finisher *f)

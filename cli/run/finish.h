@@ -6,6 +6,7 @@
 #include "run/storer.h"
 
 struct mt_server;
+struct progress_line;
 struct trace_writer;
 
 struct finisher {
@@ -20,8 +21,9 @@ struct finisher {
  * process left, ended or not. */
 void finish_processes(struct finisher *f, struct mt_server *server, int at_end);
 /* Makes f ready to store the processes of `top` in `writer`, resolving their addresses through the
- * symbol cache unless symbol_cache is 0. */
-void finisher_init(struct finisher *f, struct trace_writer *writer, pid_t top, int symbol_cache);
+ * symbol cache unless symbol_cache is 0, and saying failures through LINE (may be NULL). */
+void finisher_init(struct finisher *f, struct trace_writer *writer, pid_t top, int symbol_cache,
+                   struct progress_line *line);
 /* Waits until every process handed over is stored, and ends the storer. */
 void finisher_close(struct finisher *f);
 

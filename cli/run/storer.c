@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "array_push.h"
 #include "collect/process.h"
+#include "progress_line.h"
 #include "symbolize/symbolize.h"
 #include "trace/writer.h"
 
@@ -40,7 +41,8 @@ static int store(struct storer *s, struct mt_process *p)
     symbolizer_of(s);
     if (trace_write_process(s->writer, p, s->symbolizer) == 0)
         return 0;
-    fprintf(stderr, "memtrack: cannot store process %u in the trace: %s\n", p->pid, trace_writer_error(s->writer));
+    progress_line_say(s->line, "memtrack: cannot store process %u in the trace: %s\n", p->pid,
+                    trace_writer_error(s->writer));
     return -1;
 }
 
@@ -104,9 +106,9 @@ static void *run(void *arg)
     return NULL;
 }
 
-void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache)
+void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache, struct progress_line *line)
 {
-    *s = (struct storer){.writer = writer, .symbol_cache = symbol_cache};
+    *s = (struct storer){.writer = writer, .symbol_cache = symbol_cache, .line = line};
     u64map_init(&s->offered, 0);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake, NULL);

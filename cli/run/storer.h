@@ -25,6 +25,7 @@
 #include "collect/u64map.h"
 
 struct mt_process;
+struct progress_line;
 struct symbolizer;
 struct trace_writer;
 
@@ -38,6 +39,7 @@ struct storer {
     struct trace_writer *writer;
     struct symbolizer *symbolizer;
     int symbol_cache;               /* resolve through the symbol cache (symbolize.h) */
+    struct progress_line *line;       /* says failures, its line erased first (progress_line.h); may be NULL */
     pthread_t thread;
     int started;                    /* the thread runs; otherwise storing happens in storer_store */
     pthread_mutex_t lock;           /* guards what follows, up to `offered` */
@@ -51,8 +53,8 @@ struct storer {
 };
 
 /* Starts the thread; without one, storer_store stores on the caller's thread.  With symbol_cache, the
- * symbolizer reads and fills the symbol cache shared by runs. */
-void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache);
+ * symbolizer reads and fills the symbol cache shared by runs.  Failures are said through LINE. */
+void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache, struct progress_line *line);
 /* Gathers the addresses of a few of the stacks that arrived since the last
  * call, for the thread to resolve when it has nothing to store.  Its time is
  * bounded: the collector calls it between drains of the programs' batches. */

@@ -31,7 +31,15 @@ struct trace_writer {
     struct object_table objects;
     sqlite3_int64 next_stack; /* stacks.id of the next stacks row */
     char failure[256];        /* the first failure of the store under way; "" when none */
+    trace_progress *progress; /* told after each site stored, or NULL */
+    void *progress_context;
 };
+
+void trace_writer_on_progress(struct trace_writer *w, trace_progress *progress, void *context)
+{
+    w->progress = progress;
+    w->progress_context = context;
+}
 
 const char *trace_writer_error(struct trace_writer *w)
 {
@@ -483,6 +491,8 @@ static void store_sites(struct process_writer *pw)
         for (int b = 0; b < MT_LIFETIME_BUCKETS; b++)
             bind_count(w->site, 7 + b, s->lifetimes[b]);
         step(w, w->site);
+        if (w->progress != NULL)
+            w->progress(w->progress_context, pw->p, k + 1, n);
     }
     free(order);
 }

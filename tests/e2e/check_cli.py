@@ -44,14 +44,7 @@ class Context:
         return e2e_lib.run([self.memtrack] + list(args), cwd=self.workdir, **kwargs)
 
 
-def expect(cond, what, proc=None):
-    """Raises CaseFailure(what, with proc's outputs) unless cond holds."""
-    if cond:
-        return
-    if proc is not None:
-        what += "\n  exit status %d\n  stdout: %r\n  stderr: %r" % (proc.returncode, proc.stdout[:2000],
-                                                                   proc.stderr[:2000])
-    raise e2e_lib.CaseFailure(what)
+expect = e2e_lib.expect
 
 
 def expect_refused_trace(ctx, trace, reason):

@@ -2,10 +2,13 @@
 JSON report, and normalizing that report so it compares across runs,
 machines and checkouts."""
 
+import argparse
 import difflib
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 
 TIMEOUT_S = 60  # a run that takes longer is a hang, reported as a failure
 
@@ -41,6 +44,35 @@ def memtrack_report_json(memtrack, trace):
 
 class CaseFailure(Exception):
     """A check failed; the message says what was expected and what came."""
+
+
+def expect(cond, what, proc=None):
+    """Raises CaseFailure(what, with proc's status and outputs) unless cond holds."""
+    if cond:
+        return
+    if proc is not None:
+        what += "\n  exit status %d\n  stdout: %r\n  stderr: %r" % (proc.returncode, proc.stdout[:3000],
+                                                                   proc.stderr[:3000])
+    raise CaseFailure(what)
+
+
+def run_named_check(argv, description, checks, make_context, options=()):
+    """The entry point of a script of checks: reads `--memtrack BIN --cases
+    DIR [OPTION VALUE]... CHECK`, OPTIONS naming the script's own options,
+    and runs the function check_CHECK of CHECKS (the script's globals()) on
+    make_context(opts, a fresh scratch directory); returns its exit status."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--memtrack", required=True, help="the memtrack binary")
+    parser.add_argument("--cases", required=True, help="the directory of the built case programs")
+    for option in options:
+        parser.add_argument(option, default="")
+    parser.add_argument("check", choices=sorted(n[len("check_"):] for n in checks if n.startswith("check_")))
+    opts = parser.parse_args(argv)
+    workdir = tempfile.mkdtemp(prefix="memtrack-e2e-")
+    try:
+        return exit_status_of(checks["check_" + opts.check], make_context(opts, workdir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def exit_status_of(check, *args):

@@ -908,7 +908,7 @@ static void test_site_stacks_only_where_asked(void **state)
     struct trace trace;
     struct report report = {0};
     assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
-    const struct analyse_scope one_site = {1, 1u << LEAK_DEFINITE, SIZE_MAX, 0, NULL};
+    const struct analyse_scope one_site = {1, 1u << LEAK_DEFINITE, SIZE_MAX, 0, NULL, NULL, NULL};
     assert_int_equal(analyse_trace(&trace, &report, &one_site), 0);
     const struct report_process *process = NULL;
     for (size_t i = 0; i < report.process_count; i++)
@@ -934,7 +934,7 @@ static void test_site_stacks_only_where_asked(void **state)
     size_t length = 0;
     FILE *out = open_memstream(&limited, &length);
     assert_int_equal(trace_open(&trace, temp_path("sites.db")), 0);
-    const struct analyse_scope shown = {TEXT_SITES_DEFAULT, TEXT_LEAK_KINDS_ALL, SIZE_MAX, 0, NULL};
+    const struct analyse_scope shown = {TEXT_SITES_DEFAULT, TEXT_LEAK_KINDS_ALL, SIZE_MAX, 0, NULL, NULL, NULL};
     assert_int_equal(analyse_trace(&trace, &report, &shown), 0);
     assert_int_equal(render_text(out, &report), 0);
     fclose(out);
@@ -1041,6 +1041,76 @@ static void test_stream_keeps_no_record(void **state)
     trace_close(&trace);
 }
 
+/* What analyse_trace told its progress callback, one line per call. */
+struct told_progress {
+    char lines[16][64];
+    size_t count;
+};
+
+/* Records one call (analyse_progress). */
+static void record_progress(void *context, const struct report_process *process, size_t index, size_t count,
+                            size_t done, size_t sites)
+{
+    struct told_progress *told = context;
+    assert_true(told->count < 16);
+    snprintf(told->lines[told->count++], sizeof told->lines[0], "pid %lld, %zu of %zu: %zu of %zu",
+             (long long)process->pid, index, count, done, sites);
+}
+
+/* The reading's progress is told after each site stack loaded, process by
+ * process: what `memtrack report` and `view` show on a terminal. */
+static void test_reading_progress_is_told(void **state)
+{
+    (void)state;
+    create_trace(temp_path("told.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+    struct trace trace;
+    struct report report = {0};
+    struct told_progress told = {0};
+    assert_int_equal(trace_open(&trace, temp_path("told.db")), 0);
+    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, SIZE_MAX, 0, NULL, record_progress, &told};
+    assert_int_equal(analyse_trace(&trace, &report, &everything), 0);
+    const char *expected[] = {"pid 100, 0 of 3: 1 of 3", "pid 100, 0 of 3: 2 of 3", "pid 100, 0 of 3: 3 of 3",
+                              "pid 101, 1 of 3: 1 of 2", "pid 101, 1 of 3: 2 of 2"};
+    assert_int_equal(told.count, sizeof expected / sizeof *expected);
+    for (size_t i = 0; i < told.count; i++)
+        assert_string_equal(told.lines[i], expected[i]);
+    report_free(&report);
+    trace_close(&trace);
+}
+
+/* A stream's progress is told as analyse_trace's is, process by process
+ * (what `memtrack report --format json`, the exports and `view` show on a
+ * terminal), and a visitor without leak and error steps is handed the
+ * sites alone. */
+static void test_stream_tells_progress(void **state)
+{
+    (void)state;
+    create_trace(temp_path("told_stream.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
+    struct trace trace;
+    struct report report = {0};
+    struct told_progress kept = {0}, streamed = {0};
+    assert_int_equal(trace_open(&trace, temp_path("told_stream.db")), 0);
+    const struct analyse_scope everything = {SIZE_MAX, ANALYSE_EVERY_KIND, SIZE_MAX, 0, NULL, record_progress, &kept};
+    assert_int_equal(analyse_trace(&trace, &report, &everything), 0);
+    report_free(&report);
+    assert_int_equal(analyse_processes(&trace, &report, NULL), 0);
+    struct seen_records seen = {.stop_after_sites = SIZE_MAX};
+    const struct report_visitor sites_only = {&seen, see_process, NULL, NULL, see_site, see_process_end};
+    for (size_t i = 0; i < report.process_count; i++) {
+        const struct sites_progress progress = {record_progress, &streamed, i, report.process_count};
+        assert_int_equal(analyse_process_stream_told(&trace, &report.processes[i], &sites_only, &progress), 0);
+    }
+    assert_int_equal(streamed.count, 5); /* pid 100's three sites and pid 101's two */
+    assert_int_equal(streamed.count, kept.count);
+    for (size_t i = 0; i < streamed.count; i++)
+        assert_string_equal(streamed.lines[i], kept.lines[i]);
+    assert_int_equal(seen.processes, 3);
+    assert_int_equal(seen.sites, 5);
+    assert_int_equal(seen.leaks + seen.errors, 0);
+    report_free(&report);
+    trace_close(&trace);
+}
+
 /* memtrack's own frames (its dlopen wrapper, between the program and libc's
  * dlopen) are left out of the text, and out of the count of frames not
  * shown; JSON keeps them. */
@@ -1117,6 +1187,8 @@ int main(void)
         cmocka_unit_test(test_stacks_read_in_one_pass_match),
         cmocka_unit_test(test_site_stacks_only_where_asked),
         cmocka_unit_test(test_stream_keeps_no_record),
+        cmocka_unit_test(test_reading_progress_is_told),
+        cmocka_unit_test(test_stream_tells_progress),
         cmocka_unit_test(test_text_leaves_out_memtracks_frames),
         cmocka_unit_test(test_text_shortens_deep_stacks),
         cmocka_unit_test(test_odd_values_still_report),
