@@ -44,6 +44,13 @@ function checkInlinable(name, code, element) {
   if (bad) throw new Error(`${name} contains "${bad[0]}", which cannot be inlined in <${element}>`);
 }
 
+// THIRD-PARTY, escaped for a <pre>: each page carries the script bundled
+// from those packages, so it carries their notices and license texts too.
+function credits() {
+  const text = readFileSync(join(here, '..', 'THIRD-PARTY'), 'utf8');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 // Splits the template at the data's place into the head and tail of the page.
 function page({ script, style }) {
   checkInlinable('the bundled script', script, 'script');
@@ -51,7 +58,9 @@ function page({ script, style }) {
   const template = readFileSync(join(here, 'src', 'page.html'), 'utf8');
   const parts = template.split('<!--memtrack:data-->');
   if (parts.length !== 2) throw new Error('page.html needs exactly one <!--memtrack:data-->');
-  const fill = (text) => text.replace('/*memtrack:style*/', () => style).replace('/*memtrack:script*/', () => script);
+  const notices = credits();
+  const fill = (text) => text.replace('/*memtrack:style*/', () => style).replace('/*memtrack:script*/', () => script)
+    .replace('<!--memtrack:credits-->', () => notices);
   return { head: fill(parts[0]), tail: fill(parts[1]) };
 }
 

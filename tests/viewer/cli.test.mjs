@@ -3,7 +3,8 @@
 // (2: bad usage or unusable trace; 1: the page could not be written or opened).
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { before, test } from 'node:test';
 import { compile, memtrack, scratchDirectory, sqlite, trace } from './harness.mjs';
 
@@ -29,6 +30,17 @@ test('-o names the page; its path is printed', () => {
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout, `${page}\n`);
   assert.match(readFileSync(page, 'utf8'), /^<!doctype html>/);
+});
+
+test('every page carries THIRD-PARTY whole: the notices and licenses of the packages bundled in it', () => {
+  const page = join(directory, 'credits.html');
+  assert.equal(memtrack(['view', '-o', page, tracePath]).status, 0);
+  const html = readFileSync(page, 'utf8');
+  const credits = /<details id="credits"><summary>Credits and licenses<\/summary><pre>([^]*?)<\/pre><\/details>/.exec(html);
+  assert.ok(credits, 'the page has no credits');
+  const text = credits[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const thirdParty = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'THIRD-PARTY');
+  assert.equal(text, readFileSync(thirdParty, 'utf8'));
 });
 
 test('without -o the page replaces the trace\'s extension, or is added to a name without one', () => {
