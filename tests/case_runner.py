@@ -1,16 +1,11 @@
 """The shared frame of the test scripts that run one named case per ctest test (tests/check/check_cases.py,
 tests/install/check_install.py): a case is a function case_NAME of the script; it fails by raising Failure,
-which expect() does when a condition does not hold."""
+which expect() does when a condition does not hold (both are the end-to-end scripts', tests/e2e/e2e_lib.py)."""
+import os
 import sys
 
-
-class Failure(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise Failure(message)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e"))
+from e2e_lib import CaseFailure as Failure, expect  # noqa: E402,F401  (one failure and expect for every script)
 
 
 def run_named_case(namespace):
