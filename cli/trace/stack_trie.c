@@ -82,7 +82,8 @@ void stack_trie_match(const struct stack_trie *trie, const struct frame_span *sp
 /* The addresses further in than the match become nodes in row ROW, whose
  * frames they are, at their places in its frames.  A key taken by a
  * colliding path's node is given to the new node: lookups check the parent,
- * so the other path only shares less from then on. */
+ * so the other path only shares less from then on.  Its keys are those
+ * stack_trie_match started loading for the whole stack just before. */
 int stack_trie_commit(struct stack_trie *trie, const struct frame_span *spans, const struct stack_match *match,
                       int64_t row)
 {
@@ -90,7 +91,6 @@ int stack_trie_commit(struct stack_trie *trie, const struct frame_span *spans, c
     uint64_t path = match->outer_path;
     if (!trie->n_nodes)
         trie->first_row = row;
-    prefetch_path(trie, path, spans, match->fresh);
     for (size_t i = 0; i < match->fresh; i++)
         index += spans[i].count;
     for (size_t i = match->fresh; i-- > 0;) {
