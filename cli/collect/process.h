@@ -2,7 +2,7 @@
  * process.h - what the collector knows of one traced process image while the
  * run lasts: its identity, modules, stacks, live blocks and per-site figures.
  * Records are applied in arrival order; nothing here depends on the order of
- * batches from different threads (see libtrack/protocol.h).
+ * batches from different threads (see common/protocol.h).
  */
 #ifndef MEMTRACK_PROCESS_H
 #define MEMTRACK_PROCESS_H

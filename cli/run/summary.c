@@ -5,7 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdbool.h>
-#include "collect/names.h"
+#include "trace/names.h"
 #include "collect/process.h"
 #include "collect/server.h"
 #include "printable.h"

@@ -14,11 +14,11 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "collect/names.h"
 #include "collect/process.h"
 #include "heuristics.h"
 #include "schema_sql.h"
 #include "symbolize/symbolize.h"
+#include "trace/names.h"
 #include "trace/objects.h"
 #include "trace/stack_trie.h"
 #include "trace/writer.h"
