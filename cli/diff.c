@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "gate/describe.h"
 #include "help/help.h"
-#include "printable.h"
+#include "util/printable.h"
 
 #define DIFF_DEFAULT_TOP 20
 #define DIFF_SITE_FRAMES 3

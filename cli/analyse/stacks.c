@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "analyse/query.h"
-#include "collect/u64map.h"
+#include "util/u64map.h"
 
 /* More rows than this in one chain mean the chain goes round in a circle:
  * every row but the first holds at least one of the stack's return

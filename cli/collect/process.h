@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 #include "collect/live_blocks.h"
-#include "collect/u64map.h"
 #include "protocol.h"
+#include "util/u64map.h"
 
 #define MT_LIFETIME_BUCKETS 9 /* <1us, <10us, ..., <10s, >=10s */
 

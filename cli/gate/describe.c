@@ -3,8 +3,8 @@
  */
 #include "gate/describe.h"
 #include "output/memcheck_text.h"
-#include "printable.h"
-#include "text_stream.h"
+#include "util/printable.h"
+#include "util/text_stream.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "gate/gate.h"
-#include "printable.h"
+#include "util/printable.h"
 
 /* Parses an --error-exitcode value: a whole number from 1 to 255 (0 would
  * hide the failure, and larger values are cut to 8 bits by the kernel).

@@ -9,7 +9,7 @@
 
 #include "gate/describe.h"
 #include "gate/gate.h"
-#include "printable.h"
+#include "util/printable.h"
 
 #define TEXT_MAX_FRAMES 24
 

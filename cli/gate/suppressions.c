@@ -12,7 +12,7 @@
 
 #include "gate/pattern.h"
 #include "gate/runtime.h"
-#include "printable.h"
+#include "util/printable.h"
 
 const char *const SUPPRESSION_TYPE_NAMES[SUPPRESSION_TYPE_COUNT] = {"leak", "double_free", "invalid_free",
                                                                     "mismatch"};

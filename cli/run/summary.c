@@ -5,11 +5,11 @@
  */
 #include <inttypes.h>
 #include <stdbool.h>
-#include "trace/names.h"
 #include "collect/process.h"
 #include "collect/server.h"
-#include "printable.h"
 #include "run/summary.h"
+#include "trace/names.h"
+#include "util/printable.h"
 
 /* A wait for the collector worth telling: one the user could notice. */
 #define NOTABLE_WAIT_NS 100000000ull

@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "collect/u64map.h"
+#include "util/u64map.h"
 
 /* The frames rows of one return address: consecutive ids, innermost first. */
 struct frame_span {
