@@ -31,7 +31,7 @@
 #include "run/finish.h"
 #include "run/launch.h"
 #include "run/status_line.h"
-#include "run/summary.h"
+#include "output/run_summary.h"
 #include "trace/writer.h"
 
 #define DRAIN_IDLE_MS 2000 /* after the program exits, how long a silent descendant may hold the run */

@@ -50,7 +50,6 @@ struct gate {
 
 int gate_evaluate(struct gate *gate);
 bool gate_process_fails(const struct gate *gate, const struct report_process *process);
-int gate_write_text(FILE *out, const struct gate *gate, const char *prefix);
 void gate_free(struct gate *gate);
 
 int gate_parse_kinds(const char *text, unsigned *mask, char *error, size_t error_size);

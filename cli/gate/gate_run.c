@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gate/gate.h"
+#include "output/gate_formats.h"
 #include "util/printable.h"
 
 /* Parses an --error-exitcode value: a whole number from 1 to 255 (0 would

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "analyse/signature.h"
-#include "gate/describe.h"
+#include "output/describe.h"
 #include "gate/runtime.h"
 #include "output/gate_formats.h"
 #include "output/json_string.h"

@@ -1,5 +1,5 @@
 /*
- * summary.c - what a person sees after `memtrack run`: the figures of the
+ * run_summary.c - what a person sees after `memtrack run`: the figures of the
  * program itself, any deallocation errors and leaks, and where the trace is.
  * Everything printed here is also in the trace; details are `memtrack report`'s.
  */
@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include "collect/process.h"
 #include "collect/server.h"
-#include "run/summary.h"
+#include "output/run_summary.h"
 #include "trace/names.h"
 #include "util/printable.h"
 

@@ -1,7 +1,7 @@
 /*
  * describe.c - findings and processes in words.
  */
-#include "gate/describe.h"
+#include "output/describe.h"
 #include "output/memcheck_text.h"
 #include "util/printable.h"
 #include "util/text_stream.h"
