@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gate/findings.h"
+#include "gate/gate.h"
 
 char *process_label(const struct report_process *process);
 char *finding_headline(const struct finding *finding);
