@@ -62,18 +62,18 @@ int cmd_diff(int argc, char **argv)
     int status = 0;
     for (int side = 0; side < GROWTH_SIDES && status == 0; side++) {
         if (trace_open(&traces[side], options.paths[side]) != 0 || analyse_trace(&traces[side], &reports[side], NULL) != 0) {
-            fprintf(stderr, "memtrack diff: %s: %s\n", options.paths[side], traces[side].problem);
+            command_error("diff", "%s: %s", options.paths[side], traces[side].problem);
             status = MT_EXIT_USAGE;
         } else {
             command_warn_incomplete("diff", &traces[side]);
         }
     }
     if (status == 0 && growth_compare(&reports[GROWTH_OLD], &reports[GROWTH_NEW], &growth) != 0) {
-        fprintf(stderr, "memtrack diff: out of memory\n");
+        command_error("diff", "out of memory");
         status = MT_EXIT_USAGE;
     }
     if (status == 0 && diff_table_write(stdout, &growth, options.paths, options.top) != 0) {
-        fprintf(stderr, "memtrack diff: cannot write: %s\n", strerror(errno));
+        command_error("diff", "cannot write: %s", strerror(errno));
         status = 1;
     }
     growth_free(&growth);
