@@ -148,6 +148,8 @@ int page_process_read(struct page_process *page, struct trace *trace, struct rep
     link_tree_init(&reader.links);
     const struct report_visitor visitor = {&reader, read_process, read_leak, read_error, read_site, read_process};
     int result = link_tree_read(&reader.links, trace, process->row_id, &page->frames);
+    if (result == 0 && stack_tree_reserve(&page->stacks, reader.links.count) != 0)
+        result = trace_fail(trace, "out of memory");
     if (result == 0)
         result = analyse_process_stream_ids(trace, process, &visitor, progress);
     link_tree_free(&reader.links);
