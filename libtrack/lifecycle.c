@@ -203,6 +203,7 @@ static void send_one_inherited(const struct mt_block *b, void *arg)
     mt_record_end(t);
 }
 
+/* First event of a fork child: describe the blocks it inherited, once. */
 void mt_send_inherited(struct mt_thread *t)
 {
     if (atomic_exchange(&mt_inherit_pending, 0))
