@@ -238,7 +238,9 @@ static void collect(struct mt_server *server, struct finisher *f, struct status_
     struct pacing pacing = {0};
     for (;;) {
         uint64_t before = server->batches;
-        server_poll(server, f->top_status_known ? 50 : 200, f->top_status_known ? -1 : ended_fd);
+        /* while the program runs, woken once per timeline interval to read its RSS */
+        server_poll(server, f->top_status_known ? 50 : (int)(MT_TIMELINE_INTERVAL_NS / 1000000),
+                    f->top_status_known ? -1 : ended_fd);
         storer_gather(&f->storer, server->processes);
         if (!f->top_status_known) {
             int status;
