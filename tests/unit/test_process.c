@@ -205,6 +205,17 @@ static void test_a_higher_peak_replaces_the_earlier_one(void **state)
     assert_int_equal(p->current_bytes, 0);
 }
 
+/* Asserts the process's timeline is EXPECTED, sample for sample. */
+static void assert_timeline(const struct mt_process *p, const struct mt_sample *expected, size_t count)
+{
+    assert_int_equal(p->n_timeline, count);
+    for (size_t i = 0; i < count; i++) {
+        assert_int_equal(p->timeline[i].time_ns, expected[i].time_ns);
+        assert_int_equal(p->timeline[i].heap_bytes, expected[i].heap_bytes);
+        assert_int_equal(p->timeline[i].rss_bytes, expected[i].rss_bytes);
+    }
+}
+
 /* Each sample is dated when its interval's highest heap was reached: the
  * page draws a peak at its time, never at its interval's start. */
 static void test_the_timeline_keeps_the_highest_heap_of_each_interval(void **state)
@@ -218,11 +229,7 @@ static void test_the_timeline_keeps_the_highest_heap_of_each_interval(void **sta
     encode_free(&batch, 99, 47 * MS, 0);              /* unknown block: no sample */
     apply(p);
     const struct mt_sample expected[] = {{3 * MS, 150, 0}, {12 * MS, 60, 0}, {35 * MS, 10, 0}};
-    assert_int_equal(p->n_timeline, 3);
-    for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(p->timeline[i].time_ns, expected[i].time_ns);
-        assert_int_equal(p->timeline[i].heap_bytes, expected[i].heap_bytes);
-    }
+    assert_timeline(p, expected, 3);
 }
 
 /* Batches of different threads arrive in any order (protocol.h); the trace
@@ -257,12 +264,7 @@ static void test_outside_readings_keep_the_highest_rss_of_their_interval(void **
     encode_alloc(&batch, 3, 0x3000, 10, 15 * MS, 1); /* interval 1, arriving after interval 2's reading */
     apply(p);
     const struct mt_sample expected[] = {{4 * MS, 150, 8000}, {15 * MS, 160, 0}, {25 * MS, 150, 7000}};
-    assert_int_equal(p->n_timeline, 3);
-    for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(p->timeline[i].time_ns, expected[i].time_ns);
-        assert_int_equal(p->timeline[i].heap_bytes, expected[i].heap_bytes);
-        assert_int_equal(p->timeline[i].rss_bytes, expected[i].rss_bytes);
-    }
+    assert_timeline(p, expected, 3);
 }
 
 static void test_a_free_of_a_block_never_allocated_changes_nothing(void **state)
