@@ -20,18 +20,23 @@ enum { TIMES_COLUMN_START, TIMES_COLUMN_END, TIMES_COLUMN_PEAK };
 
 /* `damaged` is nonzero when a bucket holds a value that is not an integer
  * (rss_bytes may also be NULL: no reading), which the arithmetic below would
- * silently coerce; max() of a bucket whose rss_bytes are all NULL is NULL.  A bucket's time is that of
- * its highest sample (SQLite takes a bare column from the row picked by the
- * query's one max()), so a merged peak stays where it happened. */
+ * silently coerce.  A bucket's time is that of its highest sample (SQLite
+ * takes a bare column from the row picked by a query's one max()), so a
+ * merged peak stays where it happened; the RSS, a second max(), is therefore
+ * taken by a grouping of its own (NULL when the bucket has no reading). */
 static const char SAMPLES_SQL[] =
     "WITH span AS (SELECT min(time_ns) AS first,"
     "                     (max(time_ns) - min(time_ns)) / " TO_TEXT(TIMELINE_MAX_SAMPLES) " + 1 AS width"
-    "              FROM timeline WHERE process_id = ?1)"
-    " SELECT t.time_ns AS time_ns, max(t.heap_bytes) AS heap_bytes, max(t.rss_bytes) AS rss_bytes,"
-    "        sum(typeof(t.time_ns) <> 'integer' OR typeof(t.heap_bytes) <> 'integer'"
-    "            OR typeof(t.rss_bytes) NOT IN ('integer', 'null')) AS damaged"
-    " FROM timeline AS t, span WHERE t.process_id = ?1"
-    " GROUP BY (t.time_ns - span.first) / span.width ORDER BY 1";
+    "              FROM timeline WHERE process_id = ?1),"
+    " bucketed AS (SELECT t.*, (t.time_ns - span.first) / span.width AS bucket"
+    "              FROM timeline AS t, span WHERE t.process_id = ?1),"
+    " heap AS (SELECT bucket, time_ns, max(heap_bytes) AS heap_bytes,"
+    "                 sum(typeof(time_ns) <> 'integer' OR typeof(heap_bytes) <> 'integer'"
+    "                     OR typeof(rss_bytes) NOT IN ('integer', 'null')) AS damaged"
+    "          FROM bucketed GROUP BY bucket),"
+    " rss AS (SELECT bucket, max(rss_bytes) AS rss_bytes FROM bucketed GROUP BY bucket)"
+    " SELECT heap.time_ns, heap.heap_bytes, rss.rss_bytes, heap.damaged"
+    " FROM heap JOIN rss USING (bucket) ORDER BY 1";
 
 enum { SAMPLES_COLUMN_TIME, SAMPLES_COLUMN_HEAP, SAMPLES_COLUMN_RSS, SAMPLES_COLUMN_DAMAGED };
 

@@ -1,8 +1,8 @@
 /*
  * timeline.h - a process's life over time, for the viewer: when it started and
- * ended, when its heap peaked, its heap and RSS curves (down-sampled further so a long
- * run stays a small page) and the marks its program set.  Separate from the
- * report model because only the viewer draws time.
+ * ended, when its heap peaked, its heap and RSS curves (down-sampled further
+ * so a long run stays a small page) and the marks its program set.  Separate
+ * from the report model because only the viewer draws time.
  */
 #ifndef MEMTRACK_ANALYSE_TIMELINE_H
 #define MEMTRACK_ANALYSE_TIMELINE_H

@@ -146,7 +146,8 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
                           "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns, data_symbol, "
                           "data_symbol_offset) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
     w->mark = prepare(w, "INSERT INTO marks(process_id, time_ns, label) VALUES (?,?,?)");
-    w->sample = prepare(w, "INSERT OR IGNORE INTO timeline(process_id, time_ns, heap_bytes, rss_bytes) VALUES (?,?,?,?)");
+    w->sample = prepare(w, "INSERT OR IGNORE INTO timeline(process_id, time_ns, heap_bytes, rss_bytes) "
+                           "VALUES (?,?,?,?)");
     w->module = prepare(w, "INSERT INTO modules(process_id, object_id, base, start, end) VALUES (?,?,?,?,?)");
     return w;
 }

@@ -172,3 +172,23 @@ test('memory the program touched without malloc draws a resident curve above the
   assert.match(await reopened.page.textContent('#timeline .hint'), /^Live heap bytes/);
   await reopened.page.close();
 });
+
+test('samples merged for a long run keep each stretch\'s highest heap at its time and its highest RSS', async () => {
+  const merged = join(directory, 'merged.db');
+  check('cp', [shortTrace, merged]);
+  // 12,000 samples 1 µs apart merge three by three into 4,000 stretches: in each, the heap peaks on the
+  // second sample and the RSS on the third.
+  sqlite(merged, `DELETE FROM timeline WHERE process_id = 1;
+    WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 11999)
+    INSERT INTO timeline (process_id, time_ns, heap_bytes, rss_bytes)
+      SELECT 1, 1000000000 + n * 1000, CASE n % 3 WHEN 1 THEN 5000 ELSE 1000 END,
+             CASE n % 3 WHEN 2 THEN 9000 ELSE 100 END FROM i;`);
+  const pagePath = view(merged, join(directory, 'merged.html'));
+  const { time_ns: times, heap_bytes: heap, rss_bytes: rss } = pageData(pagePath).processes[0].timeline;
+  assert.equal(times.length, 4000);
+  times.forEach((ns, i) => {
+    assert.equal(ns, 1000000000 + (3 * i + 1) * 1000, `stretch ${i} is dated at its highest heap`);
+    assert.equal(heap[i], 5000);
+    assert.equal(rss[i], 9000);
+  });
+});

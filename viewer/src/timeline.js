@@ -108,7 +108,8 @@ function legend(data) {
   const item = (className, text) => h('li', {}, h('span', { class: `swatch ${className}` }), text);
   return h('ul', { class: 'legend' },
     item('heap', 'live heap: the highest in each 10 ms'),
-    data.rss ? item('rss', 'resident memory (RSS) of the whole process, memtrack\'s own tables included: the highest read in each 10 ms') : null,
+    data.rss ? item('rss', 'resident memory (RSS) of the whole process, memtrack\'s own tables included: '
+      + 'the highest read in each 10 ms') : null,
     data.peak ? item('peak', `peak: ${format.bytes(data.peak.bytes)} at ${atTime(data.peak.seconds, data.unit)}`) : null,
     data.marks.length ? item('mark', `${format.count(data.marks.length)} ${data.marks.length === 1 ? 'mark' : 'marks'} set by the program`) : null);
 }
