@@ -119,6 +119,17 @@ static struct mt_process *sample_process(void)
     return p;
 }
 
+/* A process of "./prog" that said hello, and E started on its next batch. */
+static struct mt_process *plain_process(struct batch_encoder *e)
+{
+    encoder_start(e, 100);
+    const char *argv[] = {"./prog", NULL};
+    struct mt_process *p = process_new(encode_hello(e, 100, 1, argv, "/abs/prog"));
+    assert_non_null(p);
+    encoder_start(e, 100);
+    return p;
+}
+
 /* A program memtrack could not preload into, killed by SIGKILL. */
 static struct mt_process *killed_stand_in(void)
 {
@@ -214,11 +225,14 @@ static void test_the_trace_holds_every_row(void **state)
                                       " (SELECT t.text, s.truncated FROM stack_text AS t JOIN stacks AS s"
                                       "  USING (id) ORDER BY t.text)"),
                         "401000 402000|0;403000|0;7f0000001234 402000|0;ffffffffff600400|1");
-    /* ids in the order of first use (sites by first allocation: A, C, B; then
-     * the error's stack); B's row holds only IN_MODULE, and takes MAIN from A's */
+    /* stack ids in the order of first use (sites by first allocation: A, C,
+     * B; then the error's stack); frame ids by how many rows list them, then
+     * in the order the addresses came (each is listed once here: CALLER,
+     * MAIN, IN_MODULE, HIGH, BAD_FREE); B's row holds only IN_MODULE, and
+     * takes MAIN from A's */
     assert_string_equal(sql_value(db, "SELECT group_concat(printf('%d|%s|%s|%s', id, frames, quote(outer_id),"
                                       " quote(outer_skip)), ';') FROM (SELECT * FROM stacks ORDER BY id)"),
-                        "1|[1,2]|NULL|NULL;2|[3]|NULL|NULL;3|[4]|1|1;4|[5]|NULL|NULL");
+                        "1|[1,2]|NULL|NULL;2|[4]|NULL|NULL;3|[3]|1|1;4|[5]|NULL|NULL");
 
     /* A peaked before the process did (0 at the peak), B made the peak, C held steady */
     assert_string_equal(sql_value(db, STACK_TEXT_SQL "SELECT group_concat(printf('%s|%d|%d|%d|%d|"
@@ -364,6 +378,39 @@ static void test_a_trace_closed_incomplete_says_so(void **state)
     assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_string_equal(sql_value(db, "SELECT value FROM meta WHERE key = 'complete'"), "0");
     assert_string_equal(sql_value(db, "SELECT count(*) FROM processes"), "0");
+    sqlite3_close(db);
+}
+
+/* The frame that most stacks rows list gets the smallest id, however late
+ * its address came: ids are the bulk of the stacks rows' text.  F is in the
+ * rows of B and C (their outer parts differ), X only in A's. */
+static void test_frames_listed_most_have_the_smallest_ids(void **state)
+{
+    enum { F = 0x401100, X = 0x401200, M1 = 0x402100, M2 = 0x402200 };
+    static struct batch_encoder e;
+    struct mt_process *p = plain_process(&e);
+    encode_stack(&e, STACK_A, (const uint64_t[]){X, M1}, 2);
+    encode_stack(&e, STACK_B, (const uint64_t[]){F, M2}, 2);
+    encode_stack(&e, STACK_C, (const uint64_t[]){F, M1}, 2);
+    encode_alloc(&e, 1, 0x1000, 8, 1 * MS, STACK_A);
+    encode_alloc(&e, 2, 0x2000, 8, 2 * MS, STACK_B);
+    encode_alloc(&e, 3, 0x3000, 8, 3 * MS, STACK_C);
+    const char *why = NULL;
+    assert_int_equal(mt_decode_batch(e.bytes, e.len, apply_record, p, &why), 0);
+    p->ordinal = 1;
+    char err[512];
+    struct trace_writer *w = trace_writer_open(trace_path, "memtrack run ./prog", err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(trace_write_process(w, p, NULL), 0);
+    assert_int_equal(trace_writer_close(w, 1), 0);
+    process_free(p);
+
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_string_equal(sql_value(db, "SELECT printf('%x', address) FROM frames WHERE id = 1"), "401100");
+    assert_string_equal(sql_value(db, "SELECT count(*) FROM stacks, json_each(stacks.frames) AS j"
+                                      " JOIN frames AS f ON f.id = j.value WHERE f.address = 4198656"),
+                        "2");
     sqlite3_close(db);
 }
 
@@ -522,11 +569,7 @@ static void test_records_out_of_range_leave_the_trace_readable(void **state)
     int failed = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         static struct batch_encoder e;
-        encoder_start(&e, 100);
-        const char *argv[] = {"./prog", NULL};
-        struct mt_process *p = process_new(encode_hello(&e, 100, 1, argv, "/abs/prog"));
-        assert_non_null(p);
-        encoder_start(&e, 100);
+        struct mt_process *p = plain_process(&e);
         encode_stack(&e, STACK_A, (const uint64_t[]){CALLER, MAIN}, 2);
         encode_alloc(&e, 1, 0x1000, 100, 1 * MS, STACK_A);
         cases[i].spoil(&e);
@@ -574,6 +617,7 @@ int main(void)
         cmocka_unit_test_teardown(test_the_trace_holds_every_row, remove_trace),
         cmocka_unit_test_teardown(test_the_report_reads_what_was_written, remove_trace),
         cmocka_unit_test_teardown(test_a_trace_closed_incomplete_says_so, remove_trace),
+        cmocka_unit_test_teardown(test_frames_listed_most_have_the_smallest_ids, remove_trace),
         cmocka_unit_test_teardown(test_a_rolled_back_process_leaves_no_object_behind, remove_trace),
         cmocka_unit_test_teardown(test_an_existing_file_is_never_overwritten, remove_trace),
         cmocka_unit_test(test_an_unwritable_directory_gives_a_message),
