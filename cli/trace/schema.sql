@@ -18,7 +18,7 @@
 --    candidates); freed blocks live on only as aggregates in sites.
 PRAGMA page_size = 1024; -- small pages keep small traces small; set before anything is written
 PRAGMA application_id = 1297372492; -- 'MTRL'
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -108,8 +108,10 @@ CREATE TABLE sites (
     PRIMARY KEY (process_id, stack_id)
 ) WITHOUT ROWID;
 
+-- Stored in process and stack order (WITHOUT ROWID), so no index is needed
+-- to find a process's blocks, or those of one of its stacks.
 CREATE TABLE blocks (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER NOT NULL,       -- 1, 2, ... in the whole trace
     process_id  INTEGER NOT NULL REFERENCES processes(id),
     stack_id    INTEGER NOT NULL REFERENCES stacks(id),
     address     INTEGER NOT NULL,
@@ -118,8 +120,9 @@ CREATE TABLE blocks (
     time_ns     INTEGER,
     kind        TEXT NOT NULL DEFAULT 'unclassified', -- definite|indirect|possible|reachable|unclassified
     heuristic   TEXT,                   -- reachable through an interior pointer: stdstring|length64|newarray|multipleinheritance
-    owner_address INTEGER               -- indirect: address of the definite block leading its clique (memcheck's "N (x direct, y indirect) bytes")
-);
+    owner_address INTEGER,              -- indirect: address of the definite block leading its clique (memcheck's "N (x direct, y indirect) bytes")
+    PRIMARY KEY (process_id, stack_id, id)
+) WITHOUT ROWID;
 
 CREATE TABLE errors (
     id               INTEGER PRIMARY KEY,
@@ -155,5 +158,4 @@ CREATE TABLE marks (
     label       TEXT NOT NULL
 );
 
-CREATE INDEX blocks_by_process ON blocks(process_id, stack_id);
 CREATE INDEX errors_by_process ON errors(process_id);

@@ -30,6 +30,7 @@ struct trace_writer {
     sqlite3_stmt *frame, *stack, *site, *block, *error, *mark, *module, *sample;
     struct object_table objects;
     sqlite3_int64 next_stack; /* stacks.id of the next stacks row */
+    sqlite3_int64 next_block; /* blocks.id of the next blocks row */
     char failure[256];        /* the first failure of the store under way; "" when none */
     trace_progress *progress; /* told after each site stored, or NULL */
     void *progress_context;
@@ -132,7 +133,7 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
         unlink(path);
         return NULL;
     }
-    w->next_stack = 1;
+    w->next_stack = w->next_block = 1;
     w->frame = prepare(w, "INSERT INTO frames(address, object_id, function, file, line, inlined) VALUES (?,?,?,?,?,?)");
     w->stack = prepare(w, "INSERT INTO stacks(id, process_id, truncated, frames, outer_id, outer_skip) "
                           "VALUES (?,?,?,?,?,?)");
@@ -141,7 +142,7 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
                          "freed_before_10ms, freed_before_100ms, freed_before_1s, freed_before_10s, freed_later) "
                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     w->block = prepare(w, "INSERT INTO blocks(process_id, stack_id, address, size, function, time_ns, kind, "
-                          "heuristic, owner_address) VALUES (?,?,?,?,?,?,?,?,?)");
+                          "heuristic, owner_address, id) VALUES (?,?,?,?,?,?,?,?,?,?)");
     w->error = prepare(w, "INSERT INTO errors(process_id, type, address, size, offset, alloc_function, "
                           "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns, data_symbol, "
                           "data_symbol_offset) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -221,6 +222,7 @@ struct process_writer {
     uint32_t *row_truncated;       /* by row: 1 when libtrack cut its stack short */
     size_t n_rows, cap_rows, cap_truncated;
     struct frame_span *spans;      /* by address number (mt_process.addresses) */
+    size_t n_blocks;               /* blocks rows stored, with ids from w->next_block */
     char *json;                    /* frames_json's text, reused from row to row */
     size_t json_room;
 };
@@ -636,9 +638,8 @@ static int by_stack(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Stores the live blocks in the order of their stacks, the order of the
- * index on blocks: each entry goes at its end instead of at a random
- * place in it. */
+/* Stores the live blocks in the order of their stacks, the table's order:
+ * each row goes at its end instead of at a random place in it. */
 static void store_blocks(struct process_writer *pw)
 {
     struct trace_writer *w = pw->w;
@@ -661,8 +662,10 @@ static void store_blocks(struct process_writer *pw)
         const uint64_t *owner = b->kind == MT_LEAK_INDIRECT ? u64map_get(&pw->p->owners, id) : NULL;
         if (owner)
             sqlite3_bind_int64(w->block, 9, (sqlite3_int64)*owner);
+        sqlite3_bind_int64(w->block, 10, w->next_block + (sqlite3_int64)i);
         step(w, w->block);
     }
+    pw->n_blocks = all.n;
     free(all.refs);
 }
 
@@ -764,8 +767,10 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
     int rc = w->failure[0] ? -1 : 0;
     if (rc) /* its own failure ("no transaction is active") would only repeat the first one */
         sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-    else
+    else {
         w->next_stack += (sqlite3_int64)pw.n_rows;
+        w->next_block += (sqlite3_int64)pw.n_blocks;
+    }
     u64map_free(&pw.stacks);
     free(pw.spans);
     free(pw.sites);

@@ -44,7 +44,7 @@ static char temp_dir[] = "/tmp/memtrack-test-report-XXXXXX";
  * and sites; one killed by a signal, so unclassified; one that did nothing.
  * Frame 4 has a high address (stored negative) and a name needing escapes.
  * The stacks, as frame ids innermost first: 1 [1,2], 2 [6,5,2], 3 [3],
- * 4 [4,1,2], 5 [3,2], 6 []; SAMPLE_ROWS_SQL stores them as schema 3 does
+ * 4 [4,1,2], 5 [3,2], 6 []; SAMPLE_ROWS_SQL stores them as schemas 3 and 4 do
  * (2 and 4 share the rows of 1, 4 through an empty row 7), SCHEMA_2_ROWS_SQL
  * as schemas 1 and 2 did, whole.  The other rows are the same. */
 #define PROCESSES_SITES_BLOCKS_ERRORS_SQL                                                                            \
@@ -56,11 +56,11 @@ static char temp_dir[] = "/tmp/memtrack-test-report-XXXXXX";
     "INSERT INTO sites (stack_id, process_id, allocations, bytes, temporary, peak_bytes) VALUES"                     \
     " (1, 1, 3, 120, 0, 120), (2, 1, 5, 500, 4, 200), (4, 1, 2, 120, 1, 60),"                                        \
     " (5, 2, 2, 128, 0, 128), (6, 2, 1, 1, 1, 1);"                                                                   \
-    "INSERT INTO blocks (process_id, stack_id, address, size, function, kind) VALUES"                                \
-    " (1, 1, 0x1000, 40, 'malloc', 'definite'), (1, 1, 0x1040, 0, 'malloc', 'definite'),"                            \
-    " (1, 4, 0x1080, 40, 'malloc', 'definite'), (1, 2, 0x10c0, 8, 'malloc', 'indirect'),"                            \
-    " (1, 1, 0x1100, 16, 'malloc', 'possible'), (1, 2, 0x1140, 100, 'operator new', 'reachable'),"                   \
-    " (2, 5, 0x2000, 64, 'malloc', 'unclassified'), (2, 5, 0x2040, 64, 'malloc', 'unclassified');"                   \
+    "INSERT INTO blocks (id, process_id, stack_id, address, size, function, kind) VALUES"                            \
+    " (1, 1, 1, 0x1000, 40, 'malloc', 'definite'), (2, 1, 1, 0x1040, 0, 'malloc', 'definite'),"                      \
+    " (3, 1, 4, 0x1080, 40, 'malloc', 'definite'), (4, 1, 2, 0x10c0, 8, 'malloc', 'indirect'),"                      \
+    " (5, 1, 1, 0x1100, 16, 'malloc', 'possible'), (6, 1, 2, 0x1140, 100, 'operator new', 'reachable'),"             \
+    " (7, 2, 5, 0x2000, 64, 'malloc', 'unclassified'), (8, 2, 5, 0x2040, 64, 'malloc', 'unclassified');"             \
     "INSERT INTO errors (id, process_id, type, address, size, offset, alloc_function, free_function,"                \
     "  stack_id, alloc_stack_id, first_free_stack_id) VALUES"                                                        \
     " (7, 1, 'mismatched_free', 0x6000, 24, 0, 'operator new[]', 'free', NULL, 1, NULL),"                            \
@@ -76,7 +76,7 @@ static char temp_dir[] = "/tmp/memtrack-test-report-XXXXXX";
     " (6, 0x401310, " prog ", 'inline_fn', '/abs/inl.h', 5, 1);"
 
 static const char SAMPLE_ROWS_SQL[] =
-    "INSERT INTO meta VALUES ('schema_version', '3'), ('complete', '1');"
+    "INSERT INTO meta VALUES ('schema_version', '4'), ('complete', '1');"
     "INSERT INTO objects (id, path, build_id) VALUES (1, '/abs/prog', NULL), (2, '/lib/libc.so.6', 'abcd');"
     "INSERT INTO frames (id, address, object_id, function, file, line, inlined) VALUES" FRAME_ROWS("1", "2")
     "INSERT INTO stacks (id, process_id, frames, outer_id, outer_skip) VALUES"
@@ -463,9 +463,9 @@ static void test_heuristics_split_and_name_groups(void **state)
     (void)state;
     create_trace(temp_path("heuristics.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
     execute_sql(temp_path("heuristics.db"),
-                "INSERT INTO blocks (process_id, stack_id, address, size, function, kind, heuristic) VALUES"
-                " (1, 2, 0x1180, 32, 'operator new[]', 'reachable', 'newarray'),"
-                " (1, 2, 0x11c0, 32, 'operator new', 'reachable', 'stdstring')");
+                "INSERT INTO blocks (id, process_id, stack_id, address, size, function, kind, heuristic) VALUES"
+                " (9, 1, 2, 0x1180, 32, 'operator new[]', 'reachable', 'newarray'),"
+                " (10, 1, 2, 0x11c0, 32, 'operator new', 'reachable', 'stdstring')");
     char *json = render_trace(temp_path("heuristics.db"), render_json);
     const char *stack = "\"stack\": [{\"function\": \"inline_fn\", \"file\": \"/abs/inl.h\", \"line\": 5, "
                         "\"module\": \"/abs/prog\", \"address\": \"0x401310\"}, {\"function\": \"helper\", "
@@ -501,8 +501,8 @@ static void test_definite_groups_count_the_indirect_bytes_they_lead(void **state
     create_trace(temp_path("owners.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
     execute_sql(temp_path("owners.db"),
                 "UPDATE blocks SET owner_address = 0x1080 WHERE address = 0x10c0;"
-                "INSERT INTO blocks (process_id, stack_id, address, size, function, kind, owner_address) VALUES"
-                " (1, 2, 0x1180, 24, 'malloc', 'indirect', 0x1080);");
+                "INSERT INTO blocks (id, process_id, stack_id, address, size, function, kind, owner_address) VALUES"
+                " (9, 1, 2, 0x1180, 24, 'malloc', 'indirect', 0x1080);");
     char *json = render_trace(temp_path("owners.db"), render_json);
     assert_non_null(strstr(json, "{\"kind\": \"definite\", \"bytes\": 40, \"blocks\": 1, \"stack\": [{\"function\": "
                                  "\"odd"));
@@ -758,7 +758,7 @@ static void test_unusable_files(void **state)
 static const struct {
     const char *sql, *reason;
 } HOSTILE_VALUES[] = {
-    {"UPDATE meta SET value = '99'", "written by a newer memtrack (schema 99 > 3)"},
+    {"UPDATE meta SET value = '99'", "written by a newer memtrack (schema 99 > 4)"},
     {"UPDATE meta SET value = '0'", "damaged: meta.schema_version is not a positive integer"},
     {"UPDATE meta SET value = 'one'", "damaged: meta.schema_version is not a positive integer"},
     {"UPDATE processes SET argv = NULL WHERE id = 1", "damaged: processes row 1: argv is not a JSON array"},
@@ -791,7 +791,7 @@ static const struct {
     {"UPDATE blocks SET size = 'big' WHERE size = 8", "blocks with process_id 1: size is not an integer"},
     {"UPDATE blocks SET size = -8 WHERE size = 8", "blocks with process_id 1: size is negative"},
     {"UPDATE blocks SET size = NULL WHERE size = 8", "blocks with process_id 1: size is missing"},
-    {"UPDATE blocks SET stack_id = NULL WHERE size = 8", "blocks with process_id 1: stack_id is missing"},
+    {"UPDATE blocks SET stack_id = 'two' WHERE size = 8", "blocks with process_id 1: stack_id is not an integer"},
     {"UPDATE blocks SET size = 9223372036854775807 WHERE size IN (0, 40)", "damaged: integer overflow"},
     {"UPDATE blocks SET size = 9223372036854775807 WHERE size = 8", "damaged: blocks: sizes add up beyond 2^63"},
     {"UPDATE errors SET type = 'use_after_free' WHERE id = 3", "damaged: errors row 3: type is not a known value"},

@@ -195,7 +195,7 @@ static void test_the_trace_holds_every_row(void **state)
 
     assert_string_equal(sql_value(db, "SELECT group_concat(key || '=' || value, ';') FROM"
                                       " (SELECT * FROM meta WHERE key != 'memtrack_version' ORDER BY key)"),
-                        "command=memtrack run ./prog 'a b';complete=1;schema_version=3");
+                        "command=memtrack run ./prog 'a b';complete=1;schema_version=4");
     assert_string_equal(sql_value(db, "SELECT value FROM meta WHERE key = 'memtrack_version'"), MEMTRACK_VERSION);
 
     assert_string_equal(
