@@ -13,22 +13,72 @@ struct place {
     uint32_t stack, index;
 };
 
-/* qsort_r order of stack indexes: outermost address first, then the index,
- * so that equal stacks keep the order they came in. */
-static int outermost_first(const void *a, const void *b, void *context)
+/* The address of S at distance D from its outermost, or -1 (before every
+ * address) when S is no deeper. */
+static int64_t address_at(const struct shared_stack *s, uint32_t d)
 {
-    const struct shared_stack *stacks = context;
-    uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
-    const struct shared_stack *x = &stacks[i], *y = &stacks[j];
-    uint32_t common = x->depth < y->depth ? x->depth : y->depth;
-    for (uint32_t k = 1; k <= common; k++) {
-        uint32_t u = x->addresses[x->depth - k], v = y->addresses[y->depth - k];
+    return d < s->depth ? (int64_t)s->addresses[s->depth - 1 - d] : -1;
+}
+
+/* The order of stacks I and J, equal in their D outermost addresses:
+ * outermost address first, then the index, so that equal stacks keep the
+ * order they came in. */
+static int compare_from(const struct shared_stack *stacks, uint32_t i, uint32_t j, uint32_t d)
+{
+    for (;; d++) {
+        int64_t u = address_at(&stacks[i], d), v = address_at(&stacks[j], d);
         if (u != v)
             return u < v ? -1 : 1;
+        if (u < 0)
+            return i < j ? -1 : i > j;
     }
-    if (x->depth != y->depth)
-        return x->depth < y->depth ? -1 : 1;
+}
+
+static int by_index(const void *a, const void *b)
+{
+    uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
     return i < j ? -1 : i > j;
+}
+
+static void swap(uint32_t *a, uint32_t *b)
+{
+    uint32_t t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Sorts the stack indexes ORDER[0..n), whose stacks are equal in their D
+ * outermost addresses, by compare_from.  A three-way radix quicksort
+ * (Bentley and Sedgewick's): each partition looks at one address of each
+ * stack, so the long outer parts stacks share are not compared again for
+ * every pair (qsort's comparisons were a tenth of a compiler's store). */
+static void sort_from(const struct shared_stack *stacks, uint32_t *order, size_t n, uint32_t d)
+{
+    while (n > 8) {
+        int64_t pivot = address_at(&stacks[order[n / 2]], d);
+        size_t below = 0, i = 0, above = n;
+        while (i < above) {
+            int64_t a = address_at(&stacks[order[i]], d);
+            if (a < pivot)
+                swap(&order[below++], &order[i++]);
+            else if (a > pivot)
+                swap(&order[i], &order[--above]);
+            else
+                i++;
+        }
+        sort_from(stacks, order, below, d);
+        sort_from(stacks, order + above, n - above, d);
+        order += below;
+        n = above - below;
+        if (pivot < 0) { /* stacks ending here are equal: only their indexes order them */
+            qsort(order, n, sizeof *order, by_index);
+            return;
+        }
+        d++;
+    }
+    for (size_t k = 1; k < n; k++)
+        for (size_t j = k; j > 0 && compare_from(stacks, order[j - 1], order[j], d) > 0; j--)
+            swap(&order[j - 1], &order[j]);
 }
 
 /* How many outer addresses X and Y have in common. */
@@ -59,7 +109,7 @@ int stack_trie_share(struct shared_stack *stacks, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         order[i] = (uint32_t)i;
-    qsort_r(order, n, sizeof *order, outermost_first, stacks);
+    sort_from(stacks, order, n, 0);
     const struct shared_stack *before = NULL;
     for (size_t k = 0; k < n; k++) {
         struct shared_stack *s = &stacks[order[k]];

@@ -203,6 +203,7 @@ struct frame_span {
 };
 
 struct site_ref {
+    uint64_t first_ns; /* its site's, copied: sorting then reads no site */
     uint64_t key;
     struct mt_site *site;
 };
@@ -290,8 +291,8 @@ static void plan_stack(struct process_writer *pw, uint32_t id)
 static int by_first_allocation(const void *a, const void *b)
 {
     const struct site_ref *x = a, *y = b;
-    if (x->site->first_ns != y->site->first_ns)
-        return x->site->first_ns < y->site->first_ns ? -1 : 1;
+    if (x->first_ns != y->first_ns)
+        return x->first_ns < y->first_ns ? -1 : 1;
     return x->key < y->key ? -1 : x->key > y->key;
 }
 
@@ -306,8 +307,10 @@ static void plan_sites(struct process_writer *pw)
         return;
     }
     void *v;
-    for (size_t i = 0; u64map_next(&pw->p->sites, &i, &pw->sites[pw->n_sites].key, &v);)
-        pw->sites[pw->n_sites++].site = v;
+    for (size_t i = 0; u64map_next(&pw->p->sites, &i, &pw->sites[pw->n_sites].key, &v);) {
+        pw->sites[pw->n_sites].site = v;
+        pw->sites[pw->n_sites++].first_ns = ((const struct mt_site *)v)->first_ns;
+    }
     qsort(pw->sites, pw->n_sites, sizeof *pw->sites, by_first_allocation);
     for (size_t k = 0; k < pw->n_sites; k++)
         plan_stack(pw, (uint32_t)(pw->sites[k].key - 1));

@@ -113,12 +113,53 @@ static void test_branching_stacks_keep_one_address_each(void **state)
     assert_int_equal(stored, DEPTH + DEPTH - 1); /* 1 .. DEPTH-1 once, and each stack's own innermost */
 }
 
+/* Many stacks drawn from a few addresses, some equal, some empty: every
+ * chain gives its stack back, and the addresses stored are exactly the
+ * trie's nodes, each distinct outer part once. */
+static void test_many_stacks_store_each_node_once(void **state)
+{
+    (void)state;
+    enum { STACKS = 3000, DEEPEST = 12 };
+    static uint32_t frames[STACKS][DEEPEST];
+    static struct shared_stack stacks[STACKS];
+    uint64_t seed = 42;
+    for (uint32_t i = 0; i < STACKS; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t depth = (uint32_t)(seed >> 33) % (DEEPEST + 1);
+        for (uint32_t k = 0; k < depth; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            frames[i][k] = (uint32_t)(seed >> 33) % 3; /* few addresses: long shared outer parts */
+        }
+        stacks[i] = (struct shared_stack){.addresses = frames[i], .depth = depth};
+    }
+    assert_int_equal(stack_trie_share(stacks, STACKS), 0);
+    /* the trie's nodes: distinct (depth from the outside, outer part) pairs */
+    size_t nodes = 0, stored = 0;
+    for (uint32_t i = 0; i < STACKS; i++) {
+        stored += stacks[i].fresh;
+        assert_whole(stacks, i);
+        for (uint32_t d = 1; d <= stacks[i].depth; d++) {
+            int seen = 0;
+            for (uint32_t j = 0; j < i && !seen; j++) {
+                if (stacks[j].depth < d)
+                    continue;
+                seen = 1;
+                for (uint32_t k = 1; k <= d && seen; k++)
+                    seen = frames[i][stacks[i].depth - k] == frames[j][stacks[j].depth - k];
+            }
+            nodes += !seen;
+        }
+    }
+    assert_int_equal(stored, nodes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shares_outer_addresses),
         cmocka_unit_test(test_same_address_elsewhere_is_not_shared),
         cmocka_unit_test(test_branching_stacks_keep_one_address_each),
+        cmocka_unit_test(test_many_stacks_store_each_node_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
