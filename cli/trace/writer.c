@@ -141,8 +141,8 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
                          "freed_before_1us, freed_before_10us, freed_before_100us, freed_before_1ms, "
                          "freed_before_10ms, freed_before_100ms, freed_before_1s, freed_before_10s, freed_later) "
                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    w->block = prepare(w, "INSERT INTO blocks(process_id, stack_id, address, size, function, time_ns, kind, "
-                          "heuristic, owner_address, id) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    w->block = prepare(w, "INSERT INTO blocks(process_id, stack_id, address, size, function_code, time_ns, "
+                          "kind_code, heuristic, owner_address, id) VALUES (?,?,?,?,?,?,?,?,?,?)");
     w->error = prepare(w, "INSERT INTO errors(process_id, type, address, size, offset, alloc_function, "
                           "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns, data_symbol, "
                           "data_symbol_offset) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -658,9 +658,9 @@ static void store_blocks(struct process_writer *pw)
         sqlite3_bind_int64(w->block, 2, all.refs[i].stack);
         sqlite3_bind_int64(w->block, 3, (sqlite3_int64)live_block_address(&pw->p->blocks, id, b));
         sqlite3_bind_int64(w->block, 4, (sqlite3_int64)live_block_size(&pw->p->blocks, id, b));
-        sqlite3_bind_text(w->block, 5, mt_function_name(b->function), -1, SQLITE_STATIC);
+        sqlite3_bind_int(w->block, 5, b->function < MT_FN_END ? (int)b->function : MT_FN_NONE);
         sqlite3_bind_int64(w->block, 6, (sqlite3_int64)b->time_ns);
-        sqlite3_bind_text(w->block, 7, mt_leak_kind_name(b->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_int(w->block, 7, b->kind < MT_LEAK_END ? (int)b->kind : MT_LEAK_UNCLASSIFIED);
         sqlite3_bind_text(w->block, 8, mt_heuristic_name(b->heuristic), -1, SQLITE_STATIC); /* NULL: none */
         const uint64_t *owner = b->kind == MT_LEAK_INDIRECT ? u64map_get(&pw->p->owners, id) : NULL;
         if (owner)

@@ -24,6 +24,7 @@
 
 #include "analyse/analyse.h"
 #include "collect/decoder.h"
+#include "collect/names.h"
 #include "collect/process.h"
 #include "record_encoder.h"
 #include "symbolize/symbolize.h"
@@ -414,6 +415,29 @@ static void test_frames_listed_most_have_the_smallest_ids(void **state)
     sqlite3_close(db);
 }
 
+/* The words schema 4 computes for blocks.function and blocks.kind from the
+ * numbers the writer stores are those of collect/names.c, for every number. */
+static void test_block_words_are_the_collectors(void **state)
+{
+    char err[512];
+    struct trace_writer *w = trace_writer_open(trace_path, "memtrack run x", err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(trace_writer_close(w, 1), 0);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    for (unsigned f = 0; f < MT_FN_END; f++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "INSERT INTO blocks(id, process_id, stack_id, address, size, function_code,"
+                                  " kind_code) VALUES (%u, 1, 1, 0, 0, %u, %u)", f + 1, f, f % MT_LEAK_END);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        snprintf(sql, sizeof sql, "SELECT function FROM blocks WHERE id = %u", f + 1);
+        assert_string_equal(sql_value(db, sql), mt_function_name(f));
+        snprintf(sql, sizeof sql, "SELECT kind FROM blocks WHERE id = %u", f + 1);
+        assert_string_equal(sql_value(db, sql), mt_leak_kind_name(f % MT_LEAK_END));
+    }
+    sqlite3_close(db);
+}
+
 /* A process whose transaction is rolled back (its COMMIT refused while a
  * reader holds the file) takes its objects rows with it: the next process
  * loading the same object stores the row again and names it. */
@@ -618,6 +642,7 @@ int main(void)
         cmocka_unit_test_teardown(test_the_report_reads_what_was_written, remove_trace),
         cmocka_unit_test_teardown(test_a_trace_closed_incomplete_says_so, remove_trace),
         cmocka_unit_test_teardown(test_frames_listed_most_have_the_smallest_ids, remove_trace),
+        cmocka_unit_test_teardown(test_block_words_are_the_collectors, remove_trace),
         cmocka_unit_test_teardown(test_a_rolled_back_process_leaves_no_object_behind, remove_trace),
         cmocka_unit_test_teardown(test_an_existing_file_is_never_overwritten, remove_trace),
         cmocka_unit_test(test_an_unwritable_directory_gives_a_message),
