@@ -739,6 +739,8 @@ static void store_timeline(struct process_writer *pw)
 static void store_contents(struct process_writer *pw)
 {
     plan_stacks(pw);
+    if (pw->w->progress != NULL)
+        pw->w->progress(pw->w->progress_context, pw->p, 0, pw->n_sites);
     if (!pw->w->failure[0] && stack_trie_share(pw->rows, pw->n_rows) != 0)
         fail(pw->w, "out of memory");
     if (!pw->w->failure[0])
