@@ -11,8 +11,8 @@
 --    its outer_id names, and so on until outer_id is NULL.  The stack's frames
 --    are the chain's arrays joined, where each row's outer_skip leaves out
 --    that many frames at the start of the next row's array.  Stacks share
---    their outer frames this way: a row holds only the frames no other row
---    of its process holds.
+--    their outer frames this way: a row holds only the frames no earlier
+--    stack of its process had.
 --  * Each (path, build_id) has one objects row in the whole trace.
 --  * blocks holds only blocks still alive when the process ended (the leak
 --    candidates); freed blocks live on only as aggregates in sites.

@@ -1,17 +1,12 @@
 /*
  * stack_trie.c - which addresses each stack of a process keeps in its own
  * row, and where it finds the rest (stack_trie.h): the stacks sorted
- * outermost address first, each sharing what it can with the one before.
+ * outermost address first, each sharing what it can with the nearest
+ * earlier stack on either side.
  */
 #include "trace/stack_trie.h"
 
 #include <stdlib.h>
-
-/* Where one address of the stack just walked is stored: the stack whose row
- * holds it, and its place among that row's own addresses. */
-struct place {
-    uint32_t stack, index;
-};
 
 /* The address of S at distance D from its outermost, or -1 (before every
  * address) when S is no deeper. */
@@ -90,41 +85,78 @@ static uint32_t common_outer(const struct shared_stack *x, const struct shared_s
     return k;
 }
 
+/* The stack before each, and how many outer addresses it shares with it. */
+struct neighbour {
+    uint32_t stack; /* SHARED_NONE: none */
+    uint32_t shared;
+};
+
+/* For each position k of ORDER, the nearest position on one side (STEP -1:
+ * before k, +1: after) whose stack came earlier, and the outer addresses
+ * the two share (the least of the neighbours' shares between them: SHARED
+ * [k] is what positions k-1 and k share).  A stack of positions nearer to
+ * k came later, so it was the earlier stacks' rows that held what they
+ * share.  Positions kept on a stack from the nearest: their stacks came in
+ * ever later, each with the least share from it to k. */
+static void nearest_earlier(const uint32_t *order, const uint32_t *shared, size_t n, int step,
+                            struct neighbour *out, struct neighbour *pending)
+{
+    size_t depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = step > 0 ? i : n - 1 - i;
+        if (depth > 0) {
+            uint32_t between = shared[step > 0 ? k : k + 1];
+            if (between < pending[depth - 1].shared)
+                pending[depth - 1].shared = between;
+        }
+        while (depth > 0 && pending[depth - 1].stack > order[k]) {
+            depth--;
+            if (depth > 0 && pending[depth].shared < pending[depth - 1].shared)
+                pending[depth - 1].shared = pending[depth].shared;
+        }
+        out[order[k]] = depth > 0 ? pending[depth - 1] : (struct neighbour){SHARED_NONE, 0};
+        pending[depth++] = (struct neighbour){order[k], UINT32_MAX};
+    }
+}
+
 int stack_trie_share(struct shared_stack *stacks, size_t n)
 {
-    uint32_t deepest = 0;
-    for (size_t i = 0; i < n; i++) {
-        stacks[i].fresh = stacks[i].depth;
-        stacks[i].outer = SHARED_NONE;
-        stacks[i].outer_skip = 0;
-        if (stacks[i].depth > deepest)
-            deepest = stacks[i].depth;
-    }
-    uint32_t *order = malloc((n + 1) * sizeof *order);
-    struct place *places = malloc(((size_t)deepest + 1) * sizeof *places); /* by distance from the outermost */
-    if (!order || !places || n > SHARED_NONE) {
-        free(order);
-        free(places);
-        return -1;
-    }
     for (size_t i = 0; i < n; i++)
-        order[i] = (uint32_t)i;
-    sort_from(stacks, order, n, 0);
-    const struct shared_stack *before = NULL;
-    for (size_t k = 0; k < n; k++) {
-        struct shared_stack *s = &stacks[order[k]];
-        uint32_t shared = before ? common_outer(before, s) : 0;
-        s->fresh = s->depth - shared;
-        if (shared > 0) {
-            s->outer = places[shared - 1].stack;
-            s->outer_skip = places[shared - 1].index;
-        }
-        /* the places further out stay the neighbour's, which this stack shares */
-        for (uint32_t d = shared; d < s->depth; d++)
-            places[d] = (struct place){order[k], s->depth - 1 - d};
-        before = s;
+        stacks[i] = (struct shared_stack){.addresses = stacks[i].addresses, .depth = stacks[i].depth,
+                                          .fresh = stacks[i].depth, .outer = SHARED_NONE};
+    uint32_t *order = malloc((n + 1) * sizeof *order), *shared = malloc((n + 1) * sizeof *shared);
+    struct neighbour *before = malloc((n + 1) * sizeof *before), *after = malloc((n + 1) * sizeof *after);
+    struct neighbour *pending = malloc((n + 1) * sizeof *pending);
+    int ok = order && shared && before && after && pending && n < SHARED_NONE;
+    if (ok) {
+        for (size_t i = 0; i < n; i++)
+            order[i] = (uint32_t)i;
+        sort_from(stacks, order, n, 0);
+        shared[0] = 0;
+        for (size_t k = 1; k < n; k++)
+            shared[k] = common_outer(&stacks[order[k - 1]], &stacks[order[k]]);
+        nearest_earlier(order, shared, n, 1, before, pending);
+        nearest_earlier(order, shared, n, -1, after, pending);
+    }
+    /* in order of arrival: each takes the rest of itself from the rows of
+     * the earlier stack it shares most with, found through that one's chain */
+    for (size_t i = 0; ok && i < n; i++) {
+        struct neighbour best = before[i].shared >= after[i].shared ? before[i] : after[i];
+        struct shared_stack *s = &stacks[i];
+        if (best.stack == SHARED_NONE || best.shared == 0)
+            continue;
+        uint32_t at = best.shared - 1; /* the innermost shared address, counted from the outermost */
+        uint32_t holder = best.stack;
+        while (at < stacks[holder].depth - stacks[holder].fresh)
+            holder = stacks[holder].outer;
+        s->fresh = s->depth - best.shared;
+        s->outer = holder;
+        s->outer_skip = stacks[holder].depth - 1 - at;
     }
     free(order);
-    free(places);
-    return 0;
+    free(shared);
+    free(before);
+    free(after);
+    free(pending);
+    return ok ? 0 : -1;
 }

@@ -1,8 +1,9 @@
 /*
  * test_stack_trie.c - which addresses each stack keeps in its own row and
  * where it finds the rest (cli/trace/stack_trie.c): the shared outer part,
- * which row holds it and where in that row, whatever order the stacks come
- * in; equal addresses are shared only under equal outer parts.
+ * which row holds it (always an earlier stack's) and where in that row,
+ * whatever order the stacks come in; equal addresses are shared only under
+ * equal outer parts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +30,8 @@ static void assert_shared(const struct shared_stack *s, uint32_t fresh, uint32_t
 static void assert_whole(const struct shared_stack *stacks, uint32_t i)
 {
     const struct shared_stack *s = &stacks[i];
+    if (s->outer != SHARED_NONE)
+        assert_true(s->outer < i); /* rows share only what earlier stacks stored */
     uint32_t at = 0;
     for (uint32_t k = 0; k < s->fresh; k++)
         assert_int_equal(s->addresses[at++], s->addresses[k]);
