@@ -35,6 +35,8 @@
  * long: random releases among them took 3 to 5 times as long, against 2 to
  * 3 times with 256 bytes, and the same as before at glibc's 32.
  *
+ * Shards from 128 KiB on live in arenas on huge pages (table_arena.c).
+ *
  * Invariants: a shard's slots, capacity and count change only under its
  * lock; count < capacity * 3/4 after every insert that found room; a slot
  * is empty when its key is 0 (no block starts at address 0).  An address is
@@ -46,6 +48,7 @@
 #include <sys/mman.h>
 #include "huge_pages.h"
 #include "internal.h"
+#include "table_arena.h"
 
 #define SHARDS 64
 #define INITIAL_CAPACITY 64 /* slots per shard, in .bss: 96 KiB in all, resident as used */
@@ -163,7 +166,7 @@ static void grow(unsigned k, size_t seen_capacity)
     struct shard *s = &shards[k];
     size_t mapped;
     size_t bytes = (seen_capacity * 3 / 2 * sizeof(struct slot) + 4095) & ~(size_t)4095; /* whole pages */
-    struct slot *fresh = mt_map_table(bytes, &mapped);
+    struct slot *fresh = mt_table_take(bytes, &mapped);
     if (!fresh)
         return; /* out of memory: inserts use what room is left */
     madvise(fresh, mapped, MADV_POPULATE_WRITE); /* advice: where refused, pages come one by one */
@@ -183,7 +186,7 @@ static void grow(unsigned k, size_t seen_capacity)
     }
     mt_spin_unlock(&s->lock);
     if (stale)
-        munmap(stale, stale_bytes);
+        mt_table_give_back(stale, stale_bytes);
 }
 
 /* Starts loading the cache lines an insert or removal of `address` will
@@ -405,10 +408,12 @@ void mt_blocks_lock_all(void)
     for (int k = 0; k < SHARDS; k++)
         mt_spin_lock(&shards[k].lock);
     mt_spin_lock(&big.lock);
+    mt_table_arenas_lock();
 }
 
 void mt_blocks_unlock_all(void)
 {
+    mt_table_arenas_unlock();
     mt_spin_unlock(&big.lock);
     for (int k = 0; k < SHARDS; k++)
         mt_spin_unlock(&shards[k].lock);

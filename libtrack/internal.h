@@ -349,6 +349,7 @@ struct mt_freed {
     uint16_t free_function;
 };
 void mt_quarantine_remember(const struct mt_freed *f);
+void mt_quarantine_prefetch(uintptr_t address);
 int mt_quarantine_find(uintptr_t address, struct mt_freed *out);
 /* Every shard's lock, for fork: taken after the block table's (a release
  * remembers itself under a table shard's lock, so that is the order). */

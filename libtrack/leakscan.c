@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <stdatomic.h>
 #include "internal.h"
+#include "table_arena.h"
 #include "interior.h"
 #include "roots.h"
 
@@ -242,6 +243,7 @@ static void build_holes(void *stack, size_t stack_size)
         add_hole(scan.nodes[i].address, end_of(&scan.nodes[i]), NULL);
     mt_threads_held_ranges(add_hole, NULL);
     mt_blocks_own_ranges(add_hole, NULL);
+    mt_table_arenas_own_ranges(add_hole, NULL); /* with their unused and given-back parts */
     mt_stacks_own_ranges(add_hole, NULL);
     mt_unwind_own_ranges(add_hole, NULL);
     mt_threads_own_ranges(add_hole, NULL);

@@ -39,6 +39,18 @@ static struct shard *shard_of(uintptr_t a)
     return &shards[(h >> 40) & (SHARDS - 1)];
 }
 
+/* Starts loading, for writing, the line where the release of `address`
+ * will be remembered and its shard's lock: a release writes an entry in a
+ * ring it last wrote 16,384 releases ago, long gone from the nearest caches,
+ * and the table's lock and the counters after it would wait for that store. */
+void mt_quarantine_prefetch(uintptr_t address)
+{
+    struct shard *s = shard_of(address);
+    __builtin_prefetch(s, 1);
+    /* a racy read, only a hint: another thread may move the head meanwhile */
+    __builtin_prefetch(&s->ring[__atomic_load_n(&s->head, __ATOMIC_RELAXED)], 1);
+}
+
 void mt_quarantine_remember(const struct mt_freed *f)
 {
     struct shard *s = shard_of(f->address);

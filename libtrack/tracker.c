@@ -461,8 +461,10 @@ void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed
 {
     if (MT_UNLIKELY(atomic_load_explicit(&inherit_pending, memory_order_relaxed)))
         send_inherited(t);
-    /* the block's slot is most likely a cache miss: the clock is read while it loads */
+    /* the block's slot and the quarantine's entry are most likely cache
+     * misses: the clock is read while they load */
     mt_blocks_prefetch((uintptr_t)p);
+    mt_quarantine_prefetch((uintptr_t)p);
     uint64_t now = mt_now_ns();
     struct mt_block b;
     if (!take_block(t, p, function, &b)) {

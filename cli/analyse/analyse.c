@@ -57,12 +57,16 @@ int analyse_trace(struct trace *trace, struct report *report, const struct analy
 }
 
 /* Hands each of PROCESS's kept leak groups (analyse_leaks) to VISITOR with
- * its stack, loaded for the call; 1 when the visitor stopped. */
-static int visit_leaks(struct trace *trace, struct report_process *process, const struct report_visitor *visitor)
+ * its stack, loaded for the call when LOAD_STACKS (else its id alone); 1
+ * when the visitor stopped. */
+static int visit_leaks(struct trace *trace, struct report_process *process, const struct report_visitor *visitor,
+                       bool load_stacks)
 {
     for (size_t i = 0; i < process->leak_count; i++) {
         struct report_leak *leak = &process->leaks[i];
-        if (load_stack(trace, (struct maybe_int){.present = true, .value = leak->stack.id}, &leak->stack) != 0)
+        leak->stack.present = true;
+        if (load_stacks &&
+            load_stack(trace, (struct maybe_int){.present = true, .value = leak->stack.id}, &leak->stack) != 0)
             return -1;
         int stopped = visitor->leak(visitor->context, leak) != 0;
         report_stack_free(&leak->stack);
@@ -78,23 +82,37 @@ int analyse_process_stream(struct trace *trace, struct report_process *process, 
     return analyse_process_stream_told(trace, process, visitor, &untold);
 }
 
-int analyse_process_stream_told(struct trace *trace, struct report_process *process,
-                                const struct report_visitor *visitor, const struct sites_progress *progress)
+/* analyse_process_stream_told, with the records' stacks loaded when
+ * LOAD_STACKS, else their ids alone. */
+static int stream_process(struct trace *trace, struct report_process *process, const struct report_visitor *visitor,
+                          const struct sites_progress *progress, bool load_stacks)
 {
-    int result = stacks_preload(trace, process->row_id);
+    int result = load_stacks ? stacks_preload(trace, process->row_id) : 0;
     if (result == 0)
         result = analyse_leaks(trace, process, ANALYSE_EVERY_KIND, SIZE_MAX, 0);
     if (result == 0 && visitor->process(visitor->context, process) != 0)
         result = 1;
     if (result == 0 && visitor->leak != NULL)
-        result = visit_leaks(trace, process, visitor);
+        result = visit_leaks(trace, process, visitor, load_stacks);
     if (result == 0 && visitor->error != NULL)
-        result = analyse_each_error(trace, process, visitor->error, visitor->context);
+        result = analyse_each_error(trace, process, visitor->error, visitor->context, load_stacks);
     if (result == 0)
-        result = analyse_each_site(trace, process, visitor->site, visitor->context, progress);
+        result = analyse_each_site(trace, process, visitor->site, visitor->context, progress, load_stacks);
     if (result == 0 && visitor->process_end(visitor->context, process) != 0)
         result = 1;
     return result;
+}
+
+int analyse_process_stream_told(struct trace *trace, struct report_process *process,
+                                const struct report_visitor *visitor, const struct sites_progress *progress)
+{
+    return stream_process(trace, process, visitor, progress, true);
+}
+
+int analyse_process_stream_ids(struct trace *trace, struct report_process *process,
+                               const struct report_visitor *visitor, const struct sites_progress *progress)
+{
+    return stream_process(trace, process, visitor, progress, false);
 }
 
 /* Hands one kept process and its records to VISITOR; 1 when it stopped. */

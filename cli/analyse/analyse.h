@@ -68,6 +68,11 @@ int analyse_process_stream(struct trace *trace, struct report_process *process, 
 /* The same, telling PROGRESS after each site. */
 int analyse_process_stream_told(struct trace *trace, struct report_process *process,
                                 const struct report_visitor *visitor, const struct sites_progress *progress);
+/* The same again, each record's stacks handed as their ids alone (present
+ * and id, no frames): for a visitor that reads the process's stacks its own
+ * way (stacks_each_link) and expands none. */
+int analyse_process_stream_ids(struct trace *trace, struct report_process *process,
+                               const struct report_visitor *visitor, const struct sites_progress *progress);
 /* Hands every process of PROCESSES (COUNT of them, kept by analyse_trace or
  * built by hand) and its records to VISITOR, as analyse_process_stream
  * would from the trace.  Returns 0, or 1 when the visitor stopped. */
@@ -80,18 +85,20 @@ int analyse_summary(struct trace *trace, struct report *report); /* summary.c */
 int analyse_leaks(struct trace *trace, struct report_process *process, unsigned kinds, size_t records,
                   unsigned stack_kinds);
 int analyse_errors(struct trace *trace, struct report_process *process); /* errors.c */
-/* errors.c: hands each error, with its stacks, to VISIT, then frees it. */
+/* errors.c: hands each error, with its stacks (their ids alone unless
+ * LOAD_STACKS), to VISIT, then frees it. */
 int analyse_each_error(struct trace *trace, struct report_process *process,
-                       int (*visit)(void *context, const struct report_error *error), void *context);
+                       int (*visit)(void *context, const struct report_error *error), void *context,
+                       bool load_stacks);
 /* sites.c: keeps PROCESS's sites as analyse_scope.sites says, and counts
  * them all (site_total), telling PROGRESS after each site kept. */
 int analyse_sites(struct trace *trace, struct report_process *process, size_t sites,
                   const struct sites_progress *progress);
-/* sites.c: hands each site, largest bytes first, with its stack, to VISIT,
- * then frees the stack, telling PROGRESS after each; counts them in
- * PROCESS's site_total. */
+/* sites.c: hands each site, largest bytes first, with its stack (its id
+ * alone unless LOAD_STACKS), to VISIT, then frees the stack, telling
+ * PROGRESS after each; counts them in PROCESS's site_total. */
 int analyse_each_site(struct trace *trace, struct report_process *process,
                       int (*visit)(void *context, const struct report_site *site), void *context,
-                      const struct sites_progress *progress);
+                      const struct sites_progress *progress, bool load_stacks);
 
 #endif

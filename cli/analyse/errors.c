@@ -20,9 +20,10 @@ enum { COLUMN_ID, COLUMN_TYPE, COLUMN_ADDRESS, COLUMN_SIZE, COLUMN_OFFSET, COLUM
        COLUMN_DATA_SYMBOL, COLUMN_DATA_SYMBOL_OFFSET };
 
 /* Reads the error in the current row of ERRORS_SQL into ERROR, with its
- * three stacks (each may be unknown); -1 with the damage recorded, ERROR
- * then holding what was read, to be freed. */
-static int read_error(struct trace *trace, sqlite3_stmt *statement, struct report_error *error)
+ * three stacks (each may be unknown), or their ids alone unless
+ * LOAD_STACKS; -1 with the damage recorded, ERROR then holding what was
+ * read, to be freed. */
+static int read_error(struct trace *trace, sqlite3_stmt *statement, struct report_error *error, bool load_stacks)
 {
     *error = (struct report_error){0};
     struct row_reader row;
@@ -38,6 +39,13 @@ static int read_error(struct trace *trace, sqlite3_stmt *statement, struct repor
     struct maybe_int stack_id = row_maybe_integer(&row, COLUMN_STACK_ID);
     struct maybe_int alloc_stack_id = row_maybe_integer(&row, COLUMN_ALLOC_STACK_ID);
     struct maybe_int first_free_stack_id = row_maybe_integer(&row, COLUMN_FIRST_FREE_STACK_ID);
+    if (!load_stacks) {
+        error->stack = (struct report_stack){.present = stack_id.present, .id = stack_id.value};
+        error->alloc_stack = (struct report_stack){.present = alloc_stack_id.present, .id = alloc_stack_id.value};
+        error->first_free_stack =
+            (struct report_stack){.present = first_free_stack_id.present, .id = first_free_stack_id.value};
+        return row.failed ? -1 : 0;
+    }
     if (row.failed || load_stack(trace, stack_id, &error->stack) != 0 ||
         load_stack(trace, alloc_stack_id, &error->alloc_stack) != 0)
         return -1;
@@ -49,6 +57,7 @@ struct error_target {
     struct report_process *process;
     int (*visit)(void *context, const struct report_error *error);
     void *context;
+    bool load_stacks;
 };
 
 /* Keeps or hands out the error in the current row of ERRORS_SQL; 1 when
@@ -59,7 +68,7 @@ static int take_error(struct trace *trace, sqlite3_stmt *statement, void *target
     struct report_process *process = target->process;
     if (target->visit != NULL) {
         struct report_error error;
-        int result = read_error(trace, statement, &error);
+        int result = read_error(trace, statement, &error, target->load_stacks);
         if (result == 0 && target->visit(target->context, &error) != 0)
             result = 1;
         report_error_free(&error);
@@ -69,7 +78,7 @@ static int take_error(struct trace *trace, sqlite3_stmt *statement, void *target
     if (errors == NULL)
         return trace_fail(trace, "out of memory");
     process->errors = errors;
-    return read_error(trace, statement, &errors[process->error_count++]);
+    return read_error(trace, statement, &errors[process->error_count++], true);
 }
 
 /* Runs ERRORS_SQL (or its form for older traces) for PROCESS into TARGET. */
@@ -85,13 +94,14 @@ static int read_errors(struct trace *trace, struct error_target *target)
 /* Fills PROCESS's errors. */
 int analyse_errors(struct trace *trace, struct report_process *process)
 {
-    struct error_target target = {process, NULL, NULL};
+    struct error_target target = {process, NULL, NULL, true};
     return read_errors(trace, &target);
 }
 
 int analyse_each_error(struct trace *trace, struct report_process *process,
-                       int (*visit)(void *context, const struct report_error *error), void *context)
+                       int (*visit)(void *context, const struct report_error *error), void *context,
+                       bool load_stacks)
 {
-    struct error_target target = {process, visit, context};
+    struct error_target target = {process, visit, context, load_stacks};
     return read_errors(trace, &target);
 }

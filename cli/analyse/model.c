@@ -110,35 +110,6 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Where a Rust program's own frames start, counted from the outermost: the
- * standard library's start-up (std::rt::lang_start and the closure that
- * calls main) lies below __rust_begin_short_backtrace, the frame Rust's
- * own backtraces stop at, and the call_once frames just above it are that
- * closure's.  0 when the stack has no such frame. */
-static size_t rust_main_depth(const struct report_stack *stack)
-{
-    for (size_t i = 0; i < stack->depth; i++)
-        if (has_suffix(stack->frames[i].function, "__rust_begin_short_backtrace")) {
-            while (i > 1 && has_prefix(stack->frames[i - 1].function, "core::ops::function::FnOnce::call_once"))
-                i--;
-            return i;
-        }
-    return 0;
-}
-
-size_t report_stack_shown_depth(const struct report_stack *stack, bool show_below_main)
-{
-    if (show_below_main)
-        return stack->depth;
-    size_t rust = rust_main_depth(stack);
-    if (rust > 0)
-        return rust;
-    for (size_t i = stack->depth; i-- > 0;)
-        if (stack->frames[i].function != NULL && strcmp(stack->frames[i].function, "main") == 0)
-            return i + 1;
-    return stack->depth;
-}
-
 /* The Rust allocator's own functions: the global allocator's entry points,
  * alloc::alloc, and RawVec's allocation and growth under every Vec,
  * String and Box that holds memory. */
@@ -154,12 +125,72 @@ static bool is_rust_allocators(const char *function)
     return false;
 }
 
-size_t report_stack_first_shown(const struct report_stack *stack)
+unsigned report_frame_roles(const struct report_frame *frame, unsigned wanted)
+{
+    const char *function = frame->function;
+    unsigned roles = 0;
+    if ((wanted & FRAME_MAIN) && function != NULL && strcmp(function, "main") == 0)
+        roles |= FRAME_MAIN;
+    if ((wanted & FRAME_RUST_START) && has_suffix(function, "__rust_begin_short_backtrace"))
+        roles |= FRAME_RUST_START;
+    if ((wanted & FRAME_RUST_CALL_ONCE) && has_prefix(function, "core::ops::function::FnOnce::call_once"))
+        roles |= FRAME_RUST_CALL_ONCE;
+    if ((wanted & FRAME_RUST_ALLOCATOR) && is_rust_allocators(function))
+        roles |= FRAME_RUST_ALLOCATOR;
+    return roles;
+}
+
+/* Where a Rust program's own frames start, counted from the outermost: the
+ * standard library's start-up (std::rt::lang_start and the closure that
+ * calls main) lies below __rust_begin_short_backtrace, the frame Rust's
+ * own backtraces stop at, and the call_once frames just above it are that
+ * closure's.  0 when the stack has no such frame. */
+static size_t rust_main_depth(size_t depth, frame_roles_of *roles, const void *frames)
+{
+    for (size_t i = 0; i < depth; i++)
+        if (roles(frames, i, FRAME_RUST_START)) {
+            while (i > 1 && roles(frames, i - 1, FRAME_RUST_CALL_ONCE))
+                i--;
+            return i;
+        }
+    return 0;
+}
+
+size_t report_roles_shown_depth(size_t depth, frame_roles_of *roles, const void *frames, bool show_below_main)
+{
+    if (show_below_main)
+        return depth;
+    size_t rust = rust_main_depth(depth, roles, frames);
+    if (rust > 0)
+        return rust;
+    for (size_t i = depth; i-- > 0;)
+        if (roles(frames, i, FRAME_MAIN))
+            return i + 1;
+    return depth;
+}
+
+size_t report_roles_first_shown(size_t depth, frame_roles_of *roles, const void *frames)
 {
     size_t i = 0;
-    while (i + 1 < stack->depth && is_rust_allocators(stack->frames[i].function))
+    while (i + 1 < depth && roles(frames, i, FRAME_RUST_ALLOCATOR))
         i++;
     return i;
+}
+
+/* frame_roles_of for a report_stack's frames. */
+static unsigned stack_frame_roles(const void *stack, size_t index, unsigned wanted)
+{
+    return report_frame_roles(&((const struct report_stack *)stack)->frames[index], wanted);
+}
+
+size_t report_stack_shown_depth(const struct report_stack *stack, bool show_below_main)
+{
+    return report_roles_shown_depth(stack->depth, stack_frame_roles, stack, show_below_main);
+}
+
+size_t report_stack_first_shown(const struct report_stack *stack)
+{
+    return report_roles_first_shown(stack->depth, stack_frame_roles, stack);
 }
 
 bool report_process_runs(const struct report_process *process, const char *name)

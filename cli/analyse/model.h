@@ -101,6 +101,19 @@ size_t report_stack_shown_depth(const struct report_stack *stack, bool show_belo
  * A stack for people starts there; JSON, suppressions and baselines keep
  * every frame. */
 size_t report_stack_first_shown(const struct report_stack *stack);
+/* What a frame is to those two (bits): main, the Rust start-up frame its
+ * backtraces stop at (__rust_begin_short_backtrace), the call_once frames
+ * of the closure just above it, the Rust allocator's own frames. */
+enum frame_role { FRAME_MAIN = 1, FRAME_RUST_START = 2, FRAME_RUST_CALL_ONCE = 4, FRAME_RUST_ALLOCATOR = 8,
+                  FRAME_EVERY_ROLE = 15 };
+/* FRAME's roles among WANTED. */
+unsigned report_frame_roles(const struct report_frame *frame, unsigned wanted);
+/* The roles among WANTED of frame INDEX (innermost first) of FRAMES. */
+typedef unsigned frame_roles_of(const void *frames, size_t index, unsigned wanted);
+/* report_stack_shown_depth and report_stack_first_shown of a stack of
+ * DEPTH frames known by their roles alone (a stack tree's path). */
+size_t report_roles_shown_depth(size_t depth, frame_roles_of *roles, const void *frames, bool show_below_main);
+size_t report_roles_first_shown(size_t depth, frame_roles_of *roles, const void *frames);
 /* Fills SHOWN, which has room for STACK's depth, with the frames a stack for
  * people shows, innermost first: from report_stack_first_shown to
  * report_stack_shown_depth, none of memtrack's own (report_frame_is_memtracks).

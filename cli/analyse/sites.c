@@ -39,8 +39,9 @@ enum { COLUMN_STACK_ID, COLUMN_ALLOCATIONS, COLUMN_BYTES, COLUMN_TEMPORARY, COLU
        COLUMN_LEAKED_BYTES };
 
 /* Reads the site in the current row of SITES_SQL or TOP_SITES_SQL into
- * SITE, with its stack; -1 with the damage recorded. */
-static int read_site(struct trace *trace, sqlite3_stmt *statement, struct report_site *site)
+ * SITE, with its stack, or its id alone unless WITH_STACK; -1 with the
+ * damage recorded. */
+static int read_site(struct trace *trace, sqlite3_stmt *statement, struct report_site *site, bool with_stack)
 {
     *site = (struct report_site){0};
     struct row_reader row;
@@ -51,6 +52,10 @@ static int read_site(struct trace *trace, sqlite3_stmt *statement, struct report
     site->temporary = row_count(&row, COLUMN_TEMPORARY);
     site->peak_bytes = row_count(&row, COLUMN_PEAK_BYTES);
     site->leaked_bytes = row_count(&row, COLUMN_LEAKED_BYTES);
+    if (!with_stack) {
+        site->stack = (struct report_stack){.present = true, .id = stack_id.value};
+        return row.failed ? -1 : 0;
+    }
     return row.failed ? -1 : load_stack(trace, stack_id, &site->stack);
 }
 
@@ -70,6 +75,7 @@ struct site_target {
     void *context;
     const struct sites_progress *progress;
     size_t loaded, done;
+    bool load_stacks;
 };
 
 /* Appends the site in the current row, with its stack, to the process's. */
@@ -81,7 +87,7 @@ static int append_site(struct trace *trace, sqlite3_stmt *statement, void *targe
     if (sites == NULL)
         return trace_fail(trace, "out of memory");
     process->sites = sites;
-    int result = read_site(trace, statement, &sites[process->site_count]);
+    int result = read_site(trace, statement, &sites[process->site_count], true);
     process->site_count++; /* even when failed: the report frees what it holds */
     if (result == 0)
         tell(target->progress, process, ++target->done, target->loaded);
@@ -104,7 +110,7 @@ int analyse_sites(struct trace *trace, struct report_process *process, size_t si
     if (query_each_row(trace, SITE_COUNT_SQL, process->row_id, "reading sites", take_site_total, process) != 0)
         return -1;
     size_t loaded = process->site_total < sites ? process->site_total : sites;
-    struct site_target target = {process, NULL, NULL, progress, loaded, 0};
+    struct site_target target = {process, NULL, NULL, progress, loaded, 0, true};
     if (sites == SIZE_MAX)
         return query_each_row(trace, SITES_SQL, process->row_id, "reading sites", append_site, &target);
     int64_t limit = sites < (size_t)INT64_MAX ? (int64_t)sites : INT64_MAX;
@@ -117,7 +123,7 @@ static int visit_site(struct trace *trace, sqlite3_stmt *statement, void *target
 {
     struct site_target *target = target_pointer;
     struct report_site site;
-    int result = read_site(trace, statement, &site);
+    int result = read_site(trace, statement, &site, target->load_stacks);
     if (result == 0 && target->visit(target->context, &site) != 0)
         result = 1;
     report_stack_free(&site.stack);
@@ -128,10 +134,10 @@ static int visit_site(struct trace *trace, sqlite3_stmt *statement, void *target
 
 int analyse_each_site(struct trace *trace, struct report_process *process,
                       int (*visit)(void *context, const struct report_site *site), void *context,
-                      const struct sites_progress *progress)
+                      const struct sites_progress *progress, bool load_stacks)
 {
     if (query_each_row(trace, SITE_COUNT_SQL, process->row_id, "reading sites", take_site_total, process) != 0)
         return -1;
-    struct site_target target = {process, visit, context, progress, process->site_total, 0};
+    struct site_target target = {process, visit, context, progress, process->site_total, 0, load_stacks};
     return query_each_row(trace, SITES_SQL, process->row_id, "reading sites", visit_site, &target);
 }

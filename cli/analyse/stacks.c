@@ -13,7 +13,9 @@
  * loaded, stacks_preload() reads the frames table once and every row of the
  * process in one pass; a row it cannot take whole (damage of any kind) is
  * left to the one-row query, which says what is wrong with it when, and
- * only if, a stack needs it.
+ * only if, a stack needs it.  The same pass hands the rows out as they are
+ * (stacks_each_link) to a reader that builds its own tree of the stacks
+ * from them and needs no stack expanded (the page, html_page.c).
  */
 #include "analyse/stacks.h"
 
@@ -22,11 +24,6 @@
 
 #include "analyse/query.h"
 #include "collect/u64map.h"
-
-/* More rows than this in one chain mean the chain goes round in a circle:
- * every row but the first holds at least one of the stack's return
- * addresses, and a stack has at most MT_MAX_DEPTH (256) of them. */
-#define MAX_LINKS 1024
 
 /* One row per frame of stacks row ?1, in order.  The outer row survives an
  * empty, malformed or non-array `frames` (shape NULL unless valid JSON) so
@@ -121,7 +118,11 @@ struct stack_row {
 /* The rows read so far of one trace (trace->stack_rows). */
 struct stack_rows {
     struct u64map by_id;  /* stacks.id but 0 -> struct stack_row */
-    struct u64map frames; /* frames.id + 1 -> struct report_frame, read once by stacks_preload; damaged ones left out */
+    /* The trace's frames, read once (read_frames), damaged ones left out:
+     * frames.id + 1 -> uint32_t number, an index in frame_list. */
+    struct u64map frames;
+    struct report_frame *frame_list;
+    size_t frame_count;
     bool frames_read;
     struct stack_row zero; /* the row with id 0, which u64map cannot hold */
     bool zero_read;
@@ -193,6 +194,7 @@ static void free_stack_rows(void *kept)
         free(((struct stack_row *)value)->frames.frames);
     u64map_free(&rows->by_id);
     u64map_free(&rows->frames);
+    free(rows->frame_list);
     free(rows->zero.frames.frames);
     free(rows);
 }
@@ -205,7 +207,7 @@ static struct stack_rows *stack_rows_of(struct trace *trace)
         if (rows == NULL)
             return trace_fail(trace, "out of memory"), NULL;
         u64map_init(&rows->by_id, sizeof(struct stack_row));
-        u64map_init(&rows->frames, sizeof(struct report_frame));
+        u64map_init(&rows->frames, sizeof(uint32_t));
         trace->stack_rows = rows;
         trace->free_stack_rows = free_stack_rows;
     }
@@ -252,7 +254,7 @@ static int walk_chain(struct trace *trace, struct maybe_int stack_id, struct rep
 {
     int64_t id = stack_id.value, skip = 0;
     for (int links = 0; stack_id.present; links++) {
-        if (links == MAX_LINKS)
+        if (links == STACK_MAX_LINKS)
             return trace_fail(trace, "damaged: stack %lld: its outer stacks go round in a circle",
                               (long long)stack_id.value);
         const struct stack_row *row = stack_row(trace, id);
@@ -317,26 +319,13 @@ static const char FRAMES_SQL[] =
 
 enum { FRAMES_FRAME, FRAMES_ADDRESS, FRAMES_MODULE, FRAMES_FUNCTION, FRAMES_FILE, FRAMES_LINE, FRAMES_NO_OBJECT };
 
-/* Every stacks row of process ?1, one row per frame reference, the rows in
- * id order; `position` is the reference's index in its array.  Rows whose
- * `frames` is not an array come out once, with a NULL position. */
+/* Every stacks row of process ?1, in id order.  Their `frames` are read
+ * here, not by json_each: one result row per frame reference took most of
+ * the pass's time. */
 static const char PROCESS_ROWS_SQL[] =
-    "SELECT s.id AS id, s.outer_id AS outer_id, s.outer_skip AS outer_skip, j.key AS position,"
-    "       j.type AS frame_id_type, j.value AS frame_id"
-    " FROM stacks AS s"
-    " LEFT JOIN json_each(CASE WHEN json_valid(s.frames) THEN"
-    "                     CASE json_type(s.frames) WHEN 'array' THEN s.frames END END) AS j"
-    " WHERE s.process_id = ?1 ORDER BY s.id";
+    "SELECT id, outer_id, outer_skip, frames FROM stacks WHERE process_id = ?1 ORDER BY id";
 
-enum { ROWS_ID, ROWS_OUTER_ID, ROWS_OUTER_SKIP, ROWS_POSITION, ROWS_ID_TYPE, ROWS_FRAME_ID };
-
-/* What stacks_preload reads into: the trace's rows, and the row being built. */
-struct preload {
-    struct stack_rows *rows;
-    struct stack_row row;   /* the stacks row being read */
-    bool row_whole;         /* every reference of `row` so far names a frame of `frames` */
-    bool in_row;
-};
+enum { ROWS_ID, ROWS_OUTER_ID, ROWS_OUTER_SKIP, ROWS_FRAMES };
 
 /* 1 when COLUMN of the current row is an integer, and not negative if
  * COUNT; NULL too when NULLABLE. */
@@ -348,15 +337,18 @@ static bool usable_integer(sqlite3_stmt *statement, int column, bool count, bool
     return type == SQLITE_INTEGER && (!count || sqlite3_column_int64(statement, column) >= 0);
 }
 
-/* Keeps the frame in the current row of FRAMES_SQL, unless it is damaged
- * (the one-row query reports it, if a stack names it). */
+/* Keeps the frame in the current row of FRAMES_SQL in the trace's frame
+ * list, unless it is damaged (the one-row query reports it, if a stack
+ * names it). */
 static int keep_frame(struct trace *trace, sqlite3_stmt *statement, void *target)
 {
-    struct preload *preload = target;
+    struct stack_rows *rows = target;
     if (!usable_integer(statement, FRAMES_FRAME, false, false) ||
         !usable_integer(statement, FRAMES_ADDRESS, false, false) ||
         !usable_integer(statement, FRAMES_LINE, true, true) || sqlite3_column_int(statement, FRAMES_NO_OBJECT))
         return 0;
+    if (rows->frame_count >= UINT32_MAX)
+        return trace_fail(trace, "out of memory");
     struct row_reader row;
     row_start(&row, trace, statement, "frame %lld", (long long)sqlite3_column_int64(statement, FRAMES_FRAME));
     struct report_frame frame = {.address = (uint64_t)sqlite3_column_int64(statement, FRAMES_ADDRESS),
@@ -366,75 +358,166 @@ static int keep_frame(struct trace *trace, sqlite3_stmt *statement, void *target
     frame.file = intern(row_maybe_text(&row, FRAMES_FILE));
     if (row.failed)
         return -1; /* out of memory, recorded */
+    struct report_frame *list = make_room(rows->frame_list, rows->frame_count, sizeof *list);
+    if (list == NULL)
+        return trace_fail(trace, "out of memory");
+    rows->frame_list = list;
     uint64_t key = (uint64_t)sqlite3_column_int64(statement, FRAMES_FRAME) + 1;
-    struct report_frame *kept = u64map_put(&preload->rows->frames, key, NULL);
-    if (kept == NULL)
+    uint32_t *number = u64map_put(&rows->frames, key, NULL);
+    if (number == NULL)
         return trace_fail(trace, "out of memory");
-    *kept = frame;
+    *number = (uint32_t)rows->frame_count;
+    list[rows->frame_count++] = frame;
     return 0;
 }
 
-/* Ends the row being read: kept when whole and not read before, else
- * dropped (the one-row query reads it when a stack needs it). */
-static int finish_row(struct trace *trace, struct preload *preload)
+/* Reads the trace's frames once, for every process.  0, or -1 with the
+ * failure recorded. */
+static int read_frames(struct trace *trace, struct stack_rows *rows)
 {
-    if (!preload->in_row)
+    if (rows->frames_read)
         return 0;
-    preload->in_row = false;
-    struct stack_row *row = &preload->row;
-    int created = 0;
-    struct stack_row *kept = preload->row_whole ? u64map_put(&preload->rows->by_id, (uint64_t)row->frames.id,
-                                                             &created)
-                                                : NULL;
-    if (preload->row_whole && kept == NULL) {
-        free(row->frames.frames);
-        return trace_fail(trace, "out of memory");
-    }
-    if (!created) {
-        free(row->frames.frames);
-        return 0;
-    }
-    *kept = *row;
-    return 0;
+    rows->frames_read = true;
+    return query_each_row(trace, FRAMES_SQL, 0, "reading frames", keep_frame, rows);
 }
 
-/* Adds the frame reference in the current row of PROCESS_ROWS_SQL to its
- * stacks row, starting that row when it is a new one. */
-static int add_reference(struct trace *trace, sqlite3_stmt *statement, void *target)
+const struct report_frame *stacks_frame(const struct trace *trace, uint32_t number)
 {
-    struct preload *preload = target;
-    int64_t id = sqlite3_column_int64(statement, ROWS_ID);
-    if (!preload->in_row || id != preload->row.frames.id) {
-        if (finish_row(trace, preload) != 0)
+    return &((const struct stack_rows *)trace->stack_rows)->frame_list[number];
+}
+
+size_t stacks_frame_count(const struct trace *trace)
+{
+    const struct stack_rows *rows = trace->stack_rows;
+    return rows != NULL ? rows->frame_count : 0;
+}
+
+/* What stacks_each_link reads into: the link being built, and who it goes to. */
+struct link_walk {
+    struct stack_rows *rows;
+    uint32_t *frames; /* the row's frames, as numbers in the frame list */
+    size_t room;
+    int (*visit)(void *context, const struct stack_link *link);
+    void *context;
+};
+
+/* Appends the frame whose frames.id is ID to the link's DEPTH frames.
+ * Returns 1, 0 when no frame of the list has that id, -1 when memory runs
+ * out. */
+static int add_frame(struct link_walk *walk, int64_t id, size_t depth)
+{
+    const uint32_t *number = u64map_get(&walk->rows->frames, (uint64_t)id + 1);
+    if (number == NULL)
+        return 0;
+    if (depth == walk->room) {
+        size_t room = walk->room ? walk->room * 2 : 64;
+        uint32_t *frames = realloc(walk->frames, room * sizeof *frames);
+        if (frames == NULL)
             return -1;
-        preload->in_row = true;
-        preload->row = (struct stack_row){.frames = {.id = id}, .sql_rows = 1};
-        preload->row_whole = id != 0 && usable_integer(statement, ROWS_ID, false, false) &&
-                             usable_integer(statement, ROWS_OUTER_ID, false, true) &&
-                             usable_integer(statement, ROWS_OUTER_SKIP, true, true) &&
-                             sqlite3_column_type(statement, ROWS_POSITION) != SQLITE_NULL;
-        if (preload->row_whole && sqlite3_column_type(statement, ROWS_OUTER_ID) == SQLITE_INTEGER)
-            preload->row.outer_id = (struct maybe_int){true, sqlite3_column_int64(statement, ROWS_OUTER_ID)};
-        if (preload->row_whole)
-            preload->row.outer_skip = sqlite3_column_int64(statement, ROWS_OUTER_SKIP);
+        walk->frames = frames;
+        walk->room = room;
     }
-    if (!preload->row_whole || sqlite3_column_type(statement, ROWS_POSITION) == SQLITE_NULL)
+    walk->frames[depth] = *number;
+    return 1;
+}
+
+/* Reads TEXT, a row's `frames`, as the writer writes it: a JSON array of at
+ * least one frame id, with no blanks, signs or leading zeros, each naming a
+ * frame of the list.  Returns the number of ids, 0 for anything else (the
+ * one-row query reads such a row, and json_each takes what JSON allows), or
+ * -1 when memory runs out. */
+static int64_t read_link_frames(struct link_walk *walk, const unsigned char *text)
+{
+    if (text == NULL || *text++ != '[')
         return 0;
-    const struct report_frame *frame =
-        sqlite3_column_type(statement, ROWS_FRAME_ID) == SQLITE_INTEGER
-            ? u64map_get(&preload->rows->frames, (uint64_t)sqlite3_column_int64(statement, ROWS_FRAME_ID) + 1)
-            : NULL;
-    int64_t position = sqlite3_column_int64(statement, ROWS_POSITION);
-    struct report_stack *stack = &preload->row.frames;
-    if (frame == NULL || position != (int64_t)stack->depth) {
-        preload->row_whole = false;
-        return 0;
+    size_t depth = 0;
+    for (;;) {
+        if (*text < '0' || *text > '9' || (text[0] == '0' && text[1] >= '0' && text[1] <= '9'))
+            return 0;
+        int64_t id = 0;
+        for (int digits = 0; *text >= '0' && *text <= '9'; digits++, text++) {
+            if (digits == 18)
+                return 0; /* beyond what an id holds: not one of the list's frames */
+            id = id * 10 + (*text - '0');
+        }
+        int added = add_frame(walk, id, depth);
+        if (added <= 0)
+            return added;
+        depth++;
+        if (*text == ']')
+            return text[1] == '\0' ? (int64_t)depth : 0;
+        if (*text++ != ',')
+            return 0;
     }
-    struct report_frame *frames = make_room(stack->frames, stack->depth, sizeof *frames);
-    if (frames == NULL)
+}
+
+/* Hands the stacks row in the current row of PROCESS_ROWS_SQL to the
+ * visitor when it is whole; 1 when the visitor stopped. */
+static int hand_link(struct trace *trace, sqlite3_stmt *statement, void *target)
+{
+    struct link_walk *walk = target;
+    struct stack_link link = {.id = sqlite3_column_int64(statement, ROWS_ID)};
+    if (link.id == 0 || !usable_integer(statement, ROWS_ID, false, false) ||
+        !usable_integer(statement, ROWS_OUTER_ID, false, true) ||
+        !usable_integer(statement, ROWS_OUTER_SKIP, true, true) ||
+        sqlite3_column_type(statement, ROWS_FRAMES) != SQLITE_TEXT)
+        return 0;
+    int64_t depth = read_link_frames(walk, sqlite3_column_text(statement, ROWS_FRAMES));
+    if (depth < 0)
         return trace_fail(trace, "out of memory");
-    stack->frames = frames;
-    frames[stack->depth++] = *frame;
+    if (depth == 0)
+        return 0;
+    if (sqlite3_column_type(statement, ROWS_OUTER_ID) == SQLITE_INTEGER)
+        link.outer_id = (struct maybe_int){true, sqlite3_column_int64(statement, ROWS_OUTER_ID)};
+    link.outer_skip = sqlite3_column_int64(statement, ROWS_OUTER_SKIP);
+    link.depth = (size_t)depth;
+    link.frames = walk->frames;
+    return walk->visit(walk->context, &link) != 0 ? 1 : 0;
+}
+
+int stacks_each_link(struct trace *trace, int64_t process_id,
+                     int (*visit)(void *context, const struct stack_link *link), void *context)
+{
+    if (trace->schema_version < 3)
+        return 0;
+    if (stack_rows_of(trace) == NULL)
+        return -1;
+    struct link_walk walk = {.rows = trace->stack_rows, .visit = visit, .context = context};
+    int result = read_frames(trace, walk.rows);
+    if (result == 0)
+        result = query_each_row(trace, PROCESS_ROWS_SQL, process_id, "reading stacks", hand_link, &walk);
+    free(walk.frames);
+    if (result < 0 && strcmp(trace->problem, "out of memory") != 0) {
+        /* SQLite could not run a query (a damaged file, a table of another
+         * shape): the one-row queries meet the same trouble and say so */
+        trace->problem[0] = '\0';
+        return 0;
+    }
+    return result;
+}
+
+/* Keeps LINK as a stacks row of the trace, unless one is kept already. */
+static int keep_link(void *context, const struct stack_link *link)
+{
+    struct trace *trace = context;
+    struct stack_rows *rows = trace->stack_rows;
+    int created = 0;
+    struct stack_row *kept = u64map_put(&rows->by_id, (uint64_t)link->id, &created);
+    if (kept == NULL)
+        return trace_fail(trace, "out of memory"), -1;
+    if (!created)
+        return 0;
+    *kept = (struct stack_row){.frames = {.id = link->id, .depth = link->depth}, .outer_id = link->outer_id,
+                               .outer_skip = link->outer_skip, .sql_rows = 1};
+    if (link->depth == 0)
+        return 0;
+    kept->frames.frames = malloc(link->depth * sizeof *kept->frames.frames);
+    if (kept->frames.frames == NULL) {
+        u64map_remove_value(&rows->by_id, kept);
+        return trace_fail(trace, "out of memory"), -1;
+    }
+    for (size_t i = 0; i < link->depth; i++)
+        kept->frames.frames[i] = rows->frame_list[link->frames[i]];
     return 0;
 }
 
@@ -443,25 +526,5 @@ static int add_reference(struct trace *trace, sqlite3_stmt *statement, void *tar
  * read one stack at a time).  Only a speed-up: 0 unless out of memory. */
 int stacks_preload(struct trace *trace, int64_t process_id)
 {
-    if (trace->schema_version < 3 || stack_rows_of(trace) == NULL)
-        return trace->schema_version < 3 ? 0 : -1;
-    struct preload preload = {.rows = trace->stack_rows};
-    int result = 0;
-    if (!preload.rows->frames_read) {
-        preload.rows->frames_read = true;
-        result = query_each_row(trace, FRAMES_SQL, 0, "reading frames", keep_frame, &preload);
-    }
-    if (result == 0)
-        result = query_each_row(trace, PROCESS_ROWS_SQL, process_id, "reading stacks", add_reference, &preload);
-    if (result == 0)
-        result = finish_row(trace, &preload);
-    else if (preload.in_row)
-        free(preload.row.frames.frames);
-    if (result != 0 && strcmp(trace->problem, "out of memory") != 0) {
-        /* SQLite could not run a query (a damaged file, a table of another
-         * shape): the one-row queries meet the same trouble and say so */
-        trace->problem[0] = '\0';
-        return 0;
-    }
-    return result;
+    return stacks_each_link(trace, process_id, keep_link, trace) != 0 ? -1 : 0;
 }

@@ -17,14 +17,16 @@ static const char TIMES_SQL[] = "SELECT start_ns, end_ns, peak_ns FROM processes
 
 enum { TIMES_COLUMN_START, TIMES_COLUMN_END, TIMES_COLUMN_PEAK };
 
-/* `damaged` is 1 when a bucket holds a value that is not an integer, which
- * the arithmetic below would silently coerce. */
+/* `damaged` is nonzero when a bucket holds a value that is not an integer, which
+ * the arithmetic below would silently coerce.  A bucket's time is that of
+ * its highest sample (SQLite takes a bare column from the row picked by the
+ * query's one max()), so a merged peak stays where it happened. */
 static const char SAMPLES_SQL[] =
     "WITH span AS (SELECT min(time_ns) AS first,"
     "                     (max(time_ns) - min(time_ns)) / " TO_TEXT(TIMELINE_MAX_SAMPLES) " + 1 AS width"
     "              FROM timeline WHERE process_id = ?1)"
-    " SELECT min(t.time_ns) AS time_ns, max(t.heap_bytes) AS heap_bytes,"
-    "        max(typeof(t.time_ns) <> 'integer' OR typeof(t.heap_bytes) <> 'integer') AS damaged"
+    " SELECT t.time_ns AS time_ns, max(t.heap_bytes) AS heap_bytes,"
+    "        sum(typeof(t.time_ns) <> 'integer' OR typeof(t.heap_bytes) <> 'integer') AS damaged"
     " FROM timeline AS t, span WHERE t.process_id = ?1"
     " GROUP BY (t.time_ns - span.first) / span.width ORDER BY 1";
 

@@ -18,8 +18,9 @@
 /* At most this many marks per process reach the viewer; marks_dropped counts the rest. */
 #define TIMELINE_MAX_MARKS 2000
 
-/* The largest live heap seen from time_ns (CLOCK_MONOTONIC of the process)
- * until the next sample. */
+/* The largest live heap of a stretch of time, and when it was reached
+ * (CLOCK_MONOTONIC of the process); traces written before memtrack dated
+ * samples so give the time of the stretch's first record instead. */
 struct heap_sample {
     int64_t time_ns;
     int64_t heap_bytes;

@@ -231,9 +231,11 @@ static struct mt_site *touch_site(struct mt_process *p, uint32_t stack)
     return s;
 }
 
-/* Keeps the heap curve: one sample per interval, the highest heap in it, in
- * time order.  Batches of different threads (and batches read back after a
- * crash) arrive out of time order, so a sample may land before the last. */
+/* Keeps the heap curve: one sample per interval, the highest heap in it and
+ * the time it was reached (so the page draws a peak where it happened, not
+ * at its interval's start), in time order.  Batches of different threads
+ * (and batches read back after a crash) arrive out of time order, so a
+ * sample may land before the last. */
 static void sample(struct mt_process *p, uint64_t time_ns)
 {
     uint64_t interval = time_ns / MT_TIMELINE_INTERVAL_NS;
@@ -242,7 +244,7 @@ static void sample(struct mt_process *p, uint64_t time_ns)
         i--;
     if (i > 0 && p->timeline[i - 1].time_ns / MT_TIMELINE_INTERVAL_NS == interval) {
         if (p->current_bytes > p->timeline[i - 1].heap_bytes)
-            p->timeline[i - 1].heap_bytes = p->current_bytes;
+            p->timeline[i - 1] = (struct mt_sample){.time_ns = time_ns, .heap_bytes = p->current_bytes};
         return;
     }
     if (!array_push((void **)&p->timeline, &p->n_timeline, &p->cap_timeline, sizeof *p->timeline))

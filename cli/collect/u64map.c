@@ -175,13 +175,11 @@ static void populate(unsigned char *entries, size_t bytes)
         madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
 }
 
-/* Makes room for one more entry; 0 on success. */
-static int reserve(struct u64map *m)
+/* Starts moving the map into a new table of CAPACITY entries; 0 on success. */
+static int grow(struct u64map *m, size_t capacity)
 {
-    if ((m->count + 1) * 4 <= m->now.capacity * 3)
-        return 0;
     move_some(m, SIZE_MAX); /* a doubling still under way ends now (cannot happen with enough moves) */
-    size_t capacity = m->now.capacity ? m->now.capacity * 2 : 64, mapped = 0;
+    size_t mapped = 0;
     if (capacity > SIZE_MAX / 2 / m->stride)
         return -1;
     unsigned char *entries = capacity * m->stride >= HUGE_TABLE_FROM ? mt_map_table(capacity * m->stride, &mapped)
@@ -194,6 +192,30 @@ static int reserve(struct u64map *m)
     m->moved = 0;
     if (!m->old.count)
         table_release(&m->old);
+    return 0;
+}
+
+/* Makes room for one more entry; 0 on success. */
+static int reserve(struct u64map *m)
+{
+    if ((m->count + 1) * 4 <= m->now.capacity * 3)
+        return 0;
+    return grow(m, m->now.capacity ? m->now.capacity * 2 : 64);
+}
+
+int u64map_reserve(struct u64map *m, size_t count)
+{
+    size_t capacity = m->now.capacity ? m->now.capacity : 64;
+    while (count > capacity / 4 * 3) {
+        if (capacity > SIZE_MAX / 4)
+            return -1;
+        capacity *= 2;
+    }
+    if (capacity == m->now.capacity)
+        return 0;
+    if (grow(m, capacity) != 0)
+        return -1;
+    move_some(m, SIZE_MAX);
     return 0;
 }
 

@@ -32,6 +32,10 @@ void u64map_free(struct u64map *m);
 void *u64map_get(const struct u64map *m, uint64_t key);
 /* The value for key, inserted zero-filled when absent (*created = 1 then). NULL when out of memory. */
 void *u64map_put(struct u64map *m, uint64_t key, int *created);
+/* Makes room for COUNT keys in all at once, so that puts up to them move
+ * no entry (a map whose size is known beforehand); 0, or -1 when memory
+ * runs out. */
+int u64map_reserve(struct u64map *m, size_t count);
 /* Starts loading the entry where key lives or would go (a hint: no effect on the map). */
 void u64map_prefetch(const struct u64map *m, uint64_t key);
 /* Removes every key, keeping the room. */

@@ -33,10 +33,15 @@ struct folding {
     uint32_t *frame_name; /* each frame's name id */
     uint32_t *flame_of;   /* each stack tree node's flame node */
     struct flame_graph flame;
-    uint32_t *deepest_kept;               /* per flame node: itself when kept, else its nearest kept caller */
-    size_t *folded_under;                 /* per flame node: callees folded */
-    int64_t (*ending)[FIGURE_COUNT];      /* per flame node: the sites whose stacks end there */
-    int64_t (*under)[FIGURE_COUNT];       /* per kept flame node: the sites folded under it */
+    /* The flame nodes kept, a few thousand of a million: the arrays below
+     * are per kept node, numbered in flame node order. */
+    uint32_t *kept_of;                    /* per flame node: the number of itself when kept, else of its nearest
+                                             kept caller */
+    uint32_t *kept_node;                  /* per kept node: its flame node */
+    size_t kept_count;
+    size_t *folded_under;                 /* callees folded */
+    int64_t (*ending)[FIGURE_COUNT];      /* the sites whose stacks end there */
+    int64_t (*under)[FIGURE_COUNT];       /* the sites folded under it */
     size_t *ending_sites, *under_sites;
 };
 
@@ -154,7 +159,8 @@ static int merge_callees(struct folding *folding)
     flame->representative = calloc(nodes, sizeof *flame->representative);
     flame->figures = calloc(nodes, sizeof *flame->figures);
     folding->flame_of = calloc(nodes, sizeof *folding->flame_of);
-    if (flame->parent == NULL || flame->representative == NULL || flame->figures == NULL || folding->flame_of == NULL)
+    if (flame->parent == NULL || flame->representative == NULL || flame->figures == NULL ||
+        folding->flame_of == NULL || u64map_reserve(&flame->by_name, nodes) != 0)
         return -1;
     flame->count = 1; /* the root */
     for (size_t n = 1; n < nodes; n++) {
@@ -190,55 +196,83 @@ static bool large_enough(const int64_t figures[FIGURE_COUNT], const int64_t tota
     return false;
 }
 
+/* Decides which flame nodes are kept: those whose caller is and that reach
+ * the share in one figure.  Callers come before their callees, so one
+ * forward pass does it. */
+static int keep_nodes(struct folding *folding)
+{
+    const struct flame_graph *flame = &folding->flame;
+    folding->kept_of = malloc(flame->count * sizeof *folding->kept_of);
+    if (folding->kept_of == NULL || (folding->kept_node = malloc(8 * sizeof *folding->kept_node)) == NULL)
+        return -1;
+    folding->kept_of[0] = folding->kept_node[0] = 0; /* the root */
+    folding->kept_count = 1;
+    for (size_t f = 1; f < flame->count; f++) {
+        uint32_t caller = flame->parent[f], nearest = folding->kept_of[caller];
+        if (folding->kept_node[nearest] != caller || !large_enough(flame->figures[f], flame->figures[0])) {
+            folding->kept_of[f] = nearest;
+            continue;
+        }
+        uint32_t *kept = make_room(folding->kept_node, folding->kept_count, sizeof *kept);
+        if (kept == NULL)
+            return -1;
+        folding->kept_node = kept;
+        kept[folding->kept_count] = (uint32_t)f;
+        folding->kept_of[f] = (uint32_t)folding->kept_count++;
+    }
+    return 0;
+}
+
 /* Sums the sites into the flame graph, decides which flame nodes are kept,
  * and sums each site where the page shows it: at its own node when kept,
  * else under its nearest kept caller. */
 static int sum_and_fold(struct folding *folding, struct page_fold *fold)
 {
     struct flame_graph *flame = &folding->flame;
-    size_t count = flame->count;
-    folding->deepest_kept = calloc(count, sizeof *folding->deepest_kept);
-    folding->folded_under = calloc(count, sizeof *folding->folded_under);
-    folding->ending = calloc(count, sizeof *folding->ending);
-    folding->under = calloc(count, sizeof *folding->under);
-    folding->ending_sites = calloc(count, sizeof *folding->ending_sites);
-    folding->under_sites = calloc(count, sizeof *folding->under_sites);
-    if (folding->deepest_kept == NULL || folding->folded_under == NULL || folding->ending == NULL ||
-        folding->under == NULL || folding->ending_sites == NULL || folding->under_sites == NULL)
-        return -1;
     const struct page_process *page = folding->page;
     for (size_t i = 0; i < page->site_count; i++)
         add_figures(flame->figures[flame_of_site(folding, &page->sites[i])], page->sites[i].figures);
-    for (size_t f = count; f-- > 1;)
+    for (size_t f = flame->count; f-- > 1;)
         add_figures(flame->figures[flame->parent[f]], flame->figures[f]);
-    for (size_t f = 1; f < count; f++) {
-        uint32_t caller = flame->parent[f];
-        bool kept = folding->deepest_kept[caller] == caller && large_enough(flame->figures[f], flame->figures[0]);
-        folding->deepest_kept[f] = kept ? (uint32_t)f : folding->deepest_kept[caller];
-        if (!kept && folding->deepest_kept[caller] == caller) {
+    if (keep_nodes(folding) != 0)
+        return -1;
+    size_t kept = folding->kept_count;
+    folding->folded_under = calloc(kept, sizeof *folding->folded_under);
+    folding->ending = calloc(kept, sizeof *folding->ending);
+    folding->under = calloc(kept, sizeof *folding->under);
+    folding->ending_sites = calloc(kept, sizeof *folding->ending_sites);
+    folding->under_sites = calloc(kept, sizeof *folding->under_sites);
+    if (folding->folded_under == NULL || folding->ending == NULL || folding->under == NULL ||
+        folding->ending_sites == NULL || folding->under_sites == NULL)
+        return -1;
+    for (size_t f = 1; f < flame->count; f++) {
+        uint32_t caller = folding->kept_of[flame->parent[f]];
+        if (folding->kept_node[folding->kept_of[f]] != f && folding->kept_node[caller] == flame->parent[f]) {
             folding->folded_under[caller]++;
             fold->folded_frames++;
         }
     }
     for (size_t i = 0; i < page->site_count; i++) {
-        uint32_t node = flame_of_site(folding, &page->sites[i]), kept = folding->deepest_kept[node];
-        add_figures(kept == node ? folding->ending[node] : folding->under[kept], page->sites[i].figures);
-        (kept == node ? folding->ending_sites : folding->under_sites)[kept]++;
+        uint32_t node = flame_of_site(folding, &page->sites[i]), nearest = folding->kept_of[node];
+        bool ends_there = folding->kept_node[nearest] == node;
+        add_figures(ends_there ? folding->ending[nearest] : folding->under[nearest], page->sites[i].figures);
+        (ends_there ? folding->ending_sites : folding->under_sites)[nearest]++;
     }
     return 0;
 }
 
-/* Appends a row for flame node F: the sites ending there, or (FOLDED) those
+/* Appends a row for kept node K: the sites ending there, or (FOLDED) those
  * folded under it. */
-static int add_row(struct page_fold *fold, const struct folding *folding, uint32_t f, bool folded)
+static int add_row(struct page_fold *fold, const struct folding *folding, size_t k, bool folded)
 {
     struct flame_row *rows = make_room(fold->rows, fold->row_count, sizeof *rows);
     if (rows == NULL)
         return -1;
     fold->rows = rows;
     struct flame_row *row = &rows[fold->row_count];
-    *row = (struct flame_row){.stack = folding->flame.representative[f], .folded = folded ? folding->folded_under[f] : 0};
-    memcpy(row->figures, folded ? folding->under[f] : folding->ending[f], sizeof row->figures);
+    *row = (struct flame_row){.stack = folding->flame.representative[folding->kept_node[k]],
+                              .folded = folded ? folding->folded_under[k] : 0};
+    memcpy(row->figures, folded ? folding->under[k] : folding->ending[k], sizeof row->figures);
     fold->row_count++;
     return 0;
 }
@@ -294,7 +328,8 @@ static void folding_free(struct folding *folding)
     free(folding->flame.figures);
     free(folding->frame_name);
     free(folding->flame_of);
-    free(folding->deepest_kept);
+    free(folding->kept_of);
+    free(folding->kept_node);
     free(folding->folded_under);
     free(folding->ending);
     free(folding->under);
@@ -309,13 +344,11 @@ int page_fold_process(struct page_fold *fold, const struct page_process *page)
     u64map_init(&folding.flame.by_name, sizeof(uint32_t));
     int result = keep_largest_sites(fold, page) != 0 || name_frames(&folding) != 0 || merge_callees(&folding) != 0 ||
                  sum_and_fold(&folding, fold) != 0 ? -1 : 0;
-    for (size_t f = 0; f < folding.flame.count && result == 0; f++) {
-        if (folding.deepest_kept[f] != f)
-            continue;
-        if (folding.ending_sites[f] > 0)
-            result = add_row(fold, &folding, (uint32_t)f, false);
-        if (folding.under_sites[f] > 0 && result == 0)
-            result = add_row(fold, &folding, (uint32_t)f, true);
+    for (size_t k = 0; k < folding.kept_count && result == 0; k++) {
+        if (folding.ending_sites[k] > 0)
+            result = add_row(fold, &folding, k, false);
+        if (folding.under_sites[k] > 0 && result == 0)
+            result = add_row(fold, &folding, k, true);
     }
     folding_free(&folding);
     return result;

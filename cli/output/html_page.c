@@ -1,12 +1,17 @@
 /*
  * html_page.c - reading a process for the page, one record at a time: the
- * visitor of analyse_process_stream that turns each stack into a node of
- * the process's stack tree.
+ * visitor of analyse_process_stream_ids that turns each stack into a node
+ * of the process's stack tree, found through the tree of the trace's stacks
+ * rows (html_links.h), or for a stack that tree does not hold, from the
+ * stack loaded whole.
  */
 #include "output/html_page.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "analyse/stacks.h"
+#include "output/html_links.h"
 
 struct report_stack page_shown_stack(const struct report_stack *stack, bool show_below_main)
 {
@@ -20,19 +25,55 @@ struct report_stack page_shown_stack(const struct report_stack *stack, bool show
 /* What the visitor reads into. */
 struct page_reader {
     struct page_process *page;
+    struct trace *trace;
+    struct link_tree links;
     bool show_below_main;
     size_t leaks_per_kind;
     size_t leaks_seen[LEAK_KIND_COUNT];
+    bool trace_failed; /* the visitor stopped on a stack load_stack found damaged, recorded on the trace */
 };
 
-/* The node of STACK's shown part, or NO_STACK; -2 when memory runs out. */
+/* The node of the shown part of STACK (an id alone), loaded whole when the
+ * tree of stacks rows does not hold it; -2 when it is damaged or memory
+ * runs out. */
+static int64_t node_of_loaded(struct page_reader *reader, const struct report_stack *stack)
+{
+    struct report_stack loaded;
+    if (load_stack(reader->trace, (struct maybe_int){true, stack->id}, &loaded) != 0) {
+        reader->trace_failed = true;
+        return -2;
+    }
+    struct report_stack shown = page_shown_stack(&loaded, reader->show_below_main);
+    int64_t node = stack_tree_node(&reader->page->stacks, &reader->page->frames, &shown);
+    report_stack_free(&loaded);
+    return node >= 0 ? node : -2;
+}
+
+/* The node of STACK's shown part, or NO_STACK; -2 when it is damaged or
+ * memory runs out. */
 static int64_t node_of(struct page_reader *reader, const struct report_stack *stack)
 {
     if (!stack->present)
         return NO_STACK;
-    struct report_stack shown = page_shown_stack(stack, reader->show_below_main);
-    int64_t node = stack_tree_node(&reader->page->stacks, &reader->page->frames, &shown);
+    int64_t node = link_tree_shown(&reader->links, stack->id, &reader->page->stacks, reader->show_below_main);
+    if (node == LINK_TREE_UNKNOWN)
+        return node_of_loaded(reader, stack);
     return node >= 0 ? node : -2;
+}
+
+/* Checks that the stack of a record the page does not keep can be read, as
+ * every record's must: -1 when it is damaged or memory runs out. */
+static int check_stack(struct page_reader *reader, const struct report_stack *stack)
+{
+    struct report_stack loaded;
+    if (!stack->present || u64map_get(&reader->links.node_by_row, (uint64_t)stack->id) != NULL)
+        return 0;
+    if (load_stack(reader->trace, (struct maybe_int){true, stack->id}, &loaded) != 0) {
+        reader->trace_failed = true;
+        return -1;
+    }
+    report_stack_free(&loaded);
+    return 0;
 }
 
 /* The start and end of the process: nothing to keep. */
@@ -48,11 +89,11 @@ static int read_leak(void *context, const struct report_leak *leak)
     struct page_reader *reader = context;
     struct page_process *page = reader->page;
     if (reader->leaks_seen[leak->kind]++ >= reader->leaks_per_kind)
-        return 0;
+        return check_stack(reader, &leak->stack);
     int64_t stack = node_of(reader, &leak->stack);
     struct page_leak *leaks = stack != -2 ? make_room(page->leaks, page->leak_count, sizeof *leaks) : NULL;
     if (leaks == NULL)
-        return -1; /* the visitor stops only when memory runs out */
+        return -1; /* the visitor stops only on a damaged stack or when memory runs out */
     page->leaks = leaks;
     leaks[page->leak_count++] = (struct page_leak){leak->kind, leak->heuristic, leak->bytes, leak->blocks, stack};
     return 0;
@@ -102,9 +143,18 @@ int page_process_read(struct page_process *page, struct trace *trace, struct rep
     *page = (struct page_process){0};
     frame_table_init(&page->frames, false);
     stack_tree_init(&page->stacks);
-    struct page_reader reader = {.page = page, .show_below_main = show_below_main, .leaks_per_kind = leaks_per_kind};
+    struct page_reader reader = {.page = page, .trace = trace, .show_below_main = show_below_main,
+                                 .leaks_per_kind = leaks_per_kind};
+    link_tree_init(&reader.links);
     const struct report_visitor visitor = {&reader, read_process, read_leak, read_error, read_site, read_process};
-    int result = analyse_process_stream_told(trace, process, &visitor, progress);
+    int result = link_tree_read(&reader.links, trace, process->row_id, &page->frames);
+    if (result == 0 && stack_tree_reserve(&page->stacks, reader.links.count) != 0)
+        result = trace_fail(trace, "out of memory");
+    if (result == 0)
+        result = analyse_process_stream_ids(trace, process, &visitor, progress);
+    link_tree_free(&reader.links);
+    if (result > 0 && reader.trace_failed) /* the visitor stopped on a damaged stack, recorded */
+        return -1;
     if (result > 0) /* the visitor stopped: memory ran out */
         return trace_fail(trace, "out of memory");
     return result;

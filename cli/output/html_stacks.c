@@ -13,6 +13,11 @@ void stack_tree_init(struct stack_tree *tree)
     u64map_init(&tree->node_by_edge, sizeof(uint32_t));
 }
 
+int stack_tree_reserve(struct stack_tree *tree, size_t nodes)
+{
+    return u64map_reserve(&tree->node_by_edge, nodes);
+}
+
 int64_t stack_tree_child(struct stack_tree *tree, uint32_t parent, uint32_t frame)
 {
     int created = 0;

@@ -32,6 +32,9 @@ struct stack_tree {
 };
 
 void stack_tree_init(struct stack_tree *tree);
+/* Makes room for NODES nodes in all at once (a tree whose size is known
+ * beforehand): 0, or -1 when memory runs out. */
+int stack_tree_reserve(struct stack_tree *tree, size_t nodes);
 int64_t stack_tree_node(struct stack_tree *tree, struct frame_table *frames, const struct report_stack *stack);
 /* The child of PARENT for FRAME (an index in the frame table), added when
  * new; -1 when memory runs out (or the tree outgrows 32-bit ids). */

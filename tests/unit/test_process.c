@@ -205,6 +205,8 @@ static void test_a_higher_peak_replaces_the_earlier_one(void **state)
     assert_int_equal(p->current_bytes, 0);
 }
 
+/* Each sample is dated when its interval's highest heap was reached: the
+ * page draws a peak at its time, never at its interval's start. */
 static void test_the_timeline_keeps_the_highest_heap_of_each_interval(void **state)
 {
     struct mt_process *p = *state;
@@ -215,7 +217,7 @@ static void test_the_timeline_keeps_the_highest_heap_of_each_interval(void **sta
     encode_free(&batch, 2, 35 * MS, 0);               /* interval 3 (none in 2): 10 */
     encode_free(&batch, 99, 47 * MS, 0);              /* unknown block: no sample */
     apply(p);
-    const struct mt_sample expected[] = {{1 * MS, 150}, {12 * MS, 60}, {35 * MS, 10}};
+    const struct mt_sample expected[] = {{3 * MS, 150}, {12 * MS, 60}, {35 * MS, 10}};
     assert_int_equal(p->n_timeline, 3);
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(p->timeline[i].time_ns, expected[i].time_ns);

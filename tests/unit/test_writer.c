@@ -267,7 +267,7 @@ static void test_the_trace_holds_every_row(void **state)
                         "13000000|phase two");
     assert_string_equal(sql_value(db, "SELECT group_concat(printf('%d|%d|%s', time_ns, heap_bytes,"
                                       " quote(rss_bytes)), ';') FROM (SELECT * FROM timeline ORDER BY time_ns)"),
-                        "1000000|110|NULL;13000000|170|NULL;25000000|60|NULL");
+                        "2000000|110|NULL;14000000|170|NULL;26000000|60|NULL"); /* when each interval's highest was reached */
     /* every reference points at a row of the same process */
     assert_string_equal(sql_value(db, "SELECT (SELECT count(*) FROM sites JOIN stacks ON stacks.id = stack_id"
                                       "         WHERE stacks.process_id != sites.process_id)"

@@ -64,6 +64,10 @@ test('the names are shown as text everywhere they appear', async () => {
   assert.ok((await leak.locator('summary').textContent()).includes(NAMES.function));
   await leak.locator('summary').click();
   assert.ok((await leak.locator('ol.backtrace').textContent()).includes(NAMES.function));
+  // the graph opens on leaked bytes; make_small_names frees all it allocates
+  await page.selectOption('#flame select.metric', { label: 'bytes allocated' });
+  await page.waitForFunction((name) => [...document.querySelectorAll('#flame g.frame')]
+    .some((frame) => frame.getAttribute('name') === name), NAMES.template);
   const names = await page.$$eval('#flame g.frame', (frames) => frames.map((frame) => frame.getAttribute('name')));
   assert.ok(names.includes(NAMES.function), 'the flame graph names the frame as it is');
   assert.ok(names.includes(NAMES.template));

@@ -17,6 +17,10 @@ const METRICS = [
   ['temporary', 'temporaries', 3, format.count],
   ['peak', 'bytes at peak', 4, format.bytes],
 ];
+// What a metric with nothing to show says instead of an empty bar.
+const NOTHING = { allocations: 'No allocations.', bytes: 'No bytes allocated.',
+  leaked: 'No leaks: every block was freed before the process ended.', temporary: 'No temporary allocations.',
+  peak: 'Nothing was live at the peak.' };
 const EXACT = { allocations: format.count, bytes: format.exactBytes, leaked: format.exactBytes,
   temporary: format.count, peak: format.exactBytes };
 
@@ -55,6 +59,13 @@ function makeTooltip(frames, currentMetric, totals) {
 
 let chart = null;
 
+// The metric the graph opens on: leaked bytes when the process leaked (a
+// leak drawn by bytes allocated is a sliver beside the buffers freed long
+// before), else bytes allocated.
+function defaultMetric(process) {
+  return process.summary.leaked_bytes > 0 ? 2 : 1;
+}
+
 // Fills CONTAINER with the flame graph of PROCESS's allocation stacks.
 export function renderFlameGraph(container, process, stacks, frames) {
   if (chart) chart.destroy();
@@ -71,8 +82,9 @@ export function renderFlameGraph(container, process, stacks, frames) {
   const totals = (m) => sums[m] || (sums[m] = stackTotals(rows, stacks, METRICS[m][2]));
   const folded = foldedNodes(process);
   const data = () => flameData(stacks, frames, totals(metric), `${program} (all)`, folded);
-  let metric = 1;
+  let metric = defaultMetric(process);
   const graph = h('div', { class: 'flame' });
+  const nothing = h('p', { class: 'empty flame-nothing', hidden: true });
   const details = h('div', { class: 'flame-details' });
   let searchText = '';
   const search = h('input', { type: 'search', placeholder: 'highlight frames by name', 'aria-label': 'search frames',
@@ -84,7 +96,15 @@ export function renderFlameGraph(container, process, stacks, frames) {
         chart.clear();
       }
     } });
+  // A metric whose total is 0 draws no bar at all: it says so instead.
+  const showNothing = () => {
+    const none = totals(metric)[0] === 0;
+    nothing.textContent = none ? NOTHING[METRICS[metric][0]] : '';
+    nothing.hidden = !none;
+    graph.hidden = none;
+  };
   const show = () => {
+    showNothing();
     chart.update(data());
     if (search.value) chart.search(search.value);
   };
@@ -96,7 +116,7 @@ export function renderFlameGraph(container, process, stacks, frames) {
     h('div', { class: 'controls' }, h('label', {}, 'width shows ', picker), search,
       h('button', { type: 'button', onclick: () => chart.resetZoom() }, 'reset zoom')),
     h('p', { class: 'hint' }, 'Click a frame to zoom into it; hover for exact figures.'),
-    graph, details);
+    nothing, graph, details);
   const name = (d) => d.data.name;
   chart = flamegraph()
     .width(Math.max(graph.clientWidth, 300))
@@ -116,4 +136,5 @@ export function renderFlameGraph(container, process, stacks, frames) {
     })
     .setDetailsHandler((text) => { details.textContent = text || searchText; });
   select(graph).datum(data()).call(chart);
+  showNothing();
 }

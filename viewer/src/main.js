@@ -20,6 +20,17 @@ function showProcess(data, trace, sections, index) {
   renderProblems(sections.problems, process, trace.stacks, trace.frames);
 }
 
+// The program the user started, as it ended: the first process, followed
+// through its execs (an exec ends one image and starts the next under the
+// same pid), not a child that happened to allocate more.
+function startedProgram(processes) {
+  let shown = 0;
+  for (let index = 1; index < processes.length; index++) {
+    if (processes[index].pid === processes[shown].pid && processes[shown].end_reason === 'exec') shown = index;
+  }
+  return shown;
+}
+
 // Builds the page; a page that cannot be shown says why instead of staying blank.
 function start() {
   const app = document.getElementById('app');
@@ -33,12 +44,7 @@ function start() {
       .map((name) => [name, h('section', { id: name })]));
     replace(app, Object.values(sections));
     const trace = { stacks: new Stacks(data.stacks), frames: new Frames(data.frames) };
-    // The process with the most allocations is the one worth seeing first.
-    let first = 0;
-    data.processes.forEach((process, index) => {
-      if (process.summary.allocations > data.processes[first].summary.allocations) first = index;
-    });
-    showProcess(data, trace, sections, first);
+    showProcess(data, trace, sections, startedProgram(data.processes));
   } catch (error) {
     replace(app, h('h1', {}, 'memtrack'), h('p', { class: 'failure' }, `This page cannot show its trace: ${error.message}`));
     throw error;
