@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "collect/pacing.h"
 #include "collect/process.h"
+#include "collect/rss.h"
 #include "collect/server.h"
 #include "commands.h"
 #include "gate/gate.h"
@@ -215,6 +216,14 @@ static void route_signals(pid_t child)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+/* After each batch of a drain: the status line, and the processes' RSS
+ * (a drain of a busy program can last longer than a timeline interval). */
+static void after_batch(void *status, const struct mt_server *server)
+{
+    status_line_running(status, server);
+    rss_sample_processes(server->processes);
+}
+
 /* Collects until the program has ended and every traced process is done (or
  * silent for DRAIN_IDLE_MS), storing processes as they end, with the
  * collector's figures on LINE meanwhile. */
@@ -229,7 +238,9 @@ static void collect(struct mt_server *server, struct finisher *f, struct status_
     struct pacing pacing = {0};
     for (;;) {
         uint64_t before = server->batches;
-        server_poll(server, f->top_status_known ? 50 : 200, f->top_status_known ? -1 : ended_fd);
+        /* while the program runs, woken once per timeline interval to read its RSS */
+        server_poll(server, f->top_status_known ? 50 : (int)(MT_TIMELINE_INTERVAL_NS / 1000000),
+                    f->top_status_known ? -1 : ended_fd);
         storer_gather(&f->storer, server->processes);
         if (!f->top_status_known) {
             int status;
@@ -240,6 +251,7 @@ static void collect(struct mt_server *server, struct finisher *f, struct status_
                 clock_gettime(CLOCK_MONOTONIC, &quiet_since);
             }
         }
+        rss_sample_processes(server->processes);
         finish_processes(f, server, 0); /* reads every batch waiting, too */
         status_line_running(line, server);
         unsigned nap_us = pacing_after_drain(&pacing, server->batches - before);
@@ -348,7 +360,7 @@ int cmd_run(int argc, char **argv)
     route_signals(child);
     struct status_line status;
     status_line_init(&status, o.quiet);
-    server.after_batch = status_line_running;
+    server.after_batch = after_batch;
     server.after_batch_context = &status;
     trace_writer_on_progress(w, status_line_storing, &status);
     struct finisher f;

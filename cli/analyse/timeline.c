@@ -2,7 +2,8 @@
  * timeline.c - a process's times, heap curve and marks, read for the viewer.
  * The trace keeps one heap sample per 10 ms; a long run would make a page too
  * large to open, so samples are merged into at most TIMELINE_MAX_SAMPLES equal
- * time buckets, each keeping its largest heap (peaks must survive merging).
+ * time buckets, each keeping its largest heap and RSS (peaks must survive
+ * merging).
  */
 #include "analyse/timeline.h"
 
@@ -17,20 +18,27 @@ static const char TIMES_SQL[] = "SELECT start_ns, end_ns, peak_ns FROM processes
 
 enum { TIMES_COLUMN_START, TIMES_COLUMN_END, TIMES_COLUMN_PEAK };
 
-/* `damaged` is nonzero when a bucket holds a value that is not an integer, which
- * the arithmetic below would silently coerce.  A bucket's time is that of
- * its highest sample (SQLite takes a bare column from the row picked by the
- * query's one max()), so a merged peak stays where it happened. */
+/* `damaged` is nonzero when a bucket holds a value that is not an integer
+ * (rss_bytes may also be NULL: no reading), which the arithmetic below would
+ * silently coerce.  A bucket's time is that of its highest sample (SQLite
+ * takes a bare column from the row picked by a query's one max()), so a
+ * merged peak stays where it happened; the RSS, a second max(), is therefore
+ * taken by a grouping of its own (NULL when the bucket has no reading). */
 static const char SAMPLES_SQL[] =
     "WITH span AS (SELECT min(time_ns) AS first,"
     "                     (max(time_ns) - min(time_ns)) / " TO_TEXT(TIMELINE_MAX_SAMPLES) " + 1 AS width"
-    "              FROM timeline WHERE process_id = ?1)"
-    " SELECT t.time_ns AS time_ns, max(t.heap_bytes) AS heap_bytes,"
-    "        sum(typeof(t.time_ns) <> 'integer' OR typeof(t.heap_bytes) <> 'integer') AS damaged"
-    " FROM timeline AS t, span WHERE t.process_id = ?1"
-    " GROUP BY (t.time_ns - span.first) / span.width ORDER BY 1";
+    "              FROM timeline WHERE process_id = ?1),"
+    " bucketed AS (SELECT t.*, (t.time_ns - span.first) / span.width AS bucket"
+    "              FROM timeline AS t, span WHERE t.process_id = ?1),"
+    " heap AS (SELECT bucket, time_ns, max(heap_bytes) AS heap_bytes,"
+    "                 sum(typeof(time_ns) <> 'integer' OR typeof(heap_bytes) <> 'integer'"
+    "                     OR typeof(rss_bytes) NOT IN ('integer', 'null')) AS damaged"
+    "          FROM bucketed GROUP BY bucket),"
+    " rss AS (SELECT bucket, max(rss_bytes) AS rss_bytes FROM bucketed GROUP BY bucket)"
+    " SELECT heap.time_ns, heap.heap_bytes, rss.rss_bytes, heap.damaged"
+    " FROM heap JOIN rss USING (bucket) ORDER BY 1";
 
-enum { SAMPLES_COLUMN_TIME, SAMPLES_COLUMN_HEAP, SAMPLES_COLUMN_DAMAGED };
+enum { SAMPLES_COLUMN_TIME, SAMPLES_COLUMN_HEAP, SAMPLES_COLUMN_RSS, SAMPLES_COLUMN_DAMAGED };
 
 static const char MARKS_SQL[] = "SELECT time_ns, label FROM marks WHERE process_id = ?1 ORDER BY time_ns, rowid";
 
@@ -55,7 +63,7 @@ static int append_sample(struct trace *trace, sqlite3_stmt *statement, void *tar
 {
     struct process_timeline *timeline = target;
     if (sqlite3_column_int64(statement, SAMPLES_COLUMN_DAMAGED) != 0)
-        return trace_fail(trace, "damaged: timeline: time_ns or heap_bytes is not an integer");
+        return trace_fail(trace, "damaged: timeline: time_ns, heap_bytes or rss_bytes is not an integer");
     if (timeline->sample_count > TIMELINE_MAX_SAMPLES)
         return trace_fail(trace, "damaged: timeline: times out of range");
     struct heap_sample *samples = make_room(timeline->samples, timeline->sample_count, sizeof *samples);
@@ -65,7 +73,8 @@ static int append_sample(struct trace *trace, sqlite3_stmt *statement, void *tar
     struct row_reader row;
     row_start(&row, trace, statement, "timeline");
     struct heap_sample sample = {.time_ns = row_integer(&row, SAMPLES_COLUMN_TIME),
-                                 .heap_bytes = row_count(&row, SAMPLES_COLUMN_HEAP)};
+                                 .heap_bytes = row_count(&row, SAMPLES_COLUMN_HEAP),
+                                 .rss_bytes = row_maybe_count(&row, SAMPLES_COLUMN_RSS)};
     if (row.failed)
         return -1;
     samples[timeline->sample_count++] = sample;

@@ -1,8 +1,8 @@
 /*
  * timeline.h - a process's life over time, for the viewer: when it started and
- * ended, when its heap peaked, its heap curve (down-sampled further so a long
- * run stays a small page) and the marks its program set.  Separate from the
- * report model because only the viewer draws time.
+ * ended, when its heap peaked, its heap and RSS curves (down-sampled further
+ * so a long run stays a small page) and the marks its program set.  Separate
+ * from the report model because only the viewer draws time.
  */
 #ifndef MEMTRACK_ANALYSE_TIMELINE_H
 #define MEMTRACK_ANALYSE_TIMELINE_H
@@ -20,10 +20,13 @@
 
 /* The largest live heap of a stretch of time, and when it was reached
  * (CLOCK_MONOTONIC of the process); traces written before memtrack dated
- * samples so give the time of the stretch's first record instead. */
+ * samples so give the time of the stretch's first record instead.  Beside
+ * it, the largest resident set size of the whole process read in the
+ * stretch, absent when none was (traces written before memtrack read it). */
 struct heap_sample {
     int64_t time_ns;
     int64_t heap_bytes;
+    struct maybe_int rss_bytes;
 };
 
 struct timeline_mark {

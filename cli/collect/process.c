@@ -231,26 +231,52 @@ static struct mt_site *touch_site(struct mt_process *p, uint32_t stack)
     return s;
 }
 
-/* Keeps the heap curve: one sample per interval, the highest heap in it and
- * the time it was reached (so the page draws a peak where it happened, not
- * at its interval's start), in time order.  Batches of different threads
- * (and batches read back after a crash) arrive out of time order, so a
- * sample may land before the last. */
-static void sample(struct mt_process *p, uint64_t time_ns)
+/* Where the timeline's sample of INTERVAL is (*found) or goes (kept in time
+ * order).  Batches of different threads (and batches read back after a crash)
+ * arrive out of time order, so a sample may land before the last. */
+static size_t interval_slot(const struct mt_process *p, uint64_t interval, int *found)
 {
-    uint64_t interval = time_ns / MT_TIMELINE_INTERVAL_NS;
     size_t i = p->n_timeline;
     while (i > 0 && p->timeline[i - 1].time_ns / MT_TIMELINE_INTERVAL_NS > interval)
         i--;
-    if (i > 0 && p->timeline[i - 1].time_ns / MT_TIMELINE_INTERVAL_NS == interval) {
-        if (p->current_bytes > p->timeline[i - 1].heap_bytes)
-            p->timeline[i - 1] = (struct mt_sample){.time_ns = time_ns, .heap_bytes = p->current_bytes};
-        return;
-    }
+    *found = i > 0 && p->timeline[i - 1].time_ns / MT_TIMELINE_INTERVAL_NS == interval;
+    return *found ? i - 1 : i;
+}
+
+/* Inserts at I a sample of the collector's current heap at TIME_NS; NULL when out of memory. */
+static struct mt_sample *insert_sample(struct mt_process *p, size_t i, uint64_t time_ns)
+{
     if (!array_push((void **)&p->timeline, &p->n_timeline, &p->cap_timeline, sizeof *p->timeline))
-        return;
+        return NULL;
     memmove(&p->timeline[i + 1], &p->timeline[i], (p->n_timeline - 1 - i) * sizeof *p->timeline);
     p->timeline[i] = (struct mt_sample){.time_ns = time_ns, .heap_bytes = p->current_bytes};
+    return &p->timeline[i];
+}
+
+/* Keeps the heap curve: one sample per interval, the highest heap in it and
+ * the time it was reached (so the page draws a peak where it happened, not
+ * at its interval's start), in time order.  The interval's RSS stays. */
+static void sample(struct mt_process *p, uint64_t time_ns)
+{
+    int found;
+    size_t i = interval_slot(p, time_ns / MT_TIMELINE_INTERVAL_NS, &found);
+    if (!found) {
+        insert_sample(p, i, time_ns);
+    } else if (p->current_bytes > p->timeline[i].heap_bytes) {
+        p->timeline[i].time_ns = time_ns;
+        p->timeline[i].heap_bytes = p->current_bytes;
+    }
+}
+
+/* A reading from outside adds no heap figure to an interval that has one:
+ * the records already gave it its highest, at its time. */
+void process_sample_from_outside(struct mt_process *p, uint64_t time_ns, uint64_t rss_bytes)
+{
+    int found;
+    size_t i = interval_slot(p, time_ns / MT_TIMELINE_INTERVAL_NS, &found);
+    struct mt_sample *s = found ? &p->timeline[i] : insert_sample(p, i, time_ns);
+    if (s && rss_bytes > s->rss_bytes)
+        s->rss_bytes = rss_bytes;
 }
 
 static void settle_early(struct mt_process *p, uint64_t block, struct mt_live_block *b);

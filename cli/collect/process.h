@@ -48,6 +48,7 @@ struct mt_module {
 
 struct mt_sample {
     uint64_t time_ns, heap_bytes;
+    uint64_t rss_bytes; /* the highest resident set size read in its interval; 0: none read */
 };
 
 struct mt_mark {
@@ -98,6 +99,8 @@ struct mt_process {
     size_t n_marks, cap_marks;
     struct mt_sample *timeline; /* one sample per interval: the highest heap in it */
     size_t n_timeline, cap_timeline;
+    uint64_t rss_read_interval; /* 1 + the timeline interval of its last RSS reading; 0 before any */
+    int exit_sampled;        /* the sample taken when its exit was seen is on its timeline */
     struct mt_segment *segments; /* indexed by segment number */
     size_t n_segments;
     struct u64map next_seq;  /* slot id + 1 -> sequence number of the next batch expected */
@@ -138,6 +141,10 @@ static inline uint64_t process_frame_address(const struct mt_process *p, const s
  * what applying it will touch (process.c). */
 void process_preview(struct mt_process *p, const struct mt_record_header *rec);
 void process_apply(struct mt_process *p, const struct mt_record_header *rec);
+/* Puts on the timeline what the collector saw from outside the program at
+ * TIME_NS (CLOCK_MONOTONIC): RSS_BYTES, its resident set size (0 when none was
+ * read), with the collector's current heap when the interval has no sample. */
+void process_sample_from_outside(struct mt_process *p, uint64_t time_ns, uint64_t rss_bytes);
 /* Adds `note` to the process's notes for people (kept in the trace). */
 void process_add_note(struct mt_process *p, const char *note);
 /* A fork child knows its parent's stacks and modules: its inherited blocks

@@ -123,7 +123,8 @@ static void write_identity(FILE *out, const struct report_process *process, cons
             summary->leaked_bytes, summary->leaked_blocks, summary->temporary_allocations);
 }
 
-/* Writes the heap curve as two parallel arrays, and the marks. */
+/* Writes the heap and RSS curves as parallel arrays (an RSS of null: none
+ * read in that stretch), and the marks. */
 static void write_timeline(FILE *out, const struct process_timeline *timeline)
 {
     fputs(",\"timeline\":{\"time_ns\":[", out);
@@ -132,6 +133,12 @@ static void write_timeline(FILE *out, const struct process_timeline *timeline)
     fputs("],\"heap_bytes\":[", out);
     for (size_t i = 0; i < timeline->sample_count; i++)
         fprintf(out, i > 0 ? ",%" PRId64 : "%" PRId64, timeline->samples[i].heap_bytes);
+    fputs("],\"rss_bytes\":[", out);
+    for (size_t i = 0; i < timeline->sample_count; i++) {
+        if (i > 0)
+            fputc(',', out);
+        write_maybe_int(out, timeline->samples[i].rss_bytes);
+    }
     fputs("]},\"marks\":[", out);
     for (size_t i = 0; i < timeline->mark_count; i++) {
         fprintf(out, i > 0 ? ",[%" PRId64 "," : "[%" PRId64 ",", timeline->marks[i].time_ns);

@@ -147,7 +147,8 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
                           "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns, data_symbol, "
                           "data_symbol_offset) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
     w->mark = prepare(w, "INSERT INTO marks(process_id, time_ns, label) VALUES (?,?,?)");
-    w->sample = prepare(w, "INSERT OR IGNORE INTO timeline(process_id, time_ns, heap_bytes) VALUES (?,?,?)");
+    w->sample = prepare(w, "INSERT OR IGNORE INTO timeline(process_id, time_ns, heap_bytes, rss_bytes) "
+                           "VALUES (?,?,?,?)");
     w->module = prepare(w, "INSERT INTO modules(process_id, object_id, base, start, end) VALUES (?,?,?,?,?)");
     return w;
 }
@@ -730,6 +731,10 @@ static void store_timeline(struct process_writer *pw)
         sqlite3_bind_int64(w->sample, 1, pw->process_id);
         sqlite3_bind_int64(w->sample, 2, (sqlite3_int64)pw->p->timeline[i].time_ns);
         sqlite3_bind_int64(w->sample, 3, (sqlite3_int64)pw->p->timeline[i].heap_bytes);
+        if (pw->p->timeline[i].rss_bytes != 0) /* 0: no reading in its interval */
+            sqlite3_bind_int64(w->sample, 4, (sqlite3_int64)pw->p->timeline[i].rss_bytes);
+        else
+            sqlite3_bind_null(w->sample, 4);
         step(w, w->sample);
     }
 }

@@ -164,6 +164,22 @@ def check_send_waits_recorded(ctx):
                    "%s: a killed process sent no exit record, yet waits %r, %r" % (program, most, total))
 
 
+def check_rss_sampled(ctx):
+    """A run of a few hundred milliseconds has its resident set size on its timeline: the collector
+    reads it from /proc while the program runs."""
+    sleep = shutil.which("sleep")
+    if not sleep:
+        return SKIP
+    proc = ctx.memtrack_cmd("run", "-f", "-o", "T.db", "--", sleep, "0.3")
+    expect(proc.returncode == 0, "expected sleep to run", proc)
+    db = sqlite3.connect(ctx.path("T.db"))
+    read, not_positive = db.execute("SELECT count(rss_bytes), count(*) FILTER (WHERE rss_bytes <= 0)"
+                                  " FROM timeline").fetchone()
+    db.close()
+    expect(read > 0, "expected timeline rows with rss_bytes, got none")
+    expect(not_positive == 0, "expected every rss_bytes reading to be positive")
+
+
 def check_symbol_cache(ctx):
     """The symbol cache shared by runs changes no report: a first run fills it, a second reads it, two
     runs started together both use it, a damaged cache file is passed over, and --no-symbol-cache

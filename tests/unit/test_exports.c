@@ -101,7 +101,8 @@ static void test_massif_sums_callers_below_the_threshold(void **state)
     struct report_site sites[] = {site(1, 3, 1, 1000), site(2, 2, 1, 5), site(3, 1, 1, 4)};
     sites[0].peak_bytes = 1000;
     struct report_process process = {.pid = 7, .executable = (char *)"/bin/prog", .site_count = 3, .sites = sites};
-    struct heap_sample samples[] = {{1000000, 10}, {4000000, 1009}, {9000000, 1}};
+    struct heap_sample samples[] = {{.time_ns = 1000000, .heap_bytes = 10}, {.time_ns = 4000000, .heap_bytes = 1009},
+                                    {.time_ns = 9000000, .heap_bytes = 1}};
     struct process_timeline timeline = {.sample_count = 3, .samples = samples};
     char *text = NULL;
     size_t length = 0;

@@ -205,6 +205,17 @@ static void test_a_higher_peak_replaces_the_earlier_one(void **state)
     assert_int_equal(p->current_bytes, 0);
 }
 
+/* Asserts the process's timeline is EXPECTED, sample for sample. */
+static void assert_timeline(const struct mt_process *p, const struct mt_sample *expected, size_t count)
+{
+    assert_int_equal(p->n_timeline, count);
+    for (size_t i = 0; i < count; i++) {
+        assert_int_equal(p->timeline[i].time_ns, expected[i].time_ns);
+        assert_int_equal(p->timeline[i].heap_bytes, expected[i].heap_bytes);
+        assert_int_equal(p->timeline[i].rss_bytes, expected[i].rss_bytes);
+    }
+}
+
 /* Each sample is dated when its interval's highest heap was reached: the
  * page draws a peak at its time, never at its interval's start. */
 static void test_the_timeline_keeps_the_highest_heap_of_each_interval(void **state)
@@ -217,12 +228,8 @@ static void test_the_timeline_keeps_the_highest_heap_of_each_interval(void **sta
     encode_free(&batch, 2, 35 * MS, 0);               /* interval 3 (none in 2): 10 */
     encode_free(&batch, 99, 47 * MS, 0);              /* unknown block: no sample */
     apply(p);
-    const struct mt_sample expected[] = {{3 * MS, 150}, {12 * MS, 60}, {35 * MS, 10}};
-    assert_int_equal(p->n_timeline, 3);
-    for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(p->timeline[i].time_ns, expected[i].time_ns);
-        assert_int_equal(p->timeline[i].heap_bytes, expected[i].heap_bytes);
-    }
+    const struct mt_sample expected[] = {{3 * MS, 150, 0}, {12 * MS, 60, 0}, {35 * MS, 10, 0}};
+    assert_timeline(p, expected, 3);
 }
 
 /* Batches of different threads arrive in any order (protocol.h); the trace
@@ -238,6 +245,26 @@ static void test_the_timeline_has_one_sample_per_interval_whatever_the_batch_ord
     for (size_t i = 1; i < p->n_timeline; i++)
         assert_true(p->timeline[i - 1].time_ns / MT_TIMELINE_INTERVAL_NS <
                     p->timeline[i].time_ns / MT_TIMELINE_INTERVAL_NS);
+}
+
+/* Readings from outside the program (its RSS) go on the sample of their
+ * interval, the highest kept, without changing its heap or its time; an
+ * interval with no sample gets one with the collector's current heap. */
+static void test_outside_readings_keep_the_highest_rss_of_their_interval(void **state)
+{
+    struct mt_process *p = *state;
+    encode_alloc(&batch, 1, 0x1000, 100, 3 * MS, 1);
+    apply(p);
+    process_sample_from_outside(p, 5 * MS, 8000);
+    process_sample_from_outside(p, 7 * MS, 6000);
+    encode_alloc(&batch, 2, 0x2000, 50, 4 * MS, 1); /* a higher heap in the same interval */
+    apply(p);
+    process_sample_from_outside(p, 25 * MS, 7000); /* no sample in interval 2 */
+    process_sample_from_outside(p, 26 * MS, 0);    /* no reading: nothing changes */
+    encode_alloc(&batch, 3, 0x3000, 10, 15 * MS, 1); /* interval 1, arriving after interval 2's reading */
+    apply(p);
+    const struct mt_sample expected[] = {{4 * MS, 150, 8000}, {15 * MS, 160, 0}, {25 * MS, 150, 7000}};
+    assert_timeline(p, expected, 3);
 }
 
 static void test_a_free_of_a_block_never_allocated_changes_nothing(void **state)
@@ -448,6 +475,7 @@ int main(void)
         PROCESS_TEST(test_a_higher_peak_replaces_the_earlier_one),
         PROCESS_TEST(test_the_timeline_keeps_the_highest_heap_of_each_interval),
         PROCESS_TEST(test_the_timeline_has_one_sample_per_interval_whatever_the_batch_order),
+        PROCESS_TEST(test_outside_readings_keep_the_highest_rss_of_their_interval),
         PROCESS_TEST(test_a_free_of_a_block_never_allocated_changes_nothing),
         PROCESS_TEST(test_verdicts_set_the_leak_kind_of_live_blocks),
         PROCESS_TEST(test_a_verdict_before_its_block_is_applied_when_the_block_comes),

@@ -113,6 +113,8 @@ static struct mt_process *sample_process(void)
                  .frees = 3, .current_bytes = 60, .peak_bytes = 170, .peak_ns = 14 * MS);
     const char *why = NULL;
     assert_int_equal(mt_decode_batch(e.bytes, e.len, apply_record, p, &why), 0);
+    process_sample_from_outside(p, 15 * MS, 1228800); /* the RSS read in interval 1 */
+    process_sample_from_outside(p, 45 * MS, 1331200); /* and in interval 4, which had no sample */
     p->end_ns = 1700000000900000000ull;
     p->ordinal = 1;
     process_add_note(p, "first note");
@@ -267,7 +269,8 @@ static void test_the_trace_holds_every_row(void **state)
                         "13000000|phase two");
     assert_string_equal(sql_value(db, "SELECT group_concat(printf('%d|%d|%s', time_ns, heap_bytes,"
                                       " quote(rss_bytes)), ';') FROM (SELECT * FROM timeline ORDER BY time_ns)"),
-                        "2000000|110|NULL;14000000|170|NULL;26000000|60|NULL"); /* when each interval's highest was reached */
+                        "2000000|110|NULL;14000000|170|1228800;26000000|60|NULL;45000000|60|1331200");
+    /* each at the time its interval's highest heap was reached; RSS where it was read */
     /* every reference points at a row of the same process */
     assert_string_equal(sql_value(db, "SELECT (SELECT count(*) FROM sites JOIN stacks ON stacks.id = stack_id"
                                       "         WHERE stacks.process_id != sites.process_id)"

@@ -1,6 +1,7 @@
 // chart.test.mjs - the page's reading aids, in Chromium: the heap chart of a
 // run of a millisecond (its own time unit, the peak where it happened, a
-// legend, nearby marks' labels apart), the flame graph's default metric and
+// legend, nearby marks' labels apart), the resident memory curve beside the
+// heap (and the heap alone for a trace without RSS readings), the flame graph's default metric and
 // its word for a metric with nothing to show, and the process the page
 // opens on when the started program execs and forks.
 import assert from 'node:assert/strict';
@@ -74,9 +75,10 @@ test('the heap curve reaches the peak at its time, never before', async () => {
   await reopened.page.close();
 });
 
-test('the legend under the chart names the heap curve, the peak and the marks', async () => {
+test('the legend under the chart names the heap curve, the resident memory, the peak and the marks', async () => {
   const marked = join(directory, 'marked.db');
   check('cp', [shortTrace, marked]);
+  sqlite(marked, 'UPDATE timeline SET rss_bytes = heap_bytes + 1048576'); /* whether the run was read or not */
   // Two marks a microsecond apart in a run of 5 ms, with long labels: their labels must not overlap.
   sqlite(marked, `INSERT INTO marks (process_id, time_ns, label)
     SELECT process_id, min(time_ns), 'first phase begins here' FROM timeline GROUP BY process_id
@@ -84,10 +86,11 @@ test('the legend under the chart names the heap curve, the peak and the marks', 
     UNION ALL SELECT process_id, min(time_ns) + 5000000, 'done' FROM timeline GROUP BY process_id`);
   const { page } = await open(marked, 'marked');
   const items = await page.$$eval('#timeline ul.legend li', (elements) => elements.map((element) => element.textContent));
-  assert.equal(items.length, 3, JSON.stringify(items));
+  assert.equal(items.length, 4, JSON.stringify(items));
   assert.match(items[0], /live heap/);
-  assert.match(items[1], /peak: 192\.0 KiB/);
-  assert.match(items[2], /3 marks/);
+  assert.match(items[1], /resident memory \(RSS\) of the whole process/);
+  assert.match(items[2], /peak: 192\.0 KiB/);
+  assert.match(items[3], /3 marks/);
   const rows = await page.$eval('#timeline .uplot', (element) => element.dataset.markRows);
   const [first, second] = rows.split(',').map(Number);
   assert.ok(first >= 0 && second >= 0 && first !== second, `nearby labels stand in different rows: ${rows}`);
@@ -129,4 +132,63 @@ test('the page opens on the started program as it ended: its last exec, not a ch
   assert.match(header, new RegExp(`pid ${processes[0].pid} `));
   assert.match(await page.textContent('#header h1'), /short_program final/);
   await page.close();
+});
+
+// The number of bytes in "…: heap 1,234 bytes, resident 5,678 bytes" after WORD, or null.
+function bytesAfter(text, word) {
+  const found = new RegExp(`${word} ([\\d,]+) byte`).exec(text);
+  return found ? Number(found[1].replace(/,/g, '')) : null;
+}
+
+test('memory the program touched without malloc draws a resident curve above the heap', async () => {
+  const program = compile('rss_program.c', join(directory, 'rss_program'));
+  const tracePath = trace(program, join(directory, 'rss.db'));
+  const { page, pagePath } = await open(tracePath, 'rss');
+  const { time_ns: times, heap_bytes: heap, rss_bytes: rss } = pageData(pagePath).processes[0].timeline;
+  const highest = rss.reduce((best, bytes, i) => (bytes !== null && (best < 0 || bytes > rss[best]) ? i : best), -1);
+  assert.ok(highest >= 0 && rss[highest] >= 64 << 20, `the 64 MiB written are resident: ${JSON.stringify(rss)}`);
+  assert.ok(rss[highest] > Math.max(...heap), 'the resident curve stands above the heap curve');
+  const legend = await page.textContent('#timeline ul.legend');
+  assert.match(legend, /resident memory \(RSS\)/);
+  assert.match(await page.textContent('#timeline .hint'), /Live heap and resident bytes/);
+  // Hovering the reading's time reads both curves there.
+  const over = await page.$eval('#timeline .u-over', (element) => {
+    const box = element.getBoundingClientRect();
+    return { left: box.left, top: box.top, width: box.width, height: box.height };
+  });
+  const origin = Math.min(...times);
+  const span = Math.max(...times) - origin;
+  await page.mouse.move(over.left + over.width * ((times[highest] - origin) / span), over.top + over.height / 2);
+  const reading = await page.textContent('#timeline .reading');
+  const [heapRead, residentRead] = [bytesAfter(reading, 'heap'), bytesAfter(reading, 'resident')];
+  assert.ok(heapRead !== null && residentRead !== null && residentRead > heapRead, reading);
+  await page.close();
+  // A trace without readings (written before memtrack read RSS): the heap alone.
+  const old = join(directory, 'no-rss.db');
+  check('cp', [tracePath, old]);
+  sqlite(old, 'UPDATE timeline SET rss_bytes = NULL');
+  const reopened = await open(old, 'no-rss');
+  assert.doesNotMatch(await reopened.page.textContent('#timeline ul.legend'), /resident/);
+  assert.match(await reopened.page.textContent('#timeline .hint'), /^Live heap bytes/);
+  await reopened.page.close();
+});
+
+test('samples merged for a long run keep each stretch\'s highest heap at its time and its highest RSS', async () => {
+  const merged = join(directory, 'merged.db');
+  check('cp', [shortTrace, merged]);
+  // 12,000 samples 1 µs apart merge three by three into 4,000 stretches: in each, the heap peaks on the
+  // second sample and the RSS on the third.
+  sqlite(merged, `DELETE FROM timeline WHERE process_id = 1;
+    WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 11999)
+    INSERT INTO timeline (process_id, time_ns, heap_bytes, rss_bytes)
+      SELECT 1, 1000000000 + n * 1000, CASE n % 3 WHEN 1 THEN 5000 ELSE 1000 END,
+             CASE n % 3 WHEN 2 THEN 9000 ELSE 100 END FROM i;`);
+  const pagePath = view(merged, join(directory, 'merged.html'));
+  const { time_ns: times, heap_bytes: heap, rss_bytes: rss } = pageData(pagePath).processes[0].timeline;
+  assert.equal(times.length, 4000);
+  times.forEach((ns, i) => {
+    assert.equal(ns, 1000000000 + (3 * i + 1) * 1000, `stretch ${i} is dated at its highest heap`);
+    assert.equal(heap[i], 5000);
+    assert.equal(rss[i], 9000);
+  });
 });

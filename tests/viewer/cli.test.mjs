@@ -94,7 +94,7 @@ test('a trace that cannot be used exits 2 and says which file and why', () => {
   const damaged = join(directory, 'damaged.db');
   copyFileSync(tracePath, damaged);
   sqlite(damaged, "UPDATE timeline SET time_ns = 'soon' WHERE time_ns = (SELECT max(time_ns) FROM timeline)");
-  fails([damaged], 2, /damaged\.db: damaged: timeline: time_ns or heap_bytes is not an integer/);
+  fails([damaged], 2, /damaged\.db: damaged: timeline: time_ns, heap_bytes or rss_bytes is not an integer/);
   assert.ok(!existsSync(join(directory, 'damaged.html')), 'no page for an unusable trace');
 });
 

@@ -1,4 +1,5 @@
-// timeline.js - live heap over time (uPlot): the peak marked, the program's
+// timeline.js - live heap over time (uPlot), and beside it the process's
+// resident set size where the trace has it: the peak marked, the program's
 // marks as labelled lines; drag to zoom, double-click to see it all again.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -73,13 +74,16 @@ function timeUnit(spanSeconds) {
 // held from the interval's start would show a peak before it happened.  A
 // sample dated before the peak that holds the peak's heap (a trace that
 // dated a sample by its interval's first event) is moved to the peak, and
-// the peak is a point of the curve, so the curve passes through it.
+// the peak is a point of the curve, so the curve passes through it.  Each
+// point carries its RSS reading, null where none was read (and in traces
+// written before memtrack read it, which have no rss_bytes).
 function series(process) {
-  const points = process.timeline.time_ns.map((ns, i) => [ns, process.timeline.heap_bytes[i]]);
+  const rss = process.timeline.rss_bytes || [];
+  const points = process.timeline.time_ns.map((ns, i) => [ns, process.timeline.heap_bytes[i], rss[i] ?? null]);
   const peak = process.peak_ns === null ? null : { ns: process.peak_ns, bytes: process.summary.peak_bytes };
   if (peak) {
     for (const point of points) if (point[0] < peak.ns && point[1] >= peak.bytes) point[0] = peak.ns;
-    if (!points.some(([ns, bytes]) => ns === peak.ns && bytes === peak.bytes)) points.push([peak.ns, peak.bytes]);
+    if (!points.some(([ns, bytes]) => ns === peak.ns && bytes === peak.bytes)) points.push([peak.ns, peak.bytes, null]);
     points.sort((left, right) => left[0] - right[0]);
   }
   const starts = [points[0][0], process.marks.length ? process.marks[0][0] : undefined].filter((t) => t !== undefined);
@@ -91,6 +95,7 @@ function series(process) {
   return {
     x,
     y: points.map(([, bytes]) => bytes),
+    rss: points.some(([, , resident]) => resident !== null) ? points.map(([, , resident]) => resident) : null,
     end,
     unit: timeUnit(end),
     marks,
@@ -103,6 +108,8 @@ function legend(data) {
   const item = (className, text) => h('li', {}, h('span', { class: `swatch ${className}` }), text);
   return h('ul', { class: 'legend' },
     item('heap', 'live heap: the highest in each 10 ms'),
+    data.rss ? item('rss', 'resident memory (RSS) of the whole process, memtrack\'s own tables included: '
+      + 'the highest read in each 10 ms') : null,
     data.peak ? item('peak', `peak: ${format.bytes(data.peak.bytes)} at ${atTime(data.peak.seconds, data.unit)}`) : null,
     data.marks.length ? item('mark', `${format.count(data.marks.length)} ${data.marks.length === 1 ? 'mark' : 'marks'} set by the program`) : null);
 }
@@ -120,6 +127,15 @@ function markList(process, marks, unit) {
     h('ol', {}, marks.map(([seconds, label]) => h('li', {}, `${atTime(seconds, unit)}: `, h('span', { class: 'mark-label' }, label)))));
 }
 
+// uPlot's columns: the times, the heap, the RSS when there is one, each
+// ending in a point without values at the run's end when a mark lies after
+// the last sample.
+function columns(data) {
+  const extended = data.end > data.x[data.x.length - 1];
+  const column = (values) => [...values, ...(extended ? [null] : [])];
+  return [[...data.x, ...(extended ? [data.end] : [])], column(data.y), ...(data.rss ? [column(data.rss)] : [])];
+}
+
 // Fills CONTAINER with process PROCESS's heap chart.
 export function renderTimeline(container, process) {
   if (plot) plot.destroy();
@@ -132,7 +148,8 @@ export function renderTimeline(container, process) {
   }
   const data = series(process);
   const reading = h('p', { class: 'reading' }, '\u00a0');
-  replace(container, heading, h('p', { class: 'hint' }, `Live heap bytes, time in ${data.unit.name}. Drag across the chart to zoom in; double-click to zoom out.`),
+  const measured = data.rss ? 'Live heap and resident bytes' : 'Live heap bytes';
+  replace(container, heading, h('p', { class: 'hint' }, `${measured}, time in ${data.unit.name}. Drag across the chart to zoom in; double-click to zoom out.`),
     chart, reading, legend(data), markList(process, data.marks, data.unit));
   // A run too short to span a tick still gets an axis of its own length.
   const least = 1e-6;
@@ -152,18 +169,20 @@ export function renderTimeline(container, process) {
       {},
       { label: 'live heap', stroke: '#c0392b', width: 1.5, fill: 'rgba(192, 57, 43, 0.12)',
         points: { show: data.x.length <= 60, size: 5 } },
+      ...(data.rss ? [{ label: 'resident', stroke: '#1f6fb2', width: 1.5, spanGaps: true,
+        points: { show: data.x.length <= 60, size: 4 } }] : []),
     ],
     cursor: { drag: { x: true, y: false } },
     hooks: {
       draw: [(u) => drawOverlay(u, data.marks, data.peak)],
       setCursor: [(u) => {
         const index = u.cursor.idx;
+        const resident = data.rss && data.rss[index] !== null ? `, resident ${format.exactBytes(data.rss[index])}` : '';
         reading.textContent = index === null || index === undefined || index >= data.x.length ? '\u00a0'
-          : `${atTime(data.x[index], data.unit)}: ${format.exactBytes(data.y[index])}`;
+          : `${atTime(data.x[index], data.unit)}: heap ${format.exactBytes(data.y[index])}${resident}`;
       }],
     },
-  }, [[...data.x, ...(data.end > data.x[data.x.length - 1] ? [data.end] : [])],
-    [...data.y, ...(data.end > data.x[data.x.length - 1] ? [null] : [])]], chart);
+  }, columns(data), chart);
 }
 
 // Keeps the chart as wide as the page.
