@@ -651,7 +651,8 @@ static void store_blocks(struct process_writer *pw)
     live_blocks_for_each(&pw->p->blocks, gather_block, &all);
     if (all.failed)
         fail(w, "out of memory");
-    qsort(all.refs, all.n, sizeof *all.refs, by_stack);
+    if (all.n > 1) /* refs is NULL when no block is live */
+        qsort(all.refs, all.n, sizeof *all.refs, by_stack);
     for (size_t i = 0; i < all.n && !w->failure[0]; i++) {
         const struct mt_live_block *b = all.refs[i].block;
         uint64_t id = all.refs[i].id;
