@@ -44,6 +44,15 @@ static int ended(const struct mt_process *p, const struct finisher *f, int at_en
     return at_end || p->exited || p->replaced_by_exec || !alive((pid_t)p->pid);
 }
 
+/* True when every process but P was handed over: the run ends with P. */
+static int last_to_store(const struct mt_server *server, const struct mt_process *p)
+{
+    for (const struct mt_process *q = server->processes; q; q = q->next)
+        if (q != p && !q->written)
+            return 0;
+    return 1;
+}
+
 void finish_processes(struct finisher *f, struct mt_server *server, int at_end)
 {
     /* A process whose pid is gone may have exec'd an image that said hello
@@ -62,7 +71,10 @@ void finish_processes(struct finisher *f, struct mt_server *server, int at_end)
             p->wait_status_known = 1;
             p->wait_status = f->top_status;
         }
-        storer_store(&f->storer, p);
+        if (is_top && last_to_store(server, p))
+            storer_store_at_close(&f->storer, p);
+        else
+            storer_store(&f->storer, p);
     }
 }
 

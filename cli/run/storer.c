@@ -176,6 +176,14 @@ void storer_store(struct storer *s, struct mt_process *p)
     pthread_mutex_unlock(&s->lock);
 }
 
+void storer_store_at_close(struct storer *s, struct mt_process *p)
+{
+    p->written = 1; /* the collector's mark: handed over */
+    p->next_to_store = NULL;
+    *(s->last_at_close ? &s->last_at_close->next_to_store : &s->at_close) = p;
+    s->last_at_close = p;
+}
+
 int storer_close(struct storer *s)
 {
     if (s->started) {
@@ -187,6 +195,10 @@ int storer_close(struct storer *s)
     }
     while (s->first)
         s->failures += store(s, take_first(s)) != 0;
+    for (struct mt_process *p = s->at_close, *next; p; p = next) {
+        next = p->next_to_store;
+        s->failures += store(s, p) != 0;
+    }
     int failures = s->failures;
     if (s->symbolizer) {
         symbolizer_save(s->symbolizer); /* the trace is complete: a cache that cannot be written is no failure */

@@ -45,6 +45,7 @@ struct storer {
     pthread_mutex_t lock;           /* guards what follows, up to `offered` */
     pthread_cond_t wake;
     struct mt_process *first, *last; /* processes to store, linked by next_to_store */
+    struct mt_process *at_close, *last_at_close; /* to store in storer_close only, linked the same way */
     struct storer_address *addresses; /* to resolve, [next_address, n_addresses) still to do */
     size_t next_address, n_addresses, cap_addresses;
     int closing;
@@ -61,9 +62,15 @@ void storer_init(struct storer *s, struct trace_writer *writer, int symbol_cache
 void storer_gather(struct storer *s, struct mt_process *processes);
 /* Hands an ended process over to be stored. */
 void storer_store(struct storer *s, struct mt_process *p);
+/* Hands over the run's last process, to be stored by storer_close on the
+ * caller's thread, at the caller's priority: the thread's nice 10 had given
+ * the last and largest store of a run a fraction of a busy machine's CPU
+ * (a compiler's trace, 0.9 s of CPU, took 1.5 s after the compiler ended). */
+void storer_store_at_close(struct storer *s, struct mt_process *p);
 /* Ends the thread (after the store or the slice of addresses at hand),
- * stores what is still queued on the calling thread, and frees the storer;
- * returns how many processes could not be stored. */
+ * stores what is still queued on the calling thread, then what was handed
+ * over for it, and frees the storer; returns how many processes could not
+ * be stored. */
 int storer_close(struct storer *s);
 
 #endif

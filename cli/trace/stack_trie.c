@@ -1,109 +1,162 @@
 /*
- * stack_trie.c - which frames a new stack shares with the stacks stored
- * before it (stack_trie.h).  A node is one address at the end of one outer
- * part of a stack; it lives in the row of the first stack that had it.
+ * stack_trie.c - which addresses each stack of a process keeps in its own
+ * row, and where it finds the rest (stack_trie.h): the stacks sorted
+ * outermost address first, each sharing what it can with the nearest
+ * earlier stack on either side.
  */
 #include "trace/stack_trie.h"
 
-/* 16 bytes, 24 with its key: a compiler's trace has a million or more. */
-struct trie_node {
-    uint32_t parent; /* the number of the node outside it (0: the root) */
-    uint32_t number; /* names it as the parent of the nodes inside it */
-    uint32_t index;  /* where its address's innermost frame is in the row's frames */
-    uint32_t row;    /* the stacks row holding its address, counted from the trie's first_row */
+#include <stdlib.h>
+
+/* The address of S at distance D from its outermost, or -1 (before every
+ * address) when S is no deeper. */
+static int64_t address_at(const struct shared_stack *s, uint32_t d)
+{
+    return d < s->depth ? (int64_t)s->addresses[s->depth - 1 - d] : -1;
+}
+
+/* The order of stacks I and J, equal in their D outermost addresses:
+ * outermost address first, then the index, so that equal stacks keep the
+ * order they came in. */
+static int compare_from(const struct shared_stack *stacks, uint32_t i, uint32_t j, uint32_t d)
+{
+    for (;; d++) {
+        int64_t u = address_at(&stacks[i], d), v = address_at(&stacks[j], d);
+        if (u != v)
+            return u < v ? -1 : 1;
+        if (u < 0)
+            return i < j ? -1 : i > j;
+    }
+}
+
+static int by_index(const void *a, const void *b)
+{
+    uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    return i < j ? -1 : i > j;
+}
+
+static void swap(uint32_t *a, uint32_t *b)
+{
+    uint32_t t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Sorts the stack indexes ORDER[0..n), whose stacks are equal in their D
+ * outermost addresses, by compare_from.  A three-way radix quicksort
+ * (Bentley and Sedgewick's): each partition looks at one address of each
+ * stack, so the long outer parts stacks share are not compared again for
+ * every pair (qsort's comparisons were a tenth of a compiler's store). */
+static void sort_from(const struct shared_stack *stacks, uint32_t *order, size_t n, uint32_t d)
+{
+    while (n > 8) {
+        int64_t pivot = address_at(&stacks[order[n / 2]], d);
+        size_t below = 0, i = 0, above = n;
+        while (i < above) {
+            int64_t a = address_at(&stacks[order[i]], d);
+            if (a < pivot)
+                swap(&order[below++], &order[i++]);
+            else if (a > pivot)
+                swap(&order[i], &order[--above]);
+            else
+                i++;
+        }
+        sort_from(stacks, order, below, d);
+        sort_from(stacks, order + above, n - above, d);
+        order += below;
+        n = above - below;
+        if (pivot < 0) { /* stacks ending here are equal: only their indexes order them */
+            qsort(order, n, sizeof *order, by_index);
+            return;
+        }
+        d++;
+    }
+    for (size_t k = 1; k < n; k++)
+        for (size_t j = k; j > 0 && compare_from(stacks, order[j - 1], order[j], d) > 0; j--)
+            swap(&order[j - 1], &order[j]);
+}
+
+/* How many outer addresses X and Y have in common. */
+static uint32_t common_outer(const struct shared_stack *x, const struct shared_stack *y)
+{
+    uint32_t common = x->depth < y->depth ? x->depth : y->depth, k = 0;
+    while (k < common && x->addresses[x->depth - 1 - k] == y->addresses[y->depth - 1 - k])
+        k++;
+    return k;
+}
+
+/* The stack before each, and how many outer addresses it shares with it. */
+struct neighbour {
+    uint32_t stack; /* SHARED_NONE: none */
+    uint32_t shared;
 };
 
-/* The key of the root, which stands for no frames (never stored). */
-#define ROOT_PATH UINT64_C(0x9e3779b97f4a7c15)
-
-/* Starts an empty trie: just the root. */
-void stack_trie_init(struct stack_trie *trie)
+/* For each position k of ORDER, the nearest position on one side (STEP -1:
+ * before k, +1: after) whose stack came earlier, and the outer addresses
+ * the two share (the least of the neighbours' shares between them: SHARED
+ * [k] is what positions k-1 and k share).  A stack of positions nearer to
+ * k came later, so it was the earlier stacks' rows that held what they
+ * share.  Positions kept on a stack from the nearest: their stacks came in
+ * ever later, each with the least share from it to k. */
+static void nearest_earlier(const uint32_t *order, const uint32_t *shared, size_t n, int step,
+                            struct neighbour *out, struct neighbour *pending)
 {
-    *trie = (struct stack_trie){0};
-    u64map_init(&trie->nodes, sizeof(struct trie_node));
-}
-
-/* Releases what the trie holds (the trie itself belongs to the caller). */
-void stack_trie_free(struct stack_trie *trie)
-{
-    u64map_free(&trie->nodes);
-}
-
-/* The key of the node for SPAN just inside the node whose key is OUTER: a
- * hash of the path that spreads every bit of both (never 0, the map's empty
- * key).  For one OUTER it is a bijection of the ordinal (multiplying by an
- * odd number and xor-shifting are), so two nodes at one key with one parent
- * have one address: checking the parent is enough. */
-static uint64_t path_step(uint64_t outer, const struct frame_span *span)
-{
-    uint64_t h = (outer ^ span->ordinal) * UINT64_C(0xff51afd7ed558ccd);
-    h ^= h >> 32;
-    h *= UINT64_C(0xc4ceb9fe1a85ec53);
-    h ^= h >> 29;
-    return h ? h : 1;
-}
-
-/* Starts loading the map entries of the nodes for spans[0..n) inside the
- * node whose key is PATH, so that the lookups that follow overlap their
- * misses. */
-static void prefetch_path(const struct stack_trie *trie, uint64_t path, const struct frame_span *spans, size_t n)
-{
-    for (size_t i = n; i-- > 0;)
-        if (spans[i].count) {
-            path = path_step(path, &spans[i]);
-            u64map_prefetch(&trie->nodes, path);
+    size_t depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = step > 0 ? i : n - 1 - i;
+        if (depth > 0) {
+            uint32_t between = shared[step > 0 ? k : k + 1];
+            if (between < pending[depth - 1].shared)
+                pending[depth - 1].shared = between;
         }
-}
-
-/* Walks in from the outermost address while the trie has the stack; an
- * address that yielded no frame is left out (the stack stays the same).  A
- * node whose key matches but whose parent does not is another path's, met
- * by a hash collision: the walk stops there. */
-void stack_trie_match(const struct stack_trie *trie, const struct frame_span *spans, size_t depth,
-                      struct stack_match *match)
-{
-    *match = (struct stack_match){.fresh = depth, .outer_path = ROOT_PATH};
-    prefetch_path(trie, ROOT_PATH, spans, depth);
-    for (; match->fresh > 0; match->fresh--) {
-        const struct frame_span *span = &spans[match->fresh - 1];
-        if (!span->count)
-            continue;
-        uint64_t path = path_step(match->outer_path, span);
-        const struct trie_node *node = u64map_get(&trie->nodes, path);
-        if (!node || node->parent != match->outer)
-            break;
-        match->outer = node->number;
-        match->outer_path = path;
-        match->outer_id = trie->first_row + node->row;
-        match->outer_skip = node->index;
+        while (depth > 0 && pending[depth - 1].stack > order[k]) {
+            depth--;
+            if (depth > 0 && pending[depth].shared < pending[depth - 1].shared)
+                pending[depth - 1].shared = pending[depth].shared;
+        }
+        out[order[k]] = depth > 0 ? pending[depth - 1] : (struct neighbour){SHARED_NONE, 0};
+        pending[depth++] = (struct neighbour){order[k], UINT32_MAX};
     }
 }
 
-/* The addresses further in than the match become nodes in row ROW, whose
- * frames they are, at their places in its frames.  A key taken by a
- * colliding path's node is given to the new node: lookups check the parent,
- * so the other path only shares less from then on.  Its keys are those
- * stack_trie_match started loading for the whole stack just before. */
-int stack_trie_commit(struct stack_trie *trie, const struct frame_span *spans, const struct stack_match *match,
-                      int64_t row)
+int stack_trie_share(struct shared_stack *stacks, size_t n)
 {
-    uint32_t outer = match->outer, index = 0;
-    uint64_t path = match->outer_path;
-    if (!trie->n_nodes)
-        trie->first_row = row;
-    for (size_t i = 0; i < match->fresh; i++)
-        index += spans[i].count;
-    for (size_t i = match->fresh; i-- > 0;) {
-        if (!spans[i].count)
-            continue;
-        index -= spans[i].count;
-        path = path_step(path, &spans[i]);
-        struct trie_node *node = u64map_put(&trie->nodes, path, NULL);
-        if (!node)
-            return -1;
-        *node = (struct trie_node){
-            .parent = outer, .number = ++trie->n_nodes, .index = index, .row = (uint32_t)(row - trie->first_row)};
-        outer = node->number;
+    for (size_t i = 0; i < n; i++)
+        stacks[i] = (struct shared_stack){.addresses = stacks[i].addresses, .depth = stacks[i].depth,
+                                          .fresh = stacks[i].depth, .outer = SHARED_NONE};
+    uint32_t *order = malloc((n + 1) * sizeof *order), *shared = malloc((n + 1) * sizeof *shared);
+    struct neighbour *before = malloc((n + 1) * sizeof *before), *after = malloc((n + 1) * sizeof *after);
+    struct neighbour *pending = malloc((n + 1) * sizeof *pending);
+    int ok = order && shared && before && after && pending && n < SHARED_NONE;
+    if (ok) {
+        for (size_t i = 0; i < n; i++)
+            order[i] = (uint32_t)i;
+        sort_from(stacks, order, n, 0);
+        shared[0] = 0;
+        for (size_t k = 1; k < n; k++)
+            shared[k] = common_outer(&stacks[order[k - 1]], &stacks[order[k]]);
+        nearest_earlier(order, shared, n, 1, before, pending);
+        nearest_earlier(order, shared, n, -1, after, pending);
     }
-    return 0;
+    /* in order of arrival: each takes the rest of itself from the rows of
+     * the earlier stack it shares most with, found through that one's chain */
+    for (size_t i = 0; ok && i < n; i++) {
+        struct neighbour best = before[i].shared >= after[i].shared ? before[i] : after[i];
+        struct shared_stack *s = &stacks[i];
+        if (best.stack == SHARED_NONE || best.shared == 0)
+            continue;
+        uint32_t at = best.shared - 1; /* the innermost shared address, counted from the outermost */
+        uint32_t holder = best.stack;
+        while (at < stacks[holder].depth - stacks[holder].fresh)
+            holder = stacks[holder].outer;
+        s->fresh = s->depth - best.shared;
+        s->outer = holder;
+        s->outer_skip = stacks[holder].depth - 1 - at;
+    }
+    free(order);
+    free(shared);
+    free(before);
+    free(after);
+    free(pending);
+    return ok ? 0 : -1;
 }

@@ -7,13 +7,13 @@
  * killed, disk full) still holds every process committed before.
  */
 #include <fcntl.h>
-#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "util/array.h"
 #include "collect/process.h"
 #include "heuristics.h"
 #include "schema_sql.h"
@@ -30,6 +30,7 @@ struct trace_writer {
     sqlite3_stmt *frame, *stack, *site, *block, *error, *mark, *module, *sample;
     struct object_table objects;
     sqlite3_int64 next_stack; /* stacks.id of the next stacks row */
+    sqlite3_int64 next_block; /* blocks.id of the next blocks row */
     char failure[256];        /* the first failure of the store under way; "" when none */
     trace_progress *progress; /* told after each site stored, or NULL */
     void *progress_context;
@@ -132,7 +133,7 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
         unlink(path);
         return NULL;
     }
-    w->next_stack = 1;
+    w->next_stack = w->next_block = 1;
     w->frame = prepare(w, "INSERT INTO frames(address, object_id, function, file, line, inlined) VALUES (?,?,?,?,?,?)");
     w->stack = prepare(w, "INSERT INTO stacks(id, process_id, truncated, frames, outer_id, outer_skip) "
                           "VALUES (?,?,?,?,?,?)");
@@ -140,8 +141,8 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
                          "freed_before_1us, freed_before_10us, freed_before_100us, freed_before_1ms, "
                          "freed_before_10ms, freed_before_100ms, freed_before_1s, freed_before_10s, freed_later) "
                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    w->block = prepare(w, "INSERT INTO blocks(process_id, stack_id, address, size, function, time_ns, kind, "
-                          "heuristic, owner_address) VALUES (?,?,?,?,?,?,?,?,?)");
+    w->block = prepare(w, "INSERT INTO blocks(process_id, stack_id, address, size, function_code, time_ns, "
+                          "kind_code, heuristic, owner_address, id) VALUES (?,?,?,?,?,?,?,?,?,?)");
     w->error = prepare(w, "INSERT INTO errors(process_id, type, address, size, offset, alloc_function, "
                           "free_function, stack_id, alloc_stack_id, first_free_stack_id, time_ns, data_symbol, "
                           "data_symbol_offset) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -195,32 +196,52 @@ static char *note_with_drops(const struct mt_process *p)
     return note;
 }
 
-/* What storing one process needs: the stacks and addresses already stored. */
+/* The frames rows of one return address: consecutive ids, innermost first. */
+struct frame_span {
+    int64_t first;  /* frames.id of the innermost frame */
+    uint32_t count; /* 0 until stored */
+    uint32_t uses;  /* how many stacks rows list it */
+};
+
+struct site_ref {
+    uint64_t first_ns; /* its site's, copied: sorting then reads no site */
+    uint64_t key;
+    struct mt_site *site;
+};
+
+/* What storing one process needs: the stacks to store and where their
+ * frames are. */
 struct process_writer {
     struct trace_writer *w;
     struct mt_process *p;
     struct symbolizer *sym;
     sqlite3_int64 process_id;
     sqlite3_int64 *module_objects; /* objects.id of each of p->modules */
+    struct site_ref *sites;        /* p's sites, in the order of their first allocation */
+    size_t n_sites;
     struct u64map stacks;          /* stack id -> stacks.id */
-    struct frame_span *spans;      /* by address number (mt_process.addresses); ordinal 0 until stored */
-    struct stack_trie trie;        /* where the frames of the stacks stored are */
-    char *json;                    /* frames_json's text, reused from stack to stack */
+    struct shared_stack *rows;     /* the stacks rows to store, in id order from w->next_stack */
+    uint32_t *row_truncated;       /* by row: 1 when libtrack cut its stack short */
+    size_t n_rows, cap_rows, cap_truncated;
+    struct frame_span *spans;      /* by address number (mt_process.addresses) */
+    size_t n_blocks;               /* blocks rows stored, with ids from w->next_block */
+    char *json;                    /* frames_json's text, reused from row to row */
     size_t json_room;
 };
 
-/* Stores the frames of one return address (inlined frames expanded), whose
- * number in the process is ordinal - 1. */
-static struct frame_span store_address(struct process_writer *pw, uint64_t address, uint32_t ordinal)
+/* Stores the frames of return address number NUMBER (inlined frames
+ * expanded) into its span. */
+static void store_address(struct process_writer *pw, uint32_t number)
 {
     struct trace_writer *w = pw->w;
+    uint64_t address = pw->p->addresses[number];
     const struct mt_module *m = process_module_of(pw->p, address);
     struct symbol_frame f[MAX_INLINE];
     int n = 1;
     memset(f, 0, sizeof f);
     if (m && pw->sym)
         n = symbolizer_resolve(pw->sym, m->path, m->base, address, f, MAX_INLINE);
-    struct frame_span span = {.first = -1, .ordinal = ordinal};
+    struct frame_span *span = &pw->spans[number];
     for (int i = 0; i < n; i++) {
         sqlite3_bind_int64(w->frame, 1, (sqlite3_int64)address);
         if (m && pw->module_objects[m - pw->p->modules] > 0)
@@ -232,23 +253,146 @@ static struct frame_span store_address(struct process_writer *pw, uint64_t addre
         sqlite3_bind_int(w->frame, 6, f[i].inlined);
         sqlite3_int64 id = step(w, w->frame);
         if (id < 0)
-            break;
-        if (!span.count)
-            span.first = id;
-        span.count++;
+            return;
+        if (!span->count)
+            span->first = id;
+        span->count++;
     }
-    return span;
 }
 
-/* The JSON array of the frames.id of spans[0..n) (innermost first), in
- * pw->json until the next call; NULL when out of memory.  Written into one
- * reused buffer: a stdio stream per stack was a tenth of the time pyjson's
- * 14,000 stacks took to store. */
-static const char *frames_json(struct process_writer *pw, const struct frame_span *spans, size_t n)
+/* Adds stack ID (not 0, not planned yet) as the next row to store. */
+static void plan_stack(struct process_writer *pw, uint32_t id)
+{
+    int created;
+    sqlite3_int64 *row = id ? u64map_put(&pw->stacks, id, &created) : NULL;
+    if (!row || !created) {
+        if (id && !row)
+            fail(pw->w, "out of memory");
+        return;
+    }
+    struct shared_stack *s = array_push((void **)&pw->rows, &pw->n_rows, &pw->cap_rows, sizeof *s);
+    size_t n_truncated = pw->n_rows - 1;
+    uint32_t *truncated =
+        s ? array_push((void **)&pw->row_truncated, &n_truncated, &pw->cap_truncated, sizeof *truncated) : NULL;
+    if (!truncated) {
+        if (s)
+            pw->n_rows--;
+        u64map_remove(&pw->stacks, id);
+        fail(pw->w, "out of memory");
+        return;
+    }
+    *row = pw->w->next_stack + (sqlite3_int64)(pw->n_rows - 1);
+    const struct mt_stack_def *def = u64map_get(&pw->p->stacks, id);
+    if (def) {
+        *s = (struct shared_stack){.addresses = pw->p->frames + def->first, .depth = def->depth};
+        *truncated = def->truncated != 0;
+    }
+}
+
+static int by_first_allocation(const void *a, const void *b)
+{
+    const struct site_ref *x = a, *y = b;
+    if (x->first_ns != y->first_ns)
+        return x->first_ns < y->first_ns ? -1 : 1;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Orders the sites by their first allocation and plans their stacks in that
+ * order, so stack ids (the report's last tie-breaker) follow the program,
+ * not the hash table. */
+static void plan_sites(struct process_writer *pw)
+{
+    pw->sites = malloc((pw->p->sites.count + 1) * sizeof *pw->sites);
+    if (!pw->sites) {
+        fail(pw->w, "out of memory");
+        return;
+    }
+    void *v;
+    for (size_t i = 0; u64map_next(&pw->p->sites, &i, &pw->sites[pw->n_sites].key, &v);) {
+        pw->sites[pw->n_sites].site = v;
+        pw->sites[pw->n_sites++].first_ns = ((const struct mt_site *)v)->first_ns;
+    }
+    qsort(pw->sites, pw->n_sites, sizeof *pw->sites, by_first_allocation);
+    for (size_t k = 0; k < pw->n_sites; k++)
+        plan_stack(pw, (uint32_t)(pw->sites[k].key - 1));
+}
+
+static void plan_block_stack(uint64_t id, const struct mt_live_block *b, void *arg)
+{
+    plan_stack(arg, b->stack);
+}
+
+/* Plans every stack the process's rows name: the sites', then those of
+ * blocks and errors that no site has. */
+static void plan_stacks(struct process_writer *pw)
+{
+    plan_sites(pw);
+    live_blocks_for_each(&pw->p->blocks, plan_block_stack, pw);
+    for (size_t i = 0; i < pw->p->n_errors; i++) {
+        plan_stack(pw, pw->p->errors[i].stack);
+        plan_stack(pw, pw->p->errors[i].alloc_stack);
+        plan_stack(pw, pw->p->errors[i].first_free_stack);
+    }
+}
+
+/* Address numbers by how many rows list them, most first. */
+static int by_uses(const void *a, const void *b, void *context)
+{
+    const struct frame_span *spans = context;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (spans[x].uses != spans[y].uses)
+        return spans[x].uses > spans[y].uses ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* Stores the frames of every address a row lists, those listed most first:
+ * their ids are then the shortest in the rows' text (a compiler's stacks
+ * list 1.4 million ids of 24,000 frames: 5.3 MB of text instead of 7.5). */
+static void store_frames(struct process_writer *pw)
+{
+    uint32_t *order = malloc((pw->p->n_addresses + 1) * sizeof *order);
+    if (!order) {
+        fail(pw->w, "out of memory");
+        return;
+    }
+    for (size_t r = 0; r < pw->n_rows; r++)
+        for (uint32_t i = 0; i < pw->rows[r].fresh; i++)
+            pw->spans[pw->rows[r].addresses[i]].uses++;
+    size_t n = 0;
+    for (uint32_t a = 0; a < pw->p->n_addresses; a++)
+        if (pw->spans[a].uses)
+            order[n++] = a;
+    qsort_r(order, n, sizeof *order, by_uses, pw->spans);
+    for (size_t k = 0; k < n && !pw->w->failure[0]; k++)
+        store_address(pw, order[k]);
+    free(order);
+}
+
+/* Writes V in decimal at OUT; returns the end. */
+static char *put_decimal(char *out, int64_t v)
+{
+    char digits[24];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        digits[n++] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *out++ = '-';
+    while (n)
+        *out++ = digits[--n];
+    return out;
+}
+
+/* The JSON array of the frames.id of ROW's own addresses (innermost
+ * first), in pw->json until the next call; NULL when out of memory.
+ * Written into one reused buffer: a stdio stream per stack was a tenth of
+ * the time pyjson's 14,000 stacks took to store. */
+static const char *frames_json(struct process_writer *pw, const struct shared_stack *row)
 {
     size_t ids = 0;
-    for (size_t i = 0; i < n; i++)
-        ids += spans[i].count;
+    for (uint32_t i = 0; i < row->fresh; i++)
+        ids += pw->spans[row->addresses[i]].count;
     size_t room = 3 + ids * 21; /* brackets, NUL, and each id with its comma */
     if (room > pw->json_room) {
         char *grown = realloc(pw->json, room);
@@ -259,67 +403,55 @@ static const char *frames_json(struct process_writer *pw, const struct frame_spa
     }
     char *out = pw->json;
     *out++ = '[';
-    for (size_t i = 0; i < n; i++)
-        for (uint32_t k = 0; k < spans[i].count; k++) {
+    for (uint32_t i = 0; i < row->fresh; i++) {
+        const struct frame_span *span = &pw->spans[row->addresses[i]];
+        for (uint32_t k = 0; k < span->count; k++) {
             if (out > pw->json + 1)
                 *out++ = ',';
-            out += sprintf(out, "%" PRId64, spans[i].first + k);
+            out = put_decimal(out, span->first + k);
         }
+    }
     strcpy(out, "]");
     return pw->json;
 }
 
-/* Stores stack `id` (once per process) and returns its stacks.id; 0 for
- * none.  Its row holds only the frames no stack stored before had. */
-static sqlite3_int64 store_stack(struct process_writer *pw, uint32_t id)
+/* How many frames of ROW's own come before its own address number SKIP. */
+static uint32_t frames_before(const struct process_writer *pw, const struct shared_stack *row, uint32_t skip)
 {
-    if (!id)
-        return 0;
-    sqlite3_int64 *done = u64map_get(&pw->stacks, id);
-    if (done)
-        return *done;
+    uint32_t frames = 0;
+    for (uint32_t i = 0; i < skip; i++)
+        frames += pw->spans[row->addresses[i]].count;
+    return frames;
+}
+
+/* Stores the planned rows, in id order. */
+static void store_stacks(struct process_writer *pw)
+{
     struct trace_writer *w = pw->w;
-    const struct mt_stack_def *def = u64map_get(&pw->p->stacks, id);
-    uint32_t depth = def ? def->depth : 0;
-    struct frame_span *spans = malloc((depth + 1) * sizeof *spans);
-    if (!spans) {
-        fail(w, "out of memory");
-        return 0;
+    for (size_t r = 0; r < pw->n_rows && !w->failure[0]; r++) {
+        const struct shared_stack *row = &pw->rows[r];
+        const char *frames = frames_json(pw, row);
+        if (!frames) {
+            fail(w, "out of memory");
+            return;
+        }
+        sqlite3_bind_int64(w->stack, 1, w->next_stack + (sqlite3_int64)r);
+        sqlite3_bind_int64(w->stack, 2, pw->process_id);
+        sqlite3_bind_int(w->stack, 3, (int)pw->row_truncated[r]);
+        sqlite3_bind_text(w->stack, 4, frames, -1, SQLITE_STATIC);
+        if (row->outer != SHARED_NONE) {
+            sqlite3_bind_int64(w->stack, 5, w->next_stack + (sqlite3_int64)row->outer);
+            sqlite3_bind_int64(w->stack, 6, frames_before(pw, &pw->rows[row->outer], row->outer_skip));
+        }
+        step(w, w->stack);
     }
-    for (uint32_t i = 0; i < depth; i++) {
-        uint32_t number = pw->p->frames[def->first + i];
-        struct frame_span *span = &pw->spans[number];
-        if (!span->ordinal)
-            *span = store_address(pw, pw->p->addresses[number], number + 1);
-        spans[i] = *span;
-    }
-    struct stack_match match;
-    stack_trie_match(&pw->trie, spans, depth, &match);
-    const char *frames = frames_json(pw, spans, match.fresh);
-    if (!frames) {
-        fail(w, "out of memory");
-        free(spans);
-        return 0;
-    }
-    sqlite3_int64 row = w->next_stack;
-    sqlite3_bind_int64(w->stack, 1, row);
-    sqlite3_bind_int64(w->stack, 2, pw->process_id);
-    sqlite3_bind_int(w->stack, 3, def ? (int)def->truncated : 0);
-    sqlite3_bind_text(w->stack, 4, frames, -1, SQLITE_STATIC);
-    if (match.outer_id) {
-        sqlite3_bind_int64(w->stack, 5, match.outer_id);
-        sqlite3_bind_int64(w->stack, 6, match.outer_skip);
-    }
-    /* the trie learns of the row only once it is stored: a failed insert
-     * leaves no node naming a row that holds other frames */
-    sqlite3_int64 *slot = NULL;
-    if (step(w, w->stack) == row) {
-        w->next_stack++;
-        stack_trie_commit(&pw->trie, spans, &match, row);
-        slot = u64map_put(&pw->stacks, id, NULL);
-    }
-    free(spans);
-    return slot ? (*slot = row) : 0;
+}
+
+/* The stacks.id of stack ID, planned before; 0 for none. */
+static sqlite3_int64 stored_stack(const struct process_writer *pw, uint32_t id)
+{
+    const sqlite3_int64 *row = id ? u64map_get(&pw->stacks, id) : NULL;
+    return row ? *row : 0;
 }
 
 /* Binds a stack reference: NULL when there is none. */
@@ -448,37 +580,13 @@ static int store_modules(struct process_writer *pw)
     return 0;
 }
 
-struct site_ref {
-    uint64_t key;
-    struct mt_site *site;
-};
-
-static int by_first_allocation(const void *a, const void *b)
-{
-    const struct site_ref *x = a, *y = b;
-    if (x->site->first_ns != y->site->first_ns)
-        return x->site->first_ns < y->site->first_ns ? -1 : 1;
-    return x->key < y->key ? -1 : x->key > y->key;
-}
-
-/* Sites are stored in the order of their first allocation, so stack ids (the
- * report's last tie-breaker) follow the program, not the hash table. */
+/* Stores the sites, in the order their stacks were planned. */
 static void store_sites(struct process_writer *pw)
 {
     struct trace_writer *w = pw->w;
-    size_t n = 0;
-    struct site_ref *order = malloc((pw->p->sites.count + 1) * sizeof *order);
-    if (!order) {
-        fail(w, "out of memory");
-        return;
-    }
-    void *v;
-    for (size_t i = 0; u64map_next(&pw->p->sites, &i, &order[n].key, &v);)
-        order[n++].site = v;
-    qsort(order, n, sizeof *order, by_first_allocation);
-    for (size_t k = 0; k < n; k++) {
-        struct mt_site *s = order[k].site;
-        sqlite3_int64 stack = store_stack(pw, (uint32_t)(order[k].key - 1));
+    for (size_t k = 0; k < pw->n_sites; k++) {
+        struct mt_site *s = pw->sites[k].site;
+        sqlite3_int64 stack = stored_stack(pw, (uint32_t)(pw->sites[k].key - 1));
         if (!stack)
             continue;
         if (s->seen_peak_seq != pw->p->peak_seq)
@@ -493,36 +601,77 @@ static void store_sites(struct process_writer *pw)
             bind_count(w->site, 7 + b, s->lifetimes[b]);
         step(w, w->site);
         if (w->progress != NULL)
-            w->progress(w->progress_context, pw->p, k + 1, n);
+            w->progress(w->progress_context, pw->p, k + 1, pw->n_sites);
     }
-    free(order);
 }
 
-/* Stores one live block (live_blocks_for_each). */
-static void store_block(uint64_t id, const struct mt_live_block *b, void *arg)
+/* A live block to store, with the row of its stack. */
+struct block_ref {
+    sqlite3_int64 stack;
+    uint64_t id;
+    const struct mt_live_block *block;
+};
+
+/* What gather_block fills. */
+struct block_refs {
+    const struct process_writer *pw;
+    struct block_ref *refs;
+    size_t n, cap;
+    int failed;
+};
+
+/* Keeps one live block for store_blocks (live_blocks_for_each); one
+ * without a stack is left out, since blocks.stack_id is NOT NULL. */
+static void gather_block(uint64_t id, const struct mt_live_block *b, void *arg)
 {
-    struct process_writer *pw = arg;
-    struct trace_writer *w = pw->w;
-    sqlite3_int64 stack = store_stack(pw, b->stack);
-    if (!stack)
-        return; /* blocks.stack_id is NOT NULL; a block without stack cannot be placed */
-    sqlite3_bind_int64(w->block, 1, pw->process_id);
-    sqlite3_bind_int64(w->block, 2, stack);
-    sqlite3_bind_int64(w->block, 3, (sqlite3_int64)live_block_address(&pw->p->blocks, id, b));
-    sqlite3_bind_int64(w->block, 4, (sqlite3_int64)live_block_size(&pw->p->blocks, id, b));
-    sqlite3_bind_text(w->block, 5, mt_function_name(b->function), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(w->block, 6, (sqlite3_int64)b->time_ns);
-    sqlite3_bind_text(w->block, 7, mt_leak_kind_name(b->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(w->block, 8, mt_heuristic_name(b->heuristic), -1, SQLITE_STATIC); /* NULL: none */
-    const uint64_t *owner = b->kind == MT_LEAK_INDIRECT ? u64map_get(&pw->p->owners, id) : NULL;
-    if (owner)
-        sqlite3_bind_int64(w->block, 9, (sqlite3_int64)*owner);
-    step(w, w->block);
+    struct block_refs *all = arg;
+    sqlite3_int64 stack = stored_stack(all->pw, b->stack);
+    if (!stack || all->failed)
+        return;
+    struct block_ref *ref = array_push((void **)&all->refs, &all->n, &all->cap, sizeof *ref);
+    if (ref)
+        *ref = (struct block_ref){stack, id, b};
+    all->failed |= !ref;
 }
 
+static int by_stack(const void *a, const void *b)
+{
+    const struct block_ref *x = a, *y = b;
+    if (x->stack != y->stack)
+        return x->stack < y->stack ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Stores the live blocks in the order of their stacks, the table's order:
+ * each row goes at its end instead of at a random place in it. */
 static void store_blocks(struct process_writer *pw)
 {
-    live_blocks_for_each(&pw->p->blocks, store_block, pw);
+    struct trace_writer *w = pw->w;
+    struct block_refs all = {.pw = pw};
+    live_blocks_for_each(&pw->p->blocks, gather_block, &all);
+    if (all.failed)
+        fail(w, "out of memory");
+    if (all.n > 1) /* refs is NULL when no block is live */
+        qsort(all.refs, all.n, sizeof *all.refs, by_stack);
+    for (size_t i = 0; i < all.n && !w->failure[0]; i++) {
+        const struct mt_live_block *b = all.refs[i].block;
+        uint64_t id = all.refs[i].id;
+        sqlite3_bind_int64(w->block, 1, pw->process_id);
+        sqlite3_bind_int64(w->block, 2, all.refs[i].stack);
+        sqlite3_bind_int64(w->block, 3, (sqlite3_int64)live_block_address(&pw->p->blocks, id, b));
+        sqlite3_bind_int64(w->block, 4, (sqlite3_int64)live_block_size(&pw->p->blocks, id, b));
+        sqlite3_bind_int(w->block, 5, b->function < MT_FN_END ? (int)b->function : MT_FN_NONE);
+        sqlite3_bind_int64(w->block, 6, (sqlite3_int64)b->time_ns);
+        sqlite3_bind_int(w->block, 7, b->kind < MT_LEAK_END ? (int)b->kind : MT_LEAK_UNCLASSIFIED);
+        sqlite3_bind_text(w->block, 8, mt_heuristic_name(b->heuristic), -1, SQLITE_STATIC); /* NULL: none */
+        const uint64_t *owner = b->kind == MT_LEAK_INDIRECT ? u64map_get(&pw->p->owners, id) : NULL;
+        if (owner)
+            sqlite3_bind_int64(w->block, 9, (sqlite3_int64)*owner);
+        sqlite3_bind_int64(w->block, 10, w->next_block + (sqlite3_int64)i);
+        step(w, w->block);
+    }
+    pw->n_blocks = all.n;
+    free(all.refs);
 }
 
 /* Binds the variable an invalid free of no block points into (memcheck's
@@ -556,9 +705,9 @@ static void store_errors(struct process_writer *pw)
         if (e->alloc_function)
             sqlite3_bind_text(w->error, 6, mt_function_name(e->alloc_function), -1, SQLITE_STATIC);
         sqlite3_bind_text(w->error, 7, mt_function_name(e->free_function), -1, SQLITE_STATIC);
-        bind_stack(w->error, 8, store_stack(pw, e->stack));
-        bind_stack(w->error, 9, store_stack(pw, e->alloc_stack));
-        bind_stack(w->error, 10, store_stack(pw, e->first_free_stack));
+        bind_stack(w->error, 8, stored_stack(pw, e->stack));
+        bind_stack(w->error, 9, stored_stack(pw, e->alloc_stack));
+        bind_stack(w->error, 10, stored_stack(pw, e->first_free_stack));
         sqlite3_bind_int64(w->error, 11, (sqlite3_int64)e->time_ns);
         bind_data_symbol(pw, e);
         step(w, w->error);
@@ -591,18 +740,35 @@ static void store_timeline(struct process_writer *pw)
     }
 }
 
+/* Plans the process's stacks rows and stores its frames, stacks, sites and
+ * blocks. */
+static void store_contents(struct process_writer *pw)
+{
+    plan_stacks(pw);
+    if (pw->w->progress != NULL)
+        pw->w->progress(pw->w->progress_context, pw->p, 0, pw->n_sites);
+    if (!pw->w->failure[0] && stack_trie_share(pw->rows, pw->n_rows) != 0)
+        fail(pw->w, "out of memory");
+    if (!pw->w->failure[0])
+        store_frames(pw);
+    if (!pw->w->failure[0])
+        store_stacks(pw);
+    if (!pw->w->failure[0])
+        store_sites(pw);
+    if (!pw->w->failure[0])
+        store_blocks(pw);
+}
+
 int trace_write_process(struct trace_writer *w, struct mt_process *p, struct symbolizer *sym)
 {
     struct process_writer pw = {.w = w, .p = p, .sym = sym};
     u64map_init(&pw.stacks, sizeof(sqlite3_int64));
-    stack_trie_init(&pw.trie);
     w->failure[0] = '\0';
     pw.spans = calloc(p->n_addresses + 1, sizeof *pw.spans);
     if (!pw.spans)
         fail(w, "out of memory");
     else if (exec(w, "BEGIN") == 0 && (pw.process_id = insert_process(w, p)) > 0 && store_modules(&pw) == 0) {
-        store_sites(&pw);
-        store_blocks(&pw);
+        store_contents(&pw);
         store_errors(&pw);
         store_marks(&pw);
         store_timeline(&pw);
@@ -612,9 +778,15 @@ int trace_write_process(struct trace_writer *w, struct mt_process *p, struct sym
     int rc = w->failure[0] ? -1 : 0;
     if (rc) /* its own failure ("no transaction is active") would only repeat the first one */
         sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    else {
+        w->next_stack += (sqlite3_int64)pw.n_rows;
+        w->next_block += (sqlite3_int64)pw.n_blocks;
+    }
     u64map_free(&pw.stacks);
     free(pw.spans);
-    stack_trie_free(&pw.trie);
+    free(pw.sites);
+    free(pw.rows);
+    free(pw.row_truncated);
     free(pw.json);
     free(pw.module_objects);
     return rc;

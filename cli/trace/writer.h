@@ -15,8 +15,8 @@ struct trace_writer;
 struct trace_writer *trace_writer_open(const char *path, const char *command_line, char *error, size_t error_size);
 /* Symbolizes p's stacks and stores p whole, in one transaction; 0 on success. */
 int trace_write_process(struct trace_writer *w, struct mt_process *p, struct symbolizer *sym);
-/* Told, while a process is stored, after each of its allocation sites (the
- * bulk of the work: each site's stack is symbolized then): DONE of the
+/* Told, while a process is stored, once before its stacks are symbolized
+ * and stored (DONE 0), then after each of its allocation sites: DONE of the
  * process's TOTAL sites are stored.  Called on the storing thread. */
 typedef void trace_progress(void *context, const struct mt_process *process, size_t done, size_t total);
 /* Has PROGRESS (NULL: none) told with CONTEXT from now on. */

@@ -161,7 +161,7 @@ def check_send_waits_recorded(ctx):
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
         most, total = db.execute("SELECT send_wait_max_ns, send_wait_total_ns FROM processes").fetchone()
         db.close()
-        expect(version == "3", "%s: expected schema_version 3, got %r" % (program, version))
+        expect(version == "4", "%s: expected schema_version 4, got %r" % (program, version))
         if recorded:
             expect(most is not None and total is not None and 0 <= most <= total,
                    "%s: expected send waits with max <= total, got %r, %r" % (program, most, total))

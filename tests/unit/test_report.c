@@ -44,9 +44,18 @@ static char temp_dir[] = "/tmp/memtrack-test-report-XXXXXX";
  * and sites; one killed by a signal, so unclassified; one that did nothing.
  * Frame 4 has a high address (stored negative) and a name needing escapes.
  * The stacks, as frame ids innermost first: 1 [1,2], 2 [6,5,2], 3 [3],
- * 4 [4,1,2], 5 [3,2], 6 []; SAMPLE_ROWS_SQL stores them as schema 3 does
+ * 4 [4,1,2], 5 [3,2], 6 []; SAMPLE_ROWS_SQL stores them as schemas 3 and 4 do
  * (2 and 4 share the rows of 1, 4 through an empty row 7), SCHEMA_2_ROWS_SQL
  * as schemas 1 and 2 did, whole.  The other rows are the same. */
+/* The numbers schema 4 stores for blocks.function and blocks.kind. */
+#define MALLOC "1"
+#define NEW "10"
+#define NEW_ARRAY "14"
+#define UNCLASSIFIED "0"
+#define DEFINITE "1"
+#define INDIRECT "2"
+#define POSSIBLE "3"
+#define REACHABLE "4"
 #define PROCESSES_SITES_BLOCKS_ERRORS_SQL                                                                            \
     "INSERT INTO processes (id, pid, parent_pid, argv, executable, exit_code, exit_signal, end_reason, leak_scan,"   \
     "  allocations, frees, allocated_bytes, peak_bytes, temporary_allocations) VALUES"                               \
@@ -56,11 +65,11 @@ static char temp_dir[] = "/tmp/memtrack-test-report-XXXXXX";
     "INSERT INTO sites (stack_id, process_id, allocations, bytes, temporary, peak_bytes) VALUES"                     \
     " (1, 1, 3, 120, 0, 120), (2, 1, 5, 500, 4, 200), (4, 1, 2, 120, 1, 60),"                                        \
     " (5, 2, 2, 128, 0, 128), (6, 2, 1, 1, 1, 1);"                                                                   \
-    "INSERT INTO blocks (process_id, stack_id, address, size, function, kind) VALUES"                                \
-    " (1, 1, 0x1000, 40, 'malloc', 'definite'), (1, 1, 0x1040, 0, 'malloc', 'definite'),"                            \
-    " (1, 4, 0x1080, 40, 'malloc', 'definite'), (1, 2, 0x10c0, 8, 'malloc', 'indirect'),"                            \
-    " (1, 1, 0x1100, 16, 'malloc', 'possible'), (1, 2, 0x1140, 100, 'operator new', 'reachable'),"                   \
-    " (2, 5, 0x2000, 64, 'malloc', 'unclassified'), (2, 5, 0x2040, 64, 'malloc', 'unclassified');"                   \
+    "INSERT INTO blocks (id, process_id, stack_id, address, size, function_code, kind_code) VALUES"                  \
+    " (1, 1, 1, 0x1000, 40, " MALLOC ", " DEFINITE "), (2, 1, 1, 0x1040, 0, " MALLOC ", " DEFINITE "),"              \
+    " (3, 1, 4, 0x1080, 40, " MALLOC ", " DEFINITE "), (4, 1, 2, 0x10c0, 8, " MALLOC ", " INDIRECT "),"              \
+    " (5, 1, 1, 0x1100, 16, " MALLOC ", " POSSIBLE "), (6, 1, 2, 0x1140, 100, " NEW ", " REACHABLE "),"              \
+    " (7, 2, 5, 0x2000, 64, " MALLOC ", " UNCLASSIFIED "), (8, 2, 5, 0x2040, 64, " MALLOC ", " UNCLASSIFIED ");"    \
     "INSERT INTO errors (id, process_id, type, address, size, offset, alloc_function, free_function,"                \
     "  stack_id, alloc_stack_id, first_free_stack_id) VALUES"                                                        \
     " (7, 1, 'mismatched_free', 0x6000, 24, 0, 'operator new[]', 'free', NULL, 1, NULL),"                            \
@@ -76,7 +85,7 @@ static char temp_dir[] = "/tmp/memtrack-test-report-XXXXXX";
     " (6, 0x401310, " prog ", 'inline_fn', '/abs/inl.h', 5, 1);"
 
 static const char SAMPLE_ROWS_SQL[] =
-    "INSERT INTO meta VALUES ('schema_version', '3'), ('complete', '1');"
+    "INSERT INTO meta VALUES ('schema_version', '4'), ('complete', '1');"
     "INSERT INTO objects (id, path, build_id) VALUES (1, '/abs/prog', NULL), (2, '/lib/libc.so.6', 'abcd');"
     "INSERT INTO frames (id, address, object_id, function, file, line, inlined) VALUES" FRAME_ROWS("1", "2")
     "INSERT INTO stacks (id, process_id, frames, outer_id, outer_skip) VALUES"
@@ -463,9 +472,9 @@ static void test_heuristics_split_and_name_groups(void **state)
     (void)state;
     create_trace(temp_path("heuristics.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
     execute_sql(temp_path("heuristics.db"),
-                "INSERT INTO blocks (process_id, stack_id, address, size, function, kind, heuristic) VALUES"
-                " (1, 2, 0x1180, 32, 'operator new[]', 'reachable', 'newarray'),"
-                " (1, 2, 0x11c0, 32, 'operator new', 'reachable', 'stdstring')");
+                "INSERT INTO blocks (id, process_id, stack_id, address, size, function_code, kind_code, heuristic)"
+                " VALUES (9, 1, 2, 0x1180, 32, " NEW_ARRAY ", " REACHABLE ", 'newarray'),"
+                " (10, 1, 2, 0x11c0, 32, " NEW ", " REACHABLE ", 'stdstring')");
     char *json = render_trace(temp_path("heuristics.db"), render_json);
     const char *stack = "\"stack\": [{\"function\": \"inline_fn\", \"file\": \"/abs/inl.h\", \"line\": 5, "
                         "\"module\": \"/abs/prog\", \"address\": \"0x401310\"}, {\"function\": \"helper\", "
@@ -501,8 +510,8 @@ static void test_definite_groups_count_the_indirect_bytes_they_lead(void **state
     create_trace(temp_path("owners.db"), MT_SCHEMA_SQL, SAMPLE_ROWS_SQL);
     execute_sql(temp_path("owners.db"),
                 "UPDATE blocks SET owner_address = 0x1080 WHERE address = 0x10c0;"
-                "INSERT INTO blocks (process_id, stack_id, address, size, function, kind, owner_address) VALUES"
-                " (1, 2, 0x1180, 24, 'malloc', 'indirect', 0x1080);");
+                "INSERT INTO blocks (id, process_id, stack_id, address, size, function_code, kind_code,"
+                " owner_address) VALUES (9, 1, 2, 0x1180, 24, " MALLOC ", " INDIRECT ", 0x1080);");
     char *json = render_trace(temp_path("owners.db"), render_json);
     assert_non_null(strstr(json, "{\"kind\": \"definite\", \"bytes\": 40, \"blocks\": 1, \"stack\": [{\"function\": "
                                  "\"odd"));
@@ -758,7 +767,7 @@ static void test_unusable_files(void **state)
 static const struct {
     const char *sql, *reason;
 } HOSTILE_VALUES[] = {
-    {"UPDATE meta SET value = '99'", "written by a newer memtrack (schema 99 > 3)"},
+    {"UPDATE meta SET value = '99'", "written by a newer memtrack (schema 99 > 4)"},
     {"UPDATE meta SET value = '0'", "damaged: meta.schema_version is not a positive integer"},
     {"UPDATE meta SET value = 'one'", "damaged: meta.schema_version is not a positive integer"},
     {"UPDATE processes SET argv = NULL WHERE id = 1", "damaged: processes row 1: argv is not a JSON array"},
@@ -782,8 +791,8 @@ static const struct {
     {"DROP TABLE objects", "damaged: no objects table"},
     {"UPDATE frames SET address = 1.5 WHERE id = 1", "damaged: frame 1: address is not an integer"},
     {"UPDATE frames SET line = -3 WHERE id = 1", "damaged: frame 1: line is negative"},
-    {"UPDATE blocks SET kind = 'bogus' WHERE size = 8", "blocks with process_id 1: kind is not a known value"},
-    {"UPDATE blocks SET kind = NULL WHERE size = 8", "blocks with process_id 1: kind is not a known value"},
+    {"UPDATE blocks SET kind_code = 9 WHERE size = 8", "blocks with process_id 1: kind is not a known value"},
+    {"UPDATE blocks SET kind_code = NULL WHERE size = 8", "blocks with process_id 1: kind is not a known value"},
     {"UPDATE blocks SET heuristic = 'bogus' WHERE size = 100",
      "blocks with process_id 1: heuristic is not a known value"},
     {"UPDATE blocks SET heuristic = 'newarray' WHERE size = 8",
@@ -791,7 +800,7 @@ static const struct {
     {"UPDATE blocks SET size = 'big' WHERE size = 8", "blocks with process_id 1: size is not an integer"},
     {"UPDATE blocks SET size = -8 WHERE size = 8", "blocks with process_id 1: size is negative"},
     {"UPDATE blocks SET size = NULL WHERE size = 8", "blocks with process_id 1: size is missing"},
-    {"UPDATE blocks SET stack_id = NULL WHERE size = 8", "blocks with process_id 1: stack_id is missing"},
+    {"UPDATE blocks SET stack_id = 'two' WHERE size = 8", "blocks with process_id 1: stack_id is not an integer"},
     {"UPDATE blocks SET size = 9223372036854775807 WHERE size IN (0, 40)", "damaged: integer overflow"},
     {"UPDATE blocks SET size = 9223372036854775807 WHERE size = 8", "damaged: blocks: sizes add up beyond 2^63"},
     {"UPDATE errors SET type = 'use_after_free' WHERE id = 3", "damaged: errors row 3: type is not a known value"},

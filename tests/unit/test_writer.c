@@ -27,6 +27,7 @@
 #include "collect/process.h"
 #include "record_encoder.h"
 #include "symbolize/symbolize.h"
+#include "trace/names.h"
 #include "trace/reader.h"
 #include "trace/writer.h"
 
@@ -121,6 +122,17 @@ static struct mt_process *sample_process(void)
     return p;
 }
 
+/* A process of "./prog" that said hello, and E started on its next batch. */
+static struct mt_process *plain_process(struct batch_encoder *e)
+{
+    encoder_start(e, 100);
+    const char *argv[] = {"./prog", NULL};
+    struct mt_process *p = process_new(encode_hello(e, 100, 1, argv, "/abs/prog"));
+    assert_non_null(p);
+    encoder_start(e, 100);
+    return p;
+}
+
 /* A program memtrack could not preload into, killed by SIGKILL. */
 static struct mt_process *killed_stand_in(void)
 {
@@ -186,7 +198,7 @@ static void test_the_trace_holds_every_row(void **state)
 
     assert_string_equal(sql_value(db, "SELECT group_concat(key || '=' || value, ';') FROM"
                                       " (SELECT * FROM meta WHERE key != 'memtrack_version' ORDER BY key)"),
-                        "command=memtrack run ./prog 'a b';complete=1;schema_version=3");
+                        "command=memtrack run ./prog 'a b';complete=1;schema_version=4");
     assert_string_equal(sql_value(db, "SELECT value FROM meta WHERE key = 'memtrack_version'"), MEMTRACK_VERSION);
 
     assert_string_equal(
@@ -216,11 +228,14 @@ static void test_the_trace_holds_every_row(void **state)
                                       " (SELECT t.text, s.truncated FROM stack_text AS t JOIN stacks AS s"
                                       "  USING (id) ORDER BY t.text)"),
                         "401000 402000|0;403000|0;7f0000001234 402000|0;ffffffffff600400|1");
-    /* ids in the order of first use (sites by first allocation: A, C, B; then
-     * the error's stack); B's row holds only IN_MODULE, and takes MAIN from A's */
+    /* stack ids in the order of first use (sites by first allocation: A, C,
+     * B; then the error's stack); frame ids by how many rows list them, then
+     * in the order the addresses came (each is listed once here: CALLER,
+     * MAIN, IN_MODULE, HIGH, BAD_FREE); B's row holds only IN_MODULE, and
+     * takes MAIN from A's */
     assert_string_equal(sql_value(db, "SELECT group_concat(printf('%d|%s|%s|%s', id, frames, quote(outer_id),"
                                       " quote(outer_skip)), ';') FROM (SELECT * FROM stacks ORDER BY id)"),
-                        "1|[1,2]|NULL|NULL;2|[3]|NULL|NULL;3|[4]|1|1;4|[5]|NULL|NULL");
+                        "1|[1,2]|NULL|NULL;2|[4]|NULL|NULL;3|[3]|1|1;4|[5]|NULL|NULL");
 
     /* A peaked before the process did (0 at the peak), B made the peak, C held steady */
     assert_string_equal(sql_value(db, STACK_TEXT_SQL "SELECT group_concat(printf('%s|%d|%d|%d|%d|"
@@ -367,6 +382,62 @@ static void test_a_trace_closed_incomplete_says_so(void **state)
     assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_string_equal(sql_value(db, "SELECT value FROM meta WHERE key = 'complete'"), "0");
     assert_string_equal(sql_value(db, "SELECT count(*) FROM processes"), "0");
+    sqlite3_close(db);
+}
+
+/* The frame that most stacks rows list gets the smallest id, however late
+ * its address came: ids are the bulk of the stacks rows' text.  F is in the
+ * rows of B and C (their outer parts differ), X only in A's. */
+static void test_frames_listed_most_have_the_smallest_ids(void **state)
+{
+    enum { F = 0x401100, X = 0x401200, M1 = 0x402100, M2 = 0x402200 };
+    static struct batch_encoder e;
+    struct mt_process *p = plain_process(&e);
+    encode_stack(&e, STACK_A, (const uint64_t[]){X, M1}, 2);
+    encode_stack(&e, STACK_B, (const uint64_t[]){F, M2}, 2);
+    encode_stack(&e, STACK_C, (const uint64_t[]){F, M1}, 2);
+    encode_alloc(&e, 1, 0x1000, 8, 1 * MS, STACK_A);
+    encode_alloc(&e, 2, 0x2000, 8, 2 * MS, STACK_B);
+    encode_alloc(&e, 3, 0x3000, 8, 3 * MS, STACK_C);
+    const char *why = NULL;
+    assert_int_equal(mt_decode_batch(e.bytes, e.len, apply_record, p, &why), 0);
+    p->ordinal = 1;
+    char err[512];
+    struct trace_writer *w = trace_writer_open(trace_path, "memtrack run ./prog", err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(trace_write_process(w, p, NULL), 0);
+    assert_int_equal(trace_writer_close(w, 1), 0);
+    process_free(p);
+
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_string_equal(sql_value(db, "SELECT printf('%x', address) FROM frames WHERE id = 1"), "401100");
+    assert_string_equal(sql_value(db, "SELECT count(*) FROM stacks, json_each(stacks.frames) AS j"
+                                      " JOIN frames AS f ON f.id = j.value WHERE f.address = 4198656"),
+                        "2");
+    sqlite3_close(db);
+}
+
+/* The words schema 4 computes for blocks.function and blocks.kind from the
+ * numbers the writer stores are those of trace/names.c, for every number. */
+static void test_block_words_are_the_collectors(void **state)
+{
+    char err[512];
+    struct trace_writer *w = trace_writer_open(trace_path, "memtrack run x", err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(trace_writer_close(w, 1), 0);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    for (unsigned f = 0; f < MT_FN_END; f++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "INSERT INTO blocks(id, process_id, stack_id, address, size, function_code,"
+                                  " kind_code) VALUES (%u, 1, 1, 0, 0, %u, %u)", f + 1, f, f % MT_LEAK_END);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        snprintf(sql, sizeof sql, "SELECT function FROM blocks WHERE id = %u", f + 1);
+        assert_string_equal(sql_value(db, sql), mt_function_name(f));
+        snprintf(sql, sizeof sql, "SELECT kind FROM blocks WHERE id = %u", f + 1);
+        assert_string_equal(sql_value(db, sql), mt_leak_kind_name(f % MT_LEAK_END));
+    }
     sqlite3_close(db);
 }
 
@@ -525,11 +596,7 @@ static void test_records_out_of_range_leave_the_trace_readable(void **state)
     int failed = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         static struct batch_encoder e;
-        encoder_start(&e, 100);
-        const char *argv[] = {"./prog", NULL};
-        struct mt_process *p = process_new(encode_hello(&e, 100, 1, argv, "/abs/prog"));
-        assert_non_null(p);
-        encoder_start(&e, 100);
+        struct mt_process *p = plain_process(&e);
         encode_stack(&e, STACK_A, (const uint64_t[]){CALLER, MAIN}, 2);
         encode_alloc(&e, 1, 0x1000, 100, 1 * MS, STACK_A);
         cases[i].spoil(&e);
@@ -577,6 +644,8 @@ int main(void)
         cmocka_unit_test_teardown(test_the_trace_holds_every_row, remove_trace),
         cmocka_unit_test_teardown(test_the_report_reads_what_was_written, remove_trace),
         cmocka_unit_test_teardown(test_a_trace_closed_incomplete_says_so, remove_trace),
+        cmocka_unit_test_teardown(test_frames_listed_most_have_the_smallest_ids, remove_trace),
+        cmocka_unit_test_teardown(test_block_words_are_the_collectors, remove_trace),
         cmocka_unit_test_teardown(test_a_rolled_back_process_leaves_no_object_behind, remove_trace),
         cmocka_unit_test_teardown(test_an_existing_file_is_never_overwritten, remove_trace),
         cmocka_unit_test(test_an_unwritable_directory_gives_a_message),
