@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "analyse/query.h"
+#include "util/array.h"
 #include "util/u64map.h"
 
 /* One row per frame of stacks row ?1, in order.  The outer row survives an
@@ -409,15 +410,10 @@ static int add_frame(struct link_walk *walk, int64_t id, size_t depth)
     const uint32_t *number = u64map_get(&walk->rows->frames, (uint64_t)id + 1);
     if (number == NULL)
         return 0;
-    if (depth == walk->room) {
-        size_t room = walk->room ? walk->room * 2 : 64;
-        uint32_t *frames = realloc(walk->frames, room * sizeof *frames);
-        if (frames == NULL)
-            return -1;
-        walk->frames = frames;
-        walk->room = room;
-    }
-    walk->frames[depth] = *number;
+    uint32_t *frame = array_push((void **)&walk->frames, &depth, &walk->room, sizeof *walk->frames);
+    if (frame == NULL)
+        return -1;
+    *frame = *number;
     return 1;
 }
 

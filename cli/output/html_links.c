@@ -10,6 +10,7 @@
 
 #include "analyse/model.h"
 #include "analyse/stacks.h"
+#include "util/array.h"
 
 /* A stacks row the tree holds. */
 struct link_row {
@@ -159,15 +160,10 @@ static int64_t walk_path(struct link_tree *tree, uint32_t node)
 {
     size_t depth = 0;
     for (; node != 0; node = tree->parents[node]) {
-        if (depth == tree->path_room) {
-            size_t room = tree->path_room ? tree->path_room * 2 : 256;
-            uint32_t *path = realloc(tree->path, room * sizeof *path);
-            if (path == NULL)
-                return -1;
-            tree->path = path;
-            tree->path_room = room;
-        }
-        tree->path[depth++] = node;
+        uint32_t *step = array_push((void **)&tree->path, &depth, &tree->path_room, sizeof *tree->path);
+        if (step == NULL)
+            return -1;
+        *step = node;
     }
     return (int64_t)depth;
 }
