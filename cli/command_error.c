@@ -1,5 +1,7 @@
 /*
- * command_error.c - the one way subcommands name a mistake on stderr.
+ * command_error.c - the one way commands say on stderr what went wrong: a
+ * mistake on the command line, a trace they cannot use, output they cannot
+ * write.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -230,11 +230,11 @@ static int write_streamed(struct trace *trace, struct report *report, const stru
     process_timeline_free(&timeline);
     if (result < 0) {
         fflush(stdout);
-        fprintf(stderr, "memtrack report: %s: %s\n", options->trace_path, trace->problem);
+        command_error("report", "%s: %s", options->trace_path, trace->problem);
         return MT_EXIT_USAGE;
     }
     if (result > 0 || finished != 0) {
-        fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
+        command_error("report", "cannot write the report: %s", strerror(errno));
         return 1;
     }
     return 0;
@@ -271,27 +271,25 @@ int cmd_report(int argc, char **argv)
     if (text || !read)
         reading_progress_end(&reading); /* the other formats' reading goes on while they are written */
     if (!read) {
-        fprintf(stderr, "memtrack report: %s: %s\n", options.trace_path, trace.problem);
+        command_error("report", "%s: %s", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else if (report.process_count == 0 && (options.pid != 0 || options.exe != NULL)) {
-        fprintf(stderr, "memtrack report: %s: no process", options.trace_path);
+        char with_pid[64] = "";
         if (options.pid != 0)
-            fprintf(stderr, " with pid %zu%s", options.pid, options.exe != NULL ? " and" : "");
-        if (options.exe != NULL)
-            fprintf(stderr, " running %s", options.exe);
-        fputc('\n', stderr);
+            snprintf(with_pid, sizeof with_pid, " with pid %zu%s", options.pid, options.exe != NULL ? " and" : "");
+        command_error("report", "%s: no process%s%s%s", options.trace_path, with_pid,
+                      options.exe != NULL ? " running " : "", options.exe != NULL ? options.exe : "");
         status = MT_EXIT_USAGE;
     } else if (options.format == FORMAT_MASSIF && report.process_count != 1) {
-        fprintf(stderr, "memtrack report: %s: massif holds one process and the trace has %zu%s\n",
-                options.trace_path, report.process_count,
-                report.process_count > 1 ? ": choose one with --pid or --exe" : "");
+        command_error("report", "%s: massif holds one process and the trace has %zu%s", options.trace_path,
+                      report.process_count, report.process_count > 1 ? ": choose one with --pid or --exe" : "");
         status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("report", &trace);
         if (!text) {
             status = write_streamed(&trace, &report, &options, &reading);
         } else if (render_text_with(stdout, &report, &options.text) != 0) {
-            fprintf(stderr, "memtrack report: cannot write the report: %s\n", strerror(errno));
+            command_error("report", "cannot write the report: %s", strerror(errno));
             status = 1;
         }
     }

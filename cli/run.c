@@ -12,6 +12,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +30,10 @@
 #include "gate/gate.h"
 #include "help/help.h"
 #include "heuristics.h"
+#include "output/run_summary.h"
 #include "run/finish.h"
 #include "run/launch.h"
 #include "run/status_line.h"
-#include "run/summary.h"
 #include "trace/writer.h"
 
 #define DRAIN_IDLE_MS 2000 /* after the program exits, how long a silent descendant may hold the run */
@@ -69,9 +70,8 @@ static int add_option(struct run_options *o, const char *key, const char *value)
     size_t room = sizeof o->options_env - len;
     if ((size_t)snprintf(o->options_env + len, room, "%s%s=%s", len ? "," : "", key, value) >= room) {
         o->options_env[len] = '\0';
-        fprintf(stderr, "memtrack run: the options for libtrack (MEMTRACK_OPTIONS and the command line's) exceed "
-                        "%d characters\n", OPTIONS_ENV_MAX - 1);
-        return -1;
+        return command_error("run", "the options for libtrack (MEMTRACK_OPTIONS and the command line's) exceed "
+                                    "%d characters", OPTIONS_ENV_MAX - 1);
     }
     return 0;
 }
@@ -80,10 +80,8 @@ static int add_option(struct run_options *o, const char *key, const char *value)
 static int add_choice(struct run_options *o, const char *option, const char *key, const char *value,
                       const char *one, const char *other)
 {
-    if (strcmp(value, one) && strcmp(value, other)) {
-        fprintf(stderr, "memtrack run: %s takes %s or %s, not '%s'\n", option, one, other, value);
-        return -1;
-    }
+    if (strcmp(value, one) && strcmp(value, other))
+        return command_error("run", "%s takes %s or %s, not '%s'", option, one, other, value);
     return add_option(o, key, value);
 }
 
@@ -92,13 +90,9 @@ static int add_choice(struct run_options *o, const char *option, const char *key
 static int add_heuristics(struct run_options *o, const char *value)
 {
     unsigned set;
-    if (mt_heuristics_parse(value, strlen(value), &set) != 0) {
-        fprintf(stderr,
-                "memtrack run: --leak-check-heuristics takes all, none or a comma-separated list of stdstring, "
-                "length64, newarray, multipleinheritance, not '%s'\n",
-                value);
-        return -1;
-    }
+    if (mt_heuristics_parse(value, strlen(value), &set) != 0)
+        return command_error("run", "--leak-check-heuristics takes all, none or a comma-separated list of "
+                                    "stdstring, length64, newarray, multipleinheritance, not '%s'", value);
     return add_option(o, "leak_check_heuristics", value);
 }
 
@@ -139,16 +133,12 @@ static int parse_options(int argc, char **argv, struct run_options *o)
             break;
         case 'S': o->no_symbol_cache = 1; break;
         case 'F':
-            if (gate_parse_kinds(reader.value, &o->fail_on, gate_error, sizeof gate_error) != 0) {
-                fprintf(stderr, "memtrack run: --fail-on: %s\n", gate_error);
-                return -1;
-            }
+            if (gate_parse_kinds(reader.value, &o->fail_on, gate_error, sizeof gate_error) != 0)
+                return command_error("run", "--fail-on: %s", gate_error);
             break;
         case 'X':
-            if (gate_parse_exitcode(reader.value, &o->error_exitcode, gate_error, sizeof gate_error) != 0) {
-                fprintf(stderr, "memtrack run: %s\n", gate_error);
-                return -1;
-            }
+            if (gate_parse_exitcode(reader.value, &o->error_exitcode, gate_error, sizeof gate_error) != 0)
+                return command_error("run", "%s", gate_error);
             break;
         case 'h': fputs(HELP_RUN, stdout); exit(0);
         case '0': case '1': case '2': case '3': /* NUMBER_OPTIONS[c - '0'] */
@@ -173,7 +163,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "memtrack run: no program to run\n");
+        command_error("run", "no program to run");
         fputs(HELP_RUN, stderr);
         return -1;
     }
@@ -293,101 +283,133 @@ static int exit_status_of(int status)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-int cmd_run(int argc, char **argv)
+/* Reads run's options: MEMTRACK_OPTIONS, then the command line's, which
+ * override it.  Returns the index of PROGRAM in argv, or -1 after saying why
+ * not. */
+static int read_options(int argc, char **argv, struct run_options *o)
 {
-    struct run_options o = {.error_exitcode = GATE_DEFAULT_EXITCODE};
     /* libtrack's own variable, when set, goes first: the command line's options override it */
     const char *inherited = getenv(MT_ENV_OPTIONS);
-    if (inherited && strlen(inherited) >= sizeof o.options_env) {
-        fprintf(stderr, "memtrack run: MEMTRACK_OPTIONS is too long: %zu characters, at most %zu\n",
-                strlen(inherited), sizeof o.options_env - 1);
-        return MT_EXIT_USAGE;
-    }
+    if (inherited && strlen(inherited) >= sizeof o->options_env)
+        return command_error("run", "MEMTRACK_OPTIONS is too long: %zu characters, at most %zu", strlen(inherited),
+                             sizeof o->options_env - 1);
     if (inherited)
-        strcpy(o.options_env, inherited);
-    int first = parse_options(argc, argv, &o);
-    if (first < 0)
-        return MT_EXIT_USAGE;
-    char **prog = argv + first;
-    char err[512];
-    struct launch l;
-    int rc = launch_prepare(&l, prog, err, sizeof err);
-    if (rc) {
-        fprintf(stderr, "memtrack: %s\n", err);
-        return rc;
-    }
-    launch_warn_untraceable(&l, stderr);
-    if (o.output && !o.force && access(o.output, F_OK) == 0) {
-        fprintf(stderr, "memtrack: %s exists; use --force to overwrite it\n", o.output);
-        return MT_EXIT_USAGE;
-    }
-    struct mt_server server;
-    if (server_open(&server, err, sizeof err) != 0) {
-        fprintf(stderr, "memtrack: %s\n", err);
-        server_close(&server);
-        return MT_EXIT_USAGE;
-    }
-    pid_t child = launch_fork(&l, server.path, o.options_env);
+        strcpy(o->options_env, inherited);
+    return parse_options(argc, argv, o);
+}
+
+/* What became of a program that ran. */
+struct run_outcome {
+    int wait_status;
+    bool stored_whole;    /* every process stored, and the trace closed */
+    const char *untraced; /* why the started program was not traced (a static string), or NULL */
+};
+
+/* Starts the program PROG (ARGC words) prepared in L, with the trace at
+ * OUTPUT, collects and stores until every process has ended, and prints the
+ * summary.  Returns 0 with OUTCOME filled, or the status memtrack exits with
+ * when the program could not be started (after saying why).  The caller
+ * closes SERVER and frees its processes. */
+static int trace_program(const struct run_options *o, struct launch *l, struct mt_server *server, int argc,
+                         char **prog, char *output, size_t output_size, struct run_outcome *outcome)
+{
+    pid_t child = launch_fork(l, server->path, o->options_env);
     if (child < 0) {
-        fprintf(stderr, "memtrack: cannot start %s: %s\n", prog[0], strerror(errno));
-        server_close(&server);
+        command_error("run", "cannot start %s: %s", prog[0], strerror(errno));
         return 126;
     }
-    char output[PATH_MAX];
-    if (o.output)
-        snprintf(output, sizeof output, "%s", o.output);
+    if (o->output)
+        snprintf(output, output_size, "%s", o->output);
     else
-        default_output(output, sizeof output, prog[0], child);
-    if (o.force)
+        default_output(output, output_size, prog[0], child);
+    if (o->force)
         unlink(output);
-    char *command = join_command(argc - first, prog);
-    struct trace_writer *w = trace_writer_open(output, command ? command : prog[0], err, sizeof err);
+    char *command = join_command(argc, prog);
+    char error[512];
+    struct trace_writer *w = trace_writer_open(output, command ? command : prog[0], error, sizeof error);
     free(command);
     if (!w) {
-        launch_abandon(&l);
-        server_close(&server);
-        fprintf(stderr, "memtrack: %s\n", err);
+        launch_abandon(l);
+        command_error("run", "%s", error);
         return MT_EXIT_USAGE;
     }
-    int exec_errno = launch_go(&l);
+    int exec_errno = launch_go(l);
     if (exec_errno) {
         trace_writer_close(w, 0);
         unlink(output);
-        server_close(&server);
-        fprintf(stderr, "memtrack: cannot run %s: %s\n", prog[0], strerror(exec_errno));
+        command_error("run", "cannot run %s: %s", prog[0], strerror(exec_errno));
         return exec_errno == ENOENT ? 127 : 126;
     }
     route_signals(child);
     struct status_line status;
-    status_line_init(&status, o.quiet);
-    server.after_batch = after_batch;
-    server.after_batch_context = &status;
+    status_line_init(&status, o->quiet);
+    server->after_batch = after_batch;
+    server->after_batch_context = &status;
     trace_writer_on_progress(w, status_line_storing, &status);
     struct finisher f;
-    finisher_init(&f, w, child, !o.no_symbol_cache, &status.line);
-    collect(&server, &f, &status);
-    struct mt_process *top = server_find_pid(&server, child);
+    finisher_init(&f, w, child, !o->no_symbol_cache, &status.line);
+    collect(server, &f, &status);
+    struct mt_process *top = server_find_pid(server, child);
     if (!top) {
-        top = process_stand_in(child, getpid(), prog, l.path, l.untraceable ? l.untraceable : MT_UNTRACED_SILENT);
+        top = process_stand_in(child, getpid(), prog, l->path, l->untraceable ? l->untraceable : MT_UNTRACED_SILENT);
         if (top) {
-            server_adopt(&server, top);
-            finish_processes(&f, &server, 1);
+            server_adopt(server, top);
+            finish_processes(&f, server, 1);
         }
     }
     finisher_close(&f);
     status_line_close(&status);
-    int wait_status = f.top_status, stored = f.failures ? -1 : 0;
-    int closed = trace_writer_close(w, stored == 0);
-    summary_print(stderr, &server, top, output);
-    const char *untraced = top ? top->untraced : NULL; /* a static string: outlives the processes */
+    int closed = trace_writer_close(w, f.failures == 0);
+    summary_print(stderr, server, top, output);
+    *outcome = (struct run_outcome){.wait_status = f.top_status, .stored_whole = f.failures == 0 && closed == 0,
+                                    .untraced = top ? top->untraced : NULL};
+    return 0;
+}
+
+/* Runs `memtrack run`: the program's own exit status, or the gate's
+ * (--fail-on); 2 for bad usage, 126 or 127 when the program cannot be run.
+ * What is wrong before the program starts is said as "memtrack run: ";
+ * what happens once it has run, beside its own output and libtrack's, as
+ * "memtrack: ". */
+int cmd_run(int argc, char **argv)
+{
+    struct run_options o = {.error_exitcode = GATE_DEFAULT_EXITCODE};
+    int first = read_options(argc, argv, &o);
+    if (first < 0)
+        return MT_EXIT_USAGE;
+    char **prog = argv + first;
+    char error[512];
+    struct launch l;
+    int status = launch_prepare(&l, prog, error, sizeof error);
+    if (status != 0) {
+        command_error("run", "%s", error);
+        return status;
+    }
+    launch_warn_untraceable(&l, stderr);
+    if (o.output && !o.force && access(o.output, F_OK) == 0) {
+        command_error("run", "%s exists; use --force to overwrite it", o.output);
+        return MT_EXIT_USAGE;
+    }
+    struct mt_server server;
+    char output[PATH_MAX];
+    struct run_outcome outcome = {0};
+    if (server_open(&server, error, sizeof error) != 0) {
+        command_error("run", "%s", error);
+        status = MT_EXIT_USAGE;
+    } else {
+        status = trace_program(&o, &l, &server, argc - first, prog, output, sizeof output, &outcome);
+    }
     server_close(&server);
     for (struct mt_process *p = server.processes, *next; p; p = next) {
         next = p->next;
         process_free(p);
     }
-    if (stored || closed)
+    if (status != 0)
+        return status;
+    if (!outcome.stored_whole)
         fprintf(stderr, "memtrack: the trace %s is incomplete\n", output);
+    int program_status = exit_status_of(outcome.wait_status);
     if (o.fail_on != 0)
-        return gate_after_run(output, o.fail_on, o.error_exitcode, exit_status_of(wait_status), untraced, stderr);
-    return exit_status_of(wait_status);
+        return gate_after_run(output, o.fail_on, o.error_exitcode, program_status, outcome.untraced, stderr);
+    return program_status;
 }

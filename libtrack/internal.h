@@ -134,7 +134,11 @@ struct mt_thread {
     } held[MT_HOLD_MAX];
 };
 extern __thread struct mt_thread *mt_self; /* the calling thread's state; NULL before its first hook */
-extern atomic_int mt_tracking_off;          /* tracker.c: no collector, every hook passes through */
+extern atomic_int mt_tracking_off;          /* lifecycle.c: no collector, every hook passes through */
+/* Makes the calling thread's state the first time it enters libtrack (a dead
+ * thread's, or a new one) and sets mt_self; NULL when none can be had. */
+struct mt_thread *mt_thread_make(void);
+/* lifecycle.c: mt_thread_get for a thread without state yet. */
 struct mt_thread *mt_thread_first_get(const void *hook_frame);
 /* Enters libtrack on this thread: returns its state with the guard taken, or
  * NULL when the call must pass straight to libc (re-entry, or not ready).
@@ -144,7 +148,7 @@ struct mt_thread *mt_thread_first_get(const void *hook_frame);
  * function returns starts from there instead of walking out of libtrack's
  * own frames one by one. */
 /* Zero in a child of a raw fork or clone system call until its first call
- * into libtrack, which makes it a process of its own (tracker.c); 0 when
+ * into libtrack, which makes it a process of its own (lifecycle.c); 0 when
  * the child is traced, -1 when it is not (--no-follow). */
 extern volatile uint8_t *mt_fork_mark;
 int mt_adopt_raw_fork(void);
@@ -361,7 +365,7 @@ void mt_quarantine_unlock_all(void);
 void *mt_quarantine_hold(struct mt_thread *t, void *p, size_t size, void **also_evicted, size_t *n_also);
 void mt_quarantine_held_ranges(struct mt_thread *t, mt_range_fn fn, void *arg);
 
-/* ---- tracker.c: the logic of every hook ---- */
+/* ---- tracker.c: the logic of every hook (its variables set by lifecycle.c) ---- */
 /* Process-wide figures.  Allocations and releases are counted per thread
  * (mt_thread.counts, summed by mt_threads_sum): a shared
  * counter would cost each hook one more locked instruction. */
@@ -409,8 +413,6 @@ extern struct mt_options mt_options;
 extern uintptr_t mt_self_text_start, mt_self_text_end;
 /* MT_HELLO_FOREIGN_MALLOC or 0, found at start-up: every hello of the image says it. */
 extern uint32_t mt_hello_standing_flags;
-void mt_init(void);
-void mt_on_immediate_exit(int status, uintptr_t caller_sp);
 void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsigned function);
 /* Checks and records a release.  Returns what must be handed to libc now: `p`
  * itself, or NULL (a bad pointer, reported; or `p` kept in quarantine).  Blocks
@@ -418,6 +420,17 @@ void mt_on_alloc(struct mt_thread *t, void *p, size_t size, size_t align, unsign
 void *mt_on_free(struct mt_thread *t, void *p, unsigned function, size_t claimed_size, size_t claimed_align);
 void *mt_on_realloc(struct mt_thread *t, void *p, size_t size, unsigned function);
 int mt_family_of(unsigned function);
+
+/* ---- lifecycle.c: options, start-up, fork, exit ---- */
+/* Starts the library once per process, from whichever hook runs first. */
+void mt_init(void);
+void mt_on_immediate_exit(int status, uintptr_t caller_sp);
+/* Set in a fork child until it has told the collector which blocks it got
+ * from its parent: done lazily, at its first allocation (mt_send_inherited),
+ * so a child that only execs sends nothing. */
+extern atomic_int mt_inherit_pending;
+/* Describes the blocks a fork child inherited, once: its first event. */
+void mt_send_inherited(struct mt_thread *t);
 
 /* ---- environment.c: what children inherit ---- */
 void mt_environment_stop_following(void);

@@ -23,7 +23,6 @@
 #define STATE_BYTES ((sizeof(struct mt_thread) + 4095) & ~(size_t)4095) /* buffer follows */
 
 __thread struct mt_thread *mt_self;
-static __thread int self_guard_early; /* guard for the time before `mt_self` exists */
 static _Atomic(struct mt_thread *) registry;
 static atomic_uint_fast64_t next_number = 1;
 static pthread_key_t exit_key;
@@ -92,8 +91,7 @@ static struct mt_thread *claim_state(uint32_t tid)
     return t;
 }
 
-/* Gives the calling thread its state the first time it allocates. */
-static struct mt_thread *init_thread(void)
+struct mt_thread *mt_thread_make(void)
 {
     uint32_t tid = current_tid();
     struct mt_thread *t = claim_state(tid);
@@ -112,23 +110,6 @@ static struct mt_thread *init_thread(void)
     ensure_exit_key();
     if (atomic_load(&exit_key_state) == 2)
         pthread_setspecific(exit_key, t);
-    return t;
-}
-
-/* mt_thread_get for a thread without state yet: starts the library if it
- * is the first, and makes the thread's state. */
-struct mt_thread *mt_thread_first_get(const void *hook_frame)
-{
-    if (self_guard_early)
-        return NULL;
-    self_guard_early = 1;
-    mt_init();
-    if (!*mt_fork_mark)
-        mt_adopt_raw_fork(); /* before init_thread claims a slot: the parent's, until then */
-    struct mt_thread *t = atomic_load(&mt_tracking_off) ? NULL : init_thread();
-    self_guard_early = 0;
-    if (t)
-        t->hook_frame = hook_frame;
     return t;
 }
 

@@ -1,6 +1,6 @@
 /*
  * model.c - the report model's vocabulary and memory: enumerator names as the
- * trace spells them, array growth, and freeing a whole report.
+ * trace spells them, and freeing a whole report.
  */
 #include "analyse/model.h"
 
@@ -24,21 +24,6 @@ int name_to_index(const char *const names[], size_t count, const char *name)
         if (names[i] != NULL && strcmp(names[i], name) == 0)
             return (int)i;
     return -1;
-}
-
-/* Makes room for one more element after COUNT.  Capacity is implied by the
- * count (8, then doubling at each power of two), so arrays need no capacity
- * field.  Returns the array, moved or not, or NULL with ARRAY untouched (still
- * the caller's) when memory runs out. */
-void *make_room(void *array, size_t count, size_t element_size)
-{
-    bool full = count == 0 || (count >= 8 && (count & (count - 1)) == 0);
-    if (!full)
-        return array;
-    size_t wanted = count == 0 ? 8 : count * 2;
-    if (wanted > SIZE_MAX / element_size)
-        return NULL;
-    return realloc(array, wanted * element_size);
 }
 
 /* Frees a stack's frames, leaving an empty stack (their strings are pooled

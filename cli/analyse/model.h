@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The model's arrays keep no capacity: they and the arrays built from them
+ * grow by make_room(). */
+#include "util/array.h"
+
 /* An integer the trace may leave unknown (SQL NULL). */
 struct maybe_int {
     bool present;
@@ -182,7 +186,6 @@ struct report {
 };
 
 int name_to_index(const char *const names[], size_t count, const char *name);
-void *make_room(void *array, size_t count, size_t element_size);
 void report_stack_free(struct report_stack *stack);
 void report_free(struct report *report);
 /* Frees what one error owns: its names and stacks. */

@@ -3,7 +3,7 @@
  * two traces (baselines, `memtrack diff`).
  */
 #include "analyse/signature.h"
-#include "text_stream.h"
+#include "util/text_stream.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "analyse/query.h"
-#include "collect/u64map.h"
+#include "util/u64map.h"
 
 /* One row per frame of stacks row ?1, in order.  The outer row survives an
  * empty, malformed or non-array `frames` (shape NULL unless valid JSON) so

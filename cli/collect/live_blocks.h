@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collect/u64map.h"
+#include "util/u64map.h"
 
 /* A block the collector knows to be live, in 24 bytes: the collector of a
  * Python holding three million blocks kept 32 for each, 150 MB in all.  An

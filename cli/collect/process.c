@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect/decoder.h"
-#include "array_push.h"
 #include "collect/process.h"
 #include "untraceable.h"
+#include "util/array.h"
 
 /* An empty process with room for argc arguments (argc is 0 when there is no
  * memory for them). */

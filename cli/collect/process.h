@@ -2,15 +2,15 @@
  * process.h - what the collector knows of one traced process image while the
  * run lasts: its identity, modules, stacks, live blocks and per-site figures.
  * Records are applied in arrival order; nothing here depends on the order of
- * batches from different threads (see libtrack/protocol.h).
+ * batches from different threads (see common/protocol.h).
  */
 #ifndef MEMTRACK_PROCESS_H
 #define MEMTRACK_PROCESS_H
 
 #include <stdint.h>
 #include "collect/live_blocks.h"
-#include "collect/u64map.h"
 #include "protocol.h"
+#include "util/u64map.h"
 
 #define MT_LIFETIME_BUCKETS 9 /* <1us, <10us, ..., <10s, >=10s */
 

@@ -25,7 +25,7 @@ struct mt_connection {
     struct mt_process *process;
 };
 
-int server_open(struct mt_server *s, char *err, size_t errlen)
+int server_open(struct mt_server *s, char *error, size_t error_size)
 {
     memset(s, 0, sizeof *s);
     s->listen_fd = -1;
@@ -34,7 +34,7 @@ int server_open(struct mt_server *s, char *err, size_t errlen)
         tmp = "/tmp";
     snprintf(s->dir, sizeof s->dir, "%s/memtrack-XXXXXX", tmp);
     if (!mkdtemp(s->dir)) {
-        snprintf(err, errlen, "cannot create a private directory in %s: %m", tmp);
+        snprintf(error, error_size, "cannot create a private directory in %s: %m", tmp);
         return -1;
     }
     snprintf(s->path, sizeof s->path, "%s/socket", s->dir);
@@ -43,7 +43,7 @@ int server_open(struct mt_server *s, char *err, size_t errlen)
     s->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
         listen(s->listen_fd, 128) < 0) {
-        snprintf(err, errlen, "cannot listen on %s: %m", s->path);
+        snprintf(error, error_size, "cannot listen on %s: %m", s->path);
         return -1;
     }
     return 0;

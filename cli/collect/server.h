@@ -32,7 +32,7 @@ struct mt_server {
     void *after_batch_context;
 };
 
-int server_open(struct mt_server *s, char *err, size_t errlen);
+int server_open(struct mt_server *s, char *error, size_t error_size);
 /* Waits up to timeout_ms for traffic and handles all of it.  The wait also
  * ends when wake_fd (unless -1) becomes readable: the caller's own event. */
 void server_poll(struct mt_server *s, int timeout_ms, int wake_fd);

@@ -1,14 +1,13 @@
 /*
  * baseline.c - loading a baseline trace's findings and looking findings up.
  */
-#include "gate/baseline.h"
+#include "gate/gate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyse/signature.h"
-#include "gate/input.h"
 
 /* The key a finding is matched by: its family, a newline, its signature.
  * The caller frees it; NULL when memory runs out. */

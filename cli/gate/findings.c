@@ -2,7 +2,7 @@
  * findings.c - flattening reports into findings: one per leak group (blocks of
  * one kind from one allocation stack) and one per bad free.
  */
-#include "gate/findings.h"
+#include "gate/gate.h"
 
 #include <stdlib.h>
 

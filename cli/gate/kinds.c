@@ -1,7 +1,7 @@
 /*
  * kinds.c - finding kinds: their names, and parsing --fail-on lists.
  */
-#include "gate/kinds.h"
+#include "gate/gate.h"
 
 #include <stdio.h>
 #include <string.h>

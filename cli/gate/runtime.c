@@ -1,7 +1,7 @@
 /*
  * runtime.c - which frames belong to the C and C++ runtime.
  */
-#include "gate/runtime.h"
+#include "gate/gate.h"
 
 #include <string.h>
 

@@ -1,7 +1,8 @@
 /*
- * suppressions.c - reading suppression files and matching findings to them.
+ * suppressions.c - reading suppression files and matching findings to them:
+ * the lists, LeakSanitizer's patterns, and the built-in list.
  */
-#include "gate/suppressions.h"
+#include "gate/gate.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gate/pattern.h"
-#include "gate/runtime.h"
-#include "printable.h"
+#include "util/printable.h"
 
 const char *const SUPPRESSION_TYPE_NAMES[SUPPRESSION_TYPE_COUNT] = {"leak", "double_free", "invalid_free",
                                                                     "mismatch"};
@@ -183,3 +182,84 @@ void suppressions_free(struct suppression_list *list)
     free(list->items);
     *list = (struct suppression_list){0};
 }
+
+/*
+ * Matching LeakSanitizer suppression patterns.  LSan's own matcher takes the
+ * first occurrence of each literal piece and never backtracks, so "a$" does
+ * not match "aba" there; this one is a true wildcard match, which agrees with
+ * LSan wherever LSan gets it right.
+ */
+
+/* Matches PATTERN[0, length), where '*' is any run of characters, against
+ * TEXT.  OPEN_START and OPEN_END act as an implied '*' before and after it (an
+ * unanchored side).  The classic walk: on a mismatch, let the last '*' swallow
+ * one more character and retry from just after it. */
+static bool glob_matches(const char *pattern, size_t length, const char *text, bool open_start, bool open_end)
+{
+    size_t p = 0;
+    bool can_backtrack = open_start;
+    size_t resume = 0; /* pattern position just after the last '*' */
+    const char *resume_text = text;
+    for (;;) {
+        if (p == length && (open_end || *text == '\0'))
+            return true;
+        if (p < length && pattern[p] == '*') {
+            can_backtrack = true;
+            resume = ++p;
+            resume_text = text;
+        } else if (p < length && *text != '\0' && pattern[p] == *text) {
+            p++;
+            text++;
+        } else if (can_backtrack && *resume_text != '\0') {
+            p = resume;
+            text = ++resume_text;
+        } else {
+            return false;
+        }
+    }
+}
+
+/* Tells whether PATTERN matches TEXT the LSan way (see gate.h).  Unknown
+ * text (NULL) and empty text never match, as in LSan.  Only a final '$' is an
+ * anchor; elsewhere it is an ordinary character. */
+bool pattern_matches(const char *pattern, const char *text)
+{
+    if (text == NULL || *text == '\0')
+        return false;
+    bool anchored_start = pattern[0] == '^';
+    const char *body = pattern + anchored_start;
+    size_t length = strlen(body);
+    bool anchored_end = length > 0 && body[length - 1] == '$';
+    return glob_matches(body, length - anchored_end, text, !anchored_start, !anchored_end);
+}
+
+/*
+ * The built-in suppression list: memory the C and C++ runtime (ld.so, glibc,
+ * libstdc++) allocates for itself and keeps until the process ends.  Each
+ * entry applies only to the runtime frames a stack starts with
+ * (runtime_prefix_depth): a program's own leak stays reported even though its
+ * stack runs through __libc_start_call_main or _dl_init further out.
+ */
+
+const char DEFAULT_SUPPRESSIONS[] =
+    "# memtrack's default suppressions (drop them with --no-default-suppressions).\n"
+    "# Unlike suppressions you write, each one is matched only against the frames\n"
+    "# at the innermost end of the allocation stack that lie in the runtime\n"
+    "# (ld.so, libc, libm, libdl, libpthread, librt, libstdc++, libgcc_s), so a\n"
+    "# leak in your code is never hidden because libc called your main().\n"
+    "\n"
+    "# ld.so: the link map, search paths and version tables of every library\n"
+    "# loaded with dlopen() and not closed.\n"
+    "leak:_dl_open\n"
+    "leak:_dl_map_object\n"
+    "# ld.so: start-up constructors of the runtime's own libraries, such as\n"
+    "# libstdc++'s emergency exception-handling pool.\n"
+    "leak:_dl_init\n"
+    "# ld.so: thread-local storage (the DTV), kept with a thread's cached stack\n"
+    "# (glibc bug 12650; LeakSanitizer suppresses the same).\n"
+    "leak:_dl_allocate_tls\n"
+    "leak:*tls_get_addr*\n"
+    "# libc: dlerror()'s message buffer, kept per thread.\n"
+    "leak:_dlerror_run\n"
+    "# libc: unwinding a thread in pthread_exit() loads libgcc_s for good.\n"
+    "leak:*pthread_exit*\n";

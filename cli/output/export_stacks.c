@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "printable.h"
+#include "util/printable.h"
 
 const char *const EXPORT_METRIC_NAMES[EXPORT_METRIC_COUNT] = {"allocations", "bytes", "leaked", "peak",
                                                               "temporary"};

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gate/describe.h"
-#include "gate/runtime.h"
+#include "gate/gate.h"
+#include "output/describe.h"
 #include "output/gate_formats.h"
 
 #define GITHUB_MAX_FRAMES 16

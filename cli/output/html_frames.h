@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "analyse/model.h"
-#include "collect/u64map.h"
+#include "util/u64map.h"
 
 struct frame_table {
     bool by_name;                       /* frames of one function (its name and file; its module when the

@@ -17,10 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collect/u64map.h"
 #include "output/html_frames.h"
 #include "output/html_stacks.h"
 #include "trace/reader.h"
+#include "util/u64map.h"
 
 /* Node 0 is the root (the empty stack); node N > 0 is frame frames[N] called
  * from node parents[N] < N. */

@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 #include "analyse/model.h"
-#include "collect/u64map.h"
 #include "output/html_frames.h"
+#include "util/u64map.h"
 
 /* Node 0 is the root (the empty stack); node N > 0 is frame frames[N - 1]
  * called from node parents[N - 1], so a parent's id is below its children's. */

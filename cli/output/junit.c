@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gate/describe.h"
+#include "output/describe.h"
 #include "output/gate_formats.h"
 #include "output/utf8.h"
 

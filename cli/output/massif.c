@@ -21,7 +21,7 @@
 #include "output/html_stacks.h"
 #include "output/memcheck_text.h"
 #include "output/render.h"
-#include "printable.h"
+#include "util/printable.h"
 
 /* Massif's default --threshold: entries below this share of the total are summed. */
 #define MASSIF_THRESHOLD_PERCENT 1

@@ -4,8 +4,8 @@
 #include <inttypes.h>
 
 #include "output/memcheck_text.h"
-#include "printable.h"
-#include "source_path.h"
+#include "output/source_path.h"
+#include "util/printable.h"
 
 void write_frame_label(FILE *out, const struct report_frame *frame)
 {

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "analyse/signature.h"
-#include "gate/describe.h"
-#include "gate/runtime.h"
+#include "gate/gate.h"
+#include "output/describe.h"
 #include "output/gate_formats.h"
 #include "output/json_string.h"
 

@@ -9,7 +9,7 @@
 
 #include "output/render.h"
 #include "output/memcheck_text.h"
-#include "printable.h"
+#include "util/printable.h"
 
 /* How each leak kind reads in "N bytes in M blocks are ...". */
 static const char *const LEAK_KIND_PHRASES[LEAK_KIND_COUNT] = {"definitely lost", "indirectly lost",

@@ -59,18 +59,18 @@ static int find_library(char *out, size_t len)
     return access(out, R_OK);
 }
 
-int launch_prepare(struct launch *l, char **argv, char *err, size_t errlen)
+int launch_prepare(struct launch *l, char **argv, char *error, size_t error_size)
 {
     memset(l, 0, sizeof *l);
     l->argv = argv;
     l->go_fd = l->error_fd = -1;
     int e = find_program(argv[0], l->path, sizeof l->path);
     if (e) {
-        snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(e));
+        snprintf(error, error_size, "cannot run %s: %s", argv[0], strerror(e));
         return e == ENOENT ? 127 : 126;
     }
     if (find_library(l->library, sizeof l->library) != 0) {
-        snprintf(err, errlen, "cannot find libmemtrack.so (looked at %s); set MEMTRACK_LIBRARY", l->library);
+        snprintf(error, error_size, "cannot find libmemtrack.so (looked at %s); set MEMTRACK_LIBRARY", l->library);
         return MT_EXIT_USAGE;
     }
     l->untraceable = mt_untraceable_reason(mt_untraceable_program(l->path));

@@ -19,8 +19,8 @@ struct launch {
 };
 
 /* Finds the program and libtrack.  0, or an exit status (127 not found, 126
- * not executable, 2 no libtrack) with a message in err. */
-int launch_prepare(struct launch *l, char **argv, char *err, size_t errlen);
+ * not executable, 2 no libtrack) with a message in ERROR. */
+int launch_prepare(struct launch *l, char **argv, char *error, size_t error_size);
 /* Says plainly when the program cannot be traced (it still runs). */
 void launch_warn_untraceable(const struct launch *l, FILE *out);
 /* Forks the child, which waits for launch_go before it execs. */

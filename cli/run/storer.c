@@ -16,11 +16,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include "array_push.h"
 #include "collect/process.h"
 #include "progress_line.h"
 #include "symbolize/symbolize.h"
 #include "trace/writer.h"
+#include "util/array.h"
 
 #define ADDRESSES_PER_GATHER 1024
 #define RESOLVE_SLICE 256

@@ -22,7 +22,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
-#include "collect/u64map.h"
+#include "util/u64map.h"
 
 struct mt_process;
 struct progress_line;

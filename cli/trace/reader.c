@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include "schema_sql.h"
 
-#include "printable.h"
+#include "util/printable.h"
 
 /* The tables the report reads; meta is checked on its own, first.  Traces
  * of schema 3 and later name their frames' objects in a table of their own. */

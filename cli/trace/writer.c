@@ -13,12 +13,12 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "array_push.h"
-#include "collect/names.h"
+#include "util/array.h"
 #include "collect/process.h"
 #include "heuristics.h"
 #include "schema_sql.h"
 #include "symbolize/symbolize.h"
+#include "trace/names.h"
 #include "trace/objects.h"
 #include "trace/stack_trie.h"
 #include "trace/writer.h"
@@ -110,11 +110,11 @@ static int create_schema(struct trace_writer *w, const char *command_line)
                : 0;
 }
 
-struct trace_writer *trace_writer_open(const char *path, const char *command_line, char *err, size_t errlen)
+struct trace_writer *trace_writer_open(const char *path, const char *command_line, char *error, size_t error_size)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot create trace %s: %m", path);
+        snprintf(error, error_size, "cannot create trace %s: %m", path);
         return NULL;
     }
     close(fd);
@@ -124,7 +124,7 @@ struct trace_writer *trace_writer_open(const char *path, const char *command_lin
     if (!w || sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         exec(w, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; PRAGMA foreign_keys=OFF") ||
         create_schema(w, command_line) || object_table_open(&w->objects, w->db)) {
-        snprintf(err, errlen, "cannot write trace %s: %s", path, trace_writer_error(w));
+        snprintf(error, error_size, "cannot write trace %s: %s", path, trace_writer_error(w));
         if (w) {
             object_table_close(&w->objects);
             sqlite3_close(w->db);

@@ -11,8 +11,8 @@ struct symbolizer;
 struct trace_writer;
 
 /* Creates a new trace at path (which must not exist), with the schema and the
- * meta rows.  NULL on failure, with a message for people in err. */
-struct trace_writer *trace_writer_open(const char *path, const char *command_line, char *err, size_t errlen);
+ * meta rows.  NULL on failure, with a message for people in ERROR. */
+struct trace_writer *trace_writer_open(const char *path, const char *command_line, char *error, size_t error_size);
 /* Symbolizes p's stacks and stores p whole, in one transaction; 0 on success. */
 int trace_write_process(struct trace_writer *w, struct mt_process *p, struct symbolizer *sym);
 /* Told, while a process is stored, once before its stacks are symbolized

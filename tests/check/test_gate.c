@@ -11,9 +11,7 @@
 #include <cmocka.h>
 
 #include "analyse/signature.h"
-#include "gate/kinds.h"
-#include "gate/pattern.h"
-#include "gate/runtime.h"
+#include "gate/gate.h"
 
 /* Unanchored patterns match anywhere; '^' and a final '$' anchor. */
 static void test_pattern_anchors(void **state)

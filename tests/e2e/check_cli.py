@@ -60,26 +60,32 @@ def expect_refused_trace(ctx, trace, reason):
 
 
 def check_missing_program(ctx):
-    """A program that does not exist: 127, its name on stderr, no trace left
-    (neither the -o file nor a default-named one)."""
+    """A program that does not exist: 127, one line on stderr naming it in
+    run's voice ("memtrack run: cannot run NAME: ..."), no trace left (neither
+    the -o file nor a default-named one)."""
     for argv in (["run", "-o", "T.db", "--", "/nonexistent/e2e-no-such-program"],
                  ["run", "--", "e2e-no-such-program-on-path"]):
         proc = ctx.memtrack_cmd(*argv)
         name = argv[-1]
         expect(proc.returncode == 127, "%s: expected status 127" % name, proc)
-        expect(name in e2e_lib.text(proc.stderr), "%s: expected the name on stderr" % name, proc)
+        err = e2e_lib.text(proc.stderr)
+        expect(err.startswith("memtrack run: cannot run %s: " % name) and err.count("\n") == 1,
+               "%s: expected one line 'memtrack run: cannot run %s: ...' on stderr" % (name, name), proc)
         expect(os.listdir(ctx.workdir) == [], "%s: left files behind: %s" % (name, os.listdir(ctx.workdir)))
 
 
 def check_not_executable(ctx):
-    """A file without execute permission: 126, its name on stderr, no trace."""
+    """A file without execute permission: 126, one line on stderr naming it in
+    run's voice, no trace."""
     script = ctx.path("not-executable")
     with open(script, "w") as f:
         f.write("#!/bin/sh\necho should not run\n")
     os.chmod(script, 0o644)
     proc = ctx.memtrack_cmd("run", "-o", "T.db", "--", script)
     expect(proc.returncode == 126, "expected status 126", proc)
-    expect(script in e2e_lib.text(proc.stderr), "expected the name on stderr", proc)
+    err = e2e_lib.text(proc.stderr)
+    expect(err.startswith("memtrack run: cannot run %s: " % script) and err.count("\n") == 1,
+           "expected one line 'memtrack run: cannot run %s: ...' on stderr" % script, proc)
     expect(proc.stdout == b"", "the file must not have run", proc)
     expect(not os.path.exists(ctx.path("T.db")), "a trace was left behind")
 
@@ -121,15 +127,15 @@ def check_report_truncated_trace(ctx):
 
 
 def check_run_existing_output(ctx):
-    """-o naming an existing file without --force: 2, a message, the file
-    untouched and the program not started."""
+    """-o naming an existing file without --force: 2, a message in run's
+    voice, the file untouched and the program not started."""
     content = b"precious, not a trace\n"
     with open(ctx.path("T.db"), "wb") as f:
         f.write(content)
     proc = ctx.memtrack_cmd("run", "-o", "T.db", "--", ctx.case("leak_lost_block"))
     expect(proc.returncode == 2, "expected status 2", proc)
-    expect("T.db" in e2e_lib.text(proc.stderr) and "--force" in e2e_lib.text(proc.stderr),
-           "expected a message naming the file and --force", proc)
+    expect(e2e_lib.text(proc.stderr) == "memtrack run: T.db exists; use --force to overwrite it\n",
+           "expected 'memtrack run: T.db exists; use --force to overwrite it' on stderr", proc)
     expect(proc.stdout == b"", "the program must not have run", proc)
     with open(ctx.path("T.db"), "rb") as f:
         expect(f.read() == content, "the existing file was changed")

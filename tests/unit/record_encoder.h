@@ -1,5 +1,5 @@
 /*
- * record_encoder.h - builds batches in the wire format of libtrack/protocol.h
+ * record_encoder.h - builds batches in the wire format of common/protocol.h
  * the way libtrack lays them out, so tests of the collector (decoder, process
  * state, trace writer) and the decoder fuzzer's seed corpus can speak the
  * protocol without a traced program.  Every encode_* returns the record inside

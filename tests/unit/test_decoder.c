@@ -1,7 +1,7 @@
 /*
  * test_decoder.c - mt_decode_batch (cli/collect/decoder.c), the collector's
  * only parser of bytes from a traced process: every record type of
- * libtrack/protocol.h reaches the callback intact, and every malformed batch
+ * common/protocol.h reaches the callback intact, and every malformed batch
  * is refused with its reason, after the records before the bad one, without
  * reading a byte past the batch.  Each batch is decoded from a copy that ends
  * right at an inaccessible page, so an overread crashes the test.

@@ -1,6 +1,6 @@
 /*
  * test_heuristics.c - memcheck's leak-check heuristics in libtrack: the
- * option's words (libtrack/heuristics.h: all, none, a comma list) and each
+ * option's words (common/heuristics.h: all, none, a comma list) and each
  * heuristic's judgement of an interior pointer (libtrack/interior.c) on
  * blocks laid out by hand, with made-up file-backed mappings over this
  * test's own arrays standing for a vtable's file and the code it points to.

@@ -1,6 +1,6 @@
 /*
  * test_source_path.c - source paths as the text outputs show them
- * (cli/source_path.c): folded, and relative to the working directory when
+ * (cli/output/source_path.c): folded, and relative to the working directory when
  * under it.
  */
 #include <setjmp.h>
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "source_path.h"
+#include "output/source_path.h"
 
 /* What write_source_path writes for PATH. */
 static char *shown(const char *path)

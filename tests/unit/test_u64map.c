@@ -1,5 +1,5 @@
 /*
- * test_u64map.c - the collector's hash map (cli/collect/u64map.c): the basic
+ * test_u64map.c - the CLI's hash map (cli/util/u64map.c): the basic
  * operations, growth, and backward-shift deletion checked against a plain
  * array under long random churn at high load, where probe runs are long and a
  * wrong shift loses keys; and the same while the map grows, caught half-way
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collect/u64map.h"
+#include "util/u64map.h"
 
 /* What the tests store: the key itself, and a version that changes on update. */
 struct entry {

@@ -24,10 +24,10 @@
 
 #include "analyse/analyse.h"
 #include "collect/decoder.h"
-#include "collect/names.h"
 #include "collect/process.h"
 #include "record_encoder.h"
 #include "symbolize/symbolize.h"
+#include "trace/names.h"
 #include "trace/reader.h"
 #include "trace/writer.h"
 
@@ -419,7 +419,7 @@ static void test_frames_listed_most_have_the_smallest_ids(void **state)
 }
 
 /* The words schema 4 computes for blocks.function and blocks.kind from the
- * numbers the writer stores are those of collect/names.c, for every number. */
+ * numbers the writer stores are those of trace/names.c, for every number. */
 static void test_block_words_are_the_collectors(void **state)
 {
     char err[512];

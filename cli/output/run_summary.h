@@ -1,6 +1,6 @@
-/* summary.h - the few lines `memtrack run` prints on stderr when it is done. */
-#ifndef MEMTRACK_SUMMARY_H
-#define MEMTRACK_SUMMARY_H
+/* run_summary.h - the few lines `memtrack run` prints on stderr when it is done. */
+#ifndef MEMTRACK_OUTPUT_RUN_SUMMARY_H
+#define MEMTRACK_OUTPUT_RUN_SUMMARY_H
 
 #include <stdio.h>
 

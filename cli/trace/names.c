@@ -3,7 +3,7 @@
  * the same whatever the protocol becomes.  C++ variants keep the base name and
  * add a suffix in parentheses (the report contract: never change the base).
  */
-#include "collect/names.h"
+#include "trace/names.h"
 #include "protocol.h"
 
 const char *mt_function_name(unsigned f)

@@ -1,7 +1,7 @@
 /*
  * text_stream.c - building a string with stdio.
  */
-#include "text_stream.h"
+#include "util/text_stream.h"
 
 #include <stdlib.h>
 

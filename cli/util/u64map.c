@@ -35,8 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include "collect/u64map.h"
 #include "huge_pages.h"
+#include "util/u64map.h"
 
 #define POPULATE_FROM ((size_t)16 << 10) /* bytes: a smaller table lies within a few pages */
 #define HUGE_TABLE_FROM ((size_t)2 << 20) /* bytes: one huge page */

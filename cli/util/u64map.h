@@ -1,7 +1,8 @@
 /*
  * u64map.h - an open-addressing hash map from nonzero 64-bit keys to
- * fixed-size values stored inline.  The collector's one container: block ids,
- * stack ids and addresses all are 64-bit keys.
+ * fixed-size values stored inline.  Block ids, stack ids and addresses all are
+ * 64-bit keys: the collector's live blocks and stacks, the trace writer's
+ * stack trie, the stacks analyse loads and the page's frames all map them.
  */
 #ifndef MEMTRACK_U64MAP_H
 #define MEMTRACK_U64MAP_H

@@ -1,7 +1,7 @@
 /*
  * source_path.c - see source_path.h.
  */
-#include "source_path.h"
+#include "output/source_path.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "printable.h"
+#include "util/printable.h"
 
 /* The working directory, read once ("" when it cannot be read). */
 static const char *working_directory(void)

@@ -7,9 +7,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "gate/describe.h"
-#include "gate/gate.h"
-#include "printable.h"
+#include "output/describe.h"
+#include "output/gate_formats.h"
+#include "util/printable.h"
 
 #define TEXT_MAX_FRAMES 24
 

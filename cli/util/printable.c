@@ -1,7 +1,7 @@
 /*
  * printable.c - see printable.h.
  */
-#include "printable.h"
+#include "util/printable.h"
 
 /* Shows control character C as '?'. */
 static int printable(unsigned char c)

@@ -1,15 +1,15 @@
 /*
- * summary.c - what a person sees after `memtrack run`: the figures of the
+ * run_summary.c - what a person sees after `memtrack run`: the figures of the
  * program itself, any deallocation errors and leaks, and where the trace is.
  * Everything printed here is also in the trace; details are `memtrack report`'s.
  */
 #include <inttypes.h>
 #include <stdbool.h>
-#include "collect/names.h"
 #include "collect/process.h"
 #include "collect/server.h"
-#include "printable.h"
-#include "run/summary.h"
+#include "output/run_summary.h"
+#include "trace/names.h"
+#include "util/printable.h"
 
 /* A wait for the collector worth telling: one the user could notice. */
 #define NOTABLE_WAIT_NS 100000000ull

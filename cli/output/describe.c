@@ -1,10 +1,10 @@
 /*
  * describe.c - findings and processes in words.
  */
-#include "gate/describe.h"
+#include "output/describe.h"
 #include "output/memcheck_text.h"
-#include "printable.h"
-#include "text_stream.h"
+#include "util/printable.h"
+#include "util/text_stream.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
