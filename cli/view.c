@@ -156,16 +156,14 @@ static int open_page(const char *page_path)
     pid_t child;
     int error = posix_spawnp(&child, "xdg-open", NULL, NULL, arguments, environ);
     if (error != 0) {
-        fprintf(stderr, "memtrack view: cannot run xdg-open: %s%s\n", strerror(error),
-                error == ENOENT ? " (it comes with the xdg-utils package)" : "");
-        return -1;
+        return command_error("view", "cannot run xdg-open: %s%s", strerror(error),
+                             error == ENOENT ? " (it comes with the xdg-utils package)" : "");
     }
     int status;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR)
         continue;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "memtrack view: xdg-open could not open %s\n", page_path);
-        return -1;
+        return command_error("view", "xdg-open could not open %s", page_path);
     }
     return 0;
 }
@@ -199,7 +197,7 @@ int cmd_view(int argc, char **argv)
     char *default_page_path = options.page_path == NULL ? page_path_next_to(options.trace_path) : NULL;
     const char *page_path = options.page_path != NULL ? options.page_path : default_page_path;
     if (page_path == NULL) {
-        fputs("memtrack view: out of memory\n", stderr);
+        command_error("view", "out of memory");
         return 1;
     }
     struct trace trace;
@@ -210,7 +208,7 @@ int cmd_view(int argc, char **argv)
     bool read = trace_open(&trace, options.trace_path) == 0 && read_view(&trace, &options, &data, &reading) == 0;
     reading_progress_end(&reading);
     if (!read) {
-        fprintf(stderr, "memtrack view: %s: %s\n", options.trace_path, trace.problem);
+        command_error("view", "%s: %s", options.trace_path, trace.problem);
         status = MT_EXIT_USAGE;
     } else {
         command_warn_incomplete("view", &trace);

@@ -16,6 +16,7 @@
 #include "collect/decoder.h"
 #include "collect/process.h"
 #include "collect/server.h"
+#include "util/array.h"
 
 #define RECV_MAX (MT_BATCH_MAX + 16384)
 #define MAX_FDS 4
@@ -51,17 +52,13 @@ int server_open(struct mt_server *s, char *error, size_t error_size)
 
 static void add_connection(struct mt_server *s, int fd)
 {
-    if (s->n_connections == s->cap_connections) {
-        size_t grown = s->cap_connections ? s->cap_connections * 2 : 16;
-        struct mt_connection *c = realloc(s->connections, grown * sizeof *c);
-        if (!c) {
-            close(fd);
-            return;
-        }
-        s->connections = c;
-        s->cap_connections = grown;
+    struct mt_connection *c =
+        array_push((void **)&s->connections, &s->n_connections, &s->cap_connections, sizeof *s->connections);
+    if (!c) {
+        close(fd);
+        return;
     }
-    s->connections[s->n_connections++] = (struct mt_connection){.fd = fd};
+    c->fd = fd;
 }
 
 /* Accepts every pending connection from a process of our own user. */
