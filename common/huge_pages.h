@@ -9,11 +9,15 @@
 
 #include <stddef.h>
 
+#define MT_HUGE_PAGE ((size_t)2 << 20) /* x86-64's and arm64's (4 KiB granule) transparent huge page */
+
 /* Maps at least `bytes` of zeroed memory, never through malloc; *mapped gets
  * the length to give munmap.  From 2 MiB on, the mapping starts on a huge
  * page, is sized to whole small pages and advised to use huge ones (MADV_HUGEPAGE: it matters
  * when /sys/kernel/mm/transparent_hugepage/enabled is "madvise", the Debian
- * default).  NULL when the system has no memory to give. */
+ * default); it is address space only until its pages are touched
+ * (MAP_NORESERVE), so a large mapping filled bit by bit is not charged
+ * against the commit limit up front.  NULL when the system has no memory to give. */
 void *mt_map_table(size_t bytes, size_t *mapped);
 
 #endif

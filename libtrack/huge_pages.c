@@ -9,13 +9,12 @@
 #include <sys/mman.h>
 #include "huge_pages.h"
 
-#define HUGE_PAGE ((size_t)2 << 20) /* x86-64's and arm64's (4 KiB granule) transparent huge page */
 #define SMALL_PAGE ((size_t)4096)
 
 void *mt_map_table(size_t bytes, size_t *mapped)
 {
     int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
-    if (bytes < HUGE_PAGE) {
+    if (bytes < MT_HUGE_PAGE) {
         void *m = mmap(NULL, bytes, prot, flags, -1, 0);
         *mapped = bytes;
         return m == MAP_FAILED ? NULL : m;
@@ -24,13 +23,13 @@ void *mt_map_table(size_t bytes, size_t *mapped)
      * on a huge page: every whole 2 MiB of it can be one, and a tail of less
      * is left on small pages rather than rounded up to a huge page unused */
     bytes = (bytes + SMALL_PAGE - 1) & ~(SMALL_PAGE - 1);
-    char *m = mmap(NULL, bytes + HUGE_PAGE, prot, flags, -1, 0);
+    char *m = mmap(NULL, bytes + MT_HUGE_PAGE, prot, flags | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
-    char *aligned = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    char *aligned = (char *)(((uintptr_t)m + MT_HUGE_PAGE - 1) & ~(uintptr_t)(MT_HUGE_PAGE - 1));
     if (aligned > m)
         munmap(m, (size_t)(aligned - m));
-    munmap(aligned + bytes, (size_t)(m + HUGE_PAGE - aligned));
+    munmap(aligned + bytes, (size_t)(m + MT_HUGE_PAGE - aligned));
     madvise(aligned, bytes, MADV_HUGEPAGE); /* advice: refused, it is still memory */
     *mapped = bytes;
     return aligned;

@@ -35,7 +35,6 @@
 
 #define POOLED_MIN ((size_t)128 << 10) /* smaller tables: a mapping each, on small pages */
 #define ARENA_MIN ((size_t)64 << 20)
-#define HUGE_PAGE ((size_t)2 << 20)
 #define MAX_ARENAS 64
 
 struct arena {
@@ -67,23 +66,12 @@ static struct arena *arena_of(const void *p)
     return NULL;
 }
 
-/* Maps an arena of at least `bytes`, starting on a huge page and advised to
- * use them; NULL when the system refuses.  Called holding no lock. */
+/* Maps an arena of at least `bytes`, whole huge pages starting on one
+ * (mt_map_table); NULL when the system refuses.  Called holding no lock. */
 static char *map_arena(size_t bytes, size_t *size)
 {
-    *size = ((bytes > ARENA_MIN ? bytes : ARENA_MIN) + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    /* address space only until a shard's table is populated, so it is not
-     * charged against the commit limit up front */
-    char *m = mmap(NULL, *size + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
-    if (m == MAP_FAILED)
-        return NULL;
-    char *aligned = (char *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-    if (aligned > m)
-        munmap(m, (size_t)(aligned - m));
-    munmap(aligned + *size, (size_t)(m + HUGE_PAGE - aligned));
-    madvise(aligned, *size, MADV_HUGEPAGE); /* advice: refused, it is still memory */
-    return aligned;
+    size_t want = ((bytes > ARENA_MIN ? bytes : ARENA_MIN) + MT_HUGE_PAGE - 1) & ~(MT_HUGE_PAGE - 1);
+    return mt_map_table(want, size);
 }
 
 void *mt_table_take(size_t bytes, size_t *mapped)
