@@ -23,6 +23,7 @@
 #define CACHE_LAYOUT 1
 #define BUSY_WAIT_MS 2000                /* a run that overlaps another's write waits this long at most */
 #define DEFAULT_LIMIT_MB 256
+#define TOUCH_INTERVAL_S (24 * 3600) /* an object's `used` is rewritten at most once a day */
 
 struct symbol_cache {
     sqlite3 *db;
@@ -112,7 +113,7 @@ struct symbol_cache *symbol_cache_open(const char *dir)
     sqlite3_busy_timeout(c->db, BUSY_WAIT_MS);
     if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK
         || settle_layout(c->db) != 0
-        || prepare(c->db, "SELECT id FROM objects WHERE key = ?1", &c->find_object) != 0
+        || prepare(c->db, "SELECT id, used FROM objects WHERE key = ?1", &c->find_object) != 0
         || prepare(c->db, "INSERT INTO objects(key, used) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET used = ?2",
                    &c->add_object) != 0
         || prepare(c->db, "UPDATE objects SET used = ?2 WHERE key = ?1", &c->touch_object) != 0
@@ -217,18 +218,25 @@ int symbol_cache_key(const char *path, char *key, size_t size)
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
-/* The object's id for key, or 0 when it has none. */
-static sqlite3_int64 object_id(struct symbol_cache *c, const char *key)
+/* The object's id for key, or 0 when it has none; *used_recently (when not NULL) says whether it was
+ * marked used less than TOUCH_INTERVAL_S ago. */
+static sqlite3_int64 object_id(struct symbol_cache *c, const char *key, int *used_recently)
 {
+    sqlite3_int64 id = 0, used = 0;
     sqlite3_bind_text(c->find_object, 1, key, -1, SQLITE_STATIC);
-    sqlite3_int64 id = sqlite3_step(c->find_object) == SQLITE_ROW ? sqlite3_column_int64(c->find_object, 0) : 0;
+    if (sqlite3_step(c->find_object) == SQLITE_ROW) {
+        id = sqlite3_column_int64(c->find_object, 0);
+        used = sqlite3_column_int64(c->find_object, 1);
+    }
     sqlite3_reset(c->find_object);
+    if (used_recently)
+        *used_recently = id && used > (sqlite3_int64)time(NULL) - TOUCH_INTERVAL_S;
     return id;
 }
 
-int64_t symbol_cache_object(struct symbol_cache *c, const char *key)
+int64_t symbol_cache_object(struct symbol_cache *c, const char *key, int *used_recently)
 {
-    return (int64_t)object_id(c, key);
+    return (int64_t)object_id(c, key, used_recently);
 }
 
 /* A copy of a text column (a row's text lasts only until the next step); NULL stays NULL. */
@@ -285,7 +293,7 @@ int symbol_cache_touch(struct symbol_cache *c, const char *key)
 
 int symbol_cache_put(struct symbol_cache *c, const char *key, uint64_t rel, const struct symbol_frame *frames, int n)
 {
-    sqlite3_int64 id = object_id(c, key);
+    sqlite3_int64 id = object_id(c, key, NULL);
     if (!id) {
         sqlite3_bind_text(c->add_object, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_int64(c->add_object, 2, (sqlite3_int64)time(NULL));

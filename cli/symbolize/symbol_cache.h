@@ -27,8 +27,11 @@ void symbol_cache_close(struct symbol_cache *c);
  * read. */
 int symbol_cache_key(const char *path, char *key, size_t size);
 
-/* The cache's id for the object with this key, or 0 when it holds nothing of it. */
-int64_t symbol_cache_object(struct symbol_cache *c, const char *key);
+/* The cache's id for the object with this key, or 0 when it holds nothing of it; *used_recently says
+ * whether a run marked it used within the last day (a run that stores nothing new then writes nothing: the
+ * least-recently-used order needs no finer clock, and a write costs each run a transaction and a sync of
+ * the file when the last connection closes). */
+int64_t symbol_cache_object(struct symbol_cache *c, const char *key, int *used_recently);
 
 /* Looks up one address (relative to its object) of object: calls fn with its frames, innermost first, whose
  * strings live only during the call.  1 when the cache holds it, 0 when not, -1 on an error.  One indexed

@@ -33,6 +33,7 @@ struct module {
     char *path;
     char *cache_key;    /* the object's identity in the symbol cache; NULL without a cache */
     int64_t cache_object; /* its id in the cache, 0 when the cache holds nothing of it */
+    int cache_used_recently; /* the cache marked it used within a day: no need to mark it again */
     int opened;         /* the file was opened (on the first address the cache did not hold) */
     Dwfl *dwfl;         /* NULL when the file could not be opened as ELF */
     Dwfl_Module *mod;
@@ -300,7 +301,7 @@ static struct module *get_module(struct symbolizer *s, const char *path)
     }
     char key[PATH_MAX + 128];
     if (s->cache && symbol_cache_key(path, key, sizeof key) == 0 && (m->cache_key = strdup(key)))
-        m->cache_object = symbol_cache_object(s->cache, key);
+        m->cache_object = symbol_cache_object(s->cache, key, &m->cache_used_recently);
     return m;
 }
 
@@ -452,11 +453,38 @@ int symbolizer_use_cache(struct symbolizer *s, const char *dir)
     return s && s->cache ? 0 : -1;
 }
 
+/* Whether entry e holds answers the cache should keep: resolved in this run, not read from the cache,
+ * of an object the cache knows by a key (an object that could not be opened gave unknown frames, which
+ * are not its answers). */
+static int worth_storing(const struct entry *e)
+{
+    return e && !e->cached && e->module->cache_key && e->module->mod;
+}
+
+/* Whether saving would write anything: a new answer, or an object not marked used within a day. */
+static int anything_to_save(const struct symbolizer *s)
+{
+    for (size_t i = 0; i < s->modules.cap; i++) {
+        const struct module *m = s->modules.items[i];
+        if (m && m->cache_key && !m->cache_used_recently)
+            return 1;
+    }
+    for (size_t i = 0; i < s->entries.cap; i++)
+        if (worth_storing(s->entries.items[i]))
+            return 1;
+    return 0;
+}
+
 int symbolizer_save(struct symbolizer *s)
 {
     /* One transaction for the whole run: every module with a key is marked used, and each address
-     * resolved in this run is stored. */
-    if (!s || !s->cache || symbol_cache_begin(s->cache) != 0)
+     * resolved in this run is stored.  A run that found everything in the cache, as CI's runs of the
+     * same programs do, writes nothing. */
+    if (!s || !s->cache)
+        return -1;
+    if (!anything_to_save(s))
+        return 0;
+    if (symbol_cache_begin(s->cache) != 0)
         return -1;
     int rc = 0;
     for (size_t i = 0; i < s->modules.cap && rc == 0; i++) {
@@ -466,8 +494,7 @@ int symbolizer_save(struct symbolizer *s)
     }
     for (size_t i = 0; i < s->entries.cap && rc == 0; i++) {
         struct entry *e = s->entries.items[i];
-        /* an object that could not be opened gave unknown frames: they are not its answers */
-        if (!e || e->cached || !e->module->cache_key || !e->module->mod)
+        if (!worth_storing(e))
             continue;
         rc = symbol_cache_put(s->cache, e->module->cache_key, e->rel, e->frames, e->n);
         e->cached = rc == 0;
