@@ -36,6 +36,7 @@
 #define HEAP_MAX (64ul << 20) /* glibc's HEAP_MAX_SIZE on 64-bit: an arena heap's size limit and alignment */
 #define HEAP_PAGE 4096ul       /* an arena heap's sizes are whole pages */
 #define PARK_TIMEOUT_MS 500
+#define MAPS_BUFFER (1ul << 20) /* bytes of /proc/self/maps read: some 8,000 mappings */
 
 struct parked {
     atomic_int tid;
@@ -306,7 +307,7 @@ static void add_cut(struct mt_roots *r, uintptr_t lo, uintptr_t hi, const struct
  * scan would then find no roots at all. */
 static size_t read_maps(char **out)
 {
-    size_t cap = 1 << 20, len = 0;
+    size_t cap = MAPS_BUFFER, len = 0;
     char *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     int fd = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -370,6 +371,24 @@ static void add_root_mapping(struct mt_roots *roots, uintptr_t lo, uintptr_t hi,
         add_cut(roots, lo, hi, holes, n_holes);
 }
 
+/* add_root_mapping of [lo, hi) without [skip_lo, skip_hi): the buffer the
+ * maps were read into is listed among them, and is unmapped before the scan
+ * reads the roots (each of its pages would be a failed read; 256 system
+ * calls at every exit). */
+static void add_root_mapping_but(struct mt_roots *roots, uintptr_t lo, uintptr_t hi, const char *name,
+                                 const char *end, uintptr_t own_sp, const struct mt_range *holes, size_t n_holes,
+                                 uintptr_t skip_lo, uintptr_t skip_hi)
+{
+    if (skip_hi <= lo || hi <= skip_lo) {
+        add_root_mapping(roots, lo, hi, name, end, own_sp, holes, n_holes);
+        return;
+    }
+    if (lo < skip_lo)
+        add_root_mapping(roots, lo, skip_lo, name, end, own_sp, holes, n_holes);
+    if (skip_hi < hi)
+        add_root_mapping(roots, skip_hi, hi, name, end, own_sp, holes, n_holes);
+}
+
 /* Appends the file-backed mapping [lo, hi) with its protection PROT. */
 static void add_file(struct mt_roots *r, uintptr_t lo, uintptr_t hi, unsigned prot)
 {
@@ -404,11 +423,12 @@ int mt_roots_collect(struct mt_roots *roots, uintptr_t own_sp, const struct mt_r
             if (name < end && *name == '/')
                 add_file(roots, lo, hi, (p[0] == 'r' ? MT_MAPPING_READ : 0) | (p[2] == 'x' ? MT_MAPPING_EXEC : 0));
             if (p[0] == 'r' && p[1] == 'w')
-                add_root_mapping(roots, lo, hi, name, end, own_sp, holes, n_holes);
+                add_root_mapping_but(roots, lo, hi, name, end, own_sp, holes, n_holes, (uintptr_t)maps,
+                                     (uintptr_t)maps + MAPS_BUFFER);
         }
         line = *end ? end + 1 : end;
     }
-    munmap(maps, 1 << 20);
+    munmap(maps, MAPS_BUFFER);
     for (size_t i = 0; i < n_parked; i++) {
         if (atomic_load(&parked[i].state) != 1)
             continue;
