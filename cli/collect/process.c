@@ -29,7 +29,7 @@ static struct mt_process *process_alloc(uint32_t pid, uint32_t parent_pid, size_
     u64map_init(&p->early, sizeof(struct mt_early));
     u64map_init(&p->owners, sizeof(uint64_t));
     u64map_init(&p->sites, sizeof(struct mt_site));
-    u64map_init(&p->next_seq, sizeof(uint32_t));
+    harvest_init(&p->harvest);
     return p;
 }
 
@@ -84,8 +84,7 @@ void process_free(struct mt_process *p)
         free(p->marks[i].label);
     free(p->marks);
     free(p->timeline);
-    process_drop_segments(p);
-    u64map_free(&p->next_seq);
+    harvest_free(&p->harvest);
     free(p);
 }
 
@@ -496,4 +495,37 @@ struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **ar
         p->argv[i] = strdup(argv[i]);
     p->executable = strdup(executable);
     return p;
+}
+
+void process_add_segment(struct mt_process *p, const struct mt_rec_segment *rec, int fd)
+{
+    const char *refused = harvest_add_segment(&p->harvest, rec, fd);
+    if (refused)
+        process_add_note(p, refused);
+}
+
+/* harvest_take's record function: what the slots hold, applied as if sent. */
+static int apply_harvested(void *ctx, uint32_t tid, const struct mt_record_header *rec)
+{
+    if (rec->type != MT_REC_HELLO && rec->type != MT_REC_SEGMENT)
+        process_apply(ctx, rec);
+    return 0;
+}
+
+void process_harvest(struct mt_process *p)
+{
+    harvest_take(&p->harvest, apply_harvested, p);
+}
+
+/* harvest_peek's record function: only the stacks. */
+static int apply_stack(void *ctx, uint32_t tid, const struct mt_record_header *rec)
+{
+    if (rec->type == MT_REC_STACK)
+        process_apply(ctx, rec);
+    return 0;
+}
+
+void process_take_unsent_stacks(struct mt_process *child, const struct mt_process *parent)
+{
+    harvest_peek(&parent->harvest, apply_stack, child);
 }

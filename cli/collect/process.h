@@ -8,6 +8,7 @@
 #define MEMTRACK_PROCESS_H
 
 #include <stdint.h>
+#include "collect/harvest.h"
 #include "collect/live_blocks.h"
 #include "protocol.h"
 #include "util/u64map.h"
@@ -56,13 +57,6 @@ struct mt_mark {
     char *label;
 };
 
-/* A shared-memory segment of the process's thread buffers (read-only here). */
-struct mt_segment {
-    int fd;
-    const unsigned char *base;
-    size_t size;
-};
-
 struct mt_process {
     uint64_t token;
     uint32_t pid, parent_pid;
@@ -101,10 +95,7 @@ struct mt_process {
     size_t n_timeline, cap_timeline;
     uint64_t rss_read_interval; /* 1 + the timeline interval of its last RSS reading; 0 before any */
     int exit_sampled;        /* the sample taken when its exit was seen is on its timeline */
-    struct mt_segment *segments; /* indexed by segment number */
-    size_t n_segments;
-    struct u64map next_seq;  /* slot id + 1 -> sequence number of the next batch expected */
-    int harvested;           /* unsent batches were read from the segments */
+    struct harvest harvest;  /* its shared-memory slots (harvest.c) */
     int still_running;       /* alive when the run ended (a daemon) */
     int ordinal;             /* 1, 2, ... in order of hello: its processes.id */
     int stand_in;            /* known only from outside: it never said hello */
@@ -152,17 +143,13 @@ void process_add_note(struct mt_process *p, const char *note);
 void process_inherit_from(struct mt_process *child, const struct mt_process *parent);
 /* Takes ownership of a segment descriptor announced by a SEGMENT record. */
 void process_add_segment(struct mt_process *p, const struct mt_rec_segment *rec, int fd);
-/* Notes that the batch (slot, seq) arrived over the socket. */
-void process_note_batch(struct mt_process *p, uint32_t slot, uint32_t seq);
-/* Reads, from the segments, every committed batch that never arrived: what a
+/* Applies, from the segments, every committed batch that never arrived: what a
  * process that died (crash, SIGKILL, _exit, exec) could not send.  Once. */
 void process_harvest(struct mt_process *p);
 /* A raw fork's child: its parent, still running, did not send its batch
  * before the fork, so stacks the child's inherited blocks name may be only
  * in the parent's slots.  Takes the STACK records found there into child. */
 void process_take_unsent_stacks(struct mt_process *child, const struct mt_process *parent);
-/* Unmaps and closes the segments (done by process_harvest and process_free). */
-void process_drop_segments(struct mt_process *p);
 
 /* The module containing address, or NULL. */
 const struct mt_module *process_module_of(const struct mt_process *p, uint64_t address);
