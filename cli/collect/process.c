@@ -88,6 +88,26 @@ void process_free(struct mt_process *p)
     free(p);
 }
 
+struct stored_process process_stored(const struct mt_process *p)
+{
+    return (struct stored_process){
+        .pid = p->pid, .parent_pid = p->parent_pid, .ordinal = p->ordinal,
+        .argc = p->argc, .argv = p->argv, .executable = p->executable,
+        .start_ns = p->start_ns, .end_ns = p->end_ns,
+        .untraced = p->untraced, .note = p->note, .dropped_records = p->dropped_records,
+        .stand_in = p->stand_in, .replaced_by_exec = p->replaced_by_exec,
+        .exit = p->exited ? &p->exit : NULL, .ending = p->ending,
+        .allocations = p->allocations, .frees = p->frees, .allocated_bytes = p->allocated_bytes,
+        .peak_bytes = p->peak_bytes, .peak_ns = p->peak_ns, .temporary = p->temporary, .peak_seq = p->peak_seq,
+        .stacks = &p->stacks, .frames = p->frames, .addresses = p->addresses, .n_addresses = p->n_addresses,
+        .modules = p->modules, .n_modules = p->n_modules,
+        .sites = &p->sites, .blocks = &p->blocks, .owners = &p->owners,
+        .errors = p->errors, .n_errors = p->n_errors,
+        .marks = p->marks, .n_marks = p->n_marks,
+        .timeline = p->timeline, .n_timeline = p->n_timeline,
+    };
+}
+
 void process_add_note(struct mt_process *p, const char *note)
 {
     size_t old = p->note ? strlen(p->note) : 0, add = strlen(note);
@@ -177,11 +197,11 @@ void process_inherit_from(struct mt_process *child, const struct mt_process *par
     }
 }
 
-const struct mt_module *process_module_of(const struct mt_process *p, uint64_t address)
+const struct mt_module *mt_module_of(const struct mt_module *modules, size_t n, uint64_t address)
 {
-    for (size_t i = p->n_modules; i-- > 0;)
-        if (address >= p->modules[i].start && address < p->modules[i].end)
-            return &p->modules[i];
+    for (size_t i = n; i-- > 0;)
+        if (address >= modules[i].start && address < modules[i].end)
+            return &modules[i];
     return NULL;
 }
 
