@@ -38,12 +38,13 @@ struct process_storing {
 };
 
 /* One traced process image.  Each part has one writer: the collector's
- * thread fills the first (server.c who it is and who speaks for it,
- * process.c what its records said) until the process is handed over to the
- * storer; each later stage has a struct of its own, written by it alone.
- * The trace writer sees only the view process_stored makes (stored.h). */
+ * thread fills the first two (who the process is and who speaks for it,
+ * what its records said) until the process is handed over to the storer;
+ * each later stage has a struct of its own, written by it alone.  The trace
+ * writer sees only the view process_stored makes (stored.h). */
 struct mt_process {
-    /* server.c's: who it is, who speaks for it */
+    /* who it is, set when it is made (process_new, process_stand_in), and
+     * who speaks for it, kept by server.c (connections, order, exec, end) */
     uint64_t token;
     uint32_t pid, parent_pid;
     int argc;
