@@ -54,6 +54,13 @@ static int segment_with_a_batch(int sealed)
     return fd;
 }
 
+/* H, keeping a sealed segment_with_a_batch. */
+static void harvest_with_a_batch(struct harvest *h)
+{
+    harvest_init(h);
+    assert_null(harvest_add_segment(h, &announcement, segment_with_a_batch(1)));
+}
+
 static int count_record(void *ctx, uint32_t tid, const struct mt_record_header *rec)
 {
     assert_int_equal(tid, 77);
@@ -65,8 +72,7 @@ static void test_an_unsent_batch_is_handed_over_once(void **state)
 {
     (void)state;
     struct harvest h;
-    harvest_init(&h);
-    assert_null(harvest_add_segment(&h, &announcement, segment_with_a_batch(1)));
+    harvest_with_a_batch(&h);
     int records = 0;
     harvest_peek(&h, count_record, &records);
     harvest_peek(&h, count_record, &records);
@@ -84,8 +90,7 @@ static void test_a_batch_that_arrived_is_not_read_again(void **state)
 {
     (void)state;
     struct harvest h;
-    harvest_init(&h);
-    assert_null(harvest_add_segment(&h, &announcement, segment_with_a_batch(1)));
+    harvest_with_a_batch(&h);
     harvest_note_batch(&h, 3, 5);
     int records = 0;
     harvest_take(&h, count_record, &records);
