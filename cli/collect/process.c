@@ -29,7 +29,7 @@ static struct mt_process *process_alloc(uint32_t pid, uint32_t parent_pid, size_
     u64map_init(&p->early, sizeof(struct mt_early));
     u64map_init(&p->owners, sizeof(uint64_t));
     u64map_init(&p->sites, sizeof(struct mt_site));
-    u64map_init(&p->next_seq, sizeof(uint32_t));
+    harvest_init(&p->harvest);
     return p;
 }
 
@@ -84,9 +84,28 @@ void process_free(struct mt_process *p)
         free(p->marks[i].label);
     free(p->marks);
     free(p->timeline);
-    process_drop_segments(p);
-    u64map_free(&p->next_seq);
+    harvest_free(&p->harvest);
     free(p);
+}
+
+struct stored_process process_stored(const struct mt_process *p)
+{
+    return (struct stored_process){
+        .pid = p->pid, .parent_pid = p->parent_pid, .ordinal = p->ordinal,
+        .argc = p->argc, .argv = p->argv, .executable = p->executable,
+        .start_ns = p->start_ns, .end_ns = p->end_ns,
+        .untraced = p->untraced, .note = p->note, .dropped_records = p->dropped_records,
+        .stand_in = p->stand_in, .replaced_by_exec = p->replaced_by_exec,
+        .exit = p->exited ? &p->exit : NULL, .ending = p->ending,
+        .allocations = p->allocations, .frees = p->frees, .allocated_bytes = p->allocated_bytes,
+        .peak_bytes = p->peak_bytes, .peak_ns = p->peak_ns, .temporary = p->temporary, .peak_seq = p->peak_seq,
+        .stacks = &p->stacks, .frames = p->frames, .addresses = p->addresses, .n_addresses = p->n_addresses,
+        .modules = p->modules, .n_modules = p->n_modules,
+        .sites = &p->sites, .blocks = &p->blocks, .owners = &p->owners,
+        .errors = p->errors, .n_errors = p->n_errors,
+        .marks = p->marks, .n_marks = p->n_marks,
+        .timeline = p->timeline, .n_timeline = p->n_timeline,
+    };
 }
 
 void process_add_note(struct mt_process *p, const char *note)
@@ -178,11 +197,11 @@ void process_inherit_from(struct mt_process *child, const struct mt_process *par
     }
 }
 
-const struct mt_module *process_module_of(const struct mt_process *p, uint64_t address)
+const struct mt_module *mt_module_of(const struct mt_module *modules, size_t n, uint64_t address)
 {
-    for (size_t i = p->n_modules; i-- > 0;)
-        if (address >= p->modules[i].start && address < p->modules[i].end)
-            return &p->modules[i];
+    for (size_t i = n; i-- > 0;)
+        if (address >= modules[i].start && address < modules[i].end)
+            return &modules[i];
     return NULL;
 }
 
@@ -496,4 +515,37 @@ struct mt_process *process_stand_in(uint32_t pid, uint32_t parent_pid, char **ar
         p->argv[i] = strdup(argv[i]);
     p->executable = strdup(executable);
     return p;
+}
+
+void process_add_segment(struct mt_process *p, const struct mt_rec_segment *rec, int fd)
+{
+    const char *refused = harvest_add_segment(&p->harvest, rec, fd);
+    if (refused)
+        process_add_note(p, refused);
+}
+
+/* harvest_take's record function: what the slots hold, applied as if sent. */
+static int apply_harvested(void *ctx, uint32_t tid, const struct mt_record_header *rec)
+{
+    if (rec->type != MT_REC_HELLO && rec->type != MT_REC_SEGMENT)
+        process_apply(ctx, rec);
+    return 0;
+}
+
+void process_harvest(struct mt_process *p)
+{
+    harvest_take(&p->harvest, apply_harvested, p);
+}
+
+/* harvest_peek's record function: only the stacks. */
+static int apply_stack(void *ctx, uint32_t tid, const struct mt_record_header *rec)
+{
+    if (rec->type == MT_REC_STACK)
+        process_apply(ctx, rec);
+    return 0;
+}
+
+void process_take_unsent_stacks(struct mt_process *child, const struct mt_process *parent)
+{
+    harvest_peek(&parent->harvest, apply_stack, child);
 }

@@ -40,24 +40,24 @@ static uint64_t now_ns(void)
  * or been handed to the storer, and still speaks to the collector. */
 static int alive(const struct mt_process *p)
 {
-    return !p->stand_in && !p->exited && !p->replaced_by_exec && !p->written && p->connections > 0;
+    return !p->stand_in && !p->exited && !p->replaced_by_exec && !p->storing.handed_over && p->connections > 0;
 }
 
 void rss_sample_processes(struct mt_process *processes)
 {
     uint64_t now = now_ns();
     for (struct mt_process *p = processes; p != NULL; p = p->next) {
-        if (p->exited && !p->exit_sampled && !p->written) {
+        if (p->exited && !p->rss.exit_sampled && !p->storing.handed_over) {
             process_sample_from_outside(p, now, 0);
-            p->exit_sampled = 1;
+            p->rss.exit_sampled = 1;
             continue;
         }
         if (!alive(p))
             continue;
         uint64_t interval = now / MT_TIMELINE_INTERVAL_NS + 1;
-        if (p->rss_read_interval == interval)
+        if (p->rss.interval == interval)
             continue;
-        p->rss_read_interval = interval;
+        p->rss.interval = interval;
         uint64_t rss = rss_read(p->pid);
         if (rss != 0)
             process_sample_from_outside(p, now, rss);

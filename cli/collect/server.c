@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "collect/decoder.h"
+#include "collect/harvest.h"
 #include "collect/process.h"
 #include "collect/server.h"
 #include "util/array.h"
@@ -285,7 +286,7 @@ static void drain(struct mt_server *s, struct mt_connection *c)
         if (!why && c->process) {
             struct mt_batch_header bh;
             memcpy(&bh, buf, sizeof bh);
-            process_note_batch(c->process, bh.slot, bh.seq);
+            harvest_note_batch(&c->process->harvest, bh.slot, bh.seq);
         }
         if (why) {
             if (c->process) {

@@ -48,7 +48,7 @@ static int ended(const struct mt_process *p, const struct finisher *f, int at_en
 static int last_to_store(const struct mt_server *server, const struct mt_process *p)
 {
     for (const struct mt_process *q = server->processes; q; q = q->next)
-        if (q != p && !q->written)
+        if (q != p && !q->storing.handed_over)
             return 0;
     return 1;
 }
@@ -60,16 +60,16 @@ void finish_processes(struct finisher *f, struct mt_server *server, int at_end)
      * or it would look killed. */
     server_take_waiting(server);
     for (struct mt_process *p = server->processes; p; p = p->next) {
-        if (p->written || !ended(p, f, at_end))
+        if (p->storing.handed_over || !ended(p, f, at_end))
             continue;
         int is_top = p->pid == (uint32_t)f->top && !p->replaced_by_exec;
         if (is_top && !f->top_status_known && !at_end)
             continue; /* its wait status is still to come */
         process_harvest(p);
-        p->still_running = at_end && !p->exited && !p->replaced_by_exec && !is_top && alive((pid_t)p->pid);
+        p->ending.still_running = at_end && !p->exited && !p->replaced_by_exec && !is_top && alive((pid_t)p->pid);
         if (is_top && f->top_status_known) {
-            p->wait_status_known = 1;
-            p->wait_status = f->top_status;
+            p->ending.wait_status_known = 1;
+            p->ending.wait_status = f->top_status;
         }
         if (is_top && last_to_store(server, p))
             storer_store_at_close(&f->storer, p);

@@ -44,7 +44,7 @@ static void running_text(void *context, char *text, size_t size, int64_t elapsed
     for (const struct mt_process *p = running->server->processes; p != NULL; p = p->next) {
         processes++;
         allocations += p->allocations;
-        if (!p->written)
+        if (!p->storing.handed_over)
             live_bytes += p->current_bytes;
     }
     uint64_t rate = (allocations - running->status->drawn_allocations) * 1000 / (uint64_t)interval_ms;
@@ -71,7 +71,7 @@ void status_line_program_ended(struct status_line *status)
 
 /* What status_line_storing draws from. */
 struct storing {
-    const struct mt_process *process;
+    const struct stored_process *process;
     size_t done, total;
 };
 
@@ -84,7 +84,7 @@ static void storing_text(void *context, char *text, size_t size, int64_t elapsed
              (double)elapsed_ms / 1000, storing->process->pid, storing->done, storing->total);
 }
 
-void status_line_storing(void *context, const struct mt_process *process, size_t done, size_t total)
+void status_line_storing(void *context, const struct stored_process *process, size_t done, size_t total)
 {
     struct status_line *status = context;
     struct storing storing = {process, done, total};

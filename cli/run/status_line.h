@@ -19,8 +19,8 @@
 
 #include "progress_line.h"
 
-struct mt_process;
 struct mt_server;
+struct stored_process;
 
 struct status_line {
     struct progress_line line;
@@ -38,7 +38,7 @@ void status_line_program_ended(struct status_line *status);
 /* Redraws storing's progress after the program ended, when a line is due:
  * DONE of PROCESS's TOTAL allocation sites stored.  A trace_progress
  * (trace/writer.h) taking the status line as its context. */
-void status_line_storing(void *status, const struct mt_process *process, size_t done, size_t total);
+void status_line_storing(void *status, const struct stored_process *process, size_t done, size_t total);
 /* Erases the line for good. */
 void status_line_close(struct status_line *status);
 

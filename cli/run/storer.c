@@ -39,7 +39,8 @@ static struct symbolizer *symbolizer_of(struct storer *s)
 static int store(struct storer *s, struct mt_process *p)
 {
     symbolizer_of(s);
-    if (trace_write_process(s->writer, p, s->symbolizer) == 0)
+    struct stored_process stored = process_stored(p);
+    if (trace_write_process(s->writer, &stored, s->symbolizer) == 0)
         return 0;
     progress_line_say(s->line, "memtrack: cannot store process %u in the trace: %s\n", p->pid,
                     trace_writer_error(s->writer));
@@ -59,7 +60,7 @@ static void resolve(struct storer *s, const struct storer_address *at, size_t n)
 static struct mt_process *take_first(struct storer *s)
 {
     struct mt_process *p = s->first;
-    s->first = p->next_to_store;
+    s->first = p->storing.next;
     if (!s->first)
         s->last = NULL;
     return p;
@@ -133,8 +134,8 @@ static int add_address(struct storer *s, const char *path, uint64_t base, uint64
  * known yet when it was offered.  The lock is held. */
 static void gather_process(struct storer *s, struct mt_process *p, size_t *budget)
 {
-    for (; p->presymbolized < p->n_addresses && *budget; p->presymbolized++, (*budget)--) {
-        uint64_t address = p->addresses[p->presymbolized];
+    for (; p->storing.presymbolized < p->n_addresses && *budget; p->storing.presymbolized++, (*budget)--) {
+        uint64_t address = p->addresses[p->storing.presymbolized];
         int created;
         if (!address || !u64map_put(&s->offered, address, &created) || !created)
             continue;
@@ -154,7 +155,7 @@ void storer_gather(struct storer *s, struct mt_process *processes)
     pthread_mutex_lock(&s->lock);
     size_t before = s->n_addresses;
     for (struct mt_process *p = processes; p && budget; p = p->next)
-        if (!p->written)
+        if (!p->storing.handed_over)
             gather_process(s, p, &budget);
     if (s->n_addresses != before)
         pthread_cond_signal(&s->wake);
@@ -163,14 +164,14 @@ void storer_gather(struct storer *s, struct mt_process *processes)
 
 void storer_store(struct storer *s, struct mt_process *p)
 {
-    p->written = 1; /* the collector's mark: handed over */
+    p->storing.handed_over = 1;
     if (!s->started) {
         s->failures += store(s, p) != 0;
         return;
     }
-    p->next_to_store = NULL;
+    p->storing.next = NULL;
     pthread_mutex_lock(&s->lock);
-    *(s->last ? &s->last->next_to_store : &s->first) = p;
+    *(s->last ? &s->last->storing.next : &s->first) = p;
     s->last = p;
     pthread_cond_signal(&s->wake);
     pthread_mutex_unlock(&s->lock);
@@ -178,9 +179,9 @@ void storer_store(struct storer *s, struct mt_process *p)
 
 void storer_store_at_close(struct storer *s, struct mt_process *p)
 {
-    p->written = 1; /* the collector's mark: handed over */
-    p->next_to_store = NULL;
-    *(s->last_at_close ? &s->last_at_close->next_to_store : &s->at_close) = p;
+    p->storing.handed_over = 1;
+    p->storing.next = NULL;
+    *(s->last_at_close ? &s->last_at_close->storing.next : &s->at_close) = p;
     s->last_at_close = p;
 }
 
@@ -196,7 +197,7 @@ int storer_close(struct storer *s)
     while (s->first)
         s->failures += store(s, take_first(s)) != 0;
     for (struct mt_process *p = s->at_close, *next; p; p = next) {
-        next = p->next_to_store;
+        next = p->storing.next;
         s->failures += store(s, p) != 0;
     }
     int failures = s->failures;

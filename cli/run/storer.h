@@ -44,7 +44,7 @@ struct storer {
     int started;                    /* the thread runs; otherwise storing happens in storer_store */
     pthread_mutex_t lock;           /* guards what follows, up to `offered` */
     pthread_cond_t wake;
-    struct mt_process *first, *last; /* processes to store, linked by next_to_store */
+    struct mt_process *first, *last; /* processes to store, linked by storing.next */
     struct mt_process *at_close, *last_at_close; /* to store in storer_close only, linked the same way */
     struct storer_address *addresses; /* to resolve, [next_address, n_addresses) still to do */
     size_t next_address, n_addresses, cap_addresses;

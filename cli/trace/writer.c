@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "util/array.h"
-#include "collect/process.h"
+#include "collect/stored.h"
 #include "heuristics.h"
 #include "schema_sql.h"
 #include "symbolize/symbolize.h"
@@ -185,7 +185,7 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 /* The process's note with how many of its records were dropped for fields
  * out of range appended (the reader would refuse the rows they made), or
  * NULL when none was (or when out of memory: the plain note is stored). */
-static char *note_with_drops(const struct mt_process *p)
+static char *note_with_drops(const struct stored_process *p)
 {
     if (!p->dropped_records)
         return NULL;
@@ -206,14 +206,14 @@ struct frame_span {
 struct site_ref {
     uint64_t first_ns; /* its site's, copied: sorting then reads no site */
     uint64_t key;
-    struct mt_site *site;
+    const struct mt_site *site;
 };
 
 /* What storing one process needs: the stacks to store and where their
  * frames are. */
 struct process_writer {
     struct trace_writer *w;
-    struct mt_process *p;
+    const struct stored_process *p;
     struct symbolizer *sym;
     sqlite3_int64 process_id;
     sqlite3_int64 *module_objects; /* objects.id of each of p->modules */
@@ -223,7 +223,7 @@ struct process_writer {
     struct shared_stack *rows;     /* the stacks rows to store, in id order from w->next_stack */
     uint32_t *row_truncated;       /* by row: 1 when libtrack cut its stack short */
     size_t n_rows, cap_rows, cap_truncated;
-    struct frame_span *spans;      /* by address number (mt_process.addresses) */
+    struct frame_span *spans;      /* by address number (stored_process.addresses) */
     size_t n_blocks;               /* blocks rows stored, with ids from w->next_block */
     char *json;                    /* frames_json's text, reused from row to row */
     size_t json_room;
@@ -235,7 +235,7 @@ static void store_address(struct process_writer *pw, uint32_t number)
 {
     struct trace_writer *w = pw->w;
     uint64_t address = pw->p->addresses[number];
-    const struct mt_module *m = process_module_of(pw->p, address);
+    const struct mt_module *m = mt_module_of(pw->p->modules, pw->p->n_modules, address);
     struct symbol_frame f[MAX_INLINE];
     int n = 1;
     memset(f, 0, sizeof f);
@@ -282,7 +282,7 @@ static void plan_stack(struct process_writer *pw, uint32_t id)
         return;
     }
     *row = pw->w->next_stack + (sqlite3_int64)(pw->n_rows - 1);
-    const struct mt_stack_def *def = u64map_get(&pw->p->stacks, id);
+    const struct mt_stack_def *def = u64map_get(pw->p->stacks, id);
     if (def) {
         *s = (struct shared_stack){.addresses = pw->p->frames + def->first, .depth = def->depth};
         *truncated = def->truncated != 0;
@@ -302,13 +302,13 @@ static int by_first_allocation(const void *a, const void *b)
  * not the hash table. */
 static void plan_sites(struct process_writer *pw)
 {
-    pw->sites = malloc((pw->p->sites.count + 1) * sizeof *pw->sites);
+    pw->sites = malloc((pw->p->sites->count + 1) * sizeof *pw->sites);
     if (!pw->sites) {
         fail(pw->w, "out of memory");
         return;
     }
     void *v;
-    for (size_t i = 0; u64map_next(&pw->p->sites, &i, &pw->sites[pw->n_sites].key, &v);) {
+    for (size_t i = 0; u64map_next(pw->p->sites, &i, &pw->sites[pw->n_sites].key, &v);) {
         pw->sites[pw->n_sites].site = v;
         pw->sites[pw->n_sites++].first_ns = ((const struct mt_site *)v)->first_ns;
     }
@@ -327,7 +327,7 @@ static void plan_block_stack(uint64_t id, const struct mt_live_block *b, void *a
 static void plan_stacks(struct process_writer *pw)
 {
     plan_sites(pw);
-    live_blocks_for_each(&pw->p->blocks, plan_block_stack, pw);
+    live_blocks_for_each(pw->p->blocks, plan_block_stack, pw);
     for (size_t i = 0; i < pw->p->n_errors; i++) {
         plan_stack(pw, pw->p->errors[i].stack);
         plan_stack(pw, pw->p->errors[i].alloc_stack);
@@ -464,21 +464,21 @@ static void bind_stack(sqlite3_stmt *st, int i, sqlite3_int64 stack)
 }
 
 /* How the process ended, in the words of processes.end_reason. */
-static const char *end_reason(const struct mt_process *p)
+static const char *end_reason(const struct stored_process *p)
 {
-    int handlers = p->stand_in || (p->exited && p->exit.how == MT_EXIT_HANDLERS);
-    if (p->wait_status_known)
-        return WIFSIGNALED(p->wait_status) ? "signal" : handlers ? "exit" : "_exit";
+    int handlers = p->stand_in || (p->exit && p->exit->how == MT_EXIT_HANDLERS);
+    if (p->ending.wait_status_known)
+        return WIFSIGNALED(p->ending.wait_status) ? "signal" : handlers ? "exit" : "_exit";
     if (p->replaced_by_exec)
         return "exec";
-    if (p->exited)
+    if (p->exit)
         return handlers ? "exit" : "_exit";
     /* no word from it: killed by a signal (which one, only its parent knows) */
-    return p->still_running ? "running" : "signal";
+    return p->ending.still_running ? "running" : "signal";
 }
 
 /* argv as a JSON array, built by SQLite's own JSON functions. */
-static char *argv_json(struct trace_writer *w, const struct mt_process *p)
+static char *argv_json(struct trace_writer *w, const struct stored_process *p)
 {
     char *json = strdup("[]");
     sqlite3_stmt *st = prepare(w, "SELECT json_insert(?1, '$[#]', ?2)");
@@ -498,7 +498,7 @@ static char *argv_json(struct trace_writer *w, const struct mt_process *p)
 }
 
 /* Inserts the processes row; returns its id or -1. */
-static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_process *p)
+static sqlite3_int64 insert_process(struct trace_writer *w, const struct stored_process *p)
 {
     sqlite3_stmt *st = prepare(w,
         "INSERT INTO processes(pid, parent_pid, argv, executable, start_ns, end_ns, exit_code, exit_signal, "
@@ -512,7 +512,8 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
         free(argv);
         return -1;
     }
-    int exited = p->exited, signaled = p->wait_status_known && WIFSIGNALED(p->wait_status);
+    const struct mt_rec_exit *exit = p->exit;
+    int signaled = p->ending.wait_status_known && WIFSIGNALED(p->ending.wait_status);
     sqlite3_bind_int64(st, 1, p->pid);
     sqlite3_bind_int64(st, 2, p->parent_pid);
     sqlite3_bind_text(st, 3, argv, -1, SQLITE_STATIC);
@@ -520,29 +521,29 @@ static sqlite3_int64 insert_process(struct trace_writer *w, const struct mt_proc
     sqlite3_bind_int64(st, 5, (sqlite3_int64)p->start_ns);
     if (p->end_ns)
         sqlite3_bind_int64(st, 6, (sqlite3_int64)p->end_ns);
-    if (p->wait_status_known && WIFEXITED(p->wait_status))
-        sqlite3_bind_int(st, 7, WEXITSTATUS(p->wait_status));
-    else if (exited)
-        sqlite3_bind_int(st, 7, p->exit.status & 0xff);
+    if (p->ending.wait_status_known && WIFEXITED(p->ending.wait_status))
+        sqlite3_bind_int(st, 7, WEXITSTATUS(p->ending.wait_status));
+    else if (exit)
+        sqlite3_bind_int(st, 7, exit->status & 0xff);
     if (signaled)
-        sqlite3_bind_int(st, 8, WTERMSIG(p->wait_status));
+        sqlite3_bind_int(st, 8, WTERMSIG(p->ending.wait_status));
     sqlite3_bind_text(st, 9, end_reason(p), -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 10, exited && p->exit.h.extra);
+    sqlite3_bind_int(st, 10, exit && exit->h.extra);
     /* libtrack's atomic counters are exact; the collector's own are the fallback */
-    bind_count(st, 11, exited ? p->exit.allocations : p->allocations);
-    bind_count(st, 12, exited ? p->exit.frees : p->frees);
+    bind_count(st, 11, exit ? exit->allocations : p->allocations);
+    bind_count(st, 12, exit ? exit->frees : p->frees);
     bind_count(st, 13, p->allocated_bytes);
-    bind_count(st, 14, exited ? p->exit.peak_bytes : p->peak_bytes);
-    sqlite3_bind_int64(st, 15, (sqlite3_int64)(exited ? p->exit.peak_ns : p->peak_ns));
+    bind_count(st, 14, exit ? exit->peak_bytes : p->peak_bytes);
+    sqlite3_bind_int64(st, 15, (sqlite3_int64)(exit ? exit->peak_ns : p->peak_ns));
     bind_count(st, 16, p->temporary);
     char *note = note_with_drops(p);
     bind_text_or_null(st, 17, note ? note : p->note);
     sqlite3_bind_int(st, 18, p->ordinal); /* ids follow the order processes started, not ended */
-    if (exited) {
-        sqlite3_bind_int64(st, 19, (sqlite3_int64)p->exit.send_wait_max_ns);
-        sqlite3_bind_int64(st, 20, (sqlite3_int64)p->exit.send_wait_total_ns);
-        sqlite3_bind_int64(st, 21, (sqlite3_int64)p->exit.backtraces);
-        sqlite3_bind_int64(st, 22, (sqlite3_int64)p->exit.backtraces_by_libunwind);
+    if (exit) {
+        sqlite3_bind_int64(st, 19, (sqlite3_int64)exit->send_wait_max_ns);
+        sqlite3_bind_int64(st, 20, (sqlite3_int64)exit->send_wait_total_ns);
+        sqlite3_bind_int64(st, 21, (sqlite3_int64)exit->backtraces);
+        sqlite3_bind_int64(st, 22, (sqlite3_int64)exit->backtraces_by_libunwind);
     }
     bind_text_or_null(st, 23, p->untraced);
     sqlite3_int64 id = step(w, st);
@@ -585,18 +586,18 @@ static void store_sites(struct process_writer *pw)
 {
     struct trace_writer *w = pw->w;
     for (size_t k = 0; k < pw->n_sites; k++) {
-        struct mt_site *s = pw->sites[k].site;
+        const struct mt_site *s = pw->sites[k].site;
         sqlite3_int64 stack = stored_stack(pw, (uint32_t)(pw->sites[k].key - 1));
         if (!stack)
             continue;
-        if (s->seen_peak_seq != pw->p->peak_seq)
-            s->at_peak = s->live_bytes;
+        /* a peak reached since the site last changed found its live bytes as they are now */
+        uint64_t at_peak = s->seen_peak_seq != pw->p->peak_seq ? s->live_bytes : s->at_peak;
         sqlite3_bind_int64(w->site, 1, stack);
         sqlite3_bind_int64(w->site, 2, pw->process_id);
         bind_count(w->site, 3, s->allocations);
         bind_count(w->site, 4, s->bytes);
         bind_count(w->site, 5, s->temporary);
-        bind_count(w->site, 6, s->at_peak);
+        bind_count(w->site, 6, at_peak);
         for (int b = 0; b < MT_LIFETIME_BUCKETS; b++)
             bind_count(w->site, 7 + b, s->lifetimes[b]);
         step(w, w->site);
@@ -648,7 +649,7 @@ static void store_blocks(struct process_writer *pw)
 {
     struct trace_writer *w = pw->w;
     struct block_refs all = {.pw = pw};
-    live_blocks_for_each(&pw->p->blocks, gather_block, &all);
+    live_blocks_for_each(pw->p->blocks, gather_block, &all);
     if (all.failed)
         fail(w, "out of memory");
     if (all.n > 1) /* refs is NULL when no block is live */
@@ -658,13 +659,13 @@ static void store_blocks(struct process_writer *pw)
         uint64_t id = all.refs[i].id;
         sqlite3_bind_int64(w->block, 1, pw->process_id);
         sqlite3_bind_int64(w->block, 2, all.refs[i].stack);
-        sqlite3_bind_int64(w->block, 3, (sqlite3_int64)live_block_address(&pw->p->blocks, id, b));
-        sqlite3_bind_int64(w->block, 4, (sqlite3_int64)live_block_size(&pw->p->blocks, id, b));
+        sqlite3_bind_int64(w->block, 3, (sqlite3_int64)live_block_address(pw->p->blocks, id, b));
+        sqlite3_bind_int64(w->block, 4, (sqlite3_int64)live_block_size(pw->p->blocks, id, b));
         sqlite3_bind_int(w->block, 5, b->function < MT_FN_END ? (int)b->function : MT_FN_NONE);
         sqlite3_bind_int64(w->block, 6, (sqlite3_int64)b->time_ns);
         sqlite3_bind_int(w->block, 7, b->kind < MT_LEAK_END ? (int)b->kind : MT_LEAK_UNCLASSIFIED);
         sqlite3_bind_text(w->block, 8, mt_heuristic_name(b->heuristic), -1, SQLITE_STATIC); /* NULL: none */
-        const uint64_t *owner = b->kind == MT_LEAK_INDIRECT ? u64map_get(&pw->p->owners, id) : NULL;
+        const uint64_t *owner = b->kind == MT_LEAK_INDIRECT ? u64map_get(pw->p->owners, id) : NULL;
         if (owner)
             sqlite3_bind_int64(w->block, 9, (sqlite3_int64)*owner);
         sqlite3_bind_int64(w->block, 10, w->next_block + (sqlite3_int64)i);
@@ -681,7 +682,7 @@ static void bind_data_symbol(struct process_writer *pw, const struct mt_rec_erro
 {
     if (e->h.extra != MT_ERR_INVALID_FREE || e->size != UINT64_MAX || pw->sym == NULL)
         return;
-    const struct mt_module *m = process_module_of(pw->p, e->address);
+    const struct mt_module *m = mt_module_of(pw->p->modules, pw->p->n_modules, e->address);
     uint64_t offset = 0;
     const char *name = m ? symbolizer_data_symbol(pw->sym, m->path, m->base, e->address, &offset) : NULL;
     if (name == NULL)
@@ -759,7 +760,7 @@ static void store_contents(struct process_writer *pw)
         store_blocks(pw);
 }
 
-int trace_write_process(struct trace_writer *w, struct mt_process *p, struct symbolizer *sym)
+int trace_write_process(struct trace_writer *w, const struct stored_process *p, struct symbolizer *sym)
 {
     struct process_writer pw = {.w = w, .p = p, .sym = sym};
     u64map_init(&pw.stacks, sizeof(sqlite3_int64));

@@ -91,7 +91,7 @@ static void receive_message(struct session *s, const uint8_t *bytes, size_t len)
     if (!why && s->bound) {
         struct mt_batch_header bh;
         memcpy(&bh, batch, sizeof bh);
-        process_note_batch(s->bound, bh.slot, bh.seq);
+        harvest_note_batch(&s->bound->harvest, bh.slot, bh.seq);
     }
     if (why) {
         if (s->bound)

@@ -26,7 +26,7 @@ static char trace_path[sizeof temp_dir + 16];
 /* The thread each process was stored on, told by the writer's progress. */
 static pid_t storing_thread;
 
-static void note_storing_thread(void *context, const struct mt_process *process, size_t done, size_t total)
+static void note_storing_thread(void *context, const struct stored_process *process, size_t done, size_t total)
 {
     storing_thread = gettid();
 }
@@ -49,7 +49,7 @@ static void test_the_last_process_is_stored_by_close_on_the_callers_thread(void 
     struct storer s;
     storer_init(&s, w, 0, NULL);
     storer_store_at_close(&s, p);
-    assert_true(p->written);
+    assert_true(p->storing.handed_over);
     assert_null(s.first); /* nothing for the thread to take */
     assert_int_equal(storer_close(&s), 0);
     assert_int_equal(storing_thread, gettid());

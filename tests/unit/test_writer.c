@@ -65,6 +65,13 @@ static int remove_trace(void **state)
     return 0;
 }
 
+/* Stores P as the storer does: through the view the collector hands over. */
+static int write_process(struct trace_writer *w, const struct mt_process *p, struct symbolizer *sym)
+{
+    struct stored_process stored = process_stored(p);
+    return trace_write_process(w, &stored, sym);
+}
+
 static int apply_record(void *ctx, uint32_t tid, const struct mt_record_header *rec)
 {
     process_apply(ctx, rec);
@@ -139,8 +146,8 @@ static struct mt_process *killed_stand_in(void)
     char *argv[] = {"/bin/sh", "-c", "kill -9 $$", NULL};
     struct mt_process *p = process_stand_in(101, 100, argv, "/bin/sh", MT_UNTRACED_SILENT);
     assert_non_null(p);
-    p->wait_status_known = 1;
-    p->wait_status = 9; /* as waitpid reports SIGKILL */
+    p->ending.wait_status_known = 1;
+    p->ending.wait_status = 9; /* as waitpid reports SIGKILL */
     p->ordinal = 2;
     return p;
 }
@@ -155,8 +162,8 @@ static void write_sample_trace(void)
     struct symbolizer *sym = symbolizer_new();
     assert_non_null(sym);
     struct mt_process *p = sample_process(), *q = killed_stand_in();
-    assert_int_equal(trace_write_process(w, p, sym), 0);
-    assert_int_equal(trace_write_process(w, q, sym), 0);
+    assert_int_equal(write_process(w, p, sym), 0);
+    assert_int_equal(write_process(w, q, sym), 0);
     assert_int_equal(trace_writer_close(w, 1), 0);
     symbolizer_free(sym);
     process_free(p);
@@ -405,7 +412,7 @@ static void test_frames_listed_most_have_the_smallest_ids(void **state)
     char err[512];
     struct trace_writer *w = trace_writer_open(trace_path, "memtrack run ./prog", err, sizeof err);
     assert_non_null(w);
-    assert_int_equal(trace_write_process(w, p, NULL), 0);
+    assert_int_equal(write_process(w, p, NULL), 0);
     assert_int_equal(trace_writer_close(w, 1), 0);
     process_free(p);
 
@@ -455,11 +462,11 @@ static void test_a_rolled_back_process_leaves_no_object_behind(void **state)
     assert_int_equal(sqlite3_open_v2(trace_path, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM meta", NULL, NULL, NULL), SQLITE_OK);
     struct mt_process *refused = sample_process();
-    assert_int_equal(trace_write_process(w, refused, sym), -1);
+    assert_int_equal(write_process(w, refused, sym), -1);
     assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(reader);
     struct mt_process *stored = sample_process();
-    assert_int_equal(trace_write_process(w, stored, sym), 0);
+    assert_int_equal(write_process(w, stored, sym), 0);
     assert_int_equal(trace_writer_close(w, 1), 0);
     symbolizer_free(sym);
     process_free(refused);
@@ -607,7 +614,7 @@ static void test_records_out_of_range_leave_the_trace_readable(void **state)
         struct trace_writer *w = trace_writer_open(trace_path, "memtrack run ./prog", err, sizeof err);
         assert_non_null(w);
         struct symbolizer *sym = symbolizer_new();
-        int stored = trace_write_process(w, p, sym);
+        int stored = write_process(w, p, sym);
         assert_int_equal(trace_writer_close(w, 1), 0);
         symbolizer_free(sym);
         process_free(p);

@@ -1,6 +1,7 @@
 /*
- * huge_pages.c - see huge_pages.h.  Plain system calls only: libtrack calls it
- * from inside the traced program's malloc.
+ * huge_pages.c - see huge_pages.h.  Compiled into both libmemtrack.so and the
+ * memtrack binary, hence its place in common/.  Plain system calls only:
+ * libtrack calls it from inside the traced program's malloc.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* MADV_HUGEPAGE; the collector's build defines it already */
