@@ -1,7 +1,7 @@
 /*
  * command_options.c - the one way every command reads its command line:
- * getopt_long, with the same messages for an unknown option or a missing
- * value, "--" ending the options, and the readers of a number and of the one
+ * getopt_long, with the same messages for an unknown option, a missing
+ * value or a value given to an option that takes none, "--" ending the options, and the readers of a number and of the one
  * trace that report and view take.
  */
 #include <errno.h>
@@ -40,8 +40,12 @@ int next_option(struct option_reader *reader)
         return -1;
     if (code == ':' || code == '?') {
         reader->short_name[1] = (char)optopt;
-        const char *option = mistake_in_long_option(reader) ? argv[optind - 1] : reader->short_name;
-        if (code == '?')
+        bool long_option = mistake_in_long_option(reader);
+        const char *option = long_option ? argv[optind - 1] : reader->short_name;
+        const char *equals = long_option ? strchr(option, '=') : NULL;
+        if (code == '?' && equals != NULL && optopt != 0) /* a known long option, given a value it does not take */
+            command_error(reader->command, "%.*s takes no value", (int)(equals - option), option);
+        else if (code == '?')
             command_error(reader->command, "unknown option '%s'", option);
         else
             command_error(reader->command, "%s needs %s", option,

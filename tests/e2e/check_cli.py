@@ -245,8 +245,9 @@ def check_unknown_option(ctx):
 
 
 def check_one_option_reader(ctx):
-    """Every command reads its options alike (getopt_long): a missing value and
-    an unknown option get the same words and status 2 with the command's help
+    """Every command reads its options alike (getopt_long): a missing value, a
+    value given to a flag and an unknown option get the same words and status 2
+    with the command's help
     on stderr; options may follow the trace, take their value as NAME=VALUE or
     NAME VALUE, and "--" ends them."""
     for command, option in (("run", "--depth"), ("report", "--num-callers"), ("check", "--fail-on"),
@@ -261,6 +262,12 @@ def check_one_option_reader(ctx):
             expect(proc.returncode == 2 and proc.stdout == b"", "%s: expected status 2 and no output" % argv, proc)
             expect(err.startswith(message + "Usage: memtrack %s " % command),
                    "%s: expected %r, then the help" % (argv, message), proc)
+    for command, flag in (("run", "--force"), ("report", "--show-below-main"), ("view", "--full")):
+        proc = ctx.memtrack_cmd(command, flag + "=yes", "T.db")
+        message = "memtrack %s: %s takes no value\n" % (command, flag)
+        expect(proc.returncode == 2 and proc.stdout == b"" and
+               e2e_lib.text(proc.stderr).startswith(message + "Usage: memtrack %s " % command),
+               "%s %s=yes: expected %r, then the help" % (command, flag, message), proc)
     proc = ctx.memtrack_cmd("run", "-f", "-o", "T.db", "--", ctx.case("leak_lost_block"))
     expect(proc.returncode == 0, "run", proc)
     report = ctx.memtrack_cmd("report", "T.db", "--format", "json")
