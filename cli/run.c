@@ -34,6 +34,7 @@
 #include "run/finish.h"
 #include "run/launch.h"
 #include "run/status_line.h"
+#include "trace/compressed.h"
 #include "trace/writer.h"
 
 #define DRAIN_IDLE_MS 2000 /* after the program exits, how long a silent descendant may hold the run */
@@ -267,6 +268,15 @@ static void collect(struct mt_server *server, struct finisher *f, struct status_
     finish_processes(f, server, 1);
 }
 
+/* Where the trace is written while the program runs: OUTPUT, or for a
+ * compressed OUTPUT (NAME.zst) NAME, compressed into OUTPUT once complete.
+ * A run cut short leaves NAME whole up to where it stopped. */
+static void stored_name(const char *output, char *stored, size_t size)
+{
+    size_t n = strlen(output);
+    snprintf(stored, size, "%.*s", (int)(trace_name_is_compressed(output) ? n - 4 : n), output);
+}
+
 /* The default trace name: memtrack.PROGRAM.PID.db in the current directory. */
 static void default_output(char *buf, size_t len, const char *program, pid_t pid)
 {
@@ -322,11 +332,15 @@ static int trace_program(const struct run_options *o, struct launch *l, struct m
         snprintf(output, output_size, "%s", o->output);
     else
         default_output(output, output_size, prog[0], child);
-    if (o->force)
+    char stored[PATH_MAX];
+    stored_name(output, stored, sizeof stored);
+    if (o->force) {
         unlink(output);
+        unlink(stored);
+    }
     char *command = join_command(argc, prog);
     char error[512];
-    struct trace_writer *w = trace_writer_open(output, command ? command : prog[0], error, sizeof error);
+    struct trace_writer *w = trace_writer_open(stored, command ? command : prog[0], error, sizeof error);
     free(command);
     if (!w) {
         launch_abandon(l);
@@ -336,7 +350,7 @@ static int trace_program(const struct run_options *o, struct launch *l, struct m
     int exec_errno = launch_go(l);
     if (exec_errno) {
         trace_writer_close(w, 0);
-        unlink(output);
+        unlink(stored);
         command_error("run", "cannot run %s: %s", prog[0], strerror(exec_errno));
         return exec_errno == ENOENT ? 127 : 126;
     }
@@ -360,6 +374,14 @@ static int trace_program(const struct run_options *o, struct launch *l, struct m
     finisher_close(&f);
     status_line_close(&status);
     int closed = trace_writer_close(w, f.failures == 0);
+    if (closed == 0 && strcmp(stored, output) != 0) {
+        if (trace_compress(stored, output, error, sizeof error) == 0) {
+            unlink(stored);
+        } else { /* the trace is whole under its plain name: that is the one to read */
+            fprintf(stderr, "memtrack: %s; the trace is %s\n", error, stored);
+            snprintf(output, output_size, "%s", stored);
+        }
+    }
     summary_print(stderr, server, top, output);
     *outcome = (struct run_outcome){.wait_status = f.top_status, .stored_whole = f.failures == 0 && closed == 0,
                                     .untraced = top ? top->untraced : NULL};
@@ -386,8 +408,11 @@ int cmd_run(int argc, char **argv)
         return status;
     }
     launch_warn_untraceable(&l, stderr);
-    if (o.output && !o.force && access(o.output, F_OK) == 0) {
-        command_error("run", "%s exists; use --force to overwrite it", o.output);
+    char stored[PATH_MAX];
+    if (o.output)
+        stored_name(o.output, stored, sizeof stored);
+    if (o.output && !o.force && (access(o.output, F_OK) == 0 || access(stored, F_OK) == 0)) {
+        command_error("run", "%s exists; use --force to overwrite it", access(o.output, F_OK) == 0 ? o.output : stored);
         return MT_EXIT_USAGE;
     }
     struct mt_server server;

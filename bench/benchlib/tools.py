@@ -49,8 +49,10 @@ class Memtrack(Untraced):
         self.binary = binary
         self.collector = os.path.basename(binary)  # `memtrack run` itself collects
 
+    # Traces are written compressed (-o NAME.zst), as heaptrack writes its own: the sizes compared are both
+    # compressed, and the time to compress is in memtrack's run.
     def command(self, workload, trace_base):
-        return [self.binary, "run", "-f", "-o", trace_base + ".db", "--"] + workload.argv
+        return [self.binary, "run", "-f", "-o", trace_base + ".db.zst", "--"] + workload.argv
 
     def environment(self, workload, work):
         """The symbol cache's directory: empty for a cold run; for a warm one, filled by one run of the same
@@ -59,15 +61,15 @@ class Memtrack(Untraced):
         if not workload.warm:
             shutil.rmtree(cache, ignore_errors=True)
         elif not os.path.isdir(cache):
-            trace = os.path.join(work, "filling-the-cache.db")
-            subprocess.run(self.command(workload, trace[:-3]), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            trace = os.path.join(work, "filling-the-cache.db.zst")
+            subprocess.run(self.command(workload, trace[:-7]), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, env=dict(os.environ, **workload.env, XDG_CACHE_HOME=cache))
             if os.path.exists(trace):
                 os.remove(trace)
         return {"XDG_CACHE_HOME": cache}
 
     def trace_files(self, trace_base):
-        return [trace_base + ".db"] if os.path.exists(trace_base + ".db") else []
+        return [trace_base + ".db.zst"] if os.path.exists(trace_base + ".db.zst") else []
 
     def report_command(self, trace_files):
         return [self.binary, "report", trace_files[0]]
@@ -80,14 +82,20 @@ class Memtrack(Untraced):
 
     @staticmethod
     def send_waits(trace):
-        """(longest, total) ns the traced processes waited to hand records to the collector, from the trace."""
-        db = sqlite3.connect("file:%s?mode=ro" % trace, uri=True)
+        """(longest, total) ns the traced processes waited to hand records to the collector, from the trace
+        (decompressed beside it by zstd first, when it is compressed)."""
+        plain = trace[:-4] if trace.endswith(".zst") else trace
+        if plain != trace and subprocess.run(["zstd", "-d", "-q", "-f", "-o", plain, trace]).returncode != 0:
+            return None, None
+        db = sqlite3.connect("file:%s?mode=ro" % plain, uri=True)
         try:
             return db.execute("SELECT max(send_wait_max_ns), sum(send_wait_total_ns) FROM processes").fetchone()
         except sqlite3.Error:
             return None, None  # a trace older than schema 2
         finally:
             db.close()
+            if plain != trace:
+                os.remove(plain)
 
     def allocations_per_process(self, trace):
         """Allocation calls of each process in a trace, from `memtrack report --format json`; None when the

@@ -4,6 +4,7 @@
  * files without memtrack's meta table, traces from a newer schema, damaged files.
  */
 #include "trace/reader.h"
+#include "trace/compressed.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@ static const char *const REPORTED_TABLES[] = {"processes", "frames", "stacks", "
 /* Generous caps so a hostile file cannot make us hold gigabyte strings. */
 #define TRACE_MAX_VALUE_BYTES (64 * 1024 * 1024)
 #define TRACE_BUSY_TIMEOUT_MS 5000
+#define TRACE_DECOMPRESSED_MAX ((size_t)16 << 30) /* a compressed trace larger than this once decompressed is refused */
 #define TRACE_CACHE_KIB "262144" /* 256 MiB, as a PRAGMA cache_size (negative: KiB) */
 
 /* Records the first failure in trace->problem (later ones are consequences)
@@ -269,11 +271,42 @@ static int check_trace(struct trace *trace)
 
 /* Opens PATH read-only and validates it.  Returns 0, or -1 with the reason in
  * trace->problem; either way trace_close() releases what was opened. */
+/* Opens the compressed trace at PATH: decompressed into memory, where
+ * SQLite reads it read-only.  0, or -1 with the reason recorded. */
+static int open_compressed(struct trace *trace, int fd)
+{
+    unsigned char *data = NULL;
+    size_t size = 0;
+    char why[sizeof trace->problem];
+    if (trace_decompress(fd, TRACE_DECOMPRESSED_MAX, &data, &size, why, sizeof why) != 0)
+        return trace_fail(trace, "%s", why);
+    if (sqlite3_open_v2(":memory:", &trace->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        sqlite3_free(data);
+        return trace_fail(trace, "cannot open: %s", trace->db ? sqlite3_errmsg(trace->db) : strerror(ENOMEM));
+    }
+    if (sqlite3_deserialize(trace->db, "main", data, (sqlite3_int64)size, (sqlite3_int64)size,
+                            SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
+        return trace_fail(trace, "cannot open: %s", sqlite3_errmsg(trace->db));
+    return 0;
+}
+
 int trace_open(struct trace *trace, const char *path)
 {
     *trace = (struct trace){.path = path};
     if (check_file_is_readable(trace) != 0)
         return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return trace_fail(trace, "cannot open: %s", strerror(errno));
+    if (trace_file_is_compressed(fd)) {
+        int opened = open_compressed(trace, fd);
+        close(fd);
+        if (opened != 0)
+            return -1;
+        configure_connection(trace->db);
+        return check_trace(trace);
+    }
+    close(fd);
     char *uri = read_only_uri(path);
     if (uri == NULL)
         return trace_fail(trace, "cannot open: %s", strerror(ENOMEM));

@@ -126,6 +126,83 @@ def check_report_truncated_trace(ctx):
     expect_refused_trace(ctx, "T.db", "damaged: ")
 
 
+def check_run_compressed(ctx):
+    """-o NAME.zst: the trace is written as NAME, then compressed into NAME.zst
+    and NAME removed; report reads it as it reads the plain trace, and check
+    and view take it.  An existing NAME.zst or NAME is not overwritten without
+    --force."""
+    proc = ctx.memtrack_cmd("run", "-o", "T.db.zst", "--", ctx.case("leak_lost_block"))
+    expect(proc.returncode == 0 and proc.stdout == b"done\n", "expected the program to run", proc)
+    expect("trace written to T.db.zst" in e2e_lib.text(proc.stderr), "expected the summary to name T.db.zst", proc)
+    expect(os.path.exists(ctx.path("T.db.zst")) and not os.path.exists(ctx.path("T.db")),
+           "expected T.db.zst and no T.db", proc)
+    with open(ctx.path("T.db.zst"), "rb") as f:
+        expect(f.read(4) == b"\x28\xb5\x2f\xfd", "expected a zstd frame in T.db.zst")
+    proc = ctx.memtrack_cmd("run", "-o", "P.db", "--", ctx.case("leak_lost_block"))
+    expect(proc.returncode == 0, "plain run", proc)
+    reports = []
+    for trace in ("T.db.zst", "P.db"):
+        proc = ctx.memtrack_cmd("report", "--format", "json", trace)
+        expect(proc.returncode == 0, "report %s" % trace, proc)
+        reports.append(e2e_lib.normalize(json.loads(proc.stdout), "leak_lost_block"))
+    expect(reports[0] == reports[1], "the compressed trace's report differs from the plain one's")
+    for argv in (["check", "T.db.zst"], ["view", "-o", "page.html", "T.db.zst"]):
+        proc = ctx.memtrack_cmd(*argv)
+        expect(proc.returncode != 2, "%s: expected the compressed trace to be read" % argv, proc)
+    for existing in ("T.db.zst", "T.db"):
+        os.unlink(ctx.path("T.db.zst"))
+        with open(ctx.path(existing), "wb") as f:
+            f.write(b"precious\n")
+        proc = ctx.memtrack_cmd("run", "-o", "T.db.zst", "--", ctx.case("leak_lost_block"))
+        message = "memtrack run: %s exists; use --force to overwrite it\n" % existing
+        expect(proc.returncode == 2 and proc.stdout == b"" and e2e_lib.text(proc.stderr) == message,
+               "expected %r" % message, proc)
+    proc = ctx.memtrack_cmd("run", "--force", "-o", "T.db.zst", "--", ctx.case("leak_lost_block"))
+    expect(proc.returncode == 0 and not os.path.exists(ctx.path("T.db")), "--force", proc)
+    expect(ctx.memtrack_cmd("report", "T.db.zst").returncode == 0, "report after --force", proc)
+
+
+def check_run_compression_fails(ctx):
+    """A trace that cannot be compressed (here NAME.zst.tmp is a directory)
+    stays whole under its plain name, which the run says and the summary
+    names; the program's status is kept."""
+    os.mkdir(ctx.path("C.db.zst.tmp"))
+    proc = ctx.memtrack_cmd("run", "-o", "C.db.zst", "--", ctx.case("leak_lost_block"))
+    err = e2e_lib.text(proc.stderr)
+    expect(proc.returncode == 0 and proc.stdout == b"done\n", "expected the program's status", proc)
+    expect("memtrack: cannot compress into C.db.zst: cannot create C.db.zst.tmp: Is a directory; the trace is C.db"
+           in err and "trace written to C.db " in err, "expected the failure said and C.db named", proc)
+    expect(not os.path.exists(ctx.path("C.db.zst")), "expected no C.db.zst", proc)
+    expect(ctx.memtrack_cmd("report", "C.db").returncode == 0, "expected C.db to be a whole trace", proc)
+
+
+def zstd_raw_frame(data):
+    """A zstd frame holding DATA in one raw (stored) block: a compressed file
+    of any content, with no zstd library."""
+    assert len(data) < 256
+    block_header = (1 | len(data) << 3).to_bytes(3, "little")  # last block, raw, its size
+    return b"\x28\xb5\x2f\xfd" + bytes([0x20, len(data)]) + block_header + data
+
+
+def check_report_damaged_compressed(ctx):
+    """Compressed traces that cannot be used: cut short, not zstd after its
+    magic number, or decompressing to something that is no trace: status 2
+    and one line saying which."""
+    proc = ctx.memtrack_cmd("run", "-o", "T.db.zst", "--", ctx.case("leak_merged_1000"))
+    expect(proc.returncode == 0, "could not make a trace", proc)
+    with open(ctx.path("T.db.zst"), "rb") as f:
+        whole = f.read()
+    with open(ctx.path("cut.db.zst"), "wb") as f:
+        f.write(whole[:len(whole) // 2])
+    expect_refused_trace(ctx, "cut.db.zst", "damaged: the compressed trace is cut short")
+    with open(ctx.path("noise.db.zst"), "wb") as f:
+        f.write(b"\x28\xb5\x2f\xfd" + bytes(range(256)) * 4)
+    expect_refused_trace(ctx, "noise.db.zst", "damaged: the compressed trace does not decompress")
+    with open(ctx.path("text.db.zst"), "wb") as f:
+        f.write(zstd_raw_frame(b"precious, not a trace\n"))
+    expect_refused_trace(ctx, "text.db.zst", "not a memtrack trace")
+
+
 def check_run_existing_output(ctx):
     """-o naming an existing file without --force: 2, a message in run's
     voice, the file untouched and the program not started."""

@@ -1,0 +1,217 @@
+/*
+ * compressed.c - see compressed.h.
+ *
+ * The compressed file is one zstd frame that records the trace's size and a
+ * checksum: a reader allocates the trace once, and a damaged file is told
+ * apart from a trace with damaged pages.  Reading decompresses the whole
+ * trace into memory, where SQLite opens it (sqlite3_deserialize): a trace
+ * is read many times over by a report, and a compiler's is some 20 MB.
+ */
+#include "trace/compressed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#define LEVEL 3 /* zstd's default: a compiler's trace in about a tenth of a second, a third of its size */
+#define CHUNK (1u << 17)
+
+bool trace_name_is_compressed(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcmp(path + n - 4, ".zst") == 0;
+}
+
+bool trace_file_is_compressed(int fd)
+{
+    unsigned char magic[4];
+    if (pread(fd, magic, sizeof magic, 0) != (ssize_t)sizeof magic)
+        return false;
+    uint32_t word = (uint32_t)magic[0] | (uint32_t)magic[1] << 8 | (uint32_t)magic[2] << 16 | (uint32_t)magic[3] << 24;
+    return word == ZSTD_MAGICNUMBER; /* little-endian, as the frame stores it */
+}
+
+/* Writes all of DATA to FD; 0, or -1 with errno. */
+static int write_all(int fd, const void *data, size_t size)
+{
+    for (const char *p = data; size > 0;) {
+        ssize_t n = write(fd, p, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Compresses the file open at IN (SIZE bytes) into the file open at OUT; 0,
+ * or -1 with the reason in ERROR. */
+static int compress_file(int in, uint64_t size, int out, char *error, size_t error_size)
+{
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    void *in_buffer = malloc(CHUNK), *out_buffer = malloc(ZSTD_CStreamOutSize());
+    int rc = -1;
+    if (!cctx || !in_buffer || !out_buffer) {
+        snprintf(error, error_size, "%s", strerror(ENOMEM));
+        goto done;
+    }
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, LEVEL);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setPledgedSrcSize(cctx, size);
+    for (;;) {
+        ssize_t got = read(in, in_buffer, CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            snprintf(error, error_size, "cannot read the trace: %s", strerror(errno));
+            goto done;
+        }
+        ZSTD_EndDirective mode = got == 0 ? ZSTD_e_end : ZSTD_e_continue;
+        ZSTD_inBuffer input = {in_buffer, (size_t)got, 0};
+        size_t left;
+        do {
+            ZSTD_outBuffer output = {out_buffer, ZSTD_CStreamOutSize(), 0};
+            left = ZSTD_compressStream2(cctx, &output, &input, mode);
+            if (ZSTD_isError(left)) {
+                snprintf(error, error_size, "%s", ZSTD_getErrorName(left));
+                goto done;
+            }
+            if (write_all(out, out_buffer, output.pos) != 0) {
+                snprintf(error, error_size, "%s", strerror(errno));
+                goto done;
+            }
+        } while (mode == ZSTD_e_end ? left != 0 : input.pos < input.size);
+        if (got == 0)
+            break;
+    }
+    rc = 0;
+done:
+    free(in_buffer);
+    free(out_buffer);
+    ZSTD_freeCCtx(cctx);
+    return rc;
+}
+
+int trace_compress(const char *from, const char *to, char *error, size_t error_size)
+{
+    char part[4096], why[sizeof part + 256] = "";
+    int in = -1, out = -1, rc = -1;
+    struct stat status;
+    if (snprintf(part, sizeof part, "%s.tmp", to) >= (int)sizeof part)
+        snprintf(why, sizeof why, "%s", strerror(ENAMETOOLONG));
+    else if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &status) != 0)
+        snprintf(why, sizeof why, "cannot read %s: %s", from, strerror(errno));
+    else if ((out = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+        snprintf(why, sizeof why, "cannot create %s: %s", part, strerror(errno));
+    else
+        rc = compress_file(in, (uint64_t)status.st_size, out, why, sizeof why);
+    if (in >= 0)
+        close(in);
+    if (out >= 0) {
+        if (close(out) != 0 && rc == 0) {
+            snprintf(why, sizeof why, "%s", strerror(errno));
+            rc = -1;
+        }
+        if (rc == 0 && rename(part, to) != 0) {
+            snprintf(why, sizeof why, "cannot rename the compressed file into place: %s", strerror(errno));
+            rc = -1;
+        }
+        if (rc != 0)
+            unlink(part);
+    }
+    if (rc != 0)
+        snprintf(error, error_size, "cannot compress into %s: %s", to, why);
+    return rc;
+}
+
+/* Grows *DATA (from sqlite3_malloc64) to hold at least NEED bytes, at most
+ * LIMIT; 0, or -1 with the reason in ERROR. */
+static int make_room(unsigned char **data, size_t *capacity, size_t need, size_t limit, char *error,
+                     size_t error_size)
+{
+    if (need <= *capacity)
+        return 0;
+    if (need > limit) {
+        snprintf(error, error_size, "cannot read: the trace is larger than %zu MiB once decompressed", limit >> 20);
+        return -1;
+    }
+    size_t grown = *capacity ? *capacity : CHUNK;
+    while (grown < need)
+        grown = grown > limit / 2 ? limit : grown * 2;
+    unsigned char *bigger = sqlite3_realloc64(*data, grown);
+    if (!bigger) {
+        snprintf(error, error_size, "cannot read: %s", strerror(ENOMEM));
+        return -1;
+    }
+    *data = bigger;
+    *capacity = grown;
+    return 0;
+}
+
+int trace_decompress(int fd, size_t limit, unsigned char **data, size_t *size, char *error, size_t error_size)
+{
+    ZSTD_DCtx *dctx = ZSTD_createDCtx();
+    unsigned char *in_buffer = malloc(CHUNK), *out = NULL;
+    size_t capacity = 0, used = 0, left = 1; /* left: 0 once the frame has ended */
+    int rc = -1;
+    if (!dctx || !in_buffer) {
+        snprintf(error, error_size, "cannot read: %s", strerror(ENOMEM));
+        goto done;
+    }
+    ssize_t got = pread(fd, in_buffer, CHUNK, 0);
+    unsigned long long recorded = got > 0 ? ZSTD_getFrameContentSize(in_buffer, (size_t)got) : 0;
+    /* the size the frame records, when it does: one allocation, filled exactly */
+    size_t first = recorded != ZSTD_CONTENTSIZE_UNKNOWN && recorded != ZSTD_CONTENTSIZE_ERROR && recorded > 0
+                       ? (size_t)(recorded < limit ? recorded : limit)
+                       : CHUNK;
+    if (make_room(&out, &capacity, first, limit, error, error_size) != 0)
+        goto done;
+    off_t offset = 0;
+    while ((got = pread(fd, in_buffer, CHUNK, offset)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            snprintf(error, error_size, "cannot read: %s", strerror(errno));
+            goto done;
+        }
+        offset += got;
+        ZSTD_inBuffer input = {in_buffer, (size_t)got, 0};
+        while (input.pos < input.size) {
+            size_t before = input.pos;
+            ZSTD_outBuffer output = {out + used, capacity - used, 0};
+            left = ZSTD_decompressStream(dctx, &output, &input);
+            if (ZSTD_isError(left)) {
+                snprintf(error, error_size, "damaged: the compressed trace does not decompress (%s)",
+                         ZSTD_getErrorName(left));
+                goto done;
+            }
+            used += output.pos;
+            /* no progress: the output is full (a frame that records no size, or a wrong one) */
+            if (output.pos == 0 && input.pos == before &&
+                make_room(&out, &capacity, used + ZSTD_DStreamOutSize(), limit, error, error_size) != 0)
+                goto done;
+        }
+    }
+    if (left != 0) {
+        snprintf(error, error_size, "damaged: the compressed trace is cut short");
+        goto done;
+    }
+    *data = out;
+    *size = used;
+    out = NULL;
+    rc = 0;
+done:
+    sqlite3_free(out);
+    free(in_buffer);
+    ZSTD_freeDCtx(dctx);
+    return rc;
+}
