@@ -12,13 +12,6 @@
 #include "analyse/stacks.h"
 #include "util/array.h"
 
-/* A stacks row the tree holds. */
-struct link_row {
-    uint32_t node;  /* the node of the row's whole stack */
-    uint32_t depth; /* the frames the row holds itself */
-    uint32_t links; /* rows in its chain, itself included */
-};
-
 /* What reading the rows needs besides the tree. */
 struct link_reader {
     struct link_tree *tree;
@@ -26,10 +19,57 @@ struct link_reader {
     struct frame_table *frames;
 };
 
-void link_tree_init(struct link_tree *tree)
+/* Ids further from the first row than this many per node held (and a few
+ * more) are not indexed: an array by id would hold mostly nothing.  A
+ * trace memtrack wrote never has them; load_stack reads their stacks. */
+#define ROW_SPAN_PER_NODE 4
+#define ROW_SPAN_SPARE 4096
+
+void link_tree_init(struct link_tree *tree, bool show_below_main)
 {
-    *tree = (struct link_tree){0};
-    u64map_init(&tree->node_by_row, sizeof(struct link_row));
+    *tree = (struct link_tree){.show_below_main = show_below_main};
+}
+
+/* The row of stacks.id ID, or NULL when the tree holds none. */
+static const struct link_row *row_of(const struct link_tree *tree, int64_t id)
+{
+    uint64_t offset = (uint64_t)id - (uint64_t)tree->first_row; /* ids below the first wrap to beyond the span */
+    if (id == 0 || offset >= tree->row_span || tree->rows[offset].links == 0)
+        return NULL;
+    return &tree->rows[offset];
+}
+
+bool link_tree_holds(const struct link_tree *tree, int64_t stack_id)
+{
+    return row_of(tree, stack_id) != NULL;
+}
+
+/* The slot for the row of stacks.id ID, which comes after every row held
+ * so far (stacks_each_link hands them out in id order); NULL when the row
+ * is not to be indexed (see ROW_SPAN_PER_NODE), or memory runs out (then
+ * *FAILED). */
+static struct link_row *new_row(struct link_tree *tree, int64_t id, bool *failed)
+{
+    if (tree->row_span == 0)
+        tree->first_row = id;
+    uint64_t offset = (uint64_t)id - (uint64_t)tree->first_row;
+    if (offset >= (uint64_t)ROW_SPAN_PER_NODE * tree->count + ROW_SPAN_SPARE)
+        return NULL;
+    if (offset >= tree->row_room) {
+        size_t wanted = tree->row_room > 0 ? tree->row_room : 1024;
+        while (wanted <= offset)
+            wanted *= 2;
+        struct link_row *rows = realloc(tree->rows, wanted * sizeof *rows);
+        if (rows == NULL)
+            return *failed = true, NULL;
+        tree->rows = rows;
+        tree->row_room = wanted;
+    }
+    if (offset >= tree->row_span) {
+        memset(tree->rows + tree->row_span, 0, (offset + 1 - tree->row_span) * sizeof *tree->rows);
+        tree->row_span = offset + 1;
+    }
+    return &tree->rows[offset];
 }
 
 /* Makes room for ADDED more nodes; false when memory runs out. */
@@ -49,9 +89,15 @@ static bool room_for_nodes(struct link_tree *tree, size_t added)
     if (frames != NULL)
         tree->frames = frames;
     unsigned char *roles = frames != NULL ? realloc(tree->roles, wanted * sizeof *roles) : NULL;
-    if (roles == NULL)
+    if (roles != NULL)
+        tree->roles = roles;
+    uint32_t *outer = roles != NULL ? realloc(tree->outer, wanted * sizeof *outer) : NULL;
+    if (outer != NULL)
+        tree->outer = outer;
+    uint32_t *rust_top = outer != NULL ? realloc(tree->rust_top, wanted * sizeof *rust_top) : NULL;
+    if (rust_top == NULL)
         return false;
-    tree->roles = roles;
+    tree->rust_top = rust_top;
     tree->room = wanted;
     return true;
 }
@@ -85,9 +131,36 @@ static bool frames_known(struct link_reader *reader)
     memset(tree->frame_index, 0xff, count * sizeof *tree->frame_index); /* all -1 */
     if (!room_for_nodes(tree, 1))
         return false;
-    tree->parents[0] = tree->frames[0] = tree->roles[0] = 0;
+    tree->parents[0] = tree->frames[0] = tree->roles[0] = tree->outer[0] = tree->rust_top[0] = 0;
     tree->count = 1; /* the root */
     return true;
+}
+
+/* Adds node ADDED, frame INDEX with ROLES called from node PARENT, and
+ * where the shown part of its path ends (struct link_tree's outer and
+ * rust_top, the rules of report_roles_shown_depth, which scans whole
+ * paths): a main found further out stays the outermost, and the node
+ * inside a Rust start-up frame moves inward past call_once frames until
+ * it reaches the node. */
+static void add_node(struct link_tree *tree, uint32_t added, uint32_t parent, uint32_t index, unsigned char roles)
+{
+    tree->parents[added] = parent;
+    tree->frames[added] = index;
+    tree->roles[added] = roles;
+    if (parent == 0) {
+        tree->outer[added] = added;
+        tree->rust_top[added] = 0;
+        return;
+    }
+    uint32_t outer = tree->outer[parent];
+    bool main_added = !tree->show_below_main && !(tree->roles[outer] & FRAME_MAIN) && (roles & FRAME_MAIN);
+    tree->outer[added] = main_added ? added : outer;
+    uint32_t rust_top = tree->rust_top[parent];
+    if (tree->roles[parent] & FRAME_RUST_START)
+        rust_top = added;
+    else if (rust_top == parent && (tree->roles[parent] & FRAME_RUST_CALL_ONCE))
+        rust_top = added;
+    tree->rust_top[added] = rust_top;
 }
 
 /* Adds LINK's frames below the node of the part of its outer row's stack
@@ -103,8 +176,7 @@ static int add_link(void *context, const struct stack_link *link)
         return -1;
     uint32_t node = 0, links = 1;
     if (link->outer_id.present) {
-        const struct link_row *outer =
-            link->outer_id.value != 0 ? u64map_get(&tree->node_by_row, (uint64_t)link->outer_id.value) : NULL;
+        const struct link_row *outer = row_of(tree, link->outer_id.value);
         if (outer == NULL || outer->links >= STACK_MAX_LINKS)
             return 0;
         node = outer->node;
@@ -118,18 +190,15 @@ static int add_link(void *context, const struct stack_link *link)
         int64_t index = frame_index(reader, link->frames[i]);
         if (index < 0 || index > UINT32_MAX)
             return -1;
-        size_t added = tree->count++;
-        tree->parents[added] = node;
-        tree->frames[added] = (uint32_t)index;
-        tree->roles[added] = tree->frame_roles[link->frames[i]];
-        node = (uint32_t)added;
+        uint32_t added = (uint32_t)tree->count++;
+        add_node(tree, added, node, (uint32_t)index, tree->frame_roles[link->frames[i]]);
+        node = added;
     }
-    int created = 0;
-    struct link_row *row = u64map_put(&tree->node_by_row, (uint64_t)link->id, &created);
-    if (row == NULL)
-        return -1;
-    *row = (struct link_row){node, (uint32_t)link->depth, links};
-    return 0;
+    bool failed = false;
+    struct link_row *row = new_row(tree, link->id, &failed);
+    if (row != NULL)
+        *row = (struct link_row){node, (uint32_t)link->depth, links};
+    return failed ? -1 : 0;
 }
 
 int link_tree_read(struct link_tree *tree, struct trace *trace, int64_t process_id, struct frame_table *frames)
@@ -139,57 +208,62 @@ int link_tree_read(struct link_tree *tree, struct trace *trace, int64_t process_
     if (result > 0) /* add_link stopped: memory ran out */
         return trace_fail(trace, "out of memory");
     if (result == 0 && tree->count > 0) {
-        tree->shown = calloc(tree->count, sizeof *tree->shown);
-        tree->shown_top = calloc(tree->count, sizeof *tree->shown_top);
+        /* written here, not calloc'd: link_tree_shown reads a node's
+         * shown_top before it writes it, and a first read of fresh memory
+         * maps the zero page, which the write then replaces, a second
+         * fault and a TLB flush on every CPU */
+        tree->shown = malloc(tree->count * sizeof *tree->shown);
+        tree->shown_top = malloc(tree->count * sizeof *tree->shown_top);
         if (tree->shown == NULL || tree->shown_top == NULL)
             return trace_fail(trace, "out of memory");
+        memset(tree->shown_top, 0, tree->count * sizeof *tree->shown_top);
     }
     return result;
 }
 
-/* frame_roles_of for the path being looked at. */
-static unsigned path_roles(const void *tree_pointer, size_t index, unsigned wanted)
+/* The outermost node of the part of NODE's path the page shows, by the
+ * rules of report_roles_shown_depth: all of it below main, else inside the
+ * Rust start-up, else out to the outermost main, else all of it.  A node
+ * that is itself a Rust start-up frame counts none above it, as
+ * report_roles_shown_depth does. */
+static uint32_t shown_top(const struct link_tree *tree, uint32_t node)
 {
-    const struct link_tree *tree = tree_pointer;
-    return tree->roles[tree->path[index]] & wanted;
+    if (!tree->show_below_main && tree->rust_top[node] != 0 && !(tree->roles[node] & FRAME_RUST_START))
+        return tree->rust_top[node];
+    return tree->outer[node];
 }
 
-/* Puts NODE's path, innermost first, in tree->path; its length, or -1 when
- * memory runs out. */
-static int64_t walk_path(struct link_tree *tree, uint32_t node)
+int64_t link_tree_shown(struct link_tree *tree, int64_t stack_id, struct stack_tree *shown)
 {
+    const struct link_row *row = row_of(tree, stack_id);
+    if (row == NULL)
+        return LINK_TREE_UNKNOWN;
+    /* the shown part runs from FIRST, past the Rust allocator's frames
+     * (report_roles_first_shown), out to TOP; none when TOP lies inside
+     * FIRST */
+    uint32_t first = row->node, top = shown_top(tree, first);
+    while (tree->parents[first] != 0 && (tree->roles[first] & FRAME_RUST_ALLOCATOR)) {
+        if (first == top)
+            return 0;
+        first = tree->parents[first];
+    }
+    /* the nodes from FIRST outward not found yet under that top */
     size_t depth = 0;
-    for (; node != 0; node = tree->parents[node]) {
+    int64_t node = 0;
+    for (uint32_t at = first;; at = tree->parents[at]) {
+        if (tree->shown_top[at] == top) {
+            node = tree->shown[at];
+            break;
+        }
         uint32_t *step = array_push((void **)&tree->path, &depth, &tree->path_room, sizeof *tree->path);
         if (step == NULL)
             return -1;
-        *step = node;
+        *step = at;
+        if (at == top)
+            break;
     }
-    return (int64_t)depth;
-}
-
-int64_t link_tree_shown(struct link_tree *tree, int64_t stack_id, struct stack_tree *shown, bool show_below_main)
-{
-    const struct link_row *row = stack_id != 0 ? u64map_get(&tree->node_by_row, (uint64_t)stack_id) : NULL;
-    if (row == NULL)
-        return LINK_TREE_UNKNOWN;
-    int64_t depth = walk_path(tree, row->node);
-    if (depth < 0)
-        return -1;
-    size_t first = report_roles_first_shown((size_t)depth, path_roles, tree);
-    size_t end = report_roles_shown_depth((size_t)depth, path_roles, tree, show_below_main);
-    if (end <= first)
-        return 0;
-    /* the shown part runs from path[end - 1], its outermost frame, to
-     * path[first]; the nodes nearest it already found under that top need
-     * no lookup */
-    uint32_t top = tree->path[end - 1];
-    size_t known = first;
-    while (known < end && tree->shown_top[tree->path[known]] != top)
-        known++;
-    int64_t node = known < end ? tree->shown[tree->path[known]] : 0;
-    while (known-- > first) {
-        uint32_t at = tree->path[known];
+    while (depth-- > 0) {
+        uint32_t at = tree->path[depth];
         node = stack_tree_child(shown, (uint32_t)node, tree->frames[at]);
         if (node < 0)
             return -1;
@@ -201,10 +275,12 @@ int64_t link_tree_shown(struct link_tree *tree, int64_t stack_id, struct stack_t
 
 void link_tree_free(struct link_tree *tree)
 {
-    u64map_free(&tree->node_by_row);
+    free(tree->rows);
     free(tree->parents);
     free(tree->frames);
     free(tree->roles);
+    free(tree->outer);
+    free(tree->rust_top);
     free(tree->shown);
     free(tree->shown_top);
     free(tree->frame_index);

@@ -55,7 +55,7 @@ static int64_t node_of(struct page_reader *reader, const struct report_stack *st
 {
     if (!stack->present)
         return NO_STACK;
-    int64_t node = link_tree_shown(&reader->links, stack->id, &reader->page->stacks, reader->show_below_main);
+    int64_t node = link_tree_shown(&reader->links, stack->id, &reader->page->stacks);
     if (node == LINK_TREE_UNKNOWN)
         return node_of_loaded(reader, stack);
     return node >= 0 ? node : -2;
@@ -66,7 +66,7 @@ static int64_t node_of(struct page_reader *reader, const struct report_stack *st
 static int check_stack(struct page_reader *reader, const struct report_stack *stack)
 {
     struct report_stack loaded;
-    if (!stack->present || u64map_get(&reader->links.node_by_row, (uint64_t)stack->id) != NULL)
+    if (!stack->present || link_tree_holds(&reader->links, stack->id))
         return 0;
     if (load_stack(reader->trace, (struct maybe_int){true, stack->id}, &loaded) != 0) {
         reader->trace_failed = true;
@@ -145,7 +145,7 @@ int page_process_read(struct page_process *page, struct trace *trace, struct rep
     stack_tree_init(&page->stacks);
     struct page_reader reader = {.page = page, .trace = trace, .show_below_main = show_below_main,
                                  .leaks_per_kind = leaks_per_kind};
-    link_tree_init(&reader.links);
+    link_tree_init(&reader.links, show_below_main);
     const struct report_visitor visitor = {&reader, read_process, read_leak, read_error, read_site, read_process};
     int result = link_tree_read(&reader.links, trace, process->row_id, &page->frames);
     if (result == 0 && stack_tree_reserve(&page->stacks, reader.links.count) != 0)
