@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/html_children.h"
 #include "output/html_frames.h"
 #include "output/html_stacks.h"
 
@@ -20,7 +21,7 @@ const struct report_frame PAGE_FOLDED_FRAME = {.function = "(smaller frames, fol
 /* The merged flame graph of one process, as nodes: node 0 is the whole
  * process, node N's caller is parent[N] < N. */
 struct flame_graph {
-    struct u64map by_name; /* (parent, name id) + 1 -> node */
+    struct tree_children by_name; /* each node's callees by name id */
     size_t count;
     uint32_t *parent;
     uint32_t *representative;          /* one stack tree node the node stands for */
@@ -134,17 +135,14 @@ static int name_frames(struct folding *folding)
  * with REPRESENTATIVE for its stack tree node; -1 when memory runs out. */
 static int64_t flame_child(struct flame_graph *flame, uint32_t parent, uint32_t name, uint32_t representative)
 {
-    int created = 0;
-    uint32_t *node = u64map_put(&flame->by_name, ((uint64_t)parent << 32 | name) + 1, &created);
-    if (node == NULL)
-        return -1;
+    bool created = false;
+    int64_t node = tree_children_child(&flame->by_name, parent, name, (uint32_t)flame->count, &created);
     if (created) {
-        *node = (uint32_t)flame->count;
         flame->parent[flame->count] = parent;
         flame->representative[flame->count] = representative;
         flame->count++;
     }
-    return *node;
+    return node;
 }
 
 /* Merges the stack tree into the flame graph: each stack tree node's flame
@@ -160,7 +158,7 @@ static int merge_callees(struct folding *folding)
     flame->figures = calloc(nodes, sizeof *flame->figures);
     folding->flame_of = calloc(nodes, sizeof *folding->flame_of);
     if (flame->parent == NULL || flame->representative == NULL || flame->figures == NULL ||
-        folding->flame_of == NULL || u64map_reserve(&flame->by_name, nodes) != 0)
+        folding->flame_of == NULL || tree_children_reserve(&flame->by_name, nodes) != 0)
         return -1;
     flame->count = 1; /* the root */
     for (size_t n = 1; n < nodes; n++) {
@@ -322,7 +320,7 @@ static int keep_largest_sites(struct page_fold *fold, const struct page_process 
 /* Frees what folding one process used. */
 static void folding_free(struct folding *folding)
 {
-    u64map_free(&folding->flame.by_name);
+    tree_children_free(&folding->flame.by_name);
     free(folding->flame.parent);
     free(folding->flame.representative);
     free(folding->flame.figures);
@@ -341,7 +339,7 @@ int page_fold_process(struct page_fold *fold, const struct page_process *page)
 {
     *fold = (struct page_fold){0};
     struct folding folding = {.page = page};
-    u64map_init(&folding.flame.by_name, sizeof(uint32_t));
+    tree_children_init(&folding.flame.by_name);
     int result = keep_largest_sites(fold, page) != 0 || name_frames(&folding) != 0 || merge_callees(&folding) != 0 ||
                  sum_and_fold(&folding, fold) != 0 ? -1 : 0;
     for (size_t k = 0; k < folding.kept_count && result == 0; k++) {

@@ -10,35 +10,32 @@
 void stack_tree_init(struct stack_tree *tree)
 {
     *tree = (struct stack_tree){0};
-    u64map_init(&tree->node_by_edge, sizeof(uint32_t));
+    tree_children_init(&tree->children);
 }
 
 int stack_tree_reserve(struct stack_tree *tree, size_t nodes)
 {
-    return u64map_reserve(&tree->node_by_edge, nodes);
+    return tree_children_reserve(&tree->children, nodes + 1);
 }
 
 int64_t stack_tree_child(struct stack_tree *tree, uint32_t parent, uint32_t frame)
 {
-    int created = 0;
-    uint32_t *node = u64map_put(&tree->node_by_edge, ((uint64_t)parent << 32 | frame) + 1, &created);
-    if (node == NULL)
-        return -1;
-    if (!created)
-        return *node;
+    /* room first, so that a node the children know is one the tree holds */
     uint32_t *parents = make_room(tree->parents, tree->count, sizeof *parents);
     if (parents != NULL)
         tree->parents = parents;
     uint32_t *frames = parents != NULL ? make_room(tree->frames, tree->count, sizeof *frames) : NULL;
-    if (frames == NULL || tree->count >= UINT32_MAX - 1) {
-        u64map_remove(&tree->node_by_edge, ((uint64_t)parent << 32 | frame) + 1);
+    if (frames == NULL || tree->count >= UINT32_MAX - 1)
         return -1;
-    }
     tree->frames = frames;
-    tree->parents[tree->count] = parent;
-    tree->frames[tree->count] = frame;
-    *node = (uint32_t)++tree->count;
-    return *node;
+    bool created = false;
+    int64_t node = tree_children_child(&tree->children, parent, frame, (uint32_t)tree->count + 1, &created);
+    if (created) {
+        tree->parents[tree->count] = parent;
+        tree->frames[tree->count] = frame;
+        tree->count++;
+    }
+    return node;
 }
 
 /* Whether two frames are the same frame of the trace: the same address,
@@ -100,7 +97,7 @@ int64_t stack_tree_node(struct stack_tree *tree, struct frame_table *frames, con
 /* Frees the tree. */
 void stack_tree_free(struct stack_tree *tree)
 {
-    u64map_free(&tree->node_by_edge);
+    tree_children_free(&tree->children);
     free(tree->parents);
     free(tree->frames);
     free(tree->last_frames);

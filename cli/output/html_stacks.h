@@ -12,13 +12,13 @@
 #include <stdint.h>
 
 #include "analyse/model.h"
+#include "output/html_children.h"
 #include "output/html_frames.h"
-#include "util/u64map.h"
 
 /* Node 0 is the root (the empty stack); node N > 0 is frame frames[N - 1]
  * called from node parents[N - 1], so a parent's id is below its children's. */
 struct stack_tree {
-    struct u64map node_by_edge; /* (parent, frame) -> node */
+    struct tree_children children; /* each node's children by frame */
     size_t count;               /* nodes besides the root */
     uint32_t *parents;
     uint32_t *frames;           /* indexes in the frame table */
