@@ -28,7 +28,8 @@ int tree_children_reserve(struct tree_children *children, size_t nodes)
     struct child_links *grown = realloc(children->nodes, nodes * sizeof *grown);
     if (grown == NULL)
         return -1;
-    memset(grown + children->room, 0, (nodes - children->room) * sizeof *grown);
+    if (children->room == 0)
+        grown[0] = (struct child_links){0}; /* the root; every other node is set as it is added */
     children->nodes = grown;
     children->room = nodes;
     return 0;
