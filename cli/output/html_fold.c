@@ -25,7 +25,6 @@ struct flame_graph {
     size_t count;
     uint32_t *parent;
     uint32_t *representative;          /* one stack tree node the node stands for */
-    int64_t (*figures)[FIGURE_COUNT];  /* of the sites at or under the node */
 };
 
 /* Everything folding one process needs, freed together. */
@@ -34,6 +33,7 @@ struct folding {
     uint32_t *frame_name; /* each frame's name id */
     uint32_t *flame_of;   /* each stack tree node's flame node */
     struct flame_graph flame;
+    bool *large;          /* per flame node: the sites at or under it reach the share in one figure */
     /* The flame nodes kept, a few thousand of a million: the arrays below
      * are per kept node, numbered in flame node order. */
     uint32_t *kept_of;                    /* per flame node: the number of itself when kept, else of its nearest
@@ -155,17 +155,10 @@ static int merge_callees(struct folding *folding)
     struct flame_graph *flame = &folding->flame;
     flame->parent = calloc(nodes, sizeof *flame->parent);
     flame->representative = calloc(nodes, sizeof *flame->representative);
-    flame->figures = malloc(nodes * sizeof *flame->figures);
     folding->flame_of = calloc(nodes, sizeof *folding->flame_of);
-    if (flame->parent == NULL || flame->representative == NULL || flame->figures == NULL ||
-        folding->flame_of == NULL || tree_children_reserve(&flame->by_name, nodes) != 0)
+    if (flame->parent == NULL || flame->representative == NULL || folding->flame_of == NULL ||
+        tree_children_reserve(&flame->by_name, nodes) != 0)
         return -1;
-    /* zeroed by writing, not calloc'd: sum_and_fold reads each node's
-     * figures before it writes them, and a first read of fresh memory maps
-     * the zero page, which the write then replaces, a second fault and a
-     * TLB flush on every CPU, for each of the array's 12,000 pages on a
-     * compiler's trace */
-    memset(flame->figures, 0, nodes * sizeof *flame->figures);
     flame->count = 1; /* the root */
     for (size_t n = 1; n < nodes; n++) {
         uint32_t caller = folding->flame_of[stacks->parents[n - 1]];
@@ -190,14 +183,35 @@ static void add_figures(int64_t into[FIGURE_COUNT], const int64_t figures[FIGURE
         into[m] += figures[m]; /* sums of one process's counters: within the trace's own totals */
 }
 
-/* Whether FIGURES reach the share of the process's TOTALS in one figure at
- * least (a figure of 0 reaches nothing: the viewer leaves such frames out). */
-static bool large_enough(const int64_t figures[FIGURE_COUNT], const int64_t totals[FIGURE_COUNT])
+/* Marks the flame nodes whose sites, at or under them, reach the share of
+ * the process's in one figure at least (a figure of 0 reaches nothing: the
+ * viewer leaves such frames out).  One figure at a time, in one array of
+ * sums written before it is read: the five figures of every node at once
+ * were 48 MB on a compiler's trace, and faulting them in took longer than
+ * the sums.  -1 when memory runs out. */
+static int find_large(struct folding *folding)
 {
-    for (int m = 0; m < FIGURE_COUNT; m++)
-        if (figures[m] > 0 && (double)figures[m] >= (double)totals[m] * PAGE_FOLD_SHARE)
-            return true;
-    return false;
+    const struct flame_graph *flame = &folding->flame;
+    const struct page_process *page = folding->page;
+    int64_t *sums = malloc(flame->count * sizeof *sums);
+    folding->large = malloc(flame->count * sizeof *folding->large);
+    if (sums == NULL || folding->large == NULL) {
+        free(sums);
+        return -1;
+    }
+    memset(folding->large, 0, flame->count * sizeof *folding->large);
+    for (int m = 0; m < FIGURE_COUNT; m++) {
+        memset(sums, 0, flame->count * sizeof *sums);
+        for (size_t i = 0; i < page->site_count; i++)
+            sums[flame_of_site(folding, &page->sites[i])] += page->sites[i].figures[m]; /* within the trace's totals */
+        for (size_t f = flame->count; f-- > 1;)
+            sums[flame->parent[f]] += sums[f];
+        double share = (double)sums[0] * PAGE_FOLD_SHARE;
+        for (size_t f = 1; f < flame->count; f++)
+            folding->large[f] |= sums[f] > 0 && (double)sums[f] >= share;
+    }
+    free(sums);
+    return 0;
 }
 
 /* Decides which flame nodes are kept: those whose caller is and that reach
@@ -213,7 +227,7 @@ static int keep_nodes(struct folding *folding)
     folding->kept_count = 1;
     for (size_t f = 1; f < flame->count; f++) {
         uint32_t caller = flame->parent[f], nearest = folding->kept_of[caller];
-        if (folding->kept_node[nearest] != caller || !large_enough(flame->figures[f], flame->figures[0])) {
+        if (folding->kept_node[nearest] != caller || !folding->large[f]) {
             folding->kept_of[f] = nearest;
             continue;
         }
@@ -227,18 +241,14 @@ static int keep_nodes(struct folding *folding)
     return 0;
 }
 
-/* Sums the sites into the flame graph, decides which flame nodes are kept,
+/* Decides which flame nodes are kept, by the sums of the sites under them,
  * and sums each site where the page shows it: at its own node when kept,
  * else under its nearest kept caller. */
 static int sum_and_fold(struct folding *folding, struct page_fold *fold)
 {
     struct flame_graph *flame = &folding->flame;
     const struct page_process *page = folding->page;
-    for (size_t i = 0; i < page->site_count; i++)
-        add_figures(flame->figures[flame_of_site(folding, &page->sites[i])], page->sites[i].figures);
-    for (size_t f = flame->count; f-- > 1;)
-        add_figures(flame->figures[flame->parent[f]], flame->figures[f]);
-    if (keep_nodes(folding) != 0)
+    if (find_large(folding) != 0 || keep_nodes(folding) != 0)
         return -1;
     size_t kept = folding->kept_count;
     folding->folded_under = calloc(kept, sizeof *folding->folded_under);
@@ -329,7 +339,7 @@ static void folding_free(struct folding *folding)
     tree_children_free(&folding->flame.by_name);
     free(folding->flame.parent);
     free(folding->flame.representative);
-    free(folding->flame.figures);
+    free(folding->large);
     free(folding->frame_name);
     free(folding->flame_of);
     free(folding->kept_of);
