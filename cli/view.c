@@ -205,7 +205,7 @@ int cmd_view(int argc, char **argv)
     int status = 0;
     struct reading_progress reading;
     reading_progress_start(&reading, "view", options.trace_path, false);
-    bool read = trace_open(&trace, options.trace_path) == 0 && read_view(&trace, &options, &data, &reading) == 0;
+    bool read = trace_open_unchecked(&trace, options.trace_path) == 0 && read_view(&trace, &options, &data, &reading) == 0;
     reading_progress_end(&reading);
     if (!read) {
         command_error("view", "%s: %s", options.trace_path, trace.problem);

@@ -249,14 +249,15 @@ static int check_integrity(struct trace *trace)
     return result;
 }
 
-/* Validates an open connection: a memtrack trace, a version we read, intact,
- * with every table the report needs. */
-static int check_trace(struct trace *trace)
+/* Validates an open connection: a memtrack trace, a version we read, intact
+ * (unless not CHECK_STRUCTURE), with every table the report needs. */
+static int check_trace(struct trace *trace, bool check_structure)
 {
     int has_meta = has_ordinary_table(trace, "meta");
     if (has_meta <= 0)
         return has_meta < 0 ? -1 : trace_fail(trace, "not a memtrack trace (no meta table)");
-    if (check_schema_version(trace) != 0 || check_integrity(trace) != 0 || read_completeness(trace) != 0)
+    if (check_schema_version(trace) != 0 || (check_structure && check_integrity(trace) != 0) ||
+        read_completeness(trace) != 0)
         return -1;
     size_t tables = sizeof REPORTED_TABLES / sizeof REPORTED_TABLES[0];
     if (trace->schema_version < 3)
@@ -269,8 +270,6 @@ static int check_trace(struct trace *trace)
     return 0;
 }
 
-/* Opens PATH read-only and validates it.  Returns 0, or -1 with the reason in
- * trace->problem; either way trace_close() releases what was opened. */
 /* Opens the compressed trace at PATH: decompressed into memory, where
  * SQLite reads it read-only.  0, or -1 with the reason recorded. */
 static int open_compressed(struct trace *trace, int fd)
@@ -290,7 +289,10 @@ static int open_compressed(struct trace *trace, int fd)
     return 0;
 }
 
-int trace_open(struct trace *trace, const char *path)
+/* Opens PATH read-only and validates it, with SQLite's structural check
+ * when CHECK_STRUCTURE.  Returns 0, or -1 with the reason in
+ * trace->problem; either way trace_close() releases what was opened. */
+static int open_trace(struct trace *trace, const char *path, bool check_structure)
 {
     *trace = (struct trace){.path = path};
     if (check_file_is_readable(trace) != 0)
@@ -304,7 +306,7 @@ int trace_open(struct trace *trace, const char *path)
         if (opened != 0)
             return -1;
         configure_connection(trace->db);
-        return check_trace(trace);
+        return check_trace(trace, check_structure);
     }
     close(fd);
     char *uri = read_only_uri(path);
@@ -315,7 +317,17 @@ int trace_open(struct trace *trace, const char *path)
     if (opened != SQLITE_OK)
         return trace_fail(trace, "cannot open: %s", trace->db ? sqlite3_errmsg(trace->db) : strerror(ENOMEM));
     configure_connection(trace->db);
-    return check_trace(trace);
+    return check_trace(trace, check_structure);
+}
+
+int trace_open(struct trace *trace, const char *path)
+{
+    return open_trace(trace, path, true);
+}
+
+int trace_open_unchecked(struct trace *trace, const char *path)
+{
+    return open_trace(trace, path, false);
 }
 
 /* Closes the connection, if any, and frees what was read from it; safe after

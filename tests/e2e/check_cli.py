@@ -203,6 +203,27 @@ def check_report_damaged_compressed(ctx):
     expect_refused_trace(ctx, "text.db.zst", "not a memtrack trace")
 
 
+def check_view_damaged_trace(ctx):
+    """`memtrack view` of a real trace cut in half, or with its second half
+    overwritten: 2, one line `memtrack view: T.db: damaged: ...`, no page.
+    view leaves out SQLite's structural check (it reads what it shows
+    before it writes anything), so its reading must meet the damage."""
+    proc = ctx.memtrack_cmd("run", "-o", "whole.db", "--", ctx.case("leak_merged_1000"))
+    expect(proc.returncode == 0 and os.path.getsize(ctx.path("whole.db")) > 8192, "could not make a trace", proc)
+    with open(ctx.path("whole.db"), "rb") as f:
+        whole = f.read()
+    half = len(whole) // 2 // 1024 * 1024
+    for damage, content in (("cut", whole[:half]), ("overwritten", whole[:half] + b"\xff" * (len(whole) - half))):
+        with open(ctx.path("T.db"), "wb") as f:
+            f.write(content)
+        proc = ctx.memtrack_cmd("view", "T.db", "-o", "T.html")
+        lines = e2e_lib.text(proc.stderr).splitlines()
+        expect(proc.returncode == 2, "view of a trace %s in half: expected status 2" % damage, proc)
+        expect(len(lines) == 1 and lines[0].startswith("memtrack view: T.db: damaged: "),
+               "view of a trace %s in half: expected one line 'memtrack view: T.db: damaged: ...'" % damage, proc)
+        expect(not os.path.exists(ctx.path("T.html")), "view of a trace %s in half wrote a page" % damage, proc)
+
+
 def check_run_existing_output(ctx):
     """-o naming an existing file without --force: 2, a message in run's
     voice, the file untouched and the program not started."""
