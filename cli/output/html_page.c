@@ -153,6 +153,7 @@ int page_process_read(struct page_process *page, struct trace *trace, struct rep
     if (result == 0)
         result = analyse_process_stream_ids(trace, process, &visitor, progress);
     link_tree_free(&reader.links);
+    stack_tree_done(&page->stacks); /* the page adds no stack once the process is read */
     if (result > 0 && reader.trace_failed) /* the visitor stopped on a damaged stack, recorded */
         return -1;
     if (result > 0) /* the visitor stopped: memory ran out */

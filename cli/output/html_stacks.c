@@ -94,6 +94,11 @@ int64_t stack_tree_node(struct stack_tree *tree, struct frame_table *frames, con
     return node;
 }
 
+void stack_tree_done(struct stack_tree *tree)
+{
+    tree_children_free(&tree->children);
+}
+
 /* Frees the tree. */
 void stack_tree_free(struct stack_tree *tree)
 {

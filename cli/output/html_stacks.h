@@ -43,6 +43,9 @@ int64_t stack_tree_child(struct stack_tree *tree, uint32_t parent, uint32_t fram
  * step of a path (the massif export's paths start at the innermost frame). */
 int64_t stack_tree_frame_child(struct stack_tree *tree, struct frame_table *frames, int64_t parent,
                                const struct report_frame *frame);
+/* Frees what finding a node's children takes, once the tree is whole: its
+ * nodes stay, for reading, and no node may be added. */
+void stack_tree_done(struct stack_tree *tree);
 void stack_tree_free(struct stack_tree *tree);
 
 #endif
