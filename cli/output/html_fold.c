@@ -291,45 +291,81 @@ static int add_row(struct page_fold *fold, const struct folding *folding, size_t
     return 0;
 }
 
-/* The figure qsort_r orders sites by, and the sites. */
+/* The sites, the figure they are ordered by, and the largest found so far:
+ * a heap whose first is the one that comes last. */
 struct site_order {
     const struct page_site *sites;
     int figure;
+    size_t *heap;
+    size_t held;
 };
 
-/* qsort_r order of site indexes: the larger figure first, then the index. */
-static int compare_sites(const void *left_pointer, const void *right_pointer, void *order_pointer)
+/* Whether site LEFT comes before site RIGHT: the larger figure first, then
+ * the lower index. */
+static bool comes_before(const struct site_order *order, size_t left, size_t right)
 {
-    const struct site_order *order = order_pointer;
-    size_t left = *(const size_t *)left_pointer, right = *(const size_t *)right_pointer;
     int64_t a = order->sites[left].figures[order->figure], b = order->sites[right].figures[order->figure];
-    if (a != b)
-        return a > b ? -1 : 1;
-    return (left > right) - (left < right);
+    return a != b ? a > b : left < right;
 }
 
-/* Marks the PAGE_SITES_PER_FIGURE sites largest by each figure as kept. */
+/* Moves the heap's entry at AT down to where it keeps the heap in order. */
+static void sift_down(struct site_order *order, size_t at)
+{
+    for (;;) {
+        size_t last = at, left = 2 * at + 1, right = left + 1;
+        if (left < order->held && comes_before(order, order->heap[last], order->heap[left]))
+            last = left;
+        if (right < order->held && comes_before(order, order->heap[last], order->heap[right]))
+            last = right;
+        if (last == at)
+            return;
+        size_t moved = order->heap[at];
+        order->heap[at] = order->heap[last];
+        order->heap[last] = moved;
+        at = last;
+    }
+}
+
+/* Offers SITE to the heap of the PAGE_SITES_PER_FIGURE first sites. */
+static void offer_site(struct site_order *order, size_t site)
+{
+    if (order->held == PAGE_SITES_PER_FIGURE) {
+        if (comes_before(order, order->heap[0], site))
+            return;
+        order->heap[0] = site;
+        sift_down(order, 0);
+        return;
+    }
+    size_t at = order->held++;
+    for (; at > 0 && comes_before(order, order->heap[(at - 1) / 2], site); at = (at - 1) / 2)
+        order->heap[at] = order->heap[(at - 1) / 2];
+    order->heap[at] = site;
+}
+
+/* Marks the PAGE_SITES_PER_FIGURE sites largest by each figure as kept (of
+ * those whose figure is not 0), found in one pass by figure, without
+ * sorting every site. */
 static int keep_largest_sites(struct page_fold *fold, const struct page_process *page)
 {
     size_t count = page->site_count;
     fold->site_kept = calloc(count ? count : 1, sizeof *fold->site_kept);
-    size_t *order = malloc((count ? count : 1) * sizeof *order);
-    if (fold->site_kept == NULL || order == NULL) {
-        free(order);
+    struct site_order order = {page->sites, 0, malloc(PAGE_SITES_PER_FIGURE * sizeof *order.heap), 0};
+    if (fold->site_kept == NULL || order.heap == NULL) {
+        free(order.heap);
         return -1;
     }
-    for (int figure = 0; figure < FIGURE_COUNT; figure++) {
+    for (order.figure = 0; order.figure < FIGURE_COUNT; order.figure++) {
+        order.held = 0;
         for (size_t i = 0; i < count; i++)
-            order[i] = i;
-        struct site_order by = {page->sites, figure};
-        qsort_r(order, count, sizeof *order, compare_sites, &by);
-        for (size_t i = 0; i < count && i < PAGE_SITES_PER_FIGURE; i++)
-            if (page->sites[order[i]].figures[figure] > 0 && !fold->site_kept[order[i]]) {
-                fold->site_kept[order[i]] = true;
+            if (page->sites[i].figures[order.figure] > 0)
+                offer_site(&order, i);
+        for (size_t i = 0; i < order.held; i++)
+            if (!fold->site_kept[order.heap[i]]) {
+                fold->site_kept[order.heap[i]] = true;
                 fold->sites_kept++;
             }
     }
-    free(order);
+    free(order.heap);
     return 0;
 }
 
