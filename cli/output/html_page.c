@@ -12,6 +12,7 @@
 
 #include "analyse/stacks.h"
 #include "output/html_links.h"
+#include "util/array.h"
 
 struct report_stack page_shown_stack(const struct report_stack *stack, bool show_below_main)
 {
@@ -25,6 +26,8 @@ struct report_stack page_shown_stack(const struct report_stack *stack, bool show
 /* What the visitor reads into. */
 struct page_reader {
     struct page_process *page;
+    struct report_process *process;
+    size_t site_room;  /* of page->sites: every site of the process, once their count is known */
     struct trace *trace;
     struct link_tree links;
     bool show_below_main;
@@ -128,12 +131,19 @@ static int read_site(void *context, const struct report_site *site)
     struct page_reader *reader = context;
     struct page_process *page = reader->page;
     int64_t stack = node_of(reader, &site->stack);
-    struct page_site *sites = stack != -2 ? make_room(page->sites, page->site_count, sizeof *sites) : NULL;
-    if (sites == NULL)
+    if (stack == -2)
         return -1;
-    page->sites = sites;
-    sites[page->site_count++] = (struct page_site){
-        stack, {site->allocations, site->bytes, site->temporary, site->peak_bytes, site->leaked_bytes}};
+    if (reader->site_room == 0 && reader->process->site_total > 0) {
+        page->sites = malloc(reader->process->site_total * sizeof *page->sites);
+        if (page->sites == NULL)
+            return -1;
+        reader->site_room = reader->process->site_total;
+    }
+    struct page_site *kept = array_push((void **)&page->sites, &page->site_count, &reader->site_room, sizeof *kept);
+    if (kept == NULL)
+        return -1;
+    *kept = (struct page_site){stack, {site->allocations, site->bytes, site->temporary, site->peak_bytes,
+                                       site->leaked_bytes}};
     return 0;
 }
 
@@ -143,7 +153,7 @@ int page_process_read(struct page_process *page, struct trace *trace, struct rep
     *page = (struct page_process){0};
     frame_table_init(&page->frames, false);
     stack_tree_init(&page->stacks);
-    struct page_reader reader = {.page = page, .trace = trace, .show_below_main = show_below_main,
+    struct page_reader reader = {.page = page, .process = process, .trace = trace, .show_below_main = show_below_main,
                                  .leaks_per_kind = leaks_per_kind};
     link_tree_init(&reader.links, show_below_main);
     const struct report_visitor visitor = {&reader, read_process, read_leak, read_error, read_site, read_process};

@@ -13,21 +13,35 @@ void stack_tree_init(struct stack_tree *tree)
     tree_children_init(&tree->children);
 }
 
+/* Makes room for NODES nodes besides the root in the node arrays; false
+ * when memory runs out. */
+static bool room_for_nodes(struct stack_tree *tree, size_t nodes)
+{
+    if (nodes <= tree->room)
+        return true;
+    if (nodes >= UINT32_MAX - 1)
+        return false;
+    uint32_t *parents = realloc(tree->parents, nodes * sizeof *parents);
+    if (parents != NULL)
+        tree->parents = parents;
+    uint32_t *frames = parents != NULL ? realloc(tree->frames, nodes * sizeof *frames) : NULL;
+    if (frames == NULL)
+        return false;
+    tree->frames = frames;
+    tree->room = nodes;
+    return true;
+}
+
 int stack_tree_reserve(struct stack_tree *tree, size_t nodes)
 {
-    return tree_children_reserve(&tree->children, nodes + 1);
+    return room_for_nodes(tree, nodes) && tree_children_reserve(&tree->children, nodes + 1) == 0 ? 0 : -1;
 }
 
 int64_t stack_tree_child(struct stack_tree *tree, uint32_t parent, uint32_t frame)
 {
     /* room first, so that a node the children know is one the tree holds */
-    uint32_t *parents = make_room(tree->parents, tree->count, sizeof *parents);
-    if (parents != NULL)
-        tree->parents = parents;
-    uint32_t *frames = parents != NULL ? make_room(tree->frames, tree->count, sizeof *frames) : NULL;
-    if (frames == NULL || tree->count >= UINT32_MAX - 1)
+    if (tree->count == tree->room && !room_for_nodes(tree, tree->room > 0 ? tree->room * 2 : 8))
         return -1;
-    tree->frames = frames;
     bool created = false;
     int64_t node = tree_children_child(&tree->children, parent, frame, (uint32_t)tree->count + 1, &created);
     if (created) {

@@ -19,7 +19,7 @@
  * called from node parents[N - 1], so a parent's id is below its children's. */
 struct stack_tree {
     struct tree_children children; /* each node's children by frame */
-    size_t count;               /* nodes besides the root */
+    size_t count, room;         /* nodes besides the root, and room for them */
     uint32_t *parents;
     uint32_t *frames;           /* indexes in the frame table */
     /* The path of the last stack stack_tree_node was given, outermost frame
