@@ -5,7 +5,8 @@
 #include "output/html_children.h"
 
 #include <stdlib.h>
-#include <string.h>
+
+#include "output/html_memory.h"
 
 /* Children a node lists before they go into the hash map: a list of this
  * many is walked faster than the map's probe misses the cache. */
@@ -25,7 +26,7 @@ int tree_children_reserve(struct tree_children *children, size_t nodes)
         return 0;
     if (nodes > CHILDREN_HASHED)
         return -1;
-    struct child_links *grown = realloc(children->nodes, nodes * sizeof *grown);
+    struct child_links *grown = page_array_realloc(children->nodes, nodes * sizeof *grown);
     if (grown == NULL)
         return -1;
     if (children->room == 0)

@@ -12,6 +12,7 @@
 #include "output/html.h"
 #include "output/html_fold.h"
 #include "output/html_frames.h"
+#include "output/html_memory.h"
 #include "output/html_stacks.h"
 #include "output/json_string.h"
 
@@ -260,7 +261,7 @@ static void write_process(struct data_writer *writer, const struct report_proces
                           const struct page_process *page, const struct process_timeline *timeline, bool full)
 {
     writer->page = page;
-    writer->node_in_page = malloc((page->stacks.count + 1) * sizeof *writer->node_in_page);
+    writer->node_in_page = page_array_realloc(NULL, (page->stacks.count + 1) * sizeof *writer->node_in_page);
     struct page_fold fold = {0};
     if (writer->node_in_page == NULL || (!full && page_fold_process(&fold, page) != 0)) {
         writer->out_of_memory = true;

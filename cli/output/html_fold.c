@@ -14,6 +14,7 @@
 
 #include "output/html_children.h"
 #include "output/html_frames.h"
+#include "output/html_memory.h"
 #include "output/html_stacks.h"
 
 const struct report_frame PAGE_FOLDED_FRAME = {.function = "(smaller frames, folded by memtrack view)"};
@@ -153,12 +154,13 @@ static int merge_callees(struct folding *folding)
     const struct stack_tree *stacks = &folding->page->stacks;
     size_t nodes = stacks->count + 1;
     struct flame_graph *flame = &folding->flame;
-    flame->parent = calloc(nodes, sizeof *flame->parent);
-    flame->representative = calloc(nodes, sizeof *flame->representative);
-    folding->flame_of = calloc(nodes, sizeof *folding->flame_of);
+    flame->parent = page_array_realloc(NULL, nodes * sizeof *flame->parent);
+    flame->representative = page_array_realloc(NULL, nodes * sizeof *flame->representative);
+    folding->flame_of = page_array_realloc(NULL, nodes * sizeof *folding->flame_of);
     if (flame->parent == NULL || flame->representative == NULL || folding->flame_of == NULL ||
         tree_children_reserve(&flame->by_name, nodes) != 0)
         return -1;
+    flame->parent[0] = flame->representative[0] = folding->flame_of[0] = 0; /* the root; the rest is written in turn */
     flame->count = 1; /* the root */
     for (size_t n = 1; n < nodes; n++) {
         uint32_t caller = folding->flame_of[stacks->parents[n - 1]];
@@ -193,8 +195,8 @@ static int find_large(struct folding *folding)
 {
     const struct flame_graph *flame = &folding->flame;
     const struct page_process *page = folding->page;
-    int64_t *sums = malloc(flame->count * sizeof *sums);
-    folding->large = malloc(flame->count * sizeof *folding->large);
+    int64_t *sums = page_array_realloc(NULL, flame->count * sizeof *sums);
+    folding->large = page_array_realloc(NULL, flame->count * sizeof *folding->large);
     if (sums == NULL || folding->large == NULL) {
         free(sums);
         return -1;
@@ -220,7 +222,7 @@ static int find_large(struct folding *folding)
 static int keep_nodes(struct folding *folding)
 {
     const struct flame_graph *flame = &folding->flame;
-    folding->kept_of = malloc(flame->count * sizeof *folding->kept_of);
+    folding->kept_of = page_array_realloc(NULL, flame->count * sizeof *folding->kept_of);
     if (folding->kept_of == NULL || (folding->kept_node = malloc(8 * sizeof *folding->kept_node)) == NULL)
         return -1;
     folding->kept_of[0] = folding->kept_node[0] = 0; /* the root */

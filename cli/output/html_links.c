@@ -10,6 +10,7 @@
 
 #include "analyse/model.h"
 #include "analyse/stacks.h"
+#include "output/html_memory.h"
 #include "util/array.h"
 
 /* What reading the rows needs besides the tree. */
@@ -59,7 +60,7 @@ static struct link_row *new_row(struct link_tree *tree, int64_t id, bool *failed
         size_t wanted = tree->row_room > 0 ? tree->row_room : 1024;
         while (wanted <= offset)
             wanted *= 2;
-        struct link_row *rows = realloc(tree->rows, wanted * sizeof *rows);
+        struct link_row *rows = page_array_realloc(tree->rows, wanted * sizeof *rows);
         if (rows == NULL)
             return *failed = true, NULL;
         tree->rows = rows;
@@ -82,19 +83,19 @@ static bool room_for_nodes(struct link_tree *tree, size_t added)
         wanted *= 2;
     if (wanted > UINT32_MAX)
         return false;
-    uint32_t *parents = realloc(tree->parents, wanted * sizeof *parents);
+    uint32_t *parents = page_array_realloc(tree->parents, wanted * sizeof *parents);
     if (parents != NULL)
         tree->parents = parents;
-    uint32_t *frames = parents != NULL ? realloc(tree->frames, wanted * sizeof *frames) : NULL;
+    uint32_t *frames = parents != NULL ? page_array_realloc(tree->frames, wanted * sizeof *frames) : NULL;
     if (frames != NULL)
         tree->frames = frames;
-    unsigned char *roles = frames != NULL ? realloc(tree->roles, wanted * sizeof *roles) : NULL;
+    unsigned char *roles = frames != NULL ? page_array_realloc(tree->roles, wanted * sizeof *roles) : NULL;
     if (roles != NULL)
         tree->roles = roles;
-    uint32_t *outer = roles != NULL ? realloc(tree->outer, wanted * sizeof *outer) : NULL;
+    uint32_t *outer = roles != NULL ? page_array_realloc(tree->outer, wanted * sizeof *outer) : NULL;
     if (outer != NULL)
         tree->outer = outer;
-    uint32_t *rust_top = outer != NULL ? realloc(tree->rust_top, wanted * sizeof *rust_top) : NULL;
+    uint32_t *rust_top = outer != NULL ? page_array_realloc(tree->rust_top, wanted * sizeof *rust_top) : NULL;
     if (rust_top == NULL)
         return false;
     tree->rust_top = rust_top;
@@ -212,8 +213,8 @@ int link_tree_read(struct link_tree *tree, struct trace *trace, int64_t process_
          * shown_top before it writes it, and a first read of fresh memory
          * maps the zero page, which the write then replaces, a second
          * fault and a TLB flush on every CPU */
-        tree->shown = malloc(tree->count * sizeof *tree->shown);
-        tree->shown_top = malloc(tree->count * sizeof *tree->shown_top);
+        tree->shown = page_array_realloc(NULL, tree->count * sizeof *tree->shown);
+        tree->shown_top = page_array_realloc(NULL, tree->count * sizeof *tree->shown_top);
         if (tree->shown == NULL || tree->shown_top == NULL)
             return trace_fail(trace, "out of memory");
         memset(tree->shown_top, 0, tree->count * sizeof *tree->shown_top);

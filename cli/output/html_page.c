@@ -12,6 +12,7 @@
 
 #include "analyse/stacks.h"
 #include "output/html_links.h"
+#include "output/html_memory.h"
 #include "util/array.h"
 
 struct report_stack page_shown_stack(const struct report_stack *stack, bool show_below_main)
@@ -134,7 +135,7 @@ static int read_site(void *context, const struct report_site *site)
     if (stack == -2)
         return -1;
     if (reader->site_room == 0 && reader->process->site_total > 0) {
-        page->sites = malloc(reader->process->site_total * sizeof *page->sites);
+        page->sites = page_array_realloc(NULL, reader->process->site_total * sizeof *page->sites);
         if (page->sites == NULL)
             return -1;
         reader->site_room = reader->process->site_total;

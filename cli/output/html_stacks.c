@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "output/html_memory.h"
+
 /* Starts a tree holding only the root. */
 void stack_tree_init(struct stack_tree *tree)
 {
@@ -21,10 +23,10 @@ static bool room_for_nodes(struct stack_tree *tree, size_t nodes)
         return true;
     if (nodes >= UINT32_MAX - 1)
         return false;
-    uint32_t *parents = realloc(tree->parents, nodes * sizeof *parents);
+    uint32_t *parents = page_array_realloc(tree->parents, nodes * sizeof *parents);
     if (parents != NULL)
         tree->parents = parents;
-    uint32_t *frames = parents != NULL ? realloc(tree->frames, nodes * sizeof *frames) : NULL;
+    uint32_t *frames = parents != NULL ? page_array_realloc(tree->frames, nodes * sizeof *frames) : NULL;
     if (frames == NULL)
         return false;
     tree->frames = frames;
