@@ -270,7 +270,7 @@ static int check_trace(struct trace *trace, bool check_structure)
     return 0;
 }
 
-/* Opens the compressed trace at PATH: decompressed into memory, where
+/* Opens the compressed trace open at FD: decompressed into memory, where
  * SQLite reads it read-only.  0, or -1 with the reason recorded. */
 static int open_compressed(struct trace *trace, int fd)
 {
