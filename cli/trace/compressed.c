@@ -9,6 +9,8 @@
  */
 #include "trace/compressed.h"
 
+#include "output_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -38,43 +40,34 @@ bool trace_file_is_compressed(int fd)
     return word == ZSTD_MAGICNUMBER; /* little-endian, as the frame stores it */
 }
 
-/* Writes all of DATA to FD; 0, or -1 with errno. */
-static int write_all(int fd, const void *data, size_t size)
-{
-    for (const char *p = data; size > 0;) {
-        ssize_t n = write(fd, p, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
+/* What compress_into reads, and where it says why zstd failed. */
+struct compression {
+    int in;
+    uint64_t size;
+    const char **failure; /* zstd's reason, when zstd itself failed */
+};
 
-/* Compresses the file open at IN (SIZE bytes) into the file open at OUT; 0,
- * or -1 with the reason in ERROR. */
-static int compress_file(int in, uint64_t size, int out, char *error, size_t error_size)
+/* An output_renderer: compresses the file open at C->in (C->size bytes)
+ * into OUT; 0, or -1 with errno set (or *C->failure, for zstd's own). */
+static int compress_into(FILE *out, const void *context)
 {
+    const struct compression *c = context;
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     void *in_buffer = malloc(CHUNK), *out_buffer = malloc(ZSTD_CStreamOutSize());
     int rc = -1;
     if (!cctx || !in_buffer || !out_buffer) {
-        snprintf(error, error_size, "%s", strerror(ENOMEM));
+        errno = ENOMEM;
         goto done;
     }
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, LEVEL);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-    ZSTD_CCtx_setPledgedSrcSize(cctx, size);
+    ZSTD_CCtx_setPledgedSrcSize(cctx, c->size);
     for (;;) {
-        ssize_t got = read(in, in_buffer, CHUNK);
+        ssize_t got = read(c->in, in_buffer, CHUNK);
         if (got < 0 && errno == EINTR)
             continue;
-        if (got < 0) {
-            snprintf(error, error_size, "cannot read the trace: %s", strerror(errno));
+        if (got < 0)
             goto done;
-        }
         ZSTD_EndDirective mode = got == 0 ? ZSTD_e_end : ZSTD_e_continue;
         ZSTD_inBuffer input = {in_buffer, (size_t)got, 0};
         size_t left;
@@ -82,13 +75,11 @@ static int compress_file(int in, uint64_t size, int out, char *error, size_t err
             ZSTD_outBuffer output = {out_buffer, ZSTD_CStreamOutSize(), 0};
             left = ZSTD_compressStream2(cctx, &output, &input, mode);
             if (ZSTD_isError(left)) {
-                snprintf(error, error_size, "%s", ZSTD_getErrorName(left));
+                *c->failure = ZSTD_getErrorName(left);
                 goto done;
             }
-            if (write_all(out, out_buffer, output.pos) != 0) {
-                snprintf(error, error_size, "%s", strerror(errno));
+            if (fwrite(out_buffer, 1, output.pos, out) != output.pos)
                 goto done;
-            }
         } while (mode == ZSTD_e_end ? left != 0 : input.pos < input.size);
         if (got == 0)
             break;
@@ -103,34 +94,24 @@ done:
 
 int trace_compress(const char *from, const char *to, char *error, size_t error_size)
 {
-    char part[4096], why[sizeof part + 256] = "";
-    int in = -1, out = -1, rc = -1;
+    char why[512] = "";
+    const char *failure = NULL;
+    int in = open(from, O_RDONLY | O_CLOEXEC);
     struct stat status;
-    if (snprintf(part, sizeof part, "%s.tmp", to) >= (int)sizeof part)
-        snprintf(why, sizeof why, "%s", strerror(ENAMETOOLONG));
-    else if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &status) != 0)
+    enum output_file_result result = OUTPUT_FILE_FAILED;
+    if (in < 0 || fstat(in, &status) != 0) {
         snprintf(why, sizeof why, "cannot read %s: %s", from, strerror(errno));
-    else if ((out = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
-        snprintf(why, sizeof why, "cannot create %s: %s", part, strerror(errno));
-    else
-        rc = compress_file(in, (uint64_t)status.st_size, out, why, sizeof why);
+    } else {
+        struct compression c = {in, (uint64_t)status.st_size, &failure};
+        result = output_file_write(to, &from, 1, compress_into, &c, why, sizeof why);
+        if (result == OUTPUT_FILE_REFUSED)
+            snprintf(why, sizeof why, "it is the trace itself");
+    }
     if (in >= 0)
         close(in);
-    if (out >= 0) {
-        if (close(out) != 0 && rc == 0) {
-            snprintf(why, sizeof why, "%s", strerror(errno));
-            rc = -1;
-        }
-        if (rc == 0 && rename(part, to) != 0) {
-            snprintf(why, sizeof why, "cannot rename the compressed file into place: %s", strerror(errno));
-            rc = -1;
-        }
-        if (rc != 0)
-            unlink(part);
-    }
-    if (rc != 0)
-        snprintf(error, error_size, "cannot compress into %s: %s", to, why);
-    return rc;
+    if (result != OUTPUT_FILE_WRITTEN)
+        snprintf(error, error_size, "cannot compress into %s: %s", to, failure ? failure : why);
+    return result == OUTPUT_FILE_WRITTEN ? 0 : -1;
 }
 
 /* Grows *DATA (from sqlite3_malloc64) to hold at least NEED bytes, at most

@@ -18,8 +18,9 @@ bool trace_name_is_compressed(const char *path);
  * left at 0). */
 bool trace_file_is_compressed(int fd);
 
-/* Compresses the file FROM into TO (through TO.tmp, renamed when whole, so
- * that TO is never a part).  0, or -1 with the reason in ERROR. */
+/* Compresses the file FROM into TO, as output_file_write writes (a new file
+ * renamed over TO when whole: TO is never a part, and a symlink there is
+ * replaced, not followed).  0, or -1 with the reason in ERROR. */
 int trace_compress(const char *from, const char *to, char *error, size_t error_size);
 
 /* Decompresses the open file FD into a buffer from sqlite3_malloc64, which
