@@ -65,26 +65,29 @@ int trace_fail_sql(struct trace *trace, const char *context)
     }
 }
 
-/* Checks with the operating system first, so a missing file is reported as
- * such (SQLite would only say "unable to open database file"). */
-static int check_file_is_readable(struct trace *trace)
+/* Opens the trace's file, checking with the operating system first, so a
+ * missing file is reported as such (SQLite would only say "unable to open
+ * database file").  The descriptor, or -1 with the reason recorded. */
+static int open_regular_file(struct trace *trace)
 {
     int fd = open(trace->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return trace_fail(trace, "cannot open: %s", strerror(errno));
     struct stat status;
-    int stat_result = fstat(fd, &status);
-    int stat_errno = errno;
-    close(fd);
-    if (stat_result != 0)
-        return trace_fail(trace, "cannot open: %s", strerror(stat_errno));
-    if (S_ISDIR(status.st_mode))
-        return trace_fail(trace, "cannot open: %s", strerror(EISDIR));
-    if (!S_ISREG(status.st_mode))
-        return trace_fail(trace, "cannot open: not a regular file");
-    if (status.st_size == 0)
-        return trace_fail(trace, "not a memtrack trace (empty file)");
-    return 0;
+    int problem = 0;
+    if (fstat(fd, &status) != 0)
+        problem = trace_fail(trace, "cannot open: %s", strerror(errno));
+    else if (S_ISDIR(status.st_mode))
+        problem = trace_fail(trace, "cannot open: %s", strerror(EISDIR));
+    else if (!S_ISREG(status.st_mode))
+        problem = trace_fail(trace, "cannot open: not a regular file");
+    else if (status.st_size == 0)
+        problem = trace_fail(trace, "not a memtrack trace (empty file)");
+    if (problem != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 /* Builds "file:PATH?mode=ro" with every byte outside [A-Za-z0-9/._~-]
@@ -295,33 +298,34 @@ static int open_compressed(struct trace *trace, int fd)
     return 0;
 }
 
-/* Opens PATH read-only and validates it, with SQLite's structural check
- * when CHECK_STRUCTURE.  Returns 0, or -1 with the reason in
- * trace->problem; either way trace_close() releases what was opened. */
-static int open_trace(struct trace *trace, const char *path, bool check_structure)
+/* Opens the plain trace at trace->path read-only: 0, or -1 with the reason
+ * recorded. */
+static int open_plain(struct trace *trace)
 {
-    *trace = (struct trace){.path = path};
-    if (check_file_is_readable(trace) != 0)
-        return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return trace_fail(trace, "cannot open: %s", strerror(errno));
-    if (trace_file_is_compressed(fd)) {
-        int opened = open_compressed(trace, fd);
-        close(fd);
-        if (opened != 0)
-            return -1;
-        configure_connection(trace->db);
-        return check_trace(trace, check_structure);
-    }
-    close(fd);
-    char *uri = read_only_uri(path);
+    char *uri = read_only_uri(trace->path);
     if (uri == NULL)
         return trace_fail(trace, "cannot open: %s", strerror(ENOMEM));
     int opened = sqlite3_open_v2(uri, &trace->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
     free(uri);
     if (opened != SQLITE_OK)
         return trace_fail(trace, "cannot open: %s", trace->db ? sqlite3_errmsg(trace->db) : strerror(ENOMEM));
+    return 0;
+}
+
+/* Opens PATH read-only, compressed or plain, and validates it, with
+ * SQLite's structural check when CHECK_STRUCTURE.  Returns 0, or -1 with the
+ * reason in trace->problem; either way trace_close() releases what was
+ * opened. */
+static int open_trace(struct trace *trace, const char *path, bool check_structure)
+{
+    *trace = (struct trace){.path = path};
+    int fd = open_regular_file(trace);
+    if (fd < 0)
+        return -1;
+    int opened = trace_file_is_compressed(fd) ? open_compressed(trace, fd) : open_plain(trace);
+    close(fd);
+    if (opened != 0)
+        return -1;
     configure_connection(trace->db);
     return check_trace(trace, check_structure);
 }
