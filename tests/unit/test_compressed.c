@@ -1,5 +1,6 @@
 /* Unit tests for cli/trace/compressed.c: a file compressed and decompressed
- * comes back byte for byte, a trace larger than the limit once decompressed
+ * comes back byte for byte, small (one thread, level 6) or large (two
+ * threads where there are two CPUs, level 3), a trace larger than the limit once decompressed
  * is refused before it is read whole, a cut file is told apart, and the name
  * and magic number tell a compressed trace. */
 #include <fcntl.h>
@@ -18,13 +19,22 @@
 
 #include "trace/compressed.h"
 
-#define CONTENT_BYTES (3u << 20) /* several of the reader's chunks */
+#define CONTENT_BYTES (6u << 20) /* several of the reader's chunks, and above compressed.c's SMALL_TRACE */
+#define SMALL_BYTES (1u << 20)
 
 static char dir[] = "/tmp/mt_compressed_XXXXXX";
 static char plain[64], packed[64];
 static unsigned char *content;
 
-/* Writes a file of CONTENT_BYTES that compresses, but not to nothing. */
+/* Writes the first SIZE bytes of the content as the plain file. */
+static int write_plain(size_t size)
+{
+    FILE *f = fopen(plain, "wb");
+    int ok = f && fwrite(content, 1, size, f) == size;
+    return f && fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* Makes CONTENT_BYTES that compress, but not to nothing, and writes them. */
 static int setup(void **state)
 {
     (void)state;
@@ -38,9 +48,7 @@ static int setup(void **state)
         x = x * 1103515245u + 12345u;
         content[i] = (unsigned char)(i % 64 < 48 ? i / 64 : x >> 24);
     }
-    FILE *f = fopen(plain, "wb");
-    int ok = f && fwrite(content, 1, CONTENT_BYTES, f) == CONTENT_BYTES;
-    return f && fclose(f) == 0 && ok ? 0 : -1;
+    return write_plain(CONTENT_BYTES);
 }
 
 static int teardown(void **state)
@@ -63,14 +71,15 @@ static int decompress(const char *path, size_t limit, unsigned char **data, size
     return rc;
 }
 
-static void test_round_trip(void **state)
+/* Compresses the plain file of SIZE bytes and decompresses it again. */
+static void round_trip(size_t size)
 {
-    (void)state;
     char error[512];
+    assert_int_equal(write_plain(size), 0);
     assert_int_equal(trace_compress(plain, packed, error, sizeof error), 0);
     struct stat st;
     assert_int_equal(stat(packed, &st), 0);
-    assert_true(st.st_size > 0 && st.st_size < CONTENT_BYTES / 2);
+    assert_true(st.st_size > 0 && (size_t)st.st_size < size / 2);
     int fd = open(packed, O_RDONLY);
     assert_true(trace_file_is_compressed(fd));
     close(fd);
@@ -78,11 +87,18 @@ static void test_round_trip(void **state)
     assert_false(trace_file_is_compressed(fd));
     close(fd);
     unsigned char *data = NULL;
-    size_t size = 0;
-    assert_int_equal(decompress(packed, (size_t)1 << 30, &data, &size, error), 0);
-    assert_int_equal(size, CONTENT_BYTES);
-    assert_memory_equal(data, content, CONTENT_BYTES);
+    size_t got = 0;
+    assert_int_equal(decompress(packed, (size_t)1 << 30, &data, &got, error), 0);
+    assert_int_equal(got, size);
+    assert_memory_equal(data, content, size);
     sqlite3_free(data);
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    round_trip(SMALL_BYTES);
+    round_trip(CONTENT_BYTES);
 }
 
 static void test_limit_and_cut(void **state)
@@ -91,6 +107,7 @@ static void test_limit_and_cut(void **state)
     char error[512];
     unsigned char *data = NULL;
     size_t size = 0;
+    assert_int_equal(write_plain(CONTENT_BYTES), 0);
     assert_int_equal(trace_compress(plain, packed, error, sizeof error), 0);
     assert_int_equal(decompress(packed, 1u << 20, &data, &size, error), -1);
     assert_non_null(strstr(error, "larger than 1 MiB once decompressed"));
