@@ -35,3 +35,13 @@ void *mt_map_table(size_t bytes, size_t *mapped)
     *mapped = bytes;
     return aligned;
 }
+
+void mt_advise_huge_pages(void *start, size_t bytes)
+{
+    if (bytes < MT_HUGE_PAGE)
+        return;
+    uintptr_t lo = ((uintptr_t)start + SMALL_PAGE - 1) & ~(SMALL_PAGE - 1);
+    uintptr_t hi = ((uintptr_t)start + bytes) & ~(SMALL_PAGE - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}

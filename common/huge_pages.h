@@ -20,4 +20,12 @@
  * against the commit limit up front.  NULL when the system has no memory to give. */
 void *mt_map_table(size_t bytes, size_t *mapped);
 
+/* Advises the whole small pages inside [start, start + bytes) to use huge
+ * pages, when they span one: for memory from malloc that is about to be
+ * written from end to end.  A fault in an advised 2 MiB maps all of it at
+ * once, where each 4 KiB page would fault on its own (about 11 us a fault
+ * on this project's virtual machine).  Advice only: pages already touched
+ * stay small, and where the kernel refuses, pages come one by one. */
+void mt_advise_huge_pages(void *start, size_t bytes);
+
 #endif
