@@ -9,6 +9,7 @@
 #include "symbolize.h"
 #include "symbolize/symbol_cache.h"
 #include "symbolize/symbol_index.h"
+#include "util/array.h"
 
 #include <dwarf.h>
 #include <limits.h>
@@ -53,6 +54,9 @@ struct entry {
 struct symbolizer {
     struct table modules, strings, entries;
     struct symbol_cache *cache; /* NULL: none */
+    struct entry **unsaved;     /* resolved since the last save, worth storing in the cache */
+    size_t n_unsaved, cap_unsaved;
+    int unsaved_lost;           /* one could not be listed (no memory): the next save looks at every entry */
 };
 
 static const Dwfl_Callbacks offline_callbacks = {
@@ -436,6 +440,7 @@ void symbolizer_free(struct symbolizer *s)
     table_clear(&s->modules, free_module);
     table_clear(&s->strings, free);
     symbol_cache_close(s->cache);
+    free(s->unsaved);
     free(s);
 }
 
@@ -461,6 +466,18 @@ static int worth_storing(const struct entry *e)
     return e && !e->cached && e->module->cache_key && e->module->mod;
 }
 
+/* Lists entry e, just resolved, for the next save when it is worth storing. */
+static void note_unsaved(struct symbolizer *s, struct entry *e)
+{
+    if (!s->cache || !worth_storing(e))
+        return;
+    struct entry **slot = array_push((void **)&s->unsaved, &s->n_unsaved, &s->cap_unsaved, sizeof *slot);
+    if (slot)
+        *slot = e;
+    else
+        s->unsaved_lost = 1;
+}
+
 /* Whether saving would write anything: a new answer, or an object not marked used within a day. */
 static int anything_to_save(const struct symbolizer *s)
 {
@@ -469,17 +486,29 @@ static int anything_to_save(const struct symbolizer *s)
         if (m && m->cache_key && !m->cache_used_recently)
             return 1;
     }
-    for (size_t i = 0; i < s->entries.cap; i++)
-        if (worth_storing(s->entries.items[i]))
-            return 1;
-    return 0;
+    return s->n_unsaved > 0 || s->unsaved_lost;
+}
+
+/* Stores entry e in the open transaction unless it is there already; 0, or -1 on an error. */
+static int save_entry(struct symbolizer *s, struct entry *e)
+{
+    if (!worth_storing(e))
+        return 0;
+    int rc = symbol_cache_put(s->cache, e->module->cache_key, e->rel, e->frames, e->n);
+    e->cached = rc == 0;
+    return rc;
+}
+
+size_t symbolizer_unsaved(const struct symbolizer *s)
+{
+    return s && s->cache ? s->n_unsaved : 0;
 }
 
 int symbolizer_save(struct symbolizer *s)
 {
-    /* One transaction for the whole run: every module with a key is marked used, and each address
-     * resolved in this run is stored.  A run that found everything in the cache, as CI's runs of the
-     * same programs do, writes nothing. */
+    /* One transaction: every module with a key is marked used, and each address resolved since the last
+     * save is stored.  A run that found everything in the cache, as CI's runs of the same programs do,
+     * writes nothing. */
     if (!s || !s->cache)
         return -1;
     if (!anything_to_save(s))
@@ -492,19 +521,27 @@ int symbolizer_save(struct symbolizer *s)
         if (m && m->cache_key)
             rc = symbol_cache_touch(s->cache, m->cache_key);
     }
-    for (size_t i = 0; i < s->entries.cap && rc == 0; i++) {
-        struct entry *e = s->entries.items[i];
-        if (!worth_storing(e))
-            continue;
-        rc = symbol_cache_put(s->cache, e->module->cache_key, e->rel, e->frames, e->n);
-        e->cached = rc == 0;
-    }
+    if (s->unsaved_lost)
+        for (size_t i = 0; i < s->entries.cap && rc == 0; i++)
+            rc = save_entry(s, s->entries.items[i]);
+    else
+        for (size_t i = 0; i < s->n_unsaved && rc == 0; i++)
+            rc = save_entry(s, s->unsaved[i]);
+    s->n_unsaved = 0;
+    s->unsaved_lost = 0;
     if (rc != 0) {
         symbol_cache_close(s->cache); /* rolls back */
         s->cache = NULL;
         return -1;
     }
-    return symbol_cache_commit(s->cache);
+    if (symbol_cache_commit(s->cache) != 0)
+        return -1;
+    for (size_t i = 0; i < s->modules.cap; i++) { /* marked: a later save need not mark them again */
+        struct module *m = s->modules.items[i];
+        if (m && m->cache_key)
+            m->cache_used_recently = 1;
+    }
+    return 0;
 }
 
 const char *symbolizer_data_symbol(struct symbolizer *s, const char *path, uint64_t base, uint64_t address,
@@ -567,6 +604,7 @@ int symbolizer_resolve(struct symbolizer *s, const char *path, uint64_t base, ui
             free(e);
             return k;
         }
+        note_unsaved(s, e);
     }
     int k = e->n < max ? e->n : max;
     memcpy(out, e->frames, (size_t)k * sizeof *out);

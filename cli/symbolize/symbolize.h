@@ -2,6 +2,7 @@
 #ifndef MEMTRACK_SYMBOLIZE_H
 #define MEMTRACK_SYMBOLIZE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct symbolizer;
@@ -41,9 +42,13 @@ const char *symbolizer_data_symbol(struct symbolizer *s, const char *path, uint6
  * the cache cannot be used (the symbolizer works the same without it). */
 int symbolizer_use_cache(struct symbolizer *s, const char *dir);
 
-/* Stores the addresses resolved since the cache was read, in one transaction.  0, or -1 when they could
- * not be stored (another run holding the cache too long, a full disk): nothing else is affected. */
+/* Stores the addresses resolved since the last save (or since the cache was read), in one transaction.
+ * 0, or -1 when they could not be stored (another run holding the cache too long, a full disk): the cache
+ * is then left alone for the rest of the run, and nothing else is affected. */
 int symbolizer_save(struct symbolizer *s);
+
+/* How many addresses resolved since the last save symbolizer_save would store (0 without a cache). */
+size_t symbolizer_unsaved(const struct symbolizer *s);
 
 /* Demangle a C++ symbol name (an ELF "@VERSION" suffix is dropped first). Returns the demangled name, or
  * the name unchanged when it is not mangled; NULL only for NULL. Owned by the symbolizer. */

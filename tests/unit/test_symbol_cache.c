@@ -1,8 +1,8 @@
 /* Unit tests for cli/symbolize/symbol_cache and the symbolizer's use of it: a second symbolizer answers
- * from the cache without reading the object (shown with a copy of the object without its line table, which has the same
- * build-id but no debug information left), a cache file of another layout is left alone, two symbolizers
- * saving into one cache both succeed, a run answered by the cache writes nothing, and the size limit drops
- * the least recently used objects. */
+ * from the cache without reading the object (shown with a copy of the object without its line table, which
+ * has the same build-id but no debug information left), a cache file of another layout is left alone, two
+ * symbolizers saving into one cache both succeed, saves in steps each store what is new, a run answered by
+ * the cache writes nothing, and the size limit drops the least recently used objects. */
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -159,6 +159,40 @@ static void test_overlapping_savers(void **state)
     assert_int_equal(resolve_line(no_lines, 1, &function), exe_line);
 }
 
+static void test_saves_in_steps(void **state)
+{
+    /* As the storer saves while the program runs: each save stores what was resolved since the one
+     * before, and a later run finds both steps' answers (the copy without a line table has no lines of
+     * its own).  Two call sites: the fixture's, and one instruction further. */
+    (void)state;
+    struct symbolizer *s = symbolizer_new();
+    assert_int_equal(symbolizer_use_cache(s, cache_dir), 0);
+    struct symbol_frame f[4];
+    assert_int_equal(symbolizer_unsaved(s), 0);
+    assert_int_equal(symbolizer_resolve(s, exe, 0, exe_address, f, 4), 1);
+    int first = f[0].line;
+    assert_int_equal(symbolizer_unsaved(s), 1);
+    assert_int_equal(symbolizer_save(s), 0);
+    assert_int_equal(symbolizer_unsaved(s), 0);
+    assert_int_equal(symbolizer_resolve(s, exe, 0, exe_address + 1, f, 4), 1);
+    int second = f[0].line;
+    assert_int_equal(symbolizer_resolve(s, exe, 0, exe_address, f, 4), 1); /* known: nothing new */
+    assert_int_equal(symbolizer_unsaved(s), 1);
+    assert_int_equal(symbolizer_save(s), 0);
+    assert_int_equal(symbolizer_save(s), 0); /* nothing left: writes nothing */
+    symbolizer_free(s);
+    assert_true(first > 0 && second > 0);
+
+    struct symbolizer *later = symbolizer_new();
+    assert_int_equal(symbolizer_use_cache(later, cache_dir), 0);
+    assert_int_equal(symbolizer_resolve(later, no_lines, 0, exe_address, f, 4), 1);
+    assert_int_equal(f[0].line, first);
+    assert_int_equal(symbolizer_resolve(later, no_lines, 0, exe_address + 1, f, 4), 1);
+    assert_int_equal(f[0].line, second);
+    assert_int_equal(symbolizer_unsaved(later), 0); /* answered by the cache */
+    symbolizer_free(later);
+}
+
 /* The `used` of every object in the cache, summed. */
 static sqlite3_int64 used_sum(sqlite3 *db)
 {
@@ -236,6 +270,7 @@ int main(void)
         cmocka_unit_test_setup(test_other_layout_left_alone, setup),
         cmocka_unit_test_setup(test_unusable_directory, setup),
         cmocka_unit_test_setup(test_overlapping_savers, setup),
+        cmocka_unit_test_setup(test_saves_in_steps, setup),
         cmocka_unit_test_setup(test_a_run_answered_by_the_cache_writes_nothing, setup),
         cmocka_unit_test_setup(test_size_limit_drops_least_recent, setup),
     };
