@@ -7,6 +7,7 @@
  * killed, disk full) still holds every process committed before.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -741,23 +742,52 @@ static void store_timeline(struct process_writer *pw)
     }
 }
 
-/* Plans the process's stacks rows and stores its frames, stacks, sites and
- * blocks. */
+/* The sharing of a process's stacks rows (stack_trie_share), as a thread
+ * runs it. */
+struct sharing {
+    struct shared_stack *rows;
+    size_t n_rows;
+    int rc;
+};
+
+static void *share_rows(void *arg)
+{
+    struct sharing *job = arg;
+    job->rc = stack_trie_share(job->rows, job->n_rows);
+    return NULL;
+}
+
+/* Plans the process's stacks rows and stores its sites, blocks, frames and
+ * stacks.  Sharing the rows' outer frames needs the plan and nothing
+ * stored, and the sites and blocks need only the plan: from
+ * THREADED_SHARING_FROM rows on, the sharing runs on a thread of its own
+ * while they are stored (the program has ended; its CPU is idle).  A
+ * compiler's 146,000 stacks take 80 to 120 ms to share. */
+#define THREADED_SHARING_FROM 4096
+
 static void store_contents(struct process_writer *pw)
 {
     plan_stacks(pw);
     if (pw->w->progress != NULL)
         pw->w->progress(pw->w->progress_context, pw->p, 0, pw->n_sites);
-    if (!pw->w->failure[0] && stack_trie_share(pw->rows, pw->n_rows) != 0)
+    if (pw->w->failure[0])
+        return;
+    struct sharing job = {pw->rows, pw->n_rows, 0};
+    pthread_t thread;
+    int threaded = pw->n_rows >= THREADED_SHARING_FROM && pthread_create(&thread, NULL, share_rows, &job) == 0;
+    if (!threaded)
+        share_rows(&job);
+    store_sites(pw);
+    if (!pw->w->failure[0])
+        store_blocks(pw);
+    if (threaded)
+        pthread_join(thread, NULL);
+    if (!pw->w->failure[0] && job.rc != 0)
         fail(pw->w, "out of memory");
     if (!pw->w->failure[0])
         store_frames(pw);
     if (!pw->w->failure[0])
         store_stacks(pw);
-    if (!pw->w->failure[0])
-        store_sites(pw);
-    if (!pw->w->failure[0])
-        store_blocks(pw);
 }
 
 int trace_write_process(struct trace_writer *w, const struct stored_process *p, struct symbolizer *sym)

@@ -425,6 +425,47 @@ static void test_frames_listed_most_have_the_smallest_ids(void **state)
     sqlite3_close(db);
 }
 
+/* A process with enough stacks for their rows to be shared on a thread of
+ * their own while its sites and blocks are stored: every stack's row lists
+ * only its own innermost frame and names the first row for the rest, and
+ * every site and block is there.  Stacks {LEAF + i, MID, MAIN}, one block
+ * each, 5,000 of them (the writer's threshold is 4,096). */
+static void test_many_stacks_are_shared_beside_the_sites(void **state)
+{
+    enum { STACKS = 5000, LEAF = 0x410000, MID = 0x402100, MAIN_FRAME = 0x402200 };
+    static struct batch_encoder e;
+    struct mt_process *p = plain_process(&e);
+    const char *why = NULL;
+    for (uint32_t i = 0; i < STACKS; i++) {
+        if (e.len > MT_BATCH_MAX - 256) {
+            assert_int_equal(mt_decode_batch(e.bytes, e.len, apply_record, p, &why), 0);
+            encoder_start(&e, 100);
+        }
+        encode_stack(&e, i + 1, (const uint64_t[]){LEAF + 16 * i, MID, MAIN_FRAME}, 3);
+        encode_alloc(&e, i + 1, 0x100000 + 64 * i, 8, (i + 1) * MS, i + 1);
+    }
+    assert_int_equal(mt_decode_batch(e.bytes, e.len, apply_record, p, &why), 0);
+    p->ordinal = 1;
+    char err[512];
+    struct trace_writer *w = trace_writer_open(trace_path, "memtrack run ./prog", err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(write_process(w, p, NULL), 0);
+    assert_int_equal(trace_writer_close(w, 1), 0);
+    process_free(p);
+
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_string_equal(sql_value(db, "SELECT count(*) FROM stacks"), "5000");
+    assert_string_equal(sql_value(db, "SELECT count(*) FROM sites"), "5000");
+    assert_string_equal(sql_value(db, "SELECT count(*) FROM blocks"), "5000");
+    assert_string_equal(sql_value(db, "SELECT count(*) FROM stacks WHERE id != (SELECT min(id) FROM stacks)"
+                                      " AND json_array_length(frames) = 1 AND outer_id = (SELECT min(id) FROM stacks)"
+                                      " AND outer_skip = 1"),
+                        "4999");
+    assert_string_equal(sql_value(db, "SELECT count(*) FROM frames"), "5002");
+    sqlite3_close(db);
+}
+
 /* The words schema 4 computes for blocks.function and blocks.kind from the
  * numbers the writer stores are those of trace/names.c, for every number. */
 static void test_block_words_are_the_collectors(void **state)
@@ -652,6 +693,7 @@ int main(void)
         cmocka_unit_test_teardown(test_the_report_reads_what_was_written, remove_trace),
         cmocka_unit_test_teardown(test_a_trace_closed_incomplete_says_so, remove_trace),
         cmocka_unit_test_teardown(test_frames_listed_most_have_the_smallest_ids, remove_trace),
+        cmocka_unit_test_teardown(test_many_stacks_are_shared_beside_the_sites, remove_trace),
         cmocka_unit_test_teardown(test_block_words_are_the_collectors, remove_trace),
         cmocka_unit_test_teardown(test_a_rolled_back_process_leaves_no_object_behind, remove_trace),
         cmocka_unit_test_teardown(test_an_existing_file_is_never_overwritten, remove_trace),
