@@ -118,8 +118,9 @@ static int compress_into(FILE *out, const void *context)
     bool small = c->size <= SMALL_TRACE;
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, small ? SMALL_TRACE_LEVEL : LARGE_TRACE_LEVEL);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-    if (!small && sysconf(_SC_NPROCESSORS_ONLN) >= LARGE_TRACE_THREADS) /* refused by a libzstd built without threads: */
-        ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, LARGE_TRACE_THREADS); /* then one thread does it all */
+    /* a libzstd built without threads refuses the workers: then one thread does it all */
+    if (!small && sysconf(_SC_NPROCESSORS_ONLN) >= LARGE_TRACE_THREADS)
+        ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, LARGE_TRACE_THREADS);
     ZSTD_CCtx_setPledgedSrcSize(cctx, c->size);
     for (;;) {
         ssize_t got = read(c->in, in_buffer, CHUNK);

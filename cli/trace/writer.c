@@ -644,17 +644,24 @@ static int by_stack(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Stores the live blocks in the order of their stacks, the table's order:
- * each row goes at its end instead of at a random place in it. */
-static void store_blocks(struct process_writer *pw)
+/* Gathers the live blocks to store into ALL, in the order of their stacks,
+ * the table's order: each row then goes at its end instead of at a random
+ * place in it.  Reads the plan only (no SQLite): it may run beside the
+ * storing of the sites. */
+static void gather_blocks(const struct process_writer *pw, struct block_refs *all)
+{
+    *all = (struct block_refs){.pw = pw};
+    live_blocks_for_each(pw->p->blocks, gather_block, all);
+    if (all->n > 1) /* refs is NULL when no block is live */
+        qsort(all->refs, all->n, sizeof *all->refs, by_stack);
+}
+
+/* Stores the blocks gather_blocks gathered, and frees them. */
+static void store_blocks(struct process_writer *pw, struct block_refs all)
 {
     struct trace_writer *w = pw->w;
-    struct block_refs all = {.pw = pw};
-    live_blocks_for_each(pw->p->blocks, gather_block, &all);
     if (all.failed)
         fail(w, "out of memory");
-    if (all.n > 1) /* refs is NULL when no block is live */
-        qsort(all.refs, all.n, sizeof *all.refs, by_stack);
     for (size_t i = 0; i < all.n && !w->failure[0]; i++) {
         const struct mt_live_block *b = all.refs[i].block;
         uint64_t id = all.refs[i].id;
@@ -742,28 +749,29 @@ static void store_timeline(struct process_writer *pw)
     }
 }
 
-/* The sharing of a process's stacks rows (stack_trie_share), as a thread
- * runs it. */
-struct sharing {
-    struct shared_stack *rows;
-    size_t n_rows;
-    int rc;
+/* What a process's store prepares beside the storing of its sites: the
+ * sharing of its stacks rows (stack_trie_share) and its blocks in order. */
+struct preparation {
+    const struct process_writer *pw;
+    int sharing_rc;
+    struct block_refs blocks;
 };
 
-static void *share_rows(void *arg)
+static void *prepare_beside_sites(void *arg)
 {
-    struct sharing *job = arg;
-    job->rc = stack_trie_share(job->rows, job->n_rows);
+    struct preparation *job = arg;
+    job->sharing_rc = stack_trie_share(job->pw->rows, job->pw->n_rows);
+    gather_blocks(job->pw, &job->blocks);
     return NULL;
 }
 
 /* Plans the process's stacks rows and stores its sites, blocks, frames and
- * stacks.  Sharing the rows' outer frames needs the plan and nothing
- * stored, and the sites and blocks need only the plan: from
- * THREADED_SHARING_FROM rows on, the sharing runs on a thread of its own
- * while they are stored (the program has ended; its CPU is idle).  A
- * compiler's 146,000 stacks take 80 to 120 ms to share. */
-#define THREADED_SHARING_FROM 4096
+ * stacks.  Sharing the rows' outer frames and putting the blocks in order
+ * need the plan and nothing stored, and the sites need only the plan: from
+ * THREADED_PREPARATION_FROM rows on, that preparation runs on a thread of
+ * its own while the sites are stored (the program has ended; its CPU is
+ * idle).  A compiler's 146,000 stacks take 80 to 120 ms to share. */
+#define THREADED_PREPARATION_FROM 4096
 
 static void store_contents(struct process_writer *pw)
 {
@@ -772,18 +780,18 @@ static void store_contents(struct process_writer *pw)
         pw->w->progress(pw->w->progress_context, pw->p, 0, pw->n_sites);
     if (pw->w->failure[0])
         return;
-    struct sharing job = {pw->rows, pw->n_rows, 0};
+    struct preparation job = {.pw = pw};
     pthread_t thread;
-    int threaded = pw->n_rows >= THREADED_SHARING_FROM && pthread_create(&thread, NULL, share_rows, &job) == 0;
+    int threaded =
+        pw->n_rows >= THREADED_PREPARATION_FROM && pthread_create(&thread, NULL, prepare_beside_sites, &job) == 0;
     if (!threaded)
-        share_rows(&job);
+        prepare_beside_sites(&job);
     store_sites(pw);
-    if (!pw->w->failure[0])
-        store_blocks(pw);
     if (threaded)
         pthread_join(thread, NULL);
-    if (!pw->w->failure[0] && job.rc != 0)
+    if (!pw->w->failure[0] && job.sharing_rc != 0)
         fail(pw->w, "out of memory");
+    store_blocks(pw, job.blocks); /* frees them, stored or not */
     if (!pw->w->failure[0])
         store_frames(pw);
     if (!pw->w->failure[0])
