@@ -308,6 +308,14 @@ static void plan_sites(struct process_writer *pw)
         fail(pw->w, "out of memory");
         return;
     }
+    /* every site has a stacks row, and most other rows are a site's too: room
+     * for them all at once spares the doublings (moves and fresh pages) */
+    size_t rows = pw->p->sites->count + 3 * pw->p->n_errors;
+    pw->rows = malloc(rows * sizeof *pw->rows);
+    pw->row_truncated = malloc(rows * sizeof *pw->row_truncated);
+    pw->cap_rows = pw->rows ? rows : 0;
+    pw->cap_truncated = pw->row_truncated ? rows : 0;
+    u64map_reserve(&pw->stacks, rows); /* when it fails, the map grows as it goes */
     void *v;
     for (size_t i = 0; u64map_next(pw->p->sites, &i, &pw->sites[pw->n_sites].key, &v);) {
         pw->sites[pw->n_sites].site = v;
