@@ -24,6 +24,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 #include <stdatomic.h>
+#include "huge_pages.h"
 #include "internal.h"
 #include "table_arena.h"
 #include "interior.h"
@@ -68,10 +69,15 @@ struct scan {
 
 static struct scan scan;
 
+/* Maps an array of the scan, NULL when it cannot.  From 2 MiB on it is on
+ * huge pages (mt_map_table): a compiler's 160,000 blocks at exit filled 5 MB
+ * of nodes and 2.5 MB of holes a 4 KiB fault at a time.  Its length to
+ * unmap is BYTES, as mt_map_table maps whole small pages. */
 static void *map_array(size_t bytes)
 {
-    void *volatile m = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return m == MAP_FAILED ? NULL : m;
+    size_t mapped;
+    void *volatile m = mt_map_table(bytes ? bytes : 1, &mapped);
+    return m;
 }
 
 static void collect_block(const struct mt_block *b, void *arg)
