@@ -392,6 +392,22 @@ static void test_a_trace_closed_incomplete_says_so(void **state)
     sqlite3_close(db);
 }
 
+/* Stores P, freed after, as the only process of a new trace, and opens
+ * that trace to read. */
+static sqlite3 *store_alone(struct mt_process *p)
+{
+    p->ordinal = 1;
+    char err[512];
+    struct trace_writer *w = trace_writer_open(trace_path, "memtrack run ./prog", err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(write_process(w, p, NULL), 0);
+    assert_int_equal(trace_writer_close(w, 1), 0);
+    process_free(p);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    return db;
+}
+
 /* The frame that most stacks rows list gets the smallest id, however late
  * its address came: ids are the bulk of the stacks rows' text.  F is in the
  * rows of B and C (their outer parts differ), X only in A's. */
@@ -408,16 +424,7 @@ static void test_frames_listed_most_have_the_smallest_ids(void **state)
     encode_alloc(&e, 3, 0x3000, 8, 3 * MS, STACK_C);
     const char *why = NULL;
     assert_int_equal(mt_decode_batch(e.bytes, e.len, apply_record, p, &why), 0);
-    p->ordinal = 1;
-    char err[512];
-    struct trace_writer *w = trace_writer_open(trace_path, "memtrack run ./prog", err, sizeof err);
-    assert_non_null(w);
-    assert_int_equal(write_process(w, p, NULL), 0);
-    assert_int_equal(trace_writer_close(w, 1), 0);
-    process_free(p);
-
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3 *db = store_alone(p);
     assert_string_equal(sql_value(db, "SELECT printf('%x', address) FROM frames WHERE id = 1"), "401100");
     assert_string_equal(sql_value(db, "SELECT count(*) FROM stacks, json_each(stacks.frames) AS j"
                                       " JOIN frames AS f ON f.id = j.value WHERE f.address = 4198656"),
@@ -445,16 +452,7 @@ static void test_many_stacks_are_shared_beside_the_sites(void **state)
         encode_alloc(&e, i + 1, 0x100000 + 64 * i, 8, (i + 1) * MS, i + 1);
     }
     assert_int_equal(mt_decode_batch(e.bytes, e.len, apply_record, p, &why), 0);
-    p->ordinal = 1;
-    char err[512];
-    struct trace_writer *w = trace_writer_open(trace_path, "memtrack run ./prog", err, sizeof err);
-    assert_non_null(w);
-    assert_int_equal(write_process(w, p, NULL), 0);
-    assert_int_equal(trace_writer_close(w, 1), 0);
-    process_free(p);
-
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open_v2(trace_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3 *db = store_alone(p);
     assert_string_equal(sql_value(db, "SELECT count(*) FROM stacks"), "5000");
     assert_string_equal(sql_value(db, "SELECT count(*) FROM sites"), "5000");
     assert_string_equal(sql_value(db, "SELECT count(*) FROM blocks"), "5000");
