@@ -41,21 +41,26 @@ struct node {
     uint8_t heuristic; /* enum mt_heuristic that made it REACHABLE through an interior pointer */
 };
 
-/* The blocks that start in one 4 KiB granule of the address space:
- * nodes[first, first + count).  count 0: an empty slot of the index. */
+/* One 4 KiB granule of the address space in the index: the blocks that
+ * start in it, nodes[first, first + count); or with count 0, a granule
+ * that no block starts in but block `first` covers (a block reaching past
+ * its first granule, of at most COVERED_MAX granules).  number 0: an empty
+ * slot (no block lies in the first 4 KiB of the address space). */
 struct granule {
     uintptr_t number; /* address >> GRANULE_SHIFT */
     uint32_t first, count;
 };
 
 #define GRANULE_SHIFT 12
+#define COVERED_MAX 4096 /* granules past its first a block may have in the index (16 MiB) */
 
 struct scan {
     struct node *nodes;
     size_t n, cap;
     struct granule *granules; /* open addressing by granule number; NULL: find searches all nodes */
     size_t granule_mask;      /* slots - 1, a power of two less one */
-    uint32_t *crossing;       /* indexes of the blocks that reach past their first granule, in address order */
+    uint32_t *crossing;       /* indexes of the blocks that reach more than COVERED_MAX granules past their
+                                 first, in address order */
     size_t n_crossing;
     uint32_t *work;
     size_t n_work, cap_work;
@@ -118,12 +123,13 @@ static size_t granule_slot(uintptr_t number)
     return (size_t)((number * 0x9e3779b97f4a7c15ull) >> 32) & scan.granule_mask;
 }
 
-/* The index entry of granule `number`, or NULL when no block starts in it. */
+/* The index entry of granule `number`, or NULL when it has none: no block
+ * starts in it, and none but the largest covers it. */
 static const struct granule *granule_of(uintptr_t number)
 {
     for (size_t i = granule_slot(number);; i = (i + 1) & scan.granule_mask) {
         const struct granule *g = &scan.granules[i];
-        if (!g->count)
+        if (!g->number)
             return NULL;
         if (g->number == number)
             return g;
@@ -136,8 +142,11 @@ static const struct granule *granule_of(uintptr_t number)
  * pointers: a binary search of all the blocks missed the cache at nearly
  * every step (a compiler holding 160,000 blocks at exit spent a tenth of its
  * traced run's end here).  The granule index narrows the search to the
- * blocks starting in w's 4 KiB, which lie together; a w whose granule starts
- * no block can only be inside one of the few blocks that cross granules. */
+ * blocks starting in w's 4 KiB, which lie together, or names the block that
+ * covers it; a w whose granule has no entry can only be inside one of the
+ * few blocks too large for the index.  Most such words point into no block
+ * at all (a compiler's heap is full of pointers to its code and vtables,
+ * between its heap and its largest blocks): one probe answers them. */
 static long find(uintptr_t w)
 {
     if (!scan.n || w < scan.nodes[0].address || w >= scan.heap_hi)
@@ -147,7 +156,10 @@ static long find(uintptr_t w)
         i = last_at_or_below(w, 0, scan.n);
     } else {
         const struct granule *g = granule_of(w >> GRANULE_SHIFT);
-        if (g) {
+        if (g && !g->count) {
+            i = g->first;
+        } else if (g) {
+            /* below the granule's first start: the block before it, which may reach into it */
             i = last_at_or_below(w, g->first, g->first + g->count);
         } else {
             size_t lo = 0, hi = scan.n_crossing; /* the crossing blocks starting at or below w: [0, lo) */
@@ -164,21 +176,40 @@ static long find(uintptr_t w)
     return i >= 0 && w < end_of(&scan.nodes[i]) ? i : -1;
 }
 
+/* The number of granules past its first that node n reaches into. */
+static uintptr_t granules_past_first(const struct node *n)
+{
+    return ((end_of(n) - 1) >> GRANULE_SHIFT) - (n->address >> GRANULE_SHIFT);
+}
+
+/* Puts granule `number` in the index (there is room), and returns its entry. */
+static struct granule *add_granule(uintptr_t number, uint32_t first, uint32_t count)
+{
+    size_t k = granule_slot(number);
+    while (scan.granules[k].number)
+        k = (k + 1) & scan.granule_mask;
+    scan.granules[k] = (struct granule){number, first, count};
+    return &scan.granules[k];
+}
+
 /* Builds the granule index and the crossing list over the sorted nodes.
  * Their memory is mapped here and left out of the roots by build_holes.  When
  * it cannot be mapped, find searches every node, as slowly as before. */
 static void build_granules(void)
 {
-    size_t starts = 0, crossing = 0;
+    size_t entries = 0, crossing = 0;
     for (size_t i = 0; i < scan.n; i++) {
         uintptr_t number = scan.nodes[i].address >> GRANULE_SHIFT;
         if (!i || number != scan.nodes[i - 1].address >> GRANULE_SHIFT)
-            starts++;
-        if ((end_of(&scan.nodes[i]) - 1) >> GRANULE_SHIFT != number)
+            entries++;
+        uintptr_t past = granules_past_first(&scan.nodes[i]);
+        if (past > COVERED_MAX)
             crossing++;
+        else
+            entries += past; /* at most: the last may turn out to be a start's entry */
     }
     size_t slots = 16;
-    while (slots < starts + starts / 3) /* at most 3/4 full: short probe runs */
+    while (slots < entries + entries / 3) /* at most 3/4 full: short probe runs */
         slots *= 2;
     scan.granules = map_array(slots * sizeof *scan.granules);
     scan.crossing = map_array(crossing * sizeof *scan.crossing);
@@ -192,19 +223,20 @@ static void build_granules(void)
         return;
     }
     scan.granule_mask = slots - 1;
-    struct granule *g = NULL;
+    struct granule *g = NULL; /* the entry of the highest granule indexed so far */
     for (size_t i = 0; i < scan.n; i++) {
         uintptr_t number = scan.nodes[i].address >> GRANULE_SHIFT;
-        if (!g || g->number != number) {
-            size_t k = granule_slot(number);
-            while (scan.granules[k].count)
-                k = (k + 1) & scan.granule_mask;
-            g = &scan.granules[k];
+        if (g && g->number == number && !g->count) /* covered by the block before: now it starts one */
             *g = (struct granule){number, (uint32_t)i, 0};
-        }
+        else if (!g || g->number != number)
+            g = add_granule(number, (uint32_t)i, 0);
         g->count++;
-        if ((end_of(&scan.nodes[i]) - 1) >> GRANULE_SHIFT != number)
+        uintptr_t past = granules_past_first(&scan.nodes[i]);
+        if (past > COVERED_MAX)
             scan.crossing[scan.n_crossing++] = (uint32_t)i;
+        else
+            for (uintptr_t k = 1; k <= past; k++)
+                g = add_granule(number + k, (uint32_t)i, 0);
     }
 }
 

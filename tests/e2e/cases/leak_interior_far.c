@@ -1,27 +1,30 @@
 /* Blocks reachable only through pointers far into them, in the places the
- * leak scan's index of 4 KiB granules treats apart: a large block (its own
+ * leak scan's index of 4 KiB granules treats apart: a huge block (past the
+ * 16 MiB the index covers granule by granule), a large block (its own
  * mapping) and a medium one pointed to where no other block starts, and a
  * small block pointed to past the granule boundary it straddles, in a
- * granule where a later block starts.  All three possibly lost, as memcheck
+ * granule where a later block starts.  All four possibly lost, as memcheck
  * says; the block after the straddling one is still reachable. */
 #include <stdint.h>
 #include <stdlib.h>
 #include "case.h"
 
-char *into_large, *into_medium, *into_straddling;
+char *into_huge, *into_large, *into_medium, *into_straddling;
 void *after_straddling;
 
 #define SMALL 40 /* a 48-byte chunk: 4096 is no multiple of it, so some straddle */
 #define TRIES 300 /* as many under every allocator: the figures compare */
 
-/* Keeps only interior pointers to the large and the medium block. */
+/* Keeps only interior pointers to the huge, the large and the medium block. */
 static __attribute__((noinline)) void keep_far_interiors(void)
 {
+    char *volatile huge = calloc(1, 20 << 20); /* its pages are never touched */
     char *volatile large = calloc(1, 256 << 10); /* above the mmap threshold */
     char *volatile medium = calloc(1, 10000);
+    into_huge = huge + (18 << 20);
     into_large = large + (200 << 10);
     into_medium = medium + 9000;
-    large = medium = NULL;
+    huge = large = medium = NULL;
 }
 
 /* Allocates TRIES small blocks, keeps a pointer to the first byte past the
