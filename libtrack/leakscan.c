@@ -313,6 +313,29 @@ static void push(uint32_t i)
         scan.work[scan.n_work++] = i;
 }
 
+#define BATCH 64 /* words filtered and prefetched before any is looked up */
+
+/* Copies to OUT the words of W[0, N) that lie between the lowest block's
+ * start and the highest block's end, and starts loading their granules'
+ * index slots.  Most words of memory lie outside (zeros, small numbers,
+ * text), and are not looked up at all; the lookups of the rest, each a
+ * probe at a random place of the index, then overlap their cache misses
+ * instead of waiting for them one by one.  Returns how many it copied. */
+static size_t candidates(const uintptr_t *w, size_t n, uintptr_t *out)
+{
+    size_t m = 0;
+    if (!scan.n)
+        return 0;
+    uintptr_t lo = scan.nodes[0].address, span = scan.heap_hi - lo;
+    for (size_t k = 0; k < n; k++)
+        if (w[k] - lo < span) {
+            out[m++] = w[k];
+            if (scan.granules)
+                __builtin_prefetch(&scan.granules[granule_slot(w[k] >> GRANULE_SHIFT)]);
+        }
+    return m;
+}
+
 /* A pointer w seen in memory whose own standing is `from` (REACHABLE for roots). */
 static void mark(uintptr_t w, int from)
 {
@@ -372,8 +395,13 @@ static void scan_root(uintptr_t lo, uintptr_t hi)
             lo = (lo + 4096) & ~(uintptr_t)4095; /* skip the unreadable page */
             continue;
         }
-        for (size_t k = 0; k < (size_t)got / sizeof(uintptr_t); k++)
-            mark_from_root(chunk[k]);
+        size_t words = (size_t)got / sizeof(uintptr_t);
+        for (size_t k = 0; k < words; k += BATCH) {
+            uintptr_t near[BATCH];
+            size_t m = candidates(chunk + k, words - k < BATCH ? words - k : BATCH, near);
+            for (size_t j = 0; j < m; j++)
+                mark_from_root(near[j]);
+        }
         lo += (uintptr_t)got;
     }
 }
@@ -382,10 +410,15 @@ static void scan_root(uintptr_t lo, uintptr_t hi)
 static void propagate(void)
 {
     while (scan.n_work) {
-        struct node *n = &scan.nodes[scan.work[--scan.n_work]];
+        const struct node *n = &scan.nodes[scan.work[--scan.n_work]];
         const uintptr_t *w = (const uintptr_t *)n->address;
-        for (uint64_t k = 0; k < n->size / sizeof(uintptr_t); k++)
-            mark(w[k], n->state);
+        int from = n->state; /* constant meanwhile: a block's pointers to itself cannot raise it */
+        for (uint64_t k = 0, words = n->size / sizeof(uintptr_t); k < words; k += BATCH) {
+            uintptr_t near[BATCH];
+            size_t m = candidates(w + k, words - k < BATCH ? (size_t)(words - k) : BATCH, near);
+            for (size_t j = 0; j < m; j++)
+                mark(near[j], from);
+        }
     }
 }
 
@@ -399,17 +432,21 @@ static void flood(uint32_t leader)
     while (scan.n_work) {
         const struct node *n = &scan.nodes[scan.work[--scan.n_work]];
         const uintptr_t *w = (const uintptr_t *)n->address;
-        for (uint64_t k = 0; k < n->size / sizeof(uintptr_t); k++) {
-            long i = find(w[k]);
-            if (i < 0 || (uint32_t)i == leader)
-                continue;
-            struct node *m = &scan.nodes[i];
-            if (m->state == UNREACHED || (m->state == DEFINITE && m->clique == (uint32_t)i + 1)) {
-                int was_unreached = m->state == UNREACHED;
-                m->state = INDIRECT;
-                m->clique = leader + 1;
-                if (was_unreached)
-                    push((uint32_t)i);
+        for (uint64_t k = 0, words = n->size / sizeof(uintptr_t); k < words; k += BATCH) {
+            uintptr_t near[BATCH];
+            size_t count = candidates(w + k, words - k < BATCH ? (size_t)(words - k) : BATCH, near);
+            for (size_t j = 0; j < count; j++) {
+                long i = find(near[j]);
+                if (i < 0 || (uint32_t)i == leader)
+                    continue;
+                struct node *m = &scan.nodes[i];
+                if (m->state == UNREACHED || (m->state == DEFINITE && m->clique == (uint32_t)i + 1)) {
+                    int was_unreached = m->state == UNREACHED;
+                    m->state = INDIRECT;
+                    m->clique = leader + 1;
+                    if (was_unreached)
+                        push((uint32_t)i);
+                }
             }
         }
     }
