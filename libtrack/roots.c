@@ -301,28 +301,28 @@ static void add_cut(struct mt_roots *r, uintptr_t lo, uintptr_t hi, const struct
         add_range(r, lo, hi);
 }
 
-/* Reads the process's maps whole into an mmap'd buffer; returns its length.
+/* Where the maps are read: libtrack's own data, which the scan's caller
+ * leaves out of the roots with the rest of libtrack's (mt_self_own_ranges),
+ * resident only as far as a read fills it.  One scan runs at a time. */
+static char maps_buffer[MAPS_BUFFER];
+
+/* Reads the process's maps whole into maps_buffer; returns its length.
  * Through the calling thread's /proc entry: /proc/self names the main
  * thread, whose maps read empty once it has called pthread_exit, and the
  * scan would then find no roots at all. */
-static size_t read_maps(char **out)
+static size_t read_maps(void)
 {
-    size_t cap = MAPS_BUFFER, len = 0;
-    char *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t len = 0;
     int fd = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC); /* Linux before 3.17 */
-    if (buf == MAP_FAILED || fd < 0) {
-        if (fd >= 0)
-            close(fd);
+    if (fd < 0)
         return 0;
-    }
     ssize_t r;
-    while (len < cap - 1 && (r = read(fd, buf + len, cap - 1 - len)) > 0)
+    while (len < sizeof maps_buffer - 1 && (r = read(fd, maps_buffer + len, sizeof maps_buffer - 1 - len)) > 0)
         len += (size_t)r;
     close(fd);
-    buf[len] = '\0';
-    *out = buf;
+    maps_buffer[len] = '\0';
     return len;
 }
 
@@ -371,24 +371,6 @@ static void add_root_mapping(struct mt_roots *roots, uintptr_t lo, uintptr_t hi,
         add_cut(roots, lo, hi, holes, n_holes);
 }
 
-/* add_root_mapping of [lo, hi) without [skip_lo, skip_hi): the buffer the
- * maps were read into is listed among them, and is unmapped before the scan
- * reads the roots (each of its pages would be a failed read; 256 system
- * calls at every exit). */
-static void add_root_mapping_but(struct mt_roots *roots, uintptr_t lo, uintptr_t hi, const char *name,
-                                 const char *end, uintptr_t own_sp, const struct mt_range *holes, size_t n_holes,
-                                 uintptr_t skip_lo, uintptr_t skip_hi)
-{
-    if (skip_hi <= lo || hi <= skip_lo) {
-        add_root_mapping(roots, lo, hi, name, end, own_sp, holes, n_holes);
-        return;
-    }
-    if (lo < skip_lo)
-        add_root_mapping(roots, lo, skip_lo, name, end, own_sp, holes, n_holes);
-    if (skip_hi < hi)
-        add_root_mapping(roots, skip_hi, hi, name, end, own_sp, holes, n_holes);
-}
-
 /* Appends the file-backed mapping [lo, hi) with its protection PROT. */
 static void add_file(struct mt_roots *r, uintptr_t lo, uintptr_t hi, unsigned prot)
 {
@@ -404,11 +386,9 @@ static void add_file(struct mt_roots *r, uintptr_t lo, uintptr_t hi, unsigned pr
 int mt_roots_collect(struct mt_roots *roots, uintptr_t own_sp, const struct mt_range *holes, size_t n_holes)
 {
     memset(roots, 0, sizeof *roots);
-    char *maps = NULL;
-    size_t len = read_maps(&maps);
-    if (!len)
+    if (!read_maps())
         return -1;
-    for (const char *line = maps; *line;) {
+    for (const char *line = maps_buffer; *line;) {
         const char *end = strchr(line, '\n');
         if (!end)
             end = line + strlen(line);
@@ -423,12 +403,10 @@ int mt_roots_collect(struct mt_roots *roots, uintptr_t own_sp, const struct mt_r
             if (name < end && *name == '/')
                 add_file(roots, lo, hi, (p[0] == 'r' ? MT_MAPPING_READ : 0) | (p[2] == 'x' ? MT_MAPPING_EXEC : 0));
             if (p[0] == 'r' && p[1] == 'w')
-                add_root_mapping_but(roots, lo, hi, name, end, own_sp, holes, n_holes, (uintptr_t)maps,
-                                     (uintptr_t)maps + MAPS_BUFFER);
+                add_root_mapping(roots, lo, hi, name, end, own_sp, holes, n_holes);
         }
         line = *end ? end + 1 : end;
     }
-    munmap(maps, MAPS_BUFFER);
     for (size_t i = 0; i < n_parked; i++) {
         if (atomic_load(&parked[i].state) != 1)
             continue;

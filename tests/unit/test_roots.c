@@ -1,6 +1,7 @@
 /* Unit tests for libtrack/roots.c: the roots the exit scan reads are all
- * mapped memory (the buffer /proc/self/maps was read into is listed among
- * the mappings but unmapped before the scan), and a hole given is left out. */
+ * mapped memory (no range over memory the collection itself unmapped, as
+ * the buffer /proc/self/maps was read into once was), and a hole given is
+ * left out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,7 +32,7 @@ static void test_every_root_is_readable(void **state)
     assert_true(roots.n > 0);
     for (size_t i = 0; i < roots.n; i++) {
         uint64_t word;
-        /* the first word of each range: a range over the unmapped buffer fails at once */
+        /* the first word of each range: a range over unmapped memory fails at once */
         assert_int_equal(mt_read_memory(&word, roots.ranges[i].lo, sizeof word), (ssize_t)sizeof word);
     }
     mt_roots_free(&roots);
