@@ -176,7 +176,7 @@ int trace_compress(const char *from, const char *to, char *error, size_t error_s
 
 /* Grows *DATA (from sqlite3_malloc64) to hold at least NEED bytes, at most
  * LIMIT; 0, or -1 with the reason in ERROR. */
-static int make_room(unsigned char **data, size_t *capacity, size_t need, size_t limit, char *error,
+static int grow_output(unsigned char **data, size_t *capacity, size_t need, size_t limit, char *error,
                      size_t error_size)
 {
     if (need <= *capacity)
@@ -215,7 +215,7 @@ int trace_decompress(int fd, size_t limit, unsigned char **data, size_t *size, c
     size_t first = recorded != ZSTD_CONTENTSIZE_UNKNOWN && recorded != ZSTD_CONTENTSIZE_ERROR && recorded > 0
                        ? (size_t)(recorded < limit ? recorded : limit)
                        : CHUNK;
-    if (make_room(&out, &capacity, first, limit, error, error_size) != 0)
+    if (grow_output(&out, &capacity, first, limit, error, error_size) != 0)
         goto done;
     off_t offset = 0;
     while ((got = pread(fd, in_buffer, CHUNK, offset)) != 0) {
@@ -239,7 +239,7 @@ int trace_decompress(int fd, size_t limit, unsigned char **data, size_t *size, c
             used += output.pos;
             /* no progress: the output is full (a frame that records no size, or a wrong one) */
             if (output.pos == 0 && input.pos == before &&
-                make_room(&out, &capacity, used + ZSTD_DStreamOutSize(), limit, error, error_size) != 0)
+                grow_output(&out, &capacity, used + ZSTD_DStreamOutSize(), limit, error, error_size) != 0)
                 goto done;
         }
     }
