@@ -177,7 +177,7 @@ int trace_compress(const char *from, const char *to, char *error, size_t error_s
 /* Grows *DATA (from sqlite3_malloc64) to hold at least NEED bytes, at most
  * LIMIT; 0, or -1 with the reason in ERROR. */
 static int grow_output(unsigned char **data, size_t *capacity, size_t need, size_t limit, char *error,
-                     size_t error_size)
+                       size_t error_size)
 {
     if (need <= *capacity)
         return 0;
