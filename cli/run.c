@@ -408,12 +408,14 @@ int cmd_run(int argc, char **argv)
         return status;
     }
     launch_warn_untraceable(&l, stderr);
-    char stored[PATH_MAX];
-    if (o.output)
+    if (o.output && !o.force) { /* the trace, or the plain one a .zst is written as first */
+        char stored[PATH_MAX];
         stored_name(o.output, stored, sizeof stored);
-    if (o.output && !o.force && (access(o.output, F_OK) == 0 || access(stored, F_OK) == 0)) {
-        command_error("run", "%s exists; use --force to overwrite it", access(o.output, F_OK) == 0 ? o.output : stored);
-        return MT_EXIT_USAGE;
+        const char *existing = access(o.output, F_OK) == 0 ? o.output : access(stored, F_OK) == 0 ? stored : NULL;
+        if (existing) {
+            command_error("run", "%s exists; use --force to overwrite it", existing);
+            return MT_EXIT_USAGE;
+        }
     }
     struct mt_server server;
     char output[PATH_MAX];
